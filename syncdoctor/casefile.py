@@ -1,0 +1,100 @@
+"""Reading a case file (YAML or JSON): facts, an optional pack and clock, and expectations."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from syncdoctor.engine.yamlsource import load_yaml_text
+from syncdoctor.errors import CaseFileError, KnowledgeBaseError
+
+CASE_FILE_LIMIT = 2 * 1024 * 1024
+
+
+class Expectation(BaseModel):
+    """What a case expects, for examples and tests."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    causes: list[str] = Field(default_factory=list, description="Causes that must hold.")
+    absent: list[str] = Field(default_factory=list, description="Causes that must not hold.")
+    ruled_out: list[str] = Field(default_factory=list, description="Causes that must be ruled out.")
+    min_certainty: dict[str, float] = Field(
+        default_factory=dict, description="Cause id -> the least certainty it must reach."
+    )
+    questions: list[str] = Field(
+        default_factory=list, description="Fact ids that must be among the next questions."
+    )
+    first_question: str | None = Field(default=None, description="The fact asked first.")
+    remediation_contains: dict[str, list[str]] = Field(
+        default_factory=dict, description="Cause id -> words its remediation must contain."
+    )
+
+
+class CaseFile(BaseModel):
+    """A case: the facts known so far, and optionally which pack and clock to use."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str | None = Field(default=None, description="What the case is about.")
+    description: str | None = Field(default=None, description="Longer notes.")
+    pack: str | None = Field(default=None, description="The pack; omitted: chosen from facts.")
+    now: datetime | None = Field(default=None, description="The clock for ages of datetimes.")
+    facts: dict[str, Any] = Field(description="Fact id -> value.")
+    expect: Expectation | None = Field(default=None, description="What the case expects.")
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def read_case(path: Path) -> CaseFile:
+    """Read and check a case file.
+
+    Raises:
+        CaseFileError: the file is missing, unreadable, malformed or of the wrong shape.
+    """
+    name = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise CaseFileError(name, f"cannot read the file: {error.strerror}") from None
+    if size > CASE_FILE_LIMIT:
+        raise CaseFileError(name, f"the file is {size} bytes; the limit is {CASE_FILE_LIMIT}")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise CaseFileError(name, f"not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise CaseFileError(name, f"cannot read the file: {error.strerror}") from None
+    data: Any
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text, object_pairs_hook=_reject_duplicates)
+        except json.JSONDecodeError as error:
+            raise CaseFileError(name, f"invalid JSON: {error.msg}", error.lineno, error.colno)
+        except (ValueError, RecursionError) as error:
+            raise CaseFileError(name, f"invalid JSON: {error}") from None
+    else:
+        try:
+            data = load_yaml_text(text, name).data
+        except KnowledgeBaseError as error:
+            first = error.problems[0]
+            raise CaseFileError(name, f"{first.code} {first.message}", first.line, first.column)
+    if not isinstance(data, dict):
+        raise CaseFileError(name, "a case file holds a mapping with a 'facts' key")
+    try:
+        return CaseFile.model_validate(data)
+    except ValidationError as error:
+        item = error.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in item["loc"])
+        raise CaseFileError(name, f"{where}: {item['msg']}") from None

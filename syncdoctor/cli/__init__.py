@@ -1,0 +1,5 @@
+"""The ``syncdoctor`` command line."""
+
+from syncdoctor.cli.app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,439 @@
+"""Compiling a pack's YAML rules into durable_rules rulesets (its JSON form).
+
+One case is one ``case`` message holding every scalar fact, plus one message per record and one
+per derived fact. Each YAML rule becomes:
+
+- a *rule* that fires when its conditions are definitely true (a test on an unknown fact is
+  never true, nor is its negation: negations are pushed down to the tests, each guarded by
+  ``$ex``);
+- one or two *twins* that fire when the rule could still fire once the unknown facts are known
+  (a test on an unknown fact counts as possible). A twin that fires says that the rule's unknown
+  facts are questions worth asking. This keeps question selection inside the Rete network too.
+
+Every ruleset also holds a *sentinel* that fires on every case: durable_rules 2.0.28 frees
+uninitialised memory when a session in which no action ran is deleted (a segfault), so every
+session must run at least one action.
+
+durable_rules hangs while building a ruleset in which one node has more than 512 distinct child
+tests, so rules are packed into as many rulesets as needed to keep every node under
+``NODE_CHILD_LIMIT``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from syncdoctor.engine.facts import encode, type_value
+from syncdoctor.engine.schema import Condition, FactSpec, RuleSpec, parse_duration
+from syncdoctor.errors import CapacityError
+
+NODE_CHILD_LIMIT = 500
+"""Distinct child tests allowed under one network node (durable_rules hangs past 512)."""
+
+Expr = dict[str, Any]
+EntryKind = Literal["rule", "twin", "sentinel"]
+
+_FLIP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
+_DURABLE_OP = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
+_COMPARE_SUFFIX = ("_fact", "_field")
+
+
+@dataclass(frozen=True)
+class RegexTest:
+    """A ``matches`` test, evaluated (with RE2, in linear time) before assertion."""
+
+    field: str
+    fact: str
+    pattern: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What one durable_rules rule stands for."""
+
+    kind: EntryKind
+    rule: int = -1
+    """Index into the pack's rules (sorted by id); -1 for a sentinel."""
+
+
+@dataclass
+class FieldMap:
+    """The names under which facts reach durable_rules.
+
+    Fact ids contain dots, which durable_rules would read as nested paths, so each fact gets a
+    short field name of its own.
+    """
+
+    facts: dict[str, str] = field(default_factory=dict)
+    ages: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, str] = field(default_factory=dict)
+    record_types: dict[str, str] = field(default_factory=dict)
+    record_fields: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, catalogue: Mapping[str, FactSpec]) -> FieldMap:
+        """Deterministic names: facts sorted by id."""
+        fields = cls()
+        for index, (fact, spec) in enumerate(sorted(catalogue.items())):
+            name = f"f{index}"
+            fields.facts[fact] = name
+            if spec.type == "datetime":
+                fields.ages[fact] = f"{name}_age"
+            if spec.type == "records":
+                fields.counts[fact] = f"{name}_n"
+                fields.record_types[fact] = f"r:{name}"
+                fields.record_fields[fact] = {
+                    rf: f"k{j}" for j, rf in enumerate(sorted(spec.fields or {}))
+                }
+        return fields
+
+
+@dataclass
+class CompiledPack:
+    """A pack's rules as durable_rules ruleset definitions, and how to read their firings."""
+
+    pack: str
+    rulesets: tuple[dict[str, Expr], ...]
+    entries: dict[str, Entry]
+    fields: FieldMap
+    regexes: tuple[RegexTest, ...]
+    derived_field: dict[str, str]
+    """Derived fact id -> field name used in its ``d`` messages."""
+
+
+class RuleShapeError(ValueError):
+    """A rule whose conditions cannot compile; the message says why, the path says where."""
+
+    def __init__(self, message: str, path: Sequence[str | int]) -> None:
+        super().__init__(message)
+        self.path = tuple(path)
+
+
+@dataclass
+class _Scope:
+    """How to reach the tested values: the case message, or one record message."""
+
+    catalogue: Mapping[str, FactSpec]
+    fields: FieldMap
+    regex_field: dict[tuple[str, str], str]
+    record_fact: str | None = None
+
+    def spec(self, name: str) -> Any:
+        if self.record_fact is None:
+            return self.catalogue[name]
+        return (self.catalogue[self.record_fact].fields or {})[name]
+
+    def field(self, name: str) -> str:
+        if self.record_fact is None:
+            return self.fields.facts[name]
+        return self.fields.record_fields[self.record_fact][name]
+
+
+def _and(parts: Sequence[Expr]) -> Expr:
+    return parts[0] if len(parts) == 1 else {"$and": list(parts)}
+
+
+def _or(parts: Sequence[Expr]) -> Expr:
+    return parts[0] if len(parts) == 1 else {"$or": list(parts)}
+
+
+def _exists(field_name: str) -> Expr:
+    return {"$ex": {field_name: 1}}
+
+
+def _encoded(scope: _Scope, name: str, value: Any, now: datetime | None = None) -> Any:
+    spec = scope.spec(name)
+    return encode(spec.type, type_value(name, spec, value))
+
+
+def _test(scope: _Scope, cond: Condition, negate: bool) -> Expr:
+    """A test on one fact (or record field), true only when definitely true (or false)."""
+    name = cond.subject
+    op = cond.operator
+    value = cond.operand
+    here = scope.field(name)
+    if op == "known":
+        return _exists(here) if bool(value) != negate else {"$nex": {here: 1}}
+    if op == "matches":
+        return {scope.regex_field[(name, str(value))]: not negate}
+    if op in ("older_than", "newer_than"):
+        age = scope.fields.ages[name]
+        seconds = parse_duration(value)
+        if op == "older_than":
+            return {"$lte": {age: seconds}} if negate else {"$gt": {age: seconds}}
+        return {"$gte": {age: seconds}} if negate else {"$lt": {age: seconds}}
+    if op.endswith(_COMPARE_SUFFIX):
+        base, _, _ = op.partition("_")
+        other = scope.field(str(value))
+        if base in ("eq", "ne"):
+            positive = (base == "eq") != negate
+            compare = {here: {"$m": other}} if positive else {"$neq": {here: {"$m": other}}}
+        else:
+            effective = _FLIP[base] if negate else base
+            compare = {_DURABLE_OP[effective]: {here: {"$m": other}}}
+        return _and([_exists(here), _exists(other), compare])
+    if op in ("eq", "ne"):
+        positive = (op == "eq") != negate
+        encoded = _encoded(scope, name, value)
+        return {here: encoded} if positive else _and([_exists(here), {"$neq": {here: encoded}}])
+    if op in ("in", "not_in"):
+        positive = (op == "in") != negate
+        values = [_encoded(scope, name, v) for v in value]
+        if positive:
+            return _or([{here: v} for v in values])
+        return _and([_exists(here), *({"$neq": {here: v}} for v in values)])
+    if op in _DURABLE_OP:
+        effective = _FLIP[op] if negate else op
+        return _and([_exists(here), {_DURABLE_OP[effective]: {here: _encoded(scope, name, value)}}])
+    raise RuleShapeError(f"operator {op!r} cannot be used here", ())
+
+
+def _reads(scope: _Scope, cond: Condition) -> list[str]:
+    """Fields whose absence makes a test unknown."""
+    name = cond.subject
+    reads = [scope.field(name)]
+    if cond.operator.endswith(_COMPARE_SUFFIX):
+        reads.append(scope.field(str(cond.operand)))
+    return reads
+
+
+def definite(scope: _Scope, cond: Condition, negate: bool = False) -> Expr:
+    """Expression true when ``cond`` (or, with negate, its negation) is definitely true."""
+    if cond.all is not None:
+        parts = [definite(scope, c, negate) for c in cond.all]
+        return _or(parts) if negate else _and(parts)
+    if cond.any is not None:
+        parts = [definite(scope, c, negate) for c in cond.any]
+        return _and(parts) if negate else _or(parts)
+    if cond.not_ is not None:
+        return definite(scope, cond.not_, not negate)
+    return _test(scope, cond, negate)
+
+
+def possible(scope: _Scope, cond: Condition, negate: bool = False) -> Expr | None:
+    """Expression true when ``cond`` could still turn out true; None when it always could."""
+    if cond.all is not None or cond.any is not None:
+        children = cond.all if cond.all is not None else cond.any
+        assert children is not None
+        conjunction = (cond.all is not None) != negate
+        parts = [possible(scope, c, negate) for c in children]
+        if conjunction:
+            kept = [p for p in parts if p is not None]
+            return _and(kept) if kept else None
+        if any(p is None for p in parts):
+            return None
+        return _or([p for p in parts if p is not None])
+    if cond.not_ is not None:
+        return possible(scope, cond.not_, not negate)
+    if cond.operator == "known":
+        return None  # known: true can become true; known: false is true until asked
+    unknown = [{"$nex": {f: 1}} for f in _reads(scope, cond)]
+    return _or([*unknown, _test(scope, cond, negate)])
+
+
+def top_level(when: Condition) -> tuple[Condition, ...]:
+    """The items of a rule's top-level conjunction."""
+    return when.all if when.all is not None else (when,)
+
+
+def _classify(
+    rule: RuleSpec, catalogue: Mapping[str, FactSpec]
+) -> tuple[list[Condition], list[Condition], list[Condition]]:
+    """Split top-level items into case tests, record tests and derived-fact tests."""
+    case: list[Condition] = []
+    records: list[Condition] = []
+    derived: list[Condition] = []
+    for item in top_level(rule.when):
+        if item.fact is not None and item.any_record is not None:
+            records.append(item)
+        elif item.fact is not None and catalogue[item.fact].derived:
+            derived.append(item)
+        else:
+            case.append(item)
+    return case, records, derived
+
+
+def _derived_expr(item: Condition, field_name: str) -> Expr:
+    base: list[Expr] = [{"t": "d"}, {"f": field_name}]
+    op, value = item.operator, item.operand
+    if op == "eq":
+        base.append({"v": value})
+    elif op == "in":
+        base.append(_or([{"v": v} for v in value]))
+    elif op != "known":
+        raise RuleShapeError(f"derived facts are tested with eq, in or known: true, not {op}", ())
+    return _and(base)
+
+
+class _PackCompiler:
+    def __init__(self, pack: str, catalogue: Mapping[str, FactSpec], rules: Sequence[RuleSpec]):
+        self.pack = pack
+        self.catalogue = catalogue
+        self.rules = rules
+        self.fields = FieldMap.build(catalogue)
+        self.regex_field: dict[tuple[str, str], str] = {}
+        self.regexes: list[RegexTest] = []
+        self.derived_field = {
+            fact: self.fields.facts[fact] for fact, spec in catalogue.items() if spec.derived
+        }
+        for rule in rules:
+            self._collect_regexes(rule.when, None)
+
+    def _collect_regexes(self, cond: Condition, record: str | None) -> None:
+        for child in (*(cond.all or ()), *(cond.any or ())):
+            self._collect_regexes(child, record)
+        if cond.not_ is not None:
+            self._collect_regexes(cond.not_, record)
+        if cond.any_record is not None and cond.fact is not None:
+            self._collect_regexes(cond.any_record, cond.fact)
+        if cond.matches is not None and record is None and cond.fact is not None:
+            key = (cond.fact, cond.matches)
+            if key not in self.regex_field:
+                name = f"x{len(self.regex_field)}"
+                self.regex_field[key] = name
+                self.regexes.append(RegexTest(name, cond.fact, cond.matches))
+
+    def scope(self, record: str | None = None) -> _Scope:
+        return _Scope(self.catalogue, self.fields, self.regex_field, record)
+
+    def rule_definitions(self, index: int, rule: RuleSpec) -> list[tuple[str, Entry, Expr]]:
+        case, records, derived = _classify(rule, self.catalogue)
+        case_scope = self.scope()
+        aliases: list[Expr] = []
+        case_tests = [definite(case_scope, c) for c in case]
+        if case_tests or not (records or derived):
+            aliases.append({"c": _and([{"t": "case"}, *case_tests])})
+        for j, item in enumerate(records):
+            assert item.fact is not None and item.any_record is not None
+            rscope = self.scope(item.fact)
+            expr = definite(rscope, item.any_record)
+            aliases.append({f"r{j}": _and([{"t": self.fields.record_types[item.fact]}, expr])})
+        for j, item in enumerate(derived):
+            assert item.fact is not None
+            aliases.append({f"d{j}": _derived_expr(item, self.derived_field[item.fact])})
+        out = [(f"r{index:05d}", Entry("rule", index), {"all": aliases})]
+
+        possibles = [p for p in (possible(case_scope, c) for c in case) if p is not None]
+        case_possible = _and([{"t": "case"}, *possibles])
+        if not records:
+            out.append((f"p{index:05d}", Entry("twin", index), {"all": [{"c": case_possible}]}))
+            return out
+        # Records unknown: the rule is possible as far as the case allows.
+        unknown_records = [{"$nex": {self.fields.counts[r.fact]: 1}} for r in records if r.fact]
+        out.append(
+            (
+                f"p{index:05d}a",
+                Entry("twin", index),
+                {"all": [{"c": _and([case_possible, _or(unknown_records)])}]},
+            )
+        )
+        joined: list[Expr] = [{"c": case_possible}]
+        for j, item in enumerate(records):
+            assert item.fact is not None and item.any_record is not None
+            rscope = self.scope(item.fact)
+            record_possible = possible(rscope, item.any_record)
+            tests: list[Expr] = [{"t": self.fields.record_types[item.fact]}]
+            if record_possible is not None:
+                tests.append(record_possible)
+            joined.append({f"r{j}": _and(tests)})
+        out.append((f"p{index:05d}b", Entry("twin", index), {"all": joined}))
+        return out
+
+    def compile(self) -> CompiledPack:
+        groups = [self.rule_definitions(i, rule) for i, rule in enumerate(self.rules)]
+        chunks = _pack_into_rulesets(groups)
+        entries: dict[str, Entry] = {"sentinel": Entry("sentinel")}
+        rulesets: list[dict[str, Expr]] = []
+        for chunk in chunks:
+            definition: dict[str, Expr] = {"sentinel": {"all": [{"c": {"t": "case"}}]}}
+            for name, entry, expr in chunk:
+                definition[name] = expr
+                entries[name] = entry
+            rulesets.append(definition)
+        return CompiledPack(
+            pack=self.pack,
+            rulesets=tuple(rulesets),
+            entries=entries,
+            fields=self.fields,
+            regexes=tuple(self.regexes),
+            derived_field=self.derived_field,
+        )
+
+
+def _paths(expr: Expr) -> Iterable[list[str]]:
+    """The chains of alpha tests an expression builds, as canonical text."""
+    for alias_expr in expr["all"]:
+        (inner,) = alias_expr.values()
+        chain = inner["$and"] if "$and" in inner else [inner]
+        yield [json.dumps(test, sort_keys=True) for test in chain]
+
+
+def _weight(test_text: str) -> int:
+    # An $or fans out into one alpha node per alternative under the same parent.
+    return max(1, test_text.count('"$or"') + test_text.count("}, {"))
+
+
+class _Trie:
+    def __init__(self) -> None:
+        self.children: dict[tuple[str, ...], dict[str, int]] = defaultdict(dict)
+
+    def peak_after(self, paths: Sequence[list[str]]) -> int:
+        """The largest child count any node would have with these paths added."""
+        extra: dict[tuple[str, ...], dict[str, int]] = defaultdict(dict)
+        for path in paths:
+            for depth, test in enumerate(path):
+                prefix = tuple(path[:depth])
+                if test not in self.children[prefix]:
+                    extra[prefix][test] = _weight(test)
+        peak = 0
+        for prefix, added in extra.items():
+            peak = max(peak, sum(self.children[prefix].values()) + sum(added.values()))
+        return peak
+
+    def add(self, paths: Sequence[list[str]]) -> None:
+        for path in paths:
+            for depth, test in enumerate(path):
+                self.children[tuple(path[:depth])].setdefault(test, _weight(test))
+
+
+def _pack_into_rulesets(
+    groups: Sequence[list[tuple[str, Entry, Expr]]],
+) -> list[list[tuple[str, Entry, Expr]]]:
+    """Greedily fill rulesets, keeping every node's children under the limit."""
+    chunks: list[list[tuple[str, Entry, Expr]]] = [[]]
+    trie = _Trie()
+    for group in groups:
+        paths = [p for _, _, expr in group for p in _paths(expr)]
+        if trie.peak_after(paths) > NODE_CHILD_LIMIT:
+            if not chunks[-1]:
+                raise CapacityError(
+                    f"rule {group[0][0]} alone needs more than {NODE_CHILD_LIMIT} distinct tests "
+                    "under one node; durable_rules cannot build it"
+                )
+            chunks.append([])
+            trie = _Trie()
+            if trie.peak_after(paths) > NODE_CHILD_LIMIT:
+                raise CapacityError(
+                    f"rule {group[0][0]} alone needs more than {NODE_CHILD_LIMIT} distinct tests "
+                    "under one node; durable_rules cannot build it"
+                )
+        trie.add(paths)
+        chunks[-1].extend(group)
+    return chunks
+
+
+def compile_pack(
+    pack: str, catalogue: Mapping[str, FactSpec], rules: Sequence[RuleSpec]
+) -> CompiledPack:
+    """Compile a validated pack; rules must be in their final (sorted) order.
+
+    Raises:
+        RuleShapeError: a rule the loader should have rejected.
+        CapacityError: a single rule too large for durable_rules.
+    """
+    return _PackCompiler(pack, catalogue, rules).compile()

@@ -1,0 +1,530 @@
+"""One case, start to end: type the facts, run the rules, assemble the Diagnosis."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import TemplateError
+
+from syncdoctor.engine.facts import TypedValue, encode, type_records, type_value
+from syncdoctor.engine.kb import KnowledgeBase, Pack, default_kb
+from syncdoctor.engine.result import (
+    Cause,
+    Diagnosis,
+    Escalation,
+    Evidence,
+    PackVersion,
+    Question,
+    RecordField,
+    RuledOut,
+)
+from syncdoctor.engine.runtime import Message, runtime
+from syncdoctor.engine.suggest import nearest
+from syncdoctor.errors import FactError
+
+TEXT_ASSERT_LIMIT = 4096
+"""Text longer than this reaches durable_rules cut short; patterns still read it whole."""
+
+
+def _now(now: datetime | str | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    if isinstance(now, str):
+        return type_value("now", _DATETIME_SPEC, now)  # type: ignore[no-any-return]
+    if now.tzinfo is None:
+        return now.replace(tzinfo=UTC)
+    return now.astimezone(UTC)
+
+
+class _DatetimeSpec:
+    type = "datetime"
+
+
+_DATETIME_SPEC: Any = _DatetimeSpec()
+
+
+def jsonable(value: TypedValue) -> Any:
+    """A typed fact value as plain JSON data (decimals as text, datetimes in ISO 8601)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in sorted(value.items())}
+    return value
+
+
+@dataclass
+class Case:
+    """A case's facts, typed, with what the engine inferred."""
+
+    pack: Pack
+    now: datetime
+    facts: dict[str, TypedValue]
+    supplied: frozenset[str]
+    inferred: dict[str, TypedValue] = field(default_factory=dict)
+
+    def known(self, fact: str) -> bool:
+        """Whether the fact is known (supplied, extracted or derived)."""
+        return fact in self.facts
+
+
+def type_facts(pack: Pack, raw: Mapping[str, Any]) -> dict[str, TypedValue]:
+    """Type every supplied fact against the pack's catalogue.
+
+    Raises:
+        FactError: an unknown fact or a value of the wrong type.
+    """
+    typed: dict[str, TypedValue] = {}
+    for fact in sorted(raw, key=str):
+        value = raw[fact]
+        if not isinstance(fact, str):
+            raise FactError(repr(fact), "fact ids are text")
+        spec = pack.facts.get(fact)
+        if spec is None:
+            raise FactError(
+                fact,
+                f"unknown fact for pack {pack.id!r}",
+                suggestion=nearest(fact, pack.facts),
+            )
+        if value is None:
+            continue  # an explicit null means "not known"
+        if spec.type == "records":
+            typed[fact] = type_records(fact, spec, value)
+        else:
+            typed[fact] = type_value(fact, spec, value)
+    return typed
+
+
+def _extract(case: Case) -> None:
+    """Classify raw text (error messages) into facts with the pack's extractors."""
+    for extractor, pattern in zip(case.pack.extractors, case.pack.extractor_patterns, strict=True):
+        text = case.facts.get(extractor.from_)
+        if not isinstance(text, str):
+            continue
+        match = pattern.search(text)
+        if match is None:
+            continue
+        found: dict[str, TypedValue] = {}
+        for fact, value in extractor.set.items():
+            found[fact] = type_value(fact, case.pack.facts[fact], value)
+        for group, fact in extractor.capture.items():
+            captured = match.group(group)
+            if captured is None:
+                continue
+            try:
+                found[fact] = type_value(fact, case.pack.facts[fact], captured.strip())
+            except FactError:
+                continue  # text that does not fit the fact's type is no evidence
+        for fact, value in found.items():
+            if fact not in case.facts:
+                case.facts[fact] = value
+                case.inferred[fact] = value
+
+
+def _messages(case: Case) -> list[Message]:
+    pack = case.pack
+    assert pack.compiled is not None
+    fields = pack.compiled.fields
+    message: Message = {"t": "case"}
+    records: list[Message] = []
+    derived: list[Message] = []
+    for fact, value in sorted(case.facts.items()):
+        spec = pack.facts[fact]
+        name = fields.facts[fact]
+        if spec.type == "records":
+            message[fields.counts[fact]] = len(value)
+            record_fields = fields.record_fields[fact]
+            field_specs = spec.fields or {}
+            for record in value:
+                encoded: Message = {"t": fields.record_types[fact]}
+                for key, item in record.items():
+                    kind = field_specs[key].type
+                    item_value = encode(kind, item)
+                    if kind == "text" and isinstance(item_value, str):
+                        item_value = item_value[:TEXT_ASSERT_LIMIT]
+                    encoded[record_fields[key]] = item_value
+                records.append(encoded)
+            continue
+        if spec.derived:
+            derived.append({"t": "d", "f": name, "v": value})
+        encoded_value = encode(spec.type, value)
+        if spec.type == "text" and isinstance(encoded_value, str):
+            encoded_value = encoded_value[:TEXT_ASSERT_LIMIT]
+        message[name] = encoded_value
+        if spec.type == "datetime":
+            message[fields.ages[fact]] = int((case.now - value).total_seconds())
+    for test, pattern in zip(pack.compiled.regexes, pack.regex_patterns, strict=True):
+        text = case.facts.get(test.fact)
+        if isinstance(text, str):
+            message[test.field] = pattern.search(text) is not None
+    return [message, *records, *derived]
+
+
+@dataclass
+class _Firings:
+    rules: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    possible: set[int] = field(default_factory=set)
+
+
+def _run(case: Case) -> _Firings:
+    pack = case.pack
+    compiled = pack.compiled
+    assert compiled is not None
+    firings = _Firings()
+    record_by_type = {t: f for f, t in compiled.fields.record_types.items()}
+
+    def on_fire(name: str, bindings: Mapping[str, Any]) -> list[Message]:
+        entry = compiled.entries[name]
+        if entry.kind == "twin":
+            firings.possible.add(entry.rule)
+            return []
+        if entry.kind == "sentinel":
+            return []
+        record = None
+        for alias, bound in bindings.items():
+            if alias.startswith("r") and bound.get("t") in record_by_type:
+                record = _decode_record(pack, record_by_type[bound["t"]], bound)
+                break
+        firings.rules[entry.rule].append({"record": record})
+        rule = pack.rules[entry.rule]
+        if rule.derive is not None:
+            fact = rule.derive.fact
+            value = type_value(fact, pack.facts[fact], rule.derive.value)
+            if fact not in case.facts:
+                case.facts[fact] = value
+                case.inferred[fact] = value
+            return [{"t": "d", "f": compiled.derived_field[fact], "v": value}]
+        return []
+
+    runtime().run(pack.registered, _messages(case), on_fire)
+    return firings
+
+
+def _decode_record(pack: Pack, fact: str, bound: Mapping[str, Any]) -> dict[str, Any]:
+    """Find the typed record a firing bound (the case's own copy, not the encoded one)."""
+    assert pack.compiled is not None
+    names = pack.compiled.fields.record_fields[fact]
+    return {field_name: bound[short] for field_name, short in names.items() if short in bound}
+
+
+def _context(case: Case, record: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {"facts": case.facts, "now": case.now, "record": record or {}}
+
+
+def _record_view(case: Case, fact: str, encoded: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The typed record whose encoding matches the bound message."""
+    spec = case.pack.facts[fact]
+    for record in case.facts.get(fact, []):
+        if all(
+            encode((spec.fields or {})[k].type, v) == encoded.get(k)
+            or (isinstance(encoded.get(k), str) and isinstance(v, str)
+                and v[:TEXT_ASSERT_LIMIT] == encoded.get(k))
+            for k, v in record.items()
+        ):
+            return dict(record)
+    return None
+
+
+def _combine(certainties: list[float]) -> float:
+    """MYCIN's combination of positive certainty factors: cf = a + b(1 - a)."""
+    total = 0.0
+    for value in sorted(certainties, reverse=True):
+        total = total + value * (1 - total)
+    return round(total, 4)
+
+
+def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
+    """Turn firings into the Diagnosis: causes, ruled out, questions, warnings."""
+    pack = case.pack
+    playbook = pack.playbook
+    warnings: list[str] = []
+    support: dict[str, list[Evidence]] = defaultdict(list)
+    against: dict[str, list[Evidence]] = defaultdict(list)
+    for index in sorted(firings.rules):
+        rule = pack.rules[index]
+        if rule.cause is None:
+            continue
+        used = {
+            f: jsonable(case.facts[f])
+            for f in pack.rule_facts(rule)
+            if f in case.facts and pack.facts[f].type != "records"
+        }
+        records = []
+        for firing in firings.rules[index]:
+            bound = firing["record"]
+            if bound is None:
+                records.append(None)
+                continue
+            fact = next(f for f in pack.rule_facts(rule) if pack.facts[f].type == "records")
+            records.append(_record_view(case, fact, bound) or bound)
+        records.sort(key=lambda r: repr(jsonable(r)) if r is not None else "")
+        for record in records:
+            try:
+                because = pack.because[rule.id].render(_context(case, record))
+            except TemplateError as error:
+                because = rule.id
+                warnings.append(f"rule {rule.id}: 'because' could not render: {error}")
+            evidence = Evidence(
+                rule=rule.id,
+                because=because,
+                certainty=rule.certainty,
+                effect=rule.effect,
+                facts=used,
+                record=jsonable(record) if record is not None else None,
+            )
+            (support if rule.effect == "supports" else against)[rule.cause].append(evidence)
+
+    causes: list[Cause] = []
+    ruled_out: list[RuledOut] = []
+    for cause_id in sorted(set(support) | set(against)):
+        spec = playbook.causes[cause_id]
+        if cause_id in against:
+            ruled_out.append(RuledOut(id=cause_id, title=spec.title, reasons=against[cause_id]))
+            continue
+        evidence = support[cause_id]
+        certainty = _combine([pack.rules[pack.rule_index[e.rule]].certainty
+                              for e in {e.rule: e for e in evidence}.values()])
+        context = _context(case)
+        try:
+            remediation: str | None = pack.remediation[cause_id].render(context)
+        except TemplateError as error:
+            remediation = None
+            warnings.append(f"cause {cause_id}: remediation could not render: {error}")
+        escalation = None
+        if spec.escalation is not None:
+            try:
+                escalation = Escalation(
+                    contact=pack.contact[cause_id].render(context),
+                    send=[s.render(context) for s in pack.send.get(cause_id, ())],
+                )
+            except TemplateError as error:
+                warnings.append(f"cause {cause_id}: escalation could not render: {error}")
+        causes.append(
+            Cause(
+                id=cause_id,
+                title=spec.title,
+                step=spec.step,
+                step_title=playbook.steps[pack.step_order[spec.step]].title,
+                certainty=certainty,
+                evidence=evidence,
+                remediation=remediation,
+                escalation=escalation,
+            )
+        )
+    causes.sort(key=lambda c: (pack.step_order[c.step], -c.certainty, c.id))
+    ruled_out.sort(key=lambda r: (pack.step_order[playbook.causes[r.id].step], r.id))
+
+    confirmed = {c.id: c.certainty for c in causes}
+    questions = _questions(case, firings, set(against), confirmed)
+    warnings.extend(_unused_fact_warnings(case))
+    return Diagnosis(
+        pack=pack.id,
+        pack_title=playbook.title,
+        causes=causes,
+        ruled_out=ruled_out,
+        questions=questions,
+        inferred={k: jsonable(v) for k, v in sorted(case.inferred.items())},
+        warnings=warnings,
+        kb_version=kb.version,
+        packs=[PackVersion(id=pack.id, version=pack.version)],
+        now=jsonable(case.now),
+    )
+
+
+def _questions(
+    case: Case, firings: _Firings, ruled_out: set[str], confirmed: Mapping[str, float]
+) -> list[Question]:
+    """Unknown facts that could still confirm or rule out a live cause."""
+    pack = case.pack
+    live_rules = [
+        i for i in sorted(firings.possible)
+        if i not in firings.rules
+    ]
+
+    def live_cause(cause: str) -> bool:
+        return cause not in ruled_out and confirmed.get(cause, 0.0) < 1.0
+
+    wanted: dict[str, dict[str, Any]] = {}
+
+    def want(fact: str, rule_index: int, causes: set[str]) -> None:
+        rule = pack.rules[rule_index]
+        entry = wanted.setdefault(fact, {"step": len(pack.step_order), "causes": set()})
+        entry["step"] = min(entry["step"], pack.step_order[rule.step])
+        entry["causes"] |= causes
+
+    derivers: dict[str, list[int]] = defaultdict(list)
+    for index in live_rules:
+        rule = pack.rules[index]
+        if rule.derive is not None:
+            derivers[rule.derive.fact].append(index)
+
+    def expand(rule_index: int, causes: set[str], depth: int) -> None:
+        rule = pack.rules[rule_index]
+        for fact in pack.rule_facts(rule):
+            if case.known(fact):
+                continue
+            spec = pack.facts[fact]
+            if spec.derived:
+                if depth < 8:
+                    for deriver in derivers.get(fact, []):
+                        expand(deriver, causes, depth + 1)
+                continue
+            want(fact, rule_index, causes)
+
+    for index in live_rules:
+        rule = pack.rules[index]
+        if rule.cause is not None and live_cause(rule.cause):
+            expand(index, {rule.cause}, 0)
+
+    questions: list[Question] = []
+    for fact, info in wanted.items():
+        spec = pack.facts[fact]
+        causes = sorted(info["causes"], key=lambda c: (pack.step_order[pack.playbook.causes[c].step], c))
+        titles = [pack.playbook.causes[c].title for c in causes]
+        questions.append(
+            Question(
+                fact=fact,
+                ask=spec.ask or f"What is {fact}?",
+                help=spec.help,
+                type=spec.type,
+                values=list(spec.values) if spec.values else None,
+                fields=[
+                    RecordField(name=n, type=f.type, values=list(f.values) if f.values else None)
+                    for n, f in sorted((spec.fields or {}).items())
+                ] if spec.fields else None,
+                step=pack.playbook.steps[info["step"]].id,
+                causes=causes,
+                why="Could confirm or rule out: " + "; ".join(titles) + ".",
+            )
+        )
+    questions.sort(
+        key=lambda q: (
+            pack.step_order[q.step],
+            -len(q.causes),
+            pack.facts[q.fact].cost,
+            q.fact,
+        )
+    )
+    return questions
+
+
+def _unused_fact_warnings(case: Case) -> list[str]:
+    pack = case.pack
+    used: set[str] = set()
+    for rule in pack.rules:
+        used.update(pack.rule_facts(rule))
+    for extractor in pack.extractors:
+        used.add(extractor.from_)
+    return [
+        f"fact {fact!r} is not used by any rule of pack {pack.id!r}; it changes nothing"
+        for fact in sorted(case.supplied - used)
+    ]
+
+
+def choose_pack(
+    kb: KnowledgeBase, facts: Mapping[str, Any]
+) -> Pack | None:
+    """The pack whose catalogue holds every supplied fact; None when it is ambiguous.
+
+    Raises:
+        FactError: a fact that no pack knows, or facts that no single pack holds together.
+    """
+    names = [str(f) for f in facts]
+    candidates = [p for p in kb.packs.values() if all(f in p.facts for f in names)]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        every = {f for p in kb.packs.values() for f in p.facts}
+        for fact in sorted(names):
+            if fact not in every:
+                raise FactError(fact, "no pack knows this fact", suggestion=nearest(fact, every))
+        raise FactError(
+            ", ".join(sorted(names)),
+            "these facts belong to different packs; say which pack with pack=...",
+        )
+    scored = sorted(
+        ((_extractor_score(p, facts), p.id, p) for p in candidates),
+        key=lambda item: (-item[0], item[1]),
+    )
+    if scored[0][0] > 0 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+        return scored[0][2]
+    return None
+
+
+def _extractor_score(pack: Pack, facts: Mapping[str, Any]) -> int:
+    """How many of the pack's error patterns recognise the supplied text."""
+    score = 0
+    for extractor, pattern in zip(pack.extractors, pack.extractor_patterns, strict=True):
+        text = facts.get(extractor.from_)
+        if isinstance(text, str) and pattern.search(text) is not None:
+            score += 1
+    return score
+
+
+def _which_pack(kb: KnowledgeBase, facts: Mapping[str, Any], now: datetime) -> Diagnosis:
+    names = sorted(kb.packs)
+    candidates = [p for p in names if all(f in kb.packs[p].facts for f in facts)] or names
+    return Diagnosis(
+        pack=None,
+        pack_title=None,
+        causes=[],
+        ruled_out=[],
+        questions=[
+            Question(
+                fact="pack",
+                ask="Which integration is concerned?",
+                help="; ".join(f"{p}: {kb.packs[p].playbook.title}" for p in candidates),
+                type="enum",
+                values=candidates,
+                step="pack",
+                causes=[],
+                why="The facts fit several playbooks; the answer picks one.",
+            )
+        ],
+        inferred={},
+        warnings=[],
+        kb_version=kb.version,
+        packs=[PackVersion(id=p, version=kb.packs[p].version) for p in names],
+        now=jsonable(now),
+    )
+
+
+def diagnose(
+    facts: Mapping[str, Any],
+    *,
+    pack: str | None = None,
+    kb: KnowledgeBase | None = None,
+    now: datetime | str | None = None,
+) -> Diagnosis:
+    """Diagnose one case.
+
+    Args:
+        facts: fact id -> value (records facts: a list of mappings). None means unknown.
+        pack: the pack to use; None lets the engine pick it from the facts.
+        kb: the knowledge base; None uses the bundled one.
+        now: the clock for ages of datetimes (aware, or naive UTC); None uses the system clock.
+
+    Raises:
+        FactError: an unknown fact or a value of the wrong type.
+        PackError: an unknown pack id.
+    """
+    if not isinstance(facts, Mapping):
+        raise FactError("facts", "expected a mapping of fact id to value", expected="mapping")
+    knowledge = kb if kb is not None else default_kb()
+    clock = _now(now)
+    chosen = knowledge.pack(pack) if pack is not None else choose_pack(knowledge, facts)
+    if chosen is None:
+        return _which_pack(knowledge, facts, clock)
+    typed = type_facts(chosen, facts)
+    case = Case(pack=chosen, now=clock, facts=typed, supplied=frozenset(typed))
+    _extract(case)
+    firings = _run(case)
+    return assemble(case, firings, knowledge)

@@ -1,0 +1,229 @@
+"""Typing case facts against the catalogue, and encoding them for durable_rules.
+
+durable_rules has no decimal, date or duration type, takes floats in exponent form badly, and
+compares floats exactly; so every value is turned into something it compares correctly:
+numbers become integers scaled by 10**6, datetimes become epoch seconds, durations seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from syncdoctor.engine.schema import FactSpec, RecordField, parse_duration
+from syncdoctor.engine.suggest import nearest
+
+SCALE = 10**6
+"""Numbers reach durable_rules as integers in millionths: exact, and never in exponent form."""
+NUMBER_LIMIT = Decimal(9_000_000_000_000)
+"""|value| * SCALE must stay inside a signed 64-bit integer."""
+TEXT_LIMIT = 200_000
+"""Longest text fact accepted, in characters; error messages are far shorter."""
+RECORD_LIMIT = 10_000
+"""Most records one records fact may hold."""
+
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+_DATETIME = TypeAdapter(datetime)
+_TIMEDELTA = TypeAdapter(timedelta)
+
+TypedValue = Any
+"""A fact value after typing: bool, str, int, Decimal, datetime (UTC), int seconds, records."""
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def type_value(
+    fact: str, spec: FactSpec | RecordField, value: object
+) -> TypedValue:
+    """Check ``value`` against the fact's type and return it in its canonical Python form.
+
+    Raises:
+        FactError: the value has the wrong type or is out of range.
+    """
+    from syncdoctor.errors import FactError
+
+    kind = spec.type
+
+    def fail(message: str) -> FactError:
+        return FactError(
+            fact, f"{message}; got {_describe(value)}", expected=kind, value=_describe(value)
+        )
+
+    if value is None:
+        raise fail("a value is required (omit the fact when it is unknown)")
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise fail("expected true or false")
+    if kind == "enum":
+        allowed = spec.values or ()
+        if isinstance(value, str):
+            if value in allowed:
+                return value
+            folded = {v.lower(): v for v in allowed}
+            if value.strip().lower() in folded:
+                return folded[value.strip().lower()]
+        hint = nearest(str(value), allowed)
+        raise FactError(
+            fact,
+            f"expected one of {', '.join(allowed)}; got {_describe(value)}",
+            expected=f"enum({', '.join(allowed)})",
+            value=_describe(value),
+            suggestion=hint,
+        )
+    if kind == "text":
+        if not isinstance(value, str):
+            raise fail("expected text")
+        if len(value) > TEXT_LIMIT:
+            raise fail(f"text longer than {TEXT_LIMIT} characters")
+        return value
+    if kind in ("integer", "decimal"):
+        number = _to_decimal(value)
+        if number is None:
+            raise fail("expected a number")
+        if abs(number) > NUMBER_LIMIT:
+            raise fail(f"number out of range (at most {NUMBER_LIMIT:,} in size)")
+        if kind == "integer":
+            if number != number.to_integral_value():
+                raise fail("expected a whole number")
+            result: int | Decimal = int(number)
+        else:
+            result = number.quantize(Decimal(1) / SCALE, rounding=ROUND_HALF_EVEN).normalize()
+        minimum = getattr(spec, "minimum", None)
+        maximum = getattr(spec, "maximum", None)
+        if minimum is not None and number < Decimal(str(minimum)):
+            raise fail(f"expected at least {minimum}")
+        if maximum is not None and number > Decimal(str(maximum)):
+            raise fail(f"expected at most {maximum}")
+        return result
+    if kind == "datetime":
+        return _to_datetime(value, fail)
+    if kind == "duration":
+        return _to_seconds(value, fail)
+    raise fail(f"cannot type a {kind} fact here")
+
+
+def _to_decimal(value: object) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        # repr gives the shortest text that round-trips: 0.1 stays 0.1, not 0.1000000000000000055
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "").replace("_", "")
+        if not text or len(text) > 40:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    if not number.is_finite():
+        return None
+    return number
+
+
+def _to_datetime(value: object, fail: Any) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str) and len(value) <= 64:
+        try:
+            moment = _DATETIME.validate_python(value.strip())
+        except ValidationError:
+            raise fail("expected an ISO 8601 date-time such as 2024-05-01T10:00:00Z") from None
+    else:
+        raise fail("expected an ISO 8601 date-time such as 2024-05-01T10:00:00Z")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _to_seconds(value: object, fail: Any) -> int:
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, bool):
+        raise fail("expected a duration such as 90, '15m', '2h' or 'PT2H'")
+    elif isinstance(value, int | float | Decimal):
+        seconds = float(value)
+    elif isinstance(value, str) and len(value) <= 64:
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            try:
+                seconds = _TIMEDELTA.validate_python(value.strip()).total_seconds()
+            except ValidationError:
+                raise fail("expected a duration such as 90, '15m', '2h' or 'PT2H'") from None
+    else:
+        raise fail("expected a duration such as 90, '15m', '2h' or 'PT2H'")
+    if math.isnan(seconds) or math.isinf(seconds) or seconds < 0 or seconds > 1e12:
+        raise fail("expected a non-negative duration")
+    return int(seconds)
+
+
+def type_records(fact: str, spec: FactSpec, value: object) -> list[dict[str, TypedValue]]:
+    """Type every record of a records fact, naming the record and field in errors."""
+    from syncdoctor.errors import FactError
+
+    if not isinstance(value, list | tuple):
+        raise FactError(
+            fact, "expected a list of records", expected="records", value=_describe(value)
+        )
+    if len(value) > RECORD_LIMIT:
+        raise FactError(fact, f"more than {RECORD_LIMIT} records", expected="records")
+    fields = spec.fields or {}
+    records: list[dict[str, TypedValue]] = []
+    for index, record in enumerate(value):
+        where = f"{fact}[{index}]"
+        if not isinstance(record, Mapping):
+            raise FactError(
+                where, "expected a mapping of fields", expected="record", value=_describe(record)
+            )
+        typed: dict[str, TypedValue] = {}
+        for name, field_value in record.items():
+            if name not in fields:
+                raise FactError(
+                    f"{where}.{name}",
+                    f"unknown field; {fact} records have {', '.join(fields)}",
+                    suggestion=nearest(str(name), fields),
+                )
+            if field_value is None:
+                continue
+            typed[str(name)] = type_value(f"{where}.{name}", fields[name], field_value)
+        missing = [n for n, f in fields.items() if f.required and n not in typed]
+        if missing:
+            raise FactError(where, f"missing required field(s): {', '.join(missing)}")
+        records.append(typed)
+    return records
+
+
+def encode(kind: str, value: TypedValue, now: datetime | None = None) -> bool | str | int:
+    """The value durable_rules sees: a bool, a string or a 64-bit integer."""
+    if kind in ("bool", "enum", "text"):
+        return value  # type: ignore[no-any-return]
+    if kind in ("integer", "decimal"):
+        return int((Decimal(value) * SCALE).to_integral_value(rounding=ROUND_HALF_EVEN))
+    if kind == "datetime":
+        return int(value.timestamp())
+    if kind == "duration":
+        return int(value)
+    raise ValueError(f"cannot encode a {kind} value")

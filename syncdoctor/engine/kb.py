@@ -1,0 +1,718 @@
+"""Loading a knowledge base: layered folders of facts/, rules/ and playbooks/ YAML.
+
+Loading is all or nothing: every problem in every file is collected, located (file:line:col and
+key path) and raised together in one :class:`KnowledgeBaseError`; a KB with an error never
+half-loads. Later layers override earlier ones by id, and each override is reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import re2
+from pydantic import BaseModel, ValidationError
+
+from syncdoctor.engine.compiler import (
+    CompiledPack,
+    RuleShapeError,
+    compile_pack,
+    top_level,
+)
+from syncdoctor.engine.facts import type_value
+from syncdoctor.engine.render import Renderer, check_template
+from syncdoctor.engine.runtime import RegisteredRuleset, runtime
+from syncdoctor.engine.schema import (
+    Condition,
+    Extractor,
+    FactsFile,
+    FactSpec,
+    PlaybookFile,
+    RulesFile,
+    RuleSpec,
+    parse_duration,
+)
+from syncdoctor.engine.suggest import nearest
+from syncdoctor.engine.yamlsource import Located, load_yaml_file
+from syncdoctor.errors import FactError, KnowledgeBaseError, Problem
+
+SECTIONS = ("facts", "rules", "playbooks")
+TEST_SUFFIXES = (".test.yaml", ".test.yml")
+M = TypeVar("M", bound=BaseModel)
+
+
+def _field_names(model: type[BaseModel]) -> set[str]:
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        names.add(info.alias or name)
+    return names
+
+
+def bundled_kb_dir() -> Path:
+    """The knowledge base shipped with syncdoctor (the repository root in a checkout)."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "_kb"
+    if installed.is_dir():
+        return installed
+    return package.parent
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an item of the KB was written."""
+
+    located: Located
+    path: tuple[str | int, ...]
+
+    def problem(self, code: str, message: str, *extra: str | int, suggestion: str | None = None,
+                severity: str = "error") -> Problem:
+        """A problem located at this item (or at a key below it)."""
+        return self.located.problem(code, message, (*self.path, *extra), suggestion, severity)
+
+    @property
+    def file(self) -> str:
+        """The file's display name."""
+        return self.located.file
+
+    @property
+    def line(self) -> int:
+        """The item's line."""
+        return self.located.locate(self.path)[0]
+
+
+@dataclass
+class Pack:
+    """One playbook pack: its facts, rules, playbook and compiled rulesets."""
+
+    id: str
+    playbook: PlaybookFile
+    facts: dict[str, FactSpec]
+    extractors: tuple[Extractor, ...]
+    rules: tuple[RuleSpec, ...]
+    origins: dict[str, Origin]
+    """Keys: 'playbook', 'fact:<id>', 'rule:<id>', 'cause:<id>', 'extractor:<id>'."""
+    step_order: dict[str, int] = field(default_factory=dict)
+    because: dict[str, Renderer] = field(default_factory=dict)
+    remediation: dict[str, Renderer] = field(default_factory=dict)
+    contact: dict[str, Renderer] = field(default_factory=dict)
+    send: dict[str, tuple[Renderer, ...]] = field(default_factory=dict)
+    extractor_patterns: tuple[Any, ...] = ()
+    regex_patterns: tuple[Any, ...] = ()
+    compiled: CompiledPack | None = None
+    registered: tuple[RegisteredRuleset, ...] = ()
+    rule_index: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        """The pack version from its playbook."""
+        return self.playbook.version
+
+    def rule_facts(self, rule: RuleSpec) -> list[str]:
+        """Facts a rule's conditions read, in first-use order."""
+        out: list[str] = []
+        _collect_facts(rule.when, out)
+        return out
+
+
+def _collect_facts(cond: Condition, out: list[str]) -> None:
+    for child in (*(cond.all or ()), *(cond.any or ())):
+        _collect_facts(child, out)
+    if cond.not_ is not None:
+        _collect_facts(cond.not_, out)
+    if cond.fact is not None and cond.fact not in out:
+        out.append(cond.fact)
+    if cond.fact is not None and cond.operator.endswith("_fact"):
+        other = str(cond.operand)
+        if other not in out:
+            out.append(other)
+
+
+@dataclass
+class KnowledgeBase:
+    """A loaded, validated and compiled knowledge base."""
+
+    packs: dict[str, Pack]
+    version: str
+    layers: tuple[Path, ...]
+    overrides: tuple[str, ...] = ()
+
+    def pack(self, pack_id: str) -> Pack:
+        """The pack with that id.
+
+        Raises:
+            PackError: no such pack.
+        """
+        from syncdoctor.errors import PackError
+
+        try:
+            return self.packs[pack_id]
+        except KeyError:
+            known = sorted(self.packs)
+            raise PackError(pack_id, known, nearest(pack_id, known)) from None
+
+    def close(self) -> None:
+        """Free the engine's rulesets; the KB cannot diagnose afterwards."""
+        for pack in self.packs.values():
+            runtime().release(pack.registered)
+            pack.registered = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# reading and validating files
+
+
+def _pydantic_problems(located: Located, error: ValidationError) -> list[Problem]:
+    problems: list[Problem] = []
+    for item in error.errors(include_url=False):
+        loc = [part for part in item["loc"] if part != "[key]"]
+        path = _data_path(located.data, loc)
+        kind = item["type"]
+        message = str(item["msg"]).removeprefix("Value error, ")
+        suggestion = None
+        if kind == "extra_forbidden":
+            code = "KB102"
+            key = str(loc[-1]) if loc else "?"
+            message = f"unknown key {key!r}"
+            suggestion = nearest(key, _ALL_KEYS)
+        elif kind == "missing":
+            code = "KB103"
+            message = f"missing required key {str(loc[-1])!r}" if loc else "missing key"
+        else:
+            code = "KB101"
+            if "input" in item and kind not in ("value_error", "assertion_error"):
+                shown = repr(item["input"])
+                message += f" (got {shown if len(shown) <= 60 else shown[:57] + '...'})"
+        problems.append(located.problem(code, message, path, suggestion))
+    # One problem per location is enough: unions report one error per alternative.
+    unique: dict[tuple[int, int, str], Problem] = {}
+    for problem in problems:
+        unique.setdefault((problem.line, problem.column, problem.code), problem)
+    return list(unique.values())
+
+
+def _data_path(data: Any, loc: Sequence[str | int]) -> tuple[str | int, ...]:
+    """The longest prefix of a pydantic location that exists in the data."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str):
+            path.append(part)  # a missing or extra key: point at its parent, name it
+            break
+        else:
+            break
+        path.append(part)
+    return tuple(path)
+
+
+_ALL_KEYS: list[str] = sorted(
+    set().union(
+        *(
+            _field_names(model)
+            for model in (FactsFile, RulesFile, PlaybookFile, FactSpec, RuleSpec, Condition)
+        ),
+        *(_field_names(m) for m in (Extractor,)),
+    )
+)
+
+
+def _validate(model: type[M], located: Located) -> M | list[Problem]:
+    if located.data is None:
+        return [located.problem("KB103", "the file is empty", ())]
+    if not isinstance(located.data, dict):
+        return [located.problem("KB101", "the file must hold a mapping at its top level", ())]
+    try:
+        return model.model_validate(located.data)
+    except ValidationError as error:
+        return _pydantic_problems(located, error)
+
+
+def _files(layer: Path, section: str) -> list[Path]:
+    folder = layer / section
+    if not folder.is_dir():
+        return []
+    files = [
+        p for p in sorted(folder.iterdir())
+        if p.suffix in (".yaml", ".yml") and not p.name.endswith(TEST_SUFFIXES) and p.is_file()
+    ]
+    return files
+
+
+def _display(path: Path, layer: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return f"{layer.name}/{path.relative_to(layer)}"
+
+
+@dataclass
+class _Draft:
+    """What the layers say about one pack, before cross-checks."""
+
+    playbook: tuple[PlaybookFile, Origin] | None = None
+    facts: dict[str, tuple[FactSpec, Origin]] = field(default_factory=dict)
+    extractors: dict[str, tuple[Extractor, Origin]] = field(default_factory=dict)
+    rules: dict[str, tuple[RuleSpec, Origin]] = field(default_factory=dict)
+
+
+def load_kb(
+    layers: Sequence[Path | str] | None = None, *, bundled: bool = True
+) -> KnowledgeBase:
+    """Load, check and compile a knowledge base.
+
+    Args:
+        layers: extra KB folders (each with facts/, rules/, playbooks/), laid over the bundled
+            one in order; a later layer overrides an earlier one by id.
+        bundled: start from the bundled knowledge base.
+
+    Raises:
+        KnowledgeBaseError: every problem found, each with file:line:col.
+    """
+    folders: list[Path] = [bundled_kb_dir()] if bundled else []
+    folders.extend(Path(p) for p in layers or ())
+    problems: list[Problem] = []
+    for folder in folders:
+        if not folder.is_dir():
+            problems.append(Problem("KB100", f"knowledge-base folder not found: {folder}",
+                                    file=str(folder)))
+    if problems:
+        raise KnowledgeBaseError(problems)
+
+    drafts: dict[str, _Draft] = {}
+    overrides: list[str] = []
+    digest = hashlib.sha256()
+    for layer_index, folder in enumerate(folders):
+        seen_here: dict[str, Origin] = {}
+        for section in SECTIONS:
+            for path in _files(folder, section):
+                display = _display(path, folder)
+                try:
+                    located = load_yaml_file(path, display)
+                except KnowledgeBaseError as error:
+                    problems.extend(error.problems)
+                    continue
+                digest.update(section.encode() + b"\0" + path.name.encode() + b"\0")
+                digest.update(path.read_bytes())
+                _absorb(section, located, drafts, seen_here, layer_index, overrides, problems)
+    packs: dict[str, Pack] = {}
+    for pack_id in sorted(drafts):
+        pack = _assemble(pack_id, drafts[pack_id], problems)
+        if pack is not None:
+            packs[pack_id] = pack
+    if problems:
+        raise KnowledgeBaseError(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
+    for pack in packs.values():
+        _compile(pack, problems)
+    if problems:
+        raise KnowledgeBaseError(problems)
+    for pack in packs.values():
+        assert pack.compiled is not None
+        pack.registered = runtime().register(pack.compiled.rulesets)
+    return KnowledgeBase(
+        packs=packs,
+        version=digest.hexdigest()[:12],
+        layers=tuple(folders),
+        overrides=tuple(overrides),
+    )
+
+
+def _absorb(
+    section: str,
+    located: Located,
+    drafts: dict[str, _Draft],
+    seen_here: dict[str, Origin],
+    layer_index: int,
+    overrides: list[str],
+    problems: list[Problem],
+) -> None:
+    """Add one file's items to the drafts, noting duplicates and overrides."""
+
+    def place(key: str, origin: Origin, what: str) -> bool:
+        earlier = seen_here.get(key)
+        if earlier is not None:
+            problems.append(
+                origin.problem(
+                    "KB107", f"duplicate {what} (first defined at {earlier.file}:{earlier.line})"
+                )
+            )
+            return False
+        seen_here[key] = origin
+        return True
+
+    def note_override(key: str, old: Origin, new: Origin, what: str) -> None:
+        if layer_index > 0:
+            overrides.append(f"{what} overridden by {new.file}:{new.line} "
+                             f"(was {old.file}:{old.line})")
+
+    if section == "facts":
+        parsed_facts = _validate(FactsFile, located)
+        if isinstance(parsed_facts, list):
+            problems.extend(parsed_facts)
+            return
+        draft = drafts.setdefault(parsed_facts.pack, _Draft())
+        for fact_id, spec in parsed_facts.facts.items():
+            origin = Origin(located, ("facts", fact_id))
+            if not place(f"{parsed_facts.pack}/fact/{fact_id}", origin, f"fact {fact_id!r}"):
+                continue
+            if fact_id in draft.facts:
+                note_override(fact_id, draft.facts[fact_id][1], origin, f"fact {fact_id!r}")
+            draft.facts[fact_id] = (spec, origin)
+        for index, extractor in enumerate(parsed_facts.extractors):
+            origin = Origin(located, ("extractors", index))
+            key = f"{parsed_facts.pack}/extractor/{extractor.id}"
+            if not place(key, origin, f"extractor {extractor.id!r}"):
+                continue
+            if extractor.id in draft.extractors:
+                note_override(extractor.id, draft.extractors[extractor.id][1], origin,
+                              f"extractor {extractor.id!r}")
+            draft.extractors[extractor.id] = (extractor, origin)
+    elif section == "rules":
+        parsed_rules = _validate(RulesFile, located)
+        if isinstance(parsed_rules, list):
+            problems.extend(parsed_rules)
+            return
+        draft = drafts.setdefault(parsed_rules.pack, _Draft())
+        for index, rule in enumerate(parsed_rules.rules):
+            origin = Origin(located, ("rules", index))
+            if not place(f"rule/{rule.id}", origin, f"rule id {rule.id!r}"):
+                continue
+            if rule.id in draft.rules:
+                note_override(rule.id, draft.rules[rule.id][1], origin, f"rule {rule.id!r}")
+            draft.rules[rule.id] = (rule, origin)
+    else:
+        parsed_book = _validate(PlaybookFile, located)
+        if isinstance(parsed_book, list):
+            problems.extend(parsed_book)
+            return
+        origin = Origin(located, ())
+        if not place(f"playbook/{parsed_book.id}", origin, f"playbook {parsed_book.id!r}"):
+            return
+        draft = drafts.setdefault(parsed_book.id, _Draft())
+        if draft.playbook is not None:
+            note_override(parsed_book.id, draft.playbook[1], origin,
+                          f"playbook {parsed_book.id!r}")
+        draft.playbook = (parsed_book, origin)
+
+
+# ---------------------------------------------------------------------------------------------
+# cross-checks
+
+
+class _Checker:
+    """Cross-file checks of one pack; every problem is located."""
+
+    def __init__(self, pack: Pack, problems: list[Problem]) -> None:
+        self.pack = pack
+        self.problems = problems
+
+    def fact(self, origin: Origin, path: tuple[str | int, ...], fact: str) -> FactSpec | None:
+        spec = self.pack.facts.get(fact)
+        if spec is None:
+            self.problems.append(origin.problem(
+                "KB104", f"unknown fact {fact!r}", *path,
+                suggestion=nearest(fact, self.pack.facts)))
+        return spec
+
+    def condition(self, rule: RuleSpec, origin: Origin) -> None:
+        items = top_level(rule.when)
+        base: tuple[str | int, ...] = ("when", "all") if rule.when.all is not None else ("when",)
+        for index, item in enumerate(items):
+            where = (*base, index) if rule.when.all is not None else base
+            self._test_tree(item, origin, where, top=True, record=None)
+
+    def _test_tree(self, cond: Condition, origin: Origin, path: tuple[str | int, ...], *,
+                   top: bool, record: str | None) -> None:
+        for key in ("all", "any"):
+            children = getattr(cond, key)
+            for index, child in enumerate(children or ()):
+                self._test_tree(child, origin, (*path, key, index), top=False, record=record)
+        if cond.not_ is not None:
+            self._test_tree(cond.not_, origin, (*path, "not"), top=False, record=record)
+        if cond.all is not None or cond.any is not None or cond.not_ is not None:
+            return
+        op = cond.operator
+        if record is None:
+            if cond.field is not None:
+                self.problems.append(origin.problem(
+                    "KB113", "'field' is only used inside any_record; name a 'fact'", *path))
+                return
+            spec = self.fact(origin, (*path, "fact"), cond.subject)
+            if spec is None:
+                return
+            if spec.derived and not top:
+                self.problems.append(origin.problem(
+                    "KB113", f"derived fact {cond.subject!r} may only be tested at the top "
+                    "level of 'when' (or in its top-level 'all')", *path))
+            if spec.derived and op not in ("eq", "in") and not (op == "known" and cond.known):
+                self.problems.append(origin.problem(
+                    "KB113", f"derived fact {cond.subject!r} is tested with eq, in or "
+                    "known: true only", *path))
+            self._operator(cond, spec, origin, path, self.pack.facts, "_fact")
+            if op == "any_record":
+                if not top:
+                    self.problems.append(origin.problem(
+                        "KB113", "any_record may only be used at the top level of 'when' "
+                        "(or in its top-level 'all')", *path))
+                if spec.type != "records":
+                    self.problems.append(origin.problem(
+                        "KB109", f"any_record needs a records fact; {cond.subject!r} is "
+                        f"{spec.type}", *path))
+                elif cond.any_record is not None:
+                    self._test_tree(cond.any_record, origin, (*path, "any_record"),
+                                    top=False, record=cond.subject)
+        else:
+            fields = self.pack.facts[record].fields or {}
+            if cond.fact is not None:
+                self.problems.append(origin.problem(
+                    "KB113", "inside any_record, tests name a record 'field', not a 'fact'",
+                    *path))
+                return
+            name = cond.subject
+            field_spec = fields.get(name)
+            if field_spec is None:
+                self.problems.append(origin.problem(
+                    "KB104", f"unknown field {name!r} of {record!r} records", *path, "field",
+                    suggestion=nearest(name, fields)))
+                return
+            self._operator(cond, field_spec, origin, path, fields, "_field")
+
+    def _operator(self, cond: Condition, spec: Any, origin: Origin,
+                  path: tuple[str | int, ...], peers: Mapping[str, Any], suffix: str) -> None:
+        op = cond.operator
+        kind = spec.type
+        name = cond.subject
+        at = (*path, op)
+
+        def bad(message: str, suggestion: str | None = None) -> None:
+            self.problems.append(origin.problem("KB109", message, *at, suggestion=suggestion))
+
+        if op == "known" or op == "any_record":
+            return
+        if op.endswith(("_fact", "_field")):
+            if not op.endswith(suffix):
+                bad(f"{op} is for {'records' if suffix == '_fact' else 'facts'}; use "
+                    f"{op.rsplit('_', 1)[0]}{suffix}")
+                return
+            other = str(cond.operand)
+            other_spec = peers.get(other)
+            if other_spec is None:
+                what = "fact" if suffix == "_fact" else "field"
+                self.problems.append(origin.problem(
+                    "KB104", f"unknown {what} {other!r}", *at, suggestion=nearest(other, peers)))
+                return
+            if other_spec.type != kind and {kind, other_spec.type} != {"integer", "decimal"}:
+                bad(f"cannot compare {name!r} ({kind}) with {other!r} ({other_spec.type})")
+            if kind in ("records",) or (op[:2] in ("lt", "le", "gt", "ge")
+                                        and kind in ("bool", "enum", "text")):
+                bad(f"{op} cannot compare {kind} values")
+            return
+        if op == "matches":
+            if kind != "text":
+                bad(f"matches needs a text fact; {name!r} is {kind}")
+                return
+            try:
+                re2.compile(str(cond.operand))
+            except re2.error as error:
+                self.problems.append(origin.problem(
+                    "KB112", f"invalid RE2 pattern: {error}", *at))
+            return
+        if op in ("older_than", "newer_than"):
+            if kind != "datetime":
+                bad(f"{op} needs a datetime fact; {name!r} is {kind}")
+                return
+            try:
+                parse_duration(cond.operand)
+            except ValueError as error:
+                bad(str(error))
+            return
+        if op in ("lt", "le", "gt", "ge") and kind in ("bool", "enum", "text", "records"):
+            bad(f"{op} cannot compare {kind} values")
+            return
+        if kind == "records":
+            bad(f"a records fact is tested with any_record or known, not {op}")
+            return
+        values = cond.operand if op in ("in", "not_in") else (cond.operand,)
+        for value in values:
+            try:
+                typed = type_value(name, spec, value)
+            except FactError as error:
+                allowed = getattr(spec, "values", None) or ()
+                bad(f"{value!r} is not a valid {kind} value for {name!r}: "
+                    f"{str(error).split(': ', 1)[-1]}",
+                    nearest(str(value), allowed) if allowed else None)
+                continue
+            if kind == "enum" and typed != value:
+                bad(f"write enum values exactly as declared: {typed!r}, not {value!r}")
+
+    def template(self, origin: Origin, path: tuple[str | int, ...], source: str) -> Renderer | None:
+        issues = check_template(source, self.pack.facts)
+        if not issues:
+            return Renderer(source)
+        for issue in issues:
+            line, _ = origin.located.locate((*origin.path, *path))
+            problem = origin.problem(
+                "KB108", issue.message, *path,
+                suggestion=nearest(issue.name, self.pack.facts) if issue.name else None)
+            if "\n" in source.strip("\n"):
+                # A block scalar's text starts on the line after its key.
+                at = line + issue.line
+                problem = Problem(**{**problem.__dict__, "line": at, "column": 1,
+                                     "source_line": _line(origin, at)})
+            self.problems.append(problem)
+        return None
+
+
+def _line(origin: Origin, line: int) -> str | None:
+    lines = origin.located.lines
+    return lines[line - 1] if 0 < line <= len(lines) else None
+
+
+def _assemble(pack_id: str, draft: _Draft, problems: list[Problem]) -> Pack | None:
+    """Cross-check a pack's pieces and compile its templates."""
+    origins: dict[str, Origin] = {}
+    if draft.playbook is None:
+        some = next(iter([*draft.rules.values(), *draft.facts.values()]), None)
+        if some is not None:
+            problems.append(some[1].problem(
+                "KB110", f"pack {pack_id!r} has no playbook (playbooks/{pack_id}.yaml)"))
+        return None
+    playbook, book_origin = draft.playbook
+    origins["playbook"] = book_origin
+    before = len(problems)
+    for fact_id, (_, origin) in draft.facts.items():
+        origins[f"fact:{fact_id}"] = origin
+    rules = tuple(rule for _, (rule, _) in sorted(draft.rules.items()))
+    pack = Pack(
+        id=pack_id,
+        playbook=playbook,
+        facts={k: v for k, (v, _) in sorted(draft.facts.items())},
+        extractors=tuple(e for e, _ in draft.extractors.values()),
+        rules=rules,
+        origins=origins,
+        step_order={step.id: index for index, step in enumerate(playbook.steps)},
+        rule_index={rule.id: index for index, rule in enumerate(rules)},
+    )
+    check = _Checker(pack, problems)
+    step_ids = [s.id for s in playbook.steps]
+    if len(set(step_ids)) != len(step_ids):
+        problems.append(book_origin.problem("KB107", "duplicate step ids", "steps"))
+    for cause_id, cause in playbook.causes.items():
+        origin = Origin(book_origin.located, ("causes", cause_id))
+        origins[f"cause:{cause_id}"] = origin
+        if cause.step not in pack.step_order:
+            problems.append(origin.problem("KB106", f"unknown step {cause.step!r}", "step",
+                                           suggestion=nearest(cause.step, step_ids)))
+        renderer = check.template(origin, ("remediation",), cause.remediation)
+        if renderer is not None:
+            pack.remediation[cause_id] = renderer
+        if cause.escalation is not None:
+            contact = check.template(origin, ("escalation", "contact"), cause.escalation.contact)
+            if contact is not None:
+                pack.contact[cause_id] = contact
+            sends = [check.template(origin, ("escalation", "send", i), s)
+                     for i, s in enumerate(cause.escalation.send)]
+            pack.send[cause_id] = tuple(s for s in sends if s is not None)
+    for rule_id, (rule, origin) in sorted(draft.rules.items()):
+        origins[f"rule:{rule_id}"] = origin
+        if rule.step not in pack.step_order:
+            problems.append(origin.problem("KB106", f"unknown step {rule.step!r}", "step",
+                                           suggestion=nearest(rule.step, step_ids)))
+        if rule.cause is not None and rule.cause not in playbook.causes:
+            problems.append(origin.problem("KB105", f"unknown cause {rule.cause!r}", "cause",
+                                           suggestion=nearest(rule.cause, playbook.causes)))
+        if rule.derive is not None:
+            spec = check.fact(origin, ("derive", "fact"), rule.derive.fact)
+            if spec is not None and not spec.derived:
+                problems.append(origin.problem(
+                    "KB113", f"fact {rule.derive.fact!r} is not declared derived: true",
+                    "derive", "fact"))
+            elif spec is not None:
+                try:
+                    type_value(rule.derive.fact, spec, rule.derive.value)
+                except FactError as error:
+                    problems.append(origin.problem("KB109", str(error), "derive", "value"))
+        check.condition(rule, origin)
+        renderer = check.template(origin, ("because",), rule.because)
+        if renderer is not None:
+            pack.because[rule_id] = renderer
+    patterns = []
+    for extractor_id, (extractor, origin) in draft.extractors.items():
+        origins[f"extractor:{extractor_id}"] = origin
+        source = check.fact(origin, ("from",), extractor.from_)
+        if source is not None and source.type != "text":
+            problems.append(origin.problem("KB109", f"extractors read text facts; "
+                                           f"{extractor.from_!r} is {source.type}", "from"))
+        for fact_id, value in extractor.set.items():
+            spec = check.fact(origin, ("set", fact_id), fact_id)
+            if spec is not None:
+                try:
+                    type_value(fact_id, spec, value)
+                except FactError as error:
+                    problems.append(origin.problem("KB109", str(error), "set", fact_id))
+        for group, fact_id in extractor.capture.items():
+            check.fact(origin, ("capture", group), fact_id)
+        options = re2.Options()
+        options.case_sensitive = extractor.case_sensitive
+        options.max_mem = 8 << 20
+        try:
+            compiled = re2.compile(extractor.pattern, options)
+        except re2.error as error:
+            problems.append(origin.problem("KB112", f"invalid RE2 pattern: {error}", "pattern"))
+            continue
+        groups = set(compiled.groupindex)
+        for group in extractor.capture:
+            if group not in groups:
+                problems.append(origin.problem(
+                    "KB112", f"the pattern has no group named {group!r}", "capture", group,
+                    suggestion=nearest(group, groups)))
+        patterns.append(compiled)
+    pack.extractor_patterns = tuple(patterns)
+    if not pack.rules:
+        problems.append(book_origin.problem("KB110", f"pack {pack_id!r} has no rules"))
+    return pack if len(problems) == before else None
+
+
+def _compile(pack: Pack, problems: list[Problem]) -> None:
+    try:
+        pack.compiled = compile_pack(pack.id, pack.facts, pack.rules)
+        pack.regex_patterns = tuple(re2.compile(t.pattern) for t in pack.compiled.regexes)
+    except RuleShapeError as error:
+        problems.append(Problem("KB111", str(error), file=pack.id, path=error.path))
+    except Exception as error:
+        from syncdoctor.errors import CapacityError
+
+        if isinstance(error, CapacityError):
+            problems.append(Problem("KB111", str(error), file=pack.id))
+        else:
+            raise
+
+
+# ---------------------------------------------------------------------------------------------
+# the default knowledge base
+
+_DEFAULT: KnowledgeBase | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_kb() -> KnowledgeBase:
+    """The bundled knowledge base, loaded once per process."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = load_kb()
+        return _DEFAULT
+
+
+def iter_rules(kb: KnowledgeBase) -> Iterable[tuple[Pack, RuleSpec]]:
+    """Every (pack, rule), packs and rules in id order."""
+    for pack_id in sorted(kb.packs):
+        pack = kb.packs[pack_id]
+        for rule in pack.rules:
+            yield pack, rule

@@ -1,0 +1,190 @@
+"""Jinja2 templates of the knowledge base: checked and compiled once, rendered per case.
+
+Templates run in Jinja2's immutable sandbox with StrictUndefined, so a missing value is an error
+rather than an empty string. Fact values reach templates as data only: they are never compiled.
+On top of the sandbox's run-time guard, templates that reach for Python internals are refused
+when the knowledge base loads, so an author hears of it from the loader, not from a customer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, nodes, pass_context
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+TEMPLATE_NAMES = frozenset({"facts", "now", "record"})
+"""The variables a template may use."""
+_FORBIDDEN_CALLS = frozenset({"format", "format_map", "mro", "__subclasses__"})
+_FORBIDDEN_FILTERS = frozenset({"attr"})
+
+
+def _dt(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _duration(seconds: int) -> str:
+    seconds = int(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{n} {unit}"
+        for n, unit in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s"))
+        if n
+    ]
+    return " ".join(parts[:2]) if parts else "0 s"
+
+
+@pass_context
+def _ago(context: Context, value: datetime) -> str:
+    now = context.get("now")
+    if not isinstance(now, datetime):
+        return _dt(value)
+    seconds = int((now - value).total_seconds())
+    return f"{_duration(seconds)} ago" if seconds >= 0 else f"in {_duration(-seconds)}"
+
+
+def _money(value: Decimal | int) -> str:
+    return f"{Decimal(value):,.2f}"
+
+
+def _make_environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+    )
+    env.filters["dt"] = _dt
+    env.filters["duration"] = _duration
+    env.filters["money"] = _money
+    env.filters["ago"] = _ago
+    return env
+
+
+ENVIRONMENT = _make_environment()
+
+
+@dataclass(frozen=True)
+class TemplateIssue:
+    """Something wrong with a template: a message and the template line it is on (1-based)."""
+
+    message: str
+    line: int
+    name: str | None = None
+
+
+def facts_named(ast: nodes.Template) -> list[tuple[str, int]]:
+    """Every ``facts["id"]`` and ``"id" in facts`` in a template, with its line."""
+    found: list[tuple[str, int]] = []
+    for node in ast.find_all(nodes.Getitem):
+        if (
+            isinstance(node.node, nodes.Name)
+            and node.node.name == "facts"
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+        ):
+            found.append((node.arg.value, node.lineno))
+    for compare in ast.find_all(nodes.Compare):
+        if (
+            isinstance(compare.expr, nodes.Const)
+            and isinstance(compare.expr.value, str)
+            and compare.ops
+            and compare.ops[0].op in ("in", "notin")
+            and isinstance(compare.ops[0].expr, nodes.Name)
+            and compare.ops[0].expr.name == "facts"
+        ):
+            found.append((compare.expr.value, compare.lineno))
+    return found
+
+
+def guarded_facts(ast: nodes.Template) -> set[str]:
+    """Fact ids the template tests with ``"id" in facts`` (it renders when they are unknown)."""
+    guarded: set[str] = set()
+    for compare in ast.find_all(nodes.Compare):
+        if (
+            isinstance(compare.expr, nodes.Const)
+            and isinstance(compare.expr.value, str)
+            and compare.ops
+            and compare.ops[0].op == "in"
+            and isinstance(compare.ops[0].expr, nodes.Name)
+            and compare.ops[0].expr.name == "facts"
+        ):
+            guarded.add(compare.expr.value)
+    return guarded
+
+
+def check_template(source: str, known_facts: Iterable[str]) -> list[TemplateIssue]:
+    """Problems in a template: syntax, unsafe constructs, unknown variables and fact ids."""
+    try:
+        ast = ENVIRONMENT.parse(source)
+    except TemplateSyntaxError as error:
+        return [TemplateIssue(f"template syntax error: {error.message}", error.lineno or 1)]
+    issues: list[TemplateIssue] = []
+    for getattr_node in ast.find_all(nodes.Getattr):
+        if getattr_node.attr.startswith("_") or getattr_node.attr in _FORBIDDEN_CALLS:
+            issues.append(
+                TemplateIssue(
+                    f"template reaches for {getattr_node.attr!r}: not allowed in the sandbox",
+                    getattr_node.lineno,
+                )
+            )
+        elif isinstance(getattr_node.node, nodes.Name) and getattr_node.node.name == "facts":
+            issues.append(
+                TemplateIssue(
+                    f"write facts[\"...\"] rather than facts.{getattr_node.attr}",
+                    getattr_node.lineno,
+                    getattr_node.attr,
+                )
+            )
+    for filter_node in ast.find_all(nodes.Filter):
+        if filter_node.name in _FORBIDDEN_FILTERS:
+            issues.append(
+                TemplateIssue(
+                    f"filter {filter_node.name!r} is not allowed in templates",
+                    filter_node.lineno,
+                )
+            )
+        elif filter_node.name not in ENVIRONMENT.filters:
+            issues.append(
+                TemplateIssue(f"unknown filter {filter_node.name!r}", filter_node.lineno)
+            )
+    for const in ast.find_all(nodes.Const):
+        if isinstance(const.value, str) and const.value.startswith("__"):
+            issues.append(
+                TemplateIssue(
+                    f"template reaches for {const.value!r}: not allowed", const.lineno
+                )
+            )
+    assigned = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    for name_node in ast.find_all(nodes.Name):
+        if name_node.ctx == "load" and name_node.name not in TEMPLATE_NAMES | assigned:
+            issues.append(
+                TemplateIssue(
+                    f"unknown variable {name_node.name!r}; templates see facts, now, record",
+                    name_node.lineno,
+                    name_node.name,
+                )
+            )
+    known = set(known_facts)
+    for fact, line in facts_named(ast):
+        if fact not in known:
+            issues.append(TemplateIssue(f"unknown fact {fact!r} in template", line, fact))
+    return issues
+
+
+class Renderer:
+    """A compiled template."""
+
+    __slots__ = ("_template", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._template = ENVIRONMENT.from_string(source)
+
+    def render(self, context: Mapping[str, Any]) -> str:
+        """Render with the given variables; raises jinja2's UndefinedError on a missing one."""
+        return self._template.render(context).strip()

@@ -1,0 +1,178 @@
+"""Running one case through durable_rules, around the traps of durable-rules 2.0.28.
+
+- Its ``Host`` starts two background dispatch timers that race with the caller (missing
+  conclusions, error 307, segfaults under threads): :class:`QuietHost` never starts them, and
+  every call into the engine is serialised by one lock.
+- Each live session id holds memory in proportion to the rule count and at most 1,024 may be
+  live: every case gets a fresh session id whose state is deleted in a ``finally``.
+- ``MessageNotHandledException`` only means that no rule matched a message: not an error here.
+- A ruleset name cannot be registered twice, and ``set_rulesets`` mutates its argument: names
+  are unique per registration and the definitions are deep-copied.
+- Its Python action dispatcher costs about 16 µs per firing (a Closure, a JSON round trip of the
+  session state, a datetime call that warns on Python 3.12) and swallows exceptions into
+  ``state["exception"]``. Firings are read here straight from its agenda instead
+  (``start_action_for_state`` / ``complete_and_start_action``): matching stays in its Rete
+  network, a firing costs about 1 µs, and an exception in our handler propagates.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import durable_rules_engine
+from durable import engine as durable_engine
+
+from syncdoctor.errors import EngineError
+
+_NOT_HANDLED = 1
+_OBSERVED = 2
+
+Message = dict[str, Any]
+FiringHandler = Callable[[str, Mapping[str, Any]], Iterable[Message]]
+"""Called per firing with the durable rule name and its bound messages; returns new messages."""
+
+
+class QuietHost(durable_engine.Host):  # type: ignore[misc]
+    """durable_rules' Host without the background timers that race with the caller."""
+
+    def _run(self) -> None:
+        """Start nothing: every dispatch happens on the caller's thread, under the lock."""
+
+
+def _never_called(_closure: object) -> None:  # pragma: no cover - see module docstring
+    raise EngineError("durable_rules dispatched an action on its own; it never should here")
+
+
+@dataclass(frozen=True)
+class RegisteredRuleset:
+    """A ruleset built in the engine."""
+
+    name: str
+    handle: int
+
+
+class Runtime:
+    """The process-wide durable_rules host, and the lock that serialises every call into it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._host = QuietHost()
+        self._names = itertools.count(1)
+        self._sids = itertools.count(1)
+
+    def register(self, definitions: Sequence[Mapping[str, Any]]) -> tuple[RegisteredRuleset, ...]:
+        """Build rulesets from their JSON definitions; each gets a never-reused name."""
+        built: list[RegisteredRuleset] = []
+        with self._lock:
+            for definition in definitions:
+                name = f"syncdoctor_{next(self._names)}"
+                rules = copy.deepcopy(dict(definition))
+                for rule in rules.values():
+                    rule["run"] = _never_called
+                try:
+                    self._host.set_rulesets({name: rules})
+                except Exception as error:  # durable raises bare Exception / its own error
+                    raise EngineError(f"durable_rules could not build a ruleset: {error}") from error
+                built.append(RegisteredRuleset(name, self._host.get_ruleset(name)._handle))
+        return tuple(built)
+
+    def release(self, rulesets: Iterable[RegisteredRuleset]) -> None:
+        """Free rulesets that are no longer used (a reloaded knowledge base)."""
+        with self._lock:
+            for ruleset in rulesets:
+                try:
+                    durable_rules_engine.delete_ruleset(ruleset.handle)
+                except durable_rules_engine.error:
+                    continue
+                self._host._ruleset_directory.pop(ruleset.name, None)
+                self._host._ruleset_list[:] = [
+                    r for r in self._host._ruleset_list if r._handle != ruleset.handle
+                ]
+
+    def run(
+        self,
+        rulesets: Sequence[RegisteredRuleset],
+        messages: Sequence[Message],
+        on_fire: FiringHandler,
+    ) -> None:
+        """Assert ``messages`` into every ruleset under a fresh session, until nothing fires.
+
+        Messages returned by ``on_fire`` (derived facts) are asserted into every ruleset in
+        turn: forward chaining across the rulesets a large pack is split into.
+        """
+        with self._lock:
+            sid = str(next(self._sids))
+            pending: list[list[str]] = [[] for _ in rulesets]
+            started = [False] * len(rulesets)
+            seen: set[str] = set()
+
+            def enqueue(message: Message) -> None:
+                text = json.dumps({**message, "sid": sid}, sort_keys=True, ensure_ascii=False)
+                if text in seen:
+                    return
+                seen.add(text)
+                for queue in pending:
+                    queue.append(text)
+
+            for message in messages:
+                enqueue(message)
+            try:
+                while any(pending):
+                    for index, ruleset in enumerate(rulesets):
+                        while pending[index]:
+                            text = pending[index].pop(0)
+                            started[index] = True
+                            for produced in self._assert(ruleset.handle, text, on_fire):
+                                enqueue(produced)
+            finally:
+                for index, ruleset in enumerate(rulesets):
+                    if started[index]:
+                        self._delete(ruleset.handle, sid)
+
+    @staticmethod
+    def _assert(handle: int, text: str, on_fire: FiringHandler) -> list[Message]:
+        try:
+            result = durable_rules_engine.assert_fact(handle, text)
+        except durable_rules_engine.error as error:
+            raise EngineError(f"durable_rules refused a fact: {error}") from error
+        if result[0] in (_NOT_HANDLED, _OBSERVED):
+            return []
+        state = result[1]
+        produced: list[Message] = []
+        try:
+            action = durable_rules_engine.start_action_for_state(handle, state)
+            while action:
+                fired = json.loads(action[1])
+                for rule_name, bindings in fired.items():
+                    produced.extend(on_fire(rule_name, bindings))
+                following = durable_rules_engine.complete_and_start_action(handle, state)
+                action = (None, following) if following else None
+        except durable_rules_engine.error as error:
+            raise EngineError(f"durable_rules failed while firing rules: {error}") from error
+        return produced
+
+    @staticmethod
+    def _delete(handle: int, sid: str) -> None:
+        try:
+            durable_rules_engine.delete_state(handle, sid)
+        except durable_rules_engine.error as error:
+            raise EngineError(f"durable_rules could not delete session {sid}: {error}") from error
+
+
+_RUNTIME: Runtime | None = None
+_RUNTIME_LOCK = threading.Lock()
+
+
+def runtime() -> Runtime:
+    """The process-wide runtime (durable_rules keeps global state, so there is one)."""
+    global _RUNTIME
+    with _RUNTIME_LOCK:
+        if _RUNTIME is None:
+            _RUNTIME = Runtime()
+        return _RUNTIME

@@ -1,0 +1,165 @@
+"""The exceptions syncdoctor raises, all rooted at one class.
+
+The tree::
+
+    SyncdoctorError                 anything syncdoctor raises on purpose
+    ├── KnowledgeBaseError          a KB file or folder is wrong (one or many located problems)
+    ├── FactError                   a case fact is unknown, of the wrong type or out of range
+    ├── PackError                   a pack id that the knowledge base does not have
+    ├── CaseFileError               a case file (YAML/JSON) that cannot be read
+    └── EngineError                 the inference engine failed (a bug, never a user mistake)
+        └── CapacityError           a ruleset would exceed what durable_rules can build
+
+Every error carries structured fields so that the CLI, the HTTP service and chatbots can show
+them without parsing the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+class SyncdoctorError(Exception):
+    """Root of every exception syncdoctor raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in a knowledge-base file."""
+
+    code: str
+    message: str
+    file: str = "<unknown>"
+    line: int = 0
+    column: int = 0
+    path: tuple[str | int, ...] = ()
+    suggestion: str | None = None
+    source_line: str | None = None
+    severity: str = "error"
+    details: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key_path(self) -> str:
+        """The key path in dotted form, e.g. ``rules[3].when.all[0].fact``."""
+        out = ""
+        for part in self.path:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        return out
+
+    def headline(self) -> str:
+        """One line: ``file:line:col: CODE message (at key.path) (did you mean 'x'?)``."""
+        where = f"{self.file}:{self.line}:{self.column}"
+        text = f"{where}: {self.code} {self.message}"
+        if self.path:
+            text += f" (at {self.key_path})"
+        if self.suggestion:
+            text += f" (did you mean {self.suggestion!r}?)"
+        return text
+
+    def render(self) -> str:
+        """The headline, then the offending line with a caret under the column."""
+        lines = [self.headline()]
+        if self.source_line is not None and self.line > 0:
+            shown = self.source_line.rstrip("\n")
+            if len(shown) > 200:
+                shown = shown[:200] + "…"
+            gutter = f"{self.line:>5} | "
+            lines.append(gutter + shown)
+            caret_at = max(self.column - 1, 0)
+            lines.append(" " * (len(gutter) - 2) + "| " + " " * min(caret_at, 200) + "^")
+        return "\n".join(lines)
+
+
+class KnowledgeBaseError(SyncdoctorError):
+    """A knowledge base that cannot load; ``problems`` lists every located problem found."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        first = self.problems[0].headline() if self.problems else "invalid knowledge base"
+        more = len(self.problems) - 1
+        suffix = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
+        super().__init__(first + suffix)
+
+    @property
+    def file(self) -> str:
+        """File of the first problem."""
+        return self.problems[0].file if self.problems else "<unknown>"
+
+    @property
+    def line(self) -> int:
+        """Line of the first problem."""
+        return self.problems[0].line if self.problems else 0
+
+    @property
+    def column(self) -> int:
+        """Column of the first problem."""
+        return self.problems[0].column if self.problems else 0
+
+    @property
+    def code(self) -> str:
+        """Stable code of the first problem, e.g. ``KB104``."""
+        return self.problems[0].code if self.problems else "KB100"
+
+    @property
+    def suggestion(self) -> str | None:
+        """The "did you mean" of the first problem, if any."""
+        return self.problems[0].suggestion if self.problems else None
+
+    def render(self) -> str:
+        """Every problem, each with its source line and caret."""
+        return "\n\n".join(problem.render() for problem in self.problems)
+
+
+class FactError(SyncdoctorError):
+    """A case fact that is unknown to the pack, of the wrong type, or out of range."""
+
+    def __init__(
+        self,
+        fact: str,
+        message: str,
+        *,
+        expected: str | None = None,
+        value: object = None,
+        suggestion: str | None = None,
+    ) -> None:
+        self.fact = fact
+        self.expected = expected
+        self.value = value
+        self.suggestion = suggestion
+        text = f"fact {fact!r}: {message}"
+        if suggestion:
+            text += f" (did you mean {suggestion!r}?)"
+        super().__init__(text)
+
+
+class PackError(SyncdoctorError):
+    """A pack id that the knowledge base does not have."""
+
+    def __init__(self, pack: str, known: Sequence[str], suggestion: str | None = None) -> None:
+        self.pack = pack
+        self.known = tuple(known)
+        self.suggestion = suggestion
+        text = f"unknown pack {pack!r}; known packs: {', '.join(self.known) or 'none'}"
+        if suggestion:
+            text += f" (did you mean {suggestion!r}?)"
+        super().__init__(text)
+
+
+class CaseFileError(SyncdoctorError):
+    """A case file that cannot be read or parsed."""
+
+    def __init__(self, file: str, message: str, line: int = 0, column: int = 0) -> None:
+        self.file = file
+        self.line = line
+        self.column = column
+        where = f"{file}:{line}:{column}" if line else file
+        super().__init__(f"{where}: {message}")
+
+
+class EngineError(SyncdoctorError):
+    """The inference engine failed; this is a defect, never the user's mistake."""
+
+
+class CapacityError(EngineError):
+    """A ruleset that durable_rules could not build (it would hang or run out of room)."""
