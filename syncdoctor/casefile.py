@@ -81,7 +81,9 @@ def read_case(path: Path) -> CaseFile:
         try:
             data = json.loads(text, object_pairs_hook=_reject_duplicates)
         except json.JSONDecodeError as error:
-            raise CaseFileError(name, f"invalid JSON: {error.msg}", error.lineno, error.colno)
+            raise CaseFileError(
+                name, f"invalid JSON: {error.msg}", error.lineno, error.colno
+            ) from None
         except (ValueError, RecursionError) as error:
             raise CaseFileError(name, f"invalid JSON: {error}") from None
     else:
@@ -89,7 +91,9 @@ def read_case(path: Path) -> CaseFile:
             data = load_yaml_text(text, name).data
         except KnowledgeBaseError as error:
             first = error.problems[0]
-            raise CaseFileError(name, f"{first.code} {first.message}", first.line, first.column)
+            raise CaseFileError(
+                name, f"{first.code} {first.message}", first.line, first.column
+            ) from None
     if not isinstance(data, dict):
         raise CaseFileError(name, "a case file holds a mapping with a 'facts' key")
     try:

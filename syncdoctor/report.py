@@ -119,5 +119,7 @@ def to_markdown(diagnosis: Diagnosis) -> str:
         out.extend(f"- {w}" for w in diagnosis.warnings)
         out.append("")
     versions = ", ".join(f"{p.id} {p.version}" for p in diagnosis.packs)
-    out.append(f"<sub>knowledge base {diagnosis.kb_version}; {versions}; clock {diagnosis.now}</sub>")
+    out.append(
+        f"<sub>knowledge base {diagnosis.kb_version}; {versions}; clock {diagnosis.now}</sub>"
+    )
     return "\n".join(out) + "\n"

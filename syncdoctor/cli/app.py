@@ -27,7 +27,7 @@ EXIT_INPUT = 2
 EXIT_ENGINE = 3
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     """How to print a diagnosis."""
 
     text = "text"

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -146,6 +146,19 @@ def _exists(field_name: str) -> Expr:
     return {"$ex": {field_name: 1}}
 
 
+def unknown_marker(field_name: str) -> str:
+    """The field set to 1 in a message when ``field_name`` is unknown.
+
+    durable_rules has ``$nex`` for this, but it never shares ``$nex`` nodes and allows 128 of
+    them under one node (error 107); an equality test on a marker is shared like any other.
+    """
+    return f"{field_name}_u"
+
+
+def _unknown(field_name: str) -> Expr:
+    return {unknown_marker(field_name): 1}
+
+
 def _encoded(scope: _Scope, name: str, value: Any, now: datetime | None = None) -> Any:
     spec = scope.spec(name)
     return encode(spec.type, type_value(name, spec, value))
@@ -158,7 +171,7 @@ def _test(scope: _Scope, cond: Condition, negate: bool) -> Expr:
     value = cond.operand
     here = scope.field(name)
     if op == "known":
-        return _exists(here) if bool(value) != negate else {"$nex": {here: 1}}
+        return _exists(here) if bool(value) != negate else _unknown(here)
     if op == "matches":
         return {scope.regex_field[(name, str(value))]: not negate}
     if op in ("older_than", "newer_than"):
@@ -232,7 +245,7 @@ def possible(scope: _Scope, cond: Condition, negate: bool = False) -> Expr | Non
         return possible(scope, cond.not_, not negate)
     if cond.operator == "known":
         return None  # known: true can become true; known: false is true until asked
-    unknown = [{"$nex": {f: 1}} for f in _reads(scope, cond)]
+    unknown = [_unknown(f) for f in _reads(scope, cond)]
     return _or([*unknown, _test(scope, cond, negate)])
 
 
@@ -324,7 +337,7 @@ class _PackCompiler:
             out.append((f"p{index:05d}", Entry("twin", index), {"all": [{"c": case_possible}]}))
             return out
         # Records unknown: the rule is possible as far as the case allows.
-        unknown_records = [{"$nex": {self.fields.counts[r.fact]: 1}} for r in records if r.fact]
+        unknown_records = [_unknown(self.fields.facts[r.fact]) for r in records if r.fact]
         out.append(
             (
                 f"p{index:05d}a",
@@ -345,7 +358,9 @@ class _PackCompiler:
         return out
 
     def compile(self) -> CompiledPack:
-        groups = [self.rule_definitions(i, rule) for i, rule in enumerate(self.rules)]
+        groups = [
+            _expand(self.rule_definitions(i, rule)) for i, rule in enumerate(self.rules)
+        ]
         chunks = _pack_into_rulesets(groups)
         entries: dict[str, Entry] = {"sentinel": Entry("sentinel")}
         rulesets: list[dict[str, Expr]] = []
@@ -365,40 +380,106 @@ class _PackCompiler:
         )
 
 
-def _paths(expr: Expr) -> Iterable[list[str]]:
-    """The chains of alpha tests an expression builds, as canonical text."""
+MAX_ALTERNATIVES = 64
+"""Alternatives (disjunctive normal form) one rule may expand to."""
+BETA_CHILD_LIMIT = 250
+"""Rules allowed to end on one network node (durable_rules stops at 256, error 108)."""
+RULES_PER_RULESET = 4000
+"""durable_rules allows 4,096 rules (actions) per ruleset."""
+
+
+def _alternatives(expr: Expr) -> list[list[Expr]]:
+    """The conjunctions of plain tests an expression is the disjunction of."""
+    if "$and" in expr:
+        conjunctions: list[list[Expr]] = [[]]
+        for part in expr["$and"]:
+            options = _alternatives(part)
+            conjunctions = [c + o for c in conjunctions for o in options]
+            if len(conjunctions) > MAX_ALTERNATIVES:
+                break
+        return conjunctions
+    if "$or" in expr:
+        return [c for part in expr["$or"] for c in _alternatives(part)]
+    return [[expr]]
+
+
+def _expand(definitions: list[tuple[str, Entry, Expr]]) -> list[tuple[str, Entry, Expr]]:
+    """One durable rule per alternative, so that no ``$or`` reaches durable_rules.
+
+    durable_rules never shares an ``$or`` node and allows 128 of them under one node (error
+    107); plain tests are shared between rules and allowed 512 children. A rule may then fire
+    once per true alternative; readers of firings deduplicate.
+    """
+    out: list[tuple[str, Entry, Expr]] = []
+    for name, entry, expr in definitions:
+        per_alias = []
+        for alias_expr in expr["all"]:
+            ((alias, inner),) = alias_expr.items()
+            per_alias.append([(alias, conj) for conj in _alternatives(inner)])
+        combos: list[list[tuple[str, list[Expr]]]] = [[]]
+        for options in per_alias:
+            combos = [[*c, o] for c in combos for o in options]
+            if len(combos) > MAX_ALTERNATIVES:
+                raise CapacityError(
+                    f"rule {name} expands to more than {MAX_ALTERNATIVES} alternatives; "
+                    "split it into several rules"
+                )
+        for number, combo in enumerate(combos):
+            patterns = [{alias: _and(conj)} for alias, conj in combo]
+            suffix = f".{number}" if len(combos) > 1 else ""
+            out.append((f"{name}{suffix}", entry, {"all": patterns}))
+    return out
+
+
+def _paths(expr: Expr) -> list[list[str]]:
+    """The chain of alpha tests each pattern of one durable rule builds."""
+    paths: list[list[str]] = []
     for alias_expr in expr["all"]:
         (inner,) = alias_expr.values()
-        chain = inner["$and"] if "$and" in inner else [inner]
-        yield [json.dumps(test, sort_keys=True) for test in chain]
-
-
-def _weight(test_text: str) -> int:
-    # An $or fans out into one alpha node per alternative under the same parent.
-    return max(1, test_text.count('"$or"') + test_text.count("}, {"))
+        chain = inner.get("$and", [inner])
+        paths.append([json.dumps(test, sort_keys=True) for test in chain])
+    return paths
 
 
 class _Trie:
+    """Counts what durable_rules hangs on (children of a node) or refuses (rules on a node)."""
+
     def __init__(self) -> None:
-        self.children: dict[tuple[str, ...], dict[str, int]] = defaultdict(dict)
+        self.children: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        self.ends: dict[tuple[str, ...], int] = defaultdict(int)
+        self.rules = 0
 
-    def peak_after(self, paths: Sequence[list[str]]) -> int:
-        """The largest child count any node would have with these paths added."""
-        extra: dict[tuple[str, ...], dict[str, int]] = defaultdict(dict)
-        for path in paths:
-            for depth, test in enumerate(path):
-                prefix = tuple(path[:depth])
-                if test not in self.children[prefix]:
-                    extra[prefix][test] = _weight(test)
-        peak = 0
-        for prefix, added in extra.items():
-            peak = max(peak, sum(self.children[prefix].values()) + sum(added.values()))
-        return peak
+    def fits(self, group: Sequence[tuple[str, Entry, Expr]]) -> bool:
+        """Whether adding these rules keeps every node and the ruleset under the limits."""
+        if self.rules + len(group) > RULES_PER_RULESET:
+            return False
+        added: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        ends: dict[tuple[str, ...], int] = defaultdict(int)
+        for _, _, expr in group:
+            for path in _paths(expr):
+                for depth, test in enumerate(path):
+                    prefix = tuple(path[:depth])
+                    if test not in self.children[prefix]:
+                        added[prefix].add(test)
+                ends[tuple(path)] += 1
+        for prefix, tests in added.items():
+            if len(self.children[prefix]) + len(tests) > NODE_CHILD_LIMIT:
+                return False
+        return all(self.ends[key] + count <= BETA_CHILD_LIMIT for key, count in ends.items())
 
-    def add(self, paths: Sequence[list[str]]) -> None:
-        for path in paths:
-            for depth, test in enumerate(path):
-                self.children[tuple(path[:depth])].setdefault(test, _weight(test))
+    def add(self, group: Sequence[tuple[str, Entry, Expr]]) -> None:
+        self.rules += len(group)
+        for _, _, expr in group:
+            for path in _paths(expr):
+                for depth, test in enumerate(path):
+                    self.children[tuple(path[:depth])].add(test)
+                self.ends[tuple(path)] += 1
+
+
+def _new_trie() -> _Trie:
+    trie = _Trie()
+    trie.add([("sentinel", Entry("sentinel"), {"all": [{"c": {"t": "case"}}]})])
+    return trie
 
 
 def _pack_into_rulesets(
@@ -406,23 +487,18 @@ def _pack_into_rulesets(
 ) -> list[list[tuple[str, Entry, Expr]]]:
     """Greedily fill rulesets, keeping every node's children under the limit."""
     chunks: list[list[tuple[str, Entry, Expr]]] = [[]]
-    trie = _Trie()
+    trie = _new_trie()
     for group in groups:
-        paths = [p for _, _, expr in group for p in _paths(expr)]
-        if trie.peak_after(paths) > NODE_CHILD_LIMIT:
-            if not chunks[-1]:
-                raise CapacityError(
-                    f"rule {group[0][0]} alone needs more than {NODE_CHILD_LIMIT} distinct tests "
-                    "under one node; durable_rules cannot build it"
-                )
+        if not trie.fits(group):
             chunks.append([])
-            trie = _Trie()
-            if trie.peak_after(paths) > NODE_CHILD_LIMIT:
+            trie = _new_trie()
+            if not trie.fits(group):
                 raise CapacityError(
-                    f"rule {group[0][0]} alone needs more than {NODE_CHILD_LIMIT} distinct tests "
-                    "under one node; durable_rules cannot build it"
+                    f"rule {group[0][0]} alone needs more than {NODE_CHILD_LIMIT} distinct "
+                    f"tests under one node, or {BETA_CHILD_LIMIT} alternatives ending on one; "
+                    "durable_rules cannot build it"
                 )
-        trie.add(paths)
+        trie.add(group)
         chunks[-1].extend(group)
     return chunks
 

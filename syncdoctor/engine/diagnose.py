@@ -11,6 +11,7 @@ from typing import Any
 
 from jinja2 import TemplateError
 
+from syncdoctor.engine.compiler import unknown_marker
 from syncdoctor.engine.facts import TypedValue, encode, type_records, type_value
 from syncdoctor.engine.kb import KnowledgeBase, Pack, default_kb
 from syncdoctor.engine.result import (
@@ -145,6 +146,9 @@ def _messages(case: Case) -> list[Message]:
             field_specs = spec.fields or {}
             for record in value:
                 encoded: Message = {"t": fields.record_types[fact]}
+                for key, short in record_fields.items():
+                    if key not in record:
+                        encoded[unknown_marker(short)] = 1
                 for key, item in record.items():
                     kind = field_specs[key].type
                     item_value = encode(kind, item)
@@ -161,6 +165,9 @@ def _messages(case: Case) -> list[Message]:
         message[name] = encoded_value
         if spec.type == "datetime":
             message[fields.ages[fact]] = int((case.now - value).total_seconds())
+    for fact, spec in pack.facts.items():
+        if fact not in case.facts and not spec.derived:
+            message[unknown_marker(fields.facts[fact])] = 1
     for test, pattern in zip(pack.compiled.regexes, pack.regex_patterns, strict=True):
         text = case.facts.get(test.fact)
         if isinstance(text, str):
@@ -257,7 +264,7 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
             for f in pack.rule_facts(rule)
             if f in case.facts and pack.facts[f].type != "records"
         }
-        records = []
+        records: list[dict[str, Any] | None] = []
         for firing in firings.rules[index]:
             bound = firing["record"]
             if bound is None:
@@ -265,8 +272,9 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
                 continue
             fact = next(f for f in pack.rule_facts(rule) if pack.facts[f].type == "records")
             records.append(_record_view(case, fact, bound) or bound)
-        records.sort(key=lambda r: repr(jsonable(r)) if r is not None else "")
-        for record in records:
+        # One firing per true alternative of the rule: keep one per distinct record.
+        distinct = {repr(jsonable(r)): r for r in records}
+        for _, record in sorted(distinct.items()):
             try:
                 because = pack.because[rule.id].render(_context(case, record))
             except TemplateError as error:
@@ -289,9 +297,9 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
         if cause_id in against:
             ruled_out.append(RuledOut(id=cause_id, title=spec.title, reasons=against[cause_id]))
             continue
-        evidence = support[cause_id]
-        certainty = _combine([pack.rules[pack.rule_index[e.rule]].certainty
-                              for e in {e.rule: e for e in evidence}.values()])
+        found = support[cause_id]
+        distinct_rules = sorted({e.rule for e in found})
+        certainty = _combine([pack.rules[pack.rule_index[r]].certainty for r in distinct_rules])
         context = _context(case)
         try:
             remediation: str | None = pack.remediation[cause_id].render(context)
@@ -314,7 +322,7 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
                 step=spec.step,
                 step_title=playbook.steps[pack.step_order[spec.step]].title,
                 certainty=certainty,
-                evidence=evidence,
+                evidence=found,
                 remediation=remediation,
                 escalation=escalation,
             )
@@ -387,7 +395,9 @@ def _questions(
     questions: list[Question] = []
     for fact, info in wanted.items():
         spec = pack.facts[fact]
-        causes = sorted(info["causes"], key=lambda c: (pack.step_order[pack.playbook.causes[c].step], c))
+        causes = sorted(
+            info["causes"], key=lambda c: (pack.step_order[pack.playbook.causes[c].step], c)
+        )
         titles = [pack.playbook.causes[c].title for c in causes]
         questions.append(
             Question(
@@ -423,6 +433,7 @@ def _unused_fact_warnings(case: Case) -> list[str]:
         used.update(pack.rule_facts(rule))
     for extractor in pack.extractors:
         used.add(extractor.from_)
+    used.update(pack.template_facts)
     return [
         f"fact {fact!r} is not used by any rule of pack {pack.id!r}; it changes nothing"
         for fact in sorted(case.supplied - used)

@@ -8,6 +8,7 @@ half-loads. Later layers override earlier ones by id, and each override is repor
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -102,6 +103,8 @@ class Pack:
     send: dict[str, tuple[Renderer, ...]] = field(default_factory=dict)
     extractor_patterns: tuple[Any, ...] = ()
     regex_patterns: tuple[Any, ...] = ()
+    template_facts: frozenset[str] = frozenset()
+    """Facts named by any of the pack's templates."""
     compiled: CompiledPack | None = None
     registered: tuple[RegisteredRuleset, ...] = ()
     rule_index: dict[str, int] = field(default_factory=dict)
@@ -199,9 +202,9 @@ def _data_path(data: Any, loc: Sequence[str | int]) -> tuple[str | int, ...]:
     path: list[str | int] = []
     node = data
     for part in loc:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_map = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_map or in_list:
             node = node[part]
         elif isinstance(node, dict) and isinstance(part, str):
             path.append(part)  # a missing or extra key: point at its parent, name it
@@ -287,7 +290,6 @@ def load_kb(
 
     drafts: dict[str, _Draft] = {}
     overrides: list[str] = []
-    digest = hashlib.sha256()
     for layer_index, folder in enumerate(folders):
         seen_here: dict[str, Origin] = {}
         for section in SECTIONS:
@@ -298,8 +300,6 @@ def load_kb(
                 except KnowledgeBaseError as error:
                     problems.extend(error.problems)
                     continue
-                digest.update(section.encode() + b"\0" + path.name.encode() + b"\0")
-                digest.update(path.read_bytes())
                 _absorb(section, located, drafts, seen_here, layer_index, overrides, problems)
     packs: dict[str, Pack] = {}
     for pack_id in sorted(drafts):
@@ -317,10 +317,28 @@ def load_kb(
         pack.registered = runtime().register(pack.compiled.rulesets)
     return KnowledgeBase(
         packs=packs,
-        version=digest.hexdigest()[:12],
+        version=_content_version(packs),
         layers=tuple(folders),
         overrides=tuple(overrides),
     )
+
+
+def _content_version(packs: Mapping[str, Pack]) -> str:
+    """A hash of what the KB means, not of how its files are laid out or ordered."""
+    canonical: dict[str, Any] = {
+        pack_id: {
+            "playbook": pack.playbook.model_dump(mode="json", by_alias=True),
+            "facts": {k: v.model_dump(mode="json") for k, v in pack.facts.items()},
+            "rules": [r.model_dump(mode="json", by_alias=True) for r in pack.rules],
+            "extractors": sorted(
+                (e.model_dump(mode="json", by_alias=True) for e in pack.extractors),
+                key=lambda e: str(e.get("id")),
+            ),
+        }
+        for pack_id, pack in packs.items()
+    }
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def _absorb(
@@ -518,7 +536,7 @@ class _Checker:
                 bad(f"matches needs a text fact; {name!r} is {kind}")
                 return
             try:
-                re2.compile(str(cond.operand))
+                re2.compile(str(cond.operand), _MATCH_OPTIONS)
             except re2.error as error:
                 self.problems.append(origin.problem(
                     "KB112", f"invalid RE2 pattern: {error}", *at))
@@ -658,11 +676,8 @@ def _assemble(pack_id: str, draft: _Draft, problems: list[Problem]) -> Pack | No
                     problems.append(origin.problem("KB109", str(error), "set", fact_id))
         for group, fact_id in extractor.capture.items():
             check.fact(origin, ("capture", group), fact_id)
-        options = re2.Options()
-        options.case_sensitive = extractor.case_sensitive
-        options.max_mem = 8 << 20
         try:
-            compiled = re2.compile(extractor.pattern, options)
+            compiled = re2.compile(extractor.pattern, _re2_options(extractor.case_sensitive))
         except re2.error as error:
             problems.append(origin.problem("KB112", f"invalid RE2 pattern: {error}", "pattern"))
             continue
@@ -676,13 +691,30 @@ def _assemble(pack_id: str, draft: _Draft, problems: list[Problem]) -> Pack | No
     pack.extractor_patterns = tuple(patterns)
     if not pack.rules:
         problems.append(book_origin.problem("KB110", f"pack {pack_id!r} has no rules"))
+    renderers = [
+        *pack.because.values(), *pack.remediation.values(), *pack.contact.values(),
+        *(r for sends in pack.send.values() for r in sends),
+    ]
+    pack.template_facts = frozenset(f for r in renderers for f in r.facts)
     return pack if len(problems) == before else None
+
+
+def _re2_options(case_sensitive: bool) -> Any:
+    options = re2.Options()
+    options.case_sensitive = case_sensitive
+    options.max_mem = 8 << 20  # a pattern may not grow a huge automaton
+    return options
+
+
+_MATCH_OPTIONS = _re2_options(case_sensitive=False)
 
 
 def _compile(pack: Pack, problems: list[Problem]) -> None:
     try:
         pack.compiled = compile_pack(pack.id, pack.facts, pack.rules)
-        pack.regex_patterns = tuple(re2.compile(t.pattern) for t in pack.compiled.regexes)
+        pack.regex_patterns = tuple(
+            re2.compile(t.pattern, _MATCH_OPTIONS) for t in pack.compiled.regexes
+        )
     except RuleShapeError as error:
         problems.append(Problem("KB111", str(error), file=pack.id, path=error.path))
     except Exception as error:

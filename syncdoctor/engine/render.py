@@ -179,11 +179,12 @@ def check_template(source: str, known_facts: Iterable[str]) -> list[TemplateIssu
 class Renderer:
     """A compiled template."""
 
-    __slots__ = ("_template", "source")
+    __slots__ = ("_template", "facts", "source")
 
     def __init__(self, source: str) -> None:
         self.source = source
         self._template = ENVIRONMENT.from_string(source)
+        self.facts = frozenset(fact for fact, _ in facts_named(ENVIRONMENT.parse(source)))
 
     def render(self, context: Mapping[str, Any]) -> str:
         """Render with the given variables; raises jinja2's UndefinedError on a missing one."""

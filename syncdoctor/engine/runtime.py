@@ -28,7 +28,7 @@ from typing import Any
 import durable_rules_engine
 from durable import engine as durable_engine
 
-from syncdoctor.errors import EngineError
+from syncdoctor.errors import EngineError, SyncdoctorError
 
 _NOT_HANDLED = 1
 _OBSERVED = 2
@@ -78,7 +78,9 @@ class Runtime:
                 try:
                     self._host.set_rulesets({name: rules})
                 except Exception as error:  # durable raises bare Exception / its own error
-                    raise EngineError(f"durable_rules could not build a ruleset: {error}") from error
+                    raise EngineError(f"durable_rules could not build a ruleset: {error}") from (
+                        error
+                    )
                 built.append(RegisteredRuleset(name, self._host.get_ruleset(name)._handle))
         return tuple(built)
 
@@ -150,7 +152,16 @@ class Runtime:
             while action:
                 fired = json.loads(action[1])
                 for rule_name, bindings in fired.items():
-                    produced.extend(on_fire(rule_name, bindings))
+                    try:
+                        produced.extend(on_fire(rule_name, bindings))
+                    except SyncdoctorError:
+                        raise
+                    except Exception as error:
+                        # durable_rules would bury this in state["exception"]; say it aloud.
+                        raise EngineError(
+                            f"the action of rule {rule_name} failed: "
+                            f"{type(error).__name__}: {error}"
+                        ) from error
                 following = durable_rules_engine.complete_and_start_action(handle, state)
                 action = (None, following) if following else None
         except durable_rules_engine.error as error:

@@ -186,7 +186,8 @@ class Condition(_Strict):
     )
     matches: str | None = Field(
         default=None,
-        description="A text fact matches this RE2 regular expression (searched, not anchored).",
+        description="A text fact matches this RE2 regular expression: searched, not anchored, "
+        "case-insensitive (write (?-i) for case-sensitive).",
     )
     older_than: str | int | None = Field(
         default=None,

@@ -44,6 +44,7 @@ from yaml.events import (
     ScalarEvent,
     SequenceEndEvent,
     SequenceStartEvent,
+    StreamEndEvent,
 )
 
 from syncdoctor.errors import KnowledgeBaseError, Problem
@@ -89,9 +90,8 @@ _NOT_TEXT: Final = re.compile(
 )
 
 # Resolver.resolve is untyped in the stubs; this is its real signature.
-_RESOLVE: Final[Callable[[type[yaml.Node], str, tuple[bool, bool]], str]] = (
-    yaml.resolver.Resolver().resolve
-)
+_RESOLVER: Final = yaml.resolver.Resolver()
+_RESOLVE: Final[Callable[[type[yaml.Node], str, tuple[bool, bool]], str]] = _RESOLVER.resolve
 _CONSTRUCTOR: Final = yaml.constructor.SafeConstructor()
 
 # Only these scalar tags are constructed; each maps to what SafeConstructor itself would call.
@@ -209,7 +209,9 @@ class _Frame:
 
     __slots__ = ("anchor", "container", "count", "height", "is_map", "key", "path", "want_key")
 
-    def __init__(self, container: dict[Any, Any] | list[Any], path: Path_, anchor: str | None):
+    def __init__(
+        self, container: dict[Any, Any] | list[Any], path: Path_, anchor: str | None
+    ) -> None:
         self.container = container
         self.path = path
         self.anchor = anchor
@@ -221,8 +223,17 @@ class _Frame:
         self.height = 1
 
 
+def _kind(is_map: bool) -> str:
+    return "mapping" if is_map else "sequence"
+
+
 class _Builder:
-    """Turns one document's event stream into plain data plus marks, without recursion."""
+    """Turns one document's event stream into plain data plus marks, without recursion.
+
+    The loop in :meth:`run` handles the frequent cases (plain keys, scalar values, items)
+    inline because a 1 MB file is a quarter of a million events; everything rare (tags,
+    anchors, aliases, errors) goes through methods.
+    """
 
     def __init__(self, text: str, file: str, lines: tuple[str, ...]) -> None:
         self.text = text
@@ -235,7 +246,6 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int, int, int]] = {}
         self.open_anchors: dict[str, int] = {}
         self.expanded = 0
-        self.documents = 0
 
     # -- errors --------------------------------------------------------------------------
 
@@ -263,11 +273,6 @@ class _Builder:
             ]
         )
 
-    @staticmethod
-    def where(event: yaml.Event) -> tuple[int, int]:
-        mark = event.start_mark
-        return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-
     def yaml_error(self, exc: yaml.YAMLError) -> NoReturn:
         where = (1, 1)
         details: dict[str, str] = {}
@@ -284,140 +289,116 @@ class _Builder:
             if isinstance(exc.position, int):
                 where = _position_of(self.text, exc.position)
             problem = str(exc.reason)
-        self.fail(
-            "KB001",
-            f"YAML syntax error: {problem or str(exc).splitlines()[0]}",
-            where,
-            details=details,
-        )
+        if not problem:
+            problem = (str(exc).splitlines() or [type(exc).__name__])[0]
+        self.fail("KB001", f"YAML syntax error: {problem}", where, details=details)
 
     # -- the event loop ------------------------------------------------------------------
 
     def run(self) -> Any:
+        """Build the document; the loader is driven directly so it is always disposed."""
+        loader = _LOADER(self.text)
         try:
-            for event in yaml.parse(self.text, Loader=_LOADER):
-                kind = type(event)
-                if kind is ScalarEvent:
-                    self.scalar(event)  # type: ignore[arg-type]
-                elif kind is MappingStartEvent or kind is SequenceStartEvent:
-                    self.start(event, kind is MappingStartEvent)  # type: ignore[arg-type]
-                elif kind is MappingEndEvent or kind is SequenceEndEvent:
-                    self.end()
-                elif kind is AliasEvent:
-                    self.alias(event)  # type: ignore[arg-type]
-                elif kind is DocumentStartEvent:
-                    self.documents += 1
-                    if self.documents > 1:
-                        self.fail("KB001", "only one YAML document per file", self.where(event))
+            self._loop(loader.get_event)
         except yaml.YAMLError as exc:
             self.yaml_error(exc)
+        finally:
+            loader.dispose()
         return self.root
 
-    # -- placing a node ------------------------------------------------------------------
+    def _loop(self, next_event: Callable[[], Any]) -> None:
+        marks = self.marks
+        resolvers = _RESOLVER.yaml_implicit_resolvers
+        # Resolver.resolve only ever returns str for a plain scalar whose first character has
+        # no implicit resolver; skipping the call for those is the main speed-up.
+        plain_first = frozenset(k for k in resolvers if k) if None not in resolvers else None
+        # Plain scalars that do resolve (numbers, booleans, dates, keys such as "name") repeat
+        # a lot; every value built from them is immutable, so one build per spelling is enough.
+        plain_cache: dict[str, tuple[str, Any]] = {}
+        frame: _Frame | None = None
+        documents = 0
+        while True:
+            event = next_event()
+            kind = type(event)
+            if kind is ScalarEvent:
+                mark = event.start_mark
+                where = (mark.line + 1, mark.column + 1)
+                tag = event.tag
+                value = event.value
+                if tag is not None and tag != "!":
+                    data = value if tag == _STR else self.construct(tag, event, where, frame)
+                elif not event.implicit[0] or (
+                    value and plain_first is not None and value[0] not in plain_first
+                ):
+                    tag = _STR
+                    data = value
+                else:
+                    cached = plain_cache.get(value)
+                    if cached is None:
+                        tag = _RESOLVE(yaml.ScalarNode, value, event.implicit)
+                        data = value if tag == _STR else self.construct(tag, event, where, frame)
+                        plain_cache[value] = (tag, data)
+                    else:
+                        tag, data = cached
+                if event.anchor is not None:
+                    self.check_anchor(event.anchor, where)
+                    self.anchors[event.anchor] = (data, 1, 0, where[0])
+                if frame is None:
+                    marks[()] = where
+                    self.root = data
+                elif frame.is_map:
+                    if frame.want_key:
+                        path = (*frame.path, data)
+                        if tag == _STR and path not in marks:
+                            marks[path] = where
+                            frame.key = data
+                            frame.want_key = False
+                            frame.count += 1
+                        else:
+                            self.take_key(frame, data, tag, value, where)
+                    else:
+                        frame.container[frame.key] = data  # type: ignore[index]
+                        frame.want_key = True
+                        frame.count += 1
+                else:
+                    items = frame.container
+                    marks[(*frame.path, len(items))] = where
+                    items.append(data)  # type: ignore[union-attr]
+                    frame.count += 1
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                frame = self.start(event, kind is MappingStartEvent, frame)
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                frame = self.end()
+            elif kind is AliasEvent:
+                self.alias(event, frame)
+            elif kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    mark = event.start_mark
+                    self.fail(
+                        "KB001",
+                        "only one YAML document per file",
+                        (mark.line + 1, mark.column + 1),
+                    )
+            elif event is None or kind is StreamEndEvent:
+                return
 
-    def child_path(self, parent: _Frame, where: tuple[int, int]) -> Path_:
-        """The path of a new value (not a key) inside ``parent``, marking sequence items."""
-        if parent.is_map:
-            return (*parent.path, parent.key)
-        path = (*parent.path, len(parent.container))
-        self.marks[path] = where
-        return path
-
-    def put(self, parent: _Frame, value: Any) -> None:
-        container = parent.container
-        if isinstance(container, dict):
-            container[parent.key] = value
-            parent.want_key = True
-        else:
-            container.append(value)
-
-    def take_key(self, parent: _Frame, key: Any, tag: str, where: tuple[int, int]) -> None:
-        if tag == _MERGE:
-            self.fail(
-                "KB005",
-                "merge keys ('<<') are not supported; write the keys out",
-                where,
-                parent.path,
-            )
-        if isinstance(key, bool) or not isinstance(key, str | int):
-            shown = "null" if key is None else repr(key)
-            self.fail(
-                "KB005",
-                f"key {shown} must be a string or an integer; quote it if it is a name",
-                where,
-                parent.path,
-            )
-        path = (*parent.path, key)
-        first = self.marks.get(path)
-        if first is not None:
-            self.fail("KB004", f"duplicate key {key!r} (first at line {first[0]})", where, path)
-        self.marks[path] = where
-        parent.key = key
-        parent.want_key = False
-        parent.count += 1
-
-    def check_anchor(self, anchor: str | None, where: tuple[int, int]) -> None:
-        if anchor is None:
-            return
-        first = self.anchors[anchor][3] if anchor in self.anchors else self.open_anchors.get(anchor)
-        if first is not None:
-            self.fail(
-                "KB001",
-                f"YAML syntax error: found duplicate anchor {anchor!r} (first at line {first})",
-                where,
-            )
-
-    # -- events --------------------------------------------------------------------------
-
-    def scalar(self, event: ScalarEvent) -> None:
-        where = self.where(event)
-        parent = self.stack[-1] if self.stack else None
-        self.check_anchor(event.anchor, where)
-        tag = event.tag
-        value = event.value
-        path_hint = parent.path if parent is not None else ()
-        if tag is None or tag == "!":
-            tag = _RESOLVE(yaml.ScalarNode, value, event.implicit)
-        data = self.construct(
-            tag,
-            value,
-            event,
-            where,
-            path_hint,
-            is_key=(parent is not None and parent.is_map and parent.want_key),
-        )
-        if event.anchor is not None:
-            self.anchors[event.anchor] = (data, 1, 0, where[0])
-        if parent is None:
-            self.marks[()] = where
-            self.root = data
-        elif parent.is_map and parent.want_key:
-            self.take_key(parent, data, tag, where)
-        else:
-            self.child_path(parent, where)
-            self.put(parent, data)
-            parent.count += 1
+    # -- rare cases ----------------------------------------------------------------------
 
     def construct(
-        self,
-        tag: str,
-        value: str,
-        event: ScalarEvent,
-        where: tuple[int, int],
-        path: Path_,
-        *,
-        is_key: bool,
+        self, tag: str, event: ScalarEvent, where: tuple[int, int], frame: _Frame | None
     ) -> Any:
-        if tag == _STR:
-            return value
+        """Build a non-string scalar exactly as SafeConstructor would, or refuse its tag."""
+        value = event.value
+        path = frame.path if frame is not None else ()
         if tag == _NULL:
             return None
         builder = _SCALAR_BUILDERS.get(tag)
         if builder is None:
-            if tag == _MERGE and is_key:
-                return None  # take_key refuses it with a clearer message
+            if tag == _MERGE and frame is not None and frame.is_map and frame.want_key:
+                return None  # take_key refuses merge keys with a clearer message
             if event.tag is None or event.tag == "!":
-                # Only '=' and '<<' resolve to tags safe_load cannot build.
+                # Only a plain '=' or '<<' resolves to a tag that safe_load cannot build.
                 self.fail(
                     "KB001",
                     f"YAML value error: a plain {value!r} has a special meaning in YAML 1.1;"
@@ -441,51 +422,105 @@ class _Builder:
                 path,
             )
 
-    def start(self, event: CollectionStartEvent, is_map: bool) -> None:
-        where = self.where(event)
-        parent = self.stack[-1] if self.stack else None
+    def take_key(
+        self, frame: _Frame, key: Any, tag: str, text: str | None, where: tuple[int, int]
+    ) -> None:
+        """Accept ``key`` as the next key of ``frame``, or explain why it cannot be one."""
+        if tag == _MERGE:
+            self.fail(
+                "KB005",
+                "merge keys ('<<') are not supported; write the keys out",
+                where,
+                frame.path,
+            )
+        if isinstance(key, bool) or not isinstance(key, str | int):
+            shown = repr(text) if text else "an empty key"
+            read_as = "null" if key is None else f"a {type(key).__name__}"
+            self.fail(
+                "KB005",
+                f"key {shown} is read as {read_as}; keys must be strings or integers (quote it)",
+                where,
+                frame.path,
+            )
+        path = (*frame.path, key)
+        first = self.marks.get(path)
+        if first is not None:
+            self.fail("KB004", f"duplicate key {key!r} (first at line {first[0]})", where, path)
+        self.marks[path] = where
+        frame.key = key
+        frame.want_key = False
+        frame.count += 1
+
+    def check_anchor(self, anchor: str, where: tuple[int, int]) -> None:
+        """Refuse a redefined anchor, as :func:`yaml.safe_load` does."""
+        known = self.anchors.get(anchor)
+        first = known[3] if known is not None else self.open_anchors.get(anchor)
+        if first is not None:
+            self.fail(
+                "KB001",
+                f"YAML syntax error: found duplicate anchor {anchor!r} (first at line {first})",
+                where,
+            )
+
+    def start(self, event: CollectionStartEvent, is_map: bool, parent: _Frame | None) -> _Frame:
+        mark = event.start_mark
+        where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         path_hint = parent.path if parent is not None else ()
         expected = _MAP if is_map else _SEQ
-        if event.tag is not None and event.tag != "!" and event.tag != expected:
-            kind = "mapping" if is_map else "sequence"
-            allowed = event.tag in _SCALAR_BUILDERS or event.tag in (_STR, _NULL, _MAP, _SEQ)
-            suffix = f" on a {kind}" if allowed else ""
-            self.fail(
-                "KB003", f"tag {_short_tag(event.tag)!r} is not allowed{suffix}", where, path_hint
-            )
+        tag = event.tag
+        if tag is not None and tag != "!" and tag != expected:
+            known = tag in _SCALAR_BUILDERS or tag in (_STR, _NULL, _MAP, _SEQ)
+            suffix = f" on a {_kind(is_map)}" if known else ""
+            self.fail("KB003", f"tag {_short_tag(tag)!r} is not allowed{suffix}", where, path_hint)
         if parent is not None and parent.is_map and parent.want_key:
-            kind = "mapping" if is_map else "sequence"
             self.fail(
-                "KB005", f"a {kind} cannot be a key; keys are strings or integers", where, path_hint
+                "KB005",
+                f"a {_kind(is_map)} cannot be a key; keys are strings or integers",
+                where,
+                path_hint,
             )
         if len(self.stack) >= MAX_DEPTH:
             self.fail("KB002", f"nesting deeper than {MAX_DEPTH} levels", where, path_hint)
-        self.check_anchor(event.anchor, where)
-        container: dict[Any, Any] | list[Any] = {} if is_map else []
-        if parent is None:
-            path: Path_ = ()
-            self.marks[()] = where
-            self.root = container
-        else:
-            path = self.child_path(parent, where)
-            self.put(parent, container)
         if event.anchor is not None:
+            self.check_anchor(event.anchor, where)
             self.open_anchors[event.anchor] = where[0]
-        self.stack.append(_Frame(container, path, event.anchor))
+        container: dict[Any, Any] | list[Any] = {} if is_map else []
+        path = self.place(parent, container, where)
+        frame = _Frame(container, path, event.anchor)
+        self.stack.append(frame)
+        return frame
 
-    def end(self) -> None:
+    def place(self, parent: _Frame | None, value: Any, where: tuple[int, int]) -> Path_:
+        """Put a value (never a key) into ``parent`` and return its path."""
+        if parent is None:
+            self.marks[()] = where
+            self.root = value
+            return ()
+        container = parent.container
+        if isinstance(container, dict):
+            container[parent.key] = value
+            parent.want_key = True
+            return (*parent.path, parent.key)
+        path = (*parent.path, len(container))
+        self.marks[path] = where
+        container.append(value)
+        return path
+
+    def end(self) -> _Frame | None:
         frame = self.stack.pop()
         if frame.anchor is not None:
             line = self.open_anchors.pop(frame.anchor)
             self.anchors[frame.anchor] = (frame.container, frame.count, frame.height, line)
-        if self.stack:
-            parent = self.stack[-1]
-            parent.count += frame.count
-            parent.height = max(parent.height, frame.height + 1)
+        if not self.stack:
+            return None
+        parent = self.stack[-1]
+        parent.count += frame.count
+        parent.height = max(parent.height, frame.height + 1)
+        return parent
 
-    def alias(self, event: AliasEvent) -> None:
-        where = self.where(event)
-        parent = self.stack[-1] if self.stack else None
+    def alias(self, event: AliasEvent, parent: _Frame | None) -> None:
+        mark = event.start_mark
+        where = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         path_hint = parent.path if parent is not None else ()
         name = event.anchor or ""
         target = self.anchors.get(name)
@@ -501,6 +536,8 @@ class _Builder:
                 "KB001", f"YAML syntax error: found undefined alias {name!r}", where, path_hint
             )
         value, count, height, _line = target
+        # Counting the anchored subtree's size per alias bounds the expanded tree without
+        # ever building it: shared references keep memory linear in the file.
         self.expanded += count
         if self.expanded > MAX_ALIAS_VALUES:
             self.fail(
@@ -517,22 +554,19 @@ class _Builder:
                 where,
                 path_hint,
             )
-        if parent is None:
-            self.marks[()] = where
-            self.root = value
-        elif parent.is_map and parent.want_key:
+        if parent is not None and parent.is_map and parent.want_key:
             if isinstance(value, dict | list):
-                kind = "mapping" if isinstance(value, dict) else "sequence"
                 self.fail(
                     "KB005",
-                    f"a {kind} cannot be a key; keys are strings or integers",
+                    f"a {_kind(isinstance(value, dict))} cannot be a key;"
+                    " keys are strings or integers",
                     where,
                     path_hint,
                 )
-            self.take_key(parent, value, _STR, where)
-        else:
-            self.child_path(parent, where)
-            self.put(parent, value)
+            self.take_key(parent, value, _STR, None, where)
+            return
+        self.place(parent, value, where)
+        if parent is not None:
             parent.count += count
             parent.height = max(parent.height, height + 1)
 
