@@ -6,9 +6,12 @@ per derived fact. Each YAML rule becomes:
 - a *rule* that fires when its conditions are definitely true (a test on an unknown fact is
   never true, nor is its negation: negations are pushed down to the tests, each guarded by
   ``$ex``);
-- one or two *twins* that fire when the rule could still fire once the unknown facts are known
-  (a test on an unknown fact counts as possible). A twin that fires says that the rule's unknown
-  facts are questions worth asking. This keeps question selection inside the Rete network too.
+- *blockers*, one per distinct top-level condition of any rule, that fire when that condition
+  is definitely false. A rule none of whose conditions is blocked could still fire once its
+  unknown facts are known, so its unknown facts are questions worth asking. Under Kleene's
+  three-valued logic "possibly true" is exactly "not definitely false", and blockers fire only
+  for known facts, so question selection stays inside the Rete network and costs firings in
+  proportion to what is known, not to the number of rules.
 
 Every ruleset also holds a *sentinel* that fires on every case: durable_rules 2.0.28 frees
 uninitialised memory when a session in which no action ran is deleted (a segfault), so every
@@ -22,7 +25,6 @@ tests, so rules are packed into as many rulesets as needed to keep every node un
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,7 +38,7 @@ NODE_CHILD_LIMIT = 500
 """Distinct child tests allowed under one network node (durable_rules hangs past 512)."""
 
 Expr = dict[str, Any]
-EntryKind = Literal["rule", "twin", "sentinel"]
+EntryKind = Literal["rule", "blocker", "sentinel"]
 
 _FLIP = {"lt": "ge", "le": "gt", "gt": "le", "ge": "lt"}
 _DURABLE_OP = {"lt": "$lt", "le": "$lte", "gt": "$gt", "ge": "$gte"}
@@ -58,7 +60,11 @@ class Entry:
 
     kind: EntryKind
     rule: int = -1
-    """Index into the pack's rules (sorted by id); -1 for a sentinel."""
+    """Index into the pack's rules (sorted by id), for a rule; -1 otherwise."""
+    blocks: tuple[int, ...] = ()
+    """For a blocker: the rules it shows cannot fire."""
+    records: bool = False
+    """Whether the rule binds records (its firings must be decoded to read them)."""
 
 
 @dataclass
@@ -190,20 +196,31 @@ def _test(scope: _Scope, cond: Condition, negate: bool) -> Expr:
             effective = _FLIP[base] if negate else base
             compare = {_DURABLE_OP[effective]: {here: {"$m": other}}}
         return _and([_exists(here), _exists(other), compare])
-    if op in ("eq", "ne"):
-        positive = (op == "eq") != negate
-        encoded = _encoded(scope, name, value)
-        return {here: encoded} if positive else _and([_exists(here), {"$neq": {here: encoded}}])
-    if op in ("in", "not_in"):
-        positive = (op == "in") != negate
-        values = [_encoded(scope, name, v) for v in value]
+    if op in ("eq", "ne", "in", "not_in"):
+        listed = list(value) if op in ("in", "not_in") else [value]
+        positive = (op in ("eq", "in")) != negate
+        values = [_encoded(scope, name, v) for v in listed]
+        domain = _finite_domain(scope.spec(name))
+        if not positive and domain is not None:
+            # "Not X" over a finite domain is "one of the others": equality tests, which
+            # durable_rules shares and of which only one per fact can match at a time.
+            values = [v for v in domain if v not in values]
+            positive = True
         if positive:
-            return _or([{here: v} for v in values])
+            return _or([{here: v} for v in values]) if values else {"t": "never"}
         return _and([_exists(here), *({"$neq": {here: v}} for v in values)])
     if op in _DURABLE_OP:
         effective = _FLIP[op] if negate else op
         return _and([_exists(here), {_DURABLE_OP[effective]: {here: _encoded(scope, name, value)}}])
     raise RuleShapeError(f"operator {op!r} cannot be used here", ())
+
+
+def _finite_domain(spec: Any) -> list[Any] | None:
+    if spec.type == "bool":
+        return [False, True]
+    if spec.type == "enum":
+        return list(spec.values or ())
+    return None
 
 
 def _reads(scope: _Scope, cond: Condition) -> list[str]:
@@ -226,27 +243,6 @@ def definite(scope: _Scope, cond: Condition, negate: bool = False) -> Expr:
     if cond.not_ is not None:
         return definite(scope, cond.not_, not negate)
     return _test(scope, cond, negate)
-
-
-def possible(scope: _Scope, cond: Condition, negate: bool = False) -> Expr | None:
-    """Expression true when ``cond`` could still turn out true; None when it always could."""
-    if cond.all is not None or cond.any is not None:
-        children = cond.all if cond.all is not None else cond.any
-        assert children is not None
-        conjunction = (cond.all is not None) != negate
-        parts = [possible(scope, c, negate) for c in children]
-        if conjunction:
-            kept = [p for p in parts if p is not None]
-            return _and(kept) if kept else None
-        if any(p is None for p in parts):
-            return None
-        return _or([p for p in parts if p is not None])
-    if cond.not_ is not None:
-        return possible(scope, cond.not_, not negate)
-    if cond.operator == "known":
-        return None  # known: true can become true; known: false is true until asked
-    unknown = [_unknown(f) for f in _reads(scope, cond)]
-    return _or([*unknown, _test(scope, cond, negate)])
 
 
 def top_level(when: Condition) -> tuple[Condition, ...]:
@@ -329,38 +325,30 @@ class _PackCompiler:
         for j, item in enumerate(derived):
             assert item.fact is not None
             aliases.append({f"d{j}": _derived_expr(item, self.derived_field[item.fact])})
-        out = [(f"r{index:05d}", Entry("rule", index), {"all": aliases})]
+        return [(f"r{index:05d}", Entry("rule", index, records=bool(records)), {"all": aliases})]
 
-        possibles = [p for p in (possible(case_scope, c) for c in case) if p is not None]
-        case_possible = _and([{"t": "case"}, *possibles])
-        if not records:
-            out.append((f"p{index:05d}", Entry("twin", index), {"all": [{"c": case_possible}]}))
-            return out
-        # Records unknown: the rule is possible as far as the case allows.
-        unknown_records = [_unknown(self.fields.facts[r.fact]) for r in records if r.fact]
-        out.append(
-            (
-                f"p{index:05d}a",
-                Entry("twin", index),
-                {"all": [{"c": _and([case_possible, _or(unknown_records)])}]},
-            )
-        )
-        joined: list[Expr] = [{"c": case_possible}]
-        for j, item in enumerate(records):
-            assert item.fact is not None and item.any_record is not None
-            rscope = self.scope(item.fact)
-            record_possible = possible(rscope, item.any_record)
-            tests: list[Expr] = [{"t": self.fields.record_types[item.fact]}]
-            if record_possible is not None:
-                tests.append(record_possible)
-            joined.append({f"r{j}": _and(tests)})
-        out.append((f"p{index:05d}b", Entry("twin", index), {"all": joined}))
+    def blockers(self) -> list[tuple[str, Entry, Expr]]:
+        """One rule per distinct top-level case condition, firing when it is definitely false."""
+        blocked: dict[str, tuple[Expr, set[int]]] = {}
+        scope = self.scope()
+        for index, rule in enumerate(self.rules):
+            case, _, _ = _classify(rule, self.catalogue)
+            for item in case:
+                expr = _and([{"t": "case"}, definite(scope, item, negate=True)])
+                key = json.dumps(expr, sort_keys=True)
+                blocked.setdefault(key, (expr, set()))[1].add(index)
+        out = []
+        for number, key in enumerate(sorted(blocked)):
+            expr, rules = blocked[key]
+            entry = Entry("blocker", blocks=tuple(sorted(rules)))
+            out.append((f"b{number:05d}", entry, {"all": [{"c": expr}]}))
         return out
 
     def compile(self) -> CompiledPack:
         groups = [
             _expand(self.rule_definitions(i, rule)) for i, rule in enumerate(self.rules)
         ]
+        groups.extend(_expand([blocker]) for blocker in self.blockers())
         chunks = _pack_into_rulesets(groups)
         entries: dict[str, Entry] = {"sentinel": Entry("sentinel")}
         rulesets: list[dict[str, Expr]] = []
@@ -431,54 +419,118 @@ def _expand(definitions: list[tuple[str, Entry, Expr]]) -> list[tuple[str, Entry
     return out
 
 
-def _paths(expr: Expr) -> list[list[str]]:
+STACK_LIMIT = 60
+"""durable_rules walks the alpha network with a stack of 64 nodes: every child test that matches
+one message is pushed at once (error 303 past 64). The compiler bounds the sum, along any path,
+of the children of a node that could match the same message."""
+
+Test = tuple[str, str | None]
+"""A test's canonical text, and the property it compares for equality (None otherwise)."""
+
+
+def _paths(expr: Expr) -> list[list[Test]]:
     """The chain of alpha tests each pattern of one durable rule builds."""
-    paths: list[list[str]] = []
+    paths: list[list[Test]] = []
     for alias_expr in expr["all"]:
         (inner,) = alias_expr.values()
         chain = inner.get("$and", [inner])
-        paths.append([json.dumps(test, sort_keys=True) for test in chain])
+        paths.append([_canonical(test) for test in chain])
     return paths
 
 
-class _Trie:
-    """Counts what durable_rules hangs on (children of a node) or refuses (rules on a node)."""
+def _canonical(test: Expr) -> Test:
+    ((key, value),) = test.items()
+    is_equality = not key.startswith("$") and not isinstance(value, dict)
+    return json.dumps(test, sort_keys=True), key if is_equality else None
+
+
+class _Node:
+    """A node of the alpha network as durable_rules will build it."""
+
+    __slots__ = ("best_child", "children", "ends", "equalities", "others")
 
     def __init__(self) -> None:
-        self.children: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        self.ends: dict[tuple[str, ...], int] = defaultdict(int)
+        self.children: dict[str, _Node] = {}
+        self.equalities: dict[str, int] = {}
+        self.others = 0
+        self.ends = 0
+        self.best_child = 0
+
+    @property
+    def matching(self) -> int:
+        """Most children that can match one message: one per equality property, all others."""
+        return len(self.equalities) + self.others
+
+    @property
+    def stack(self) -> int:
+        """Most stack entries a walk from this node can need."""
+        return self.matching + self.best_child
+
+
+class _Trie:
+    """A model of one ruleset's alpha network, to keep it inside durable_rules' limits."""
+
+    def __init__(self) -> None:
+        self.root = _Node()
         self.rules = 0
 
-    def fits(self, group: Sequence[tuple[str, Entry, Expr]]) -> bool:
-        """Whether adding these rules keeps every node and the ruleset under the limits."""
+    def try_add(self, group: Sequence[tuple[str, Entry, Expr]]) -> bool:
+        """Add the group's rules if every limit still holds; otherwise change nothing."""
         if self.rules + len(group) > RULES_PER_RULESET:
             return False
-        added: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        ends: dict[tuple[str, ...], int] = defaultdict(int)
+        undo: list[tuple[str, _Node, Any]] = []
+        ok = True
         for _, _, expr in group:
             for path in _paths(expr):
-                for depth, test in enumerate(path):
-                    prefix = tuple(path[:depth])
-                    if test not in self.children[prefix]:
-                        added[prefix].add(test)
-                ends[tuple(path)] += 1
-        for prefix, tests in added.items():
-            if len(self.children[prefix]) + len(tests) > NODE_CHILD_LIMIT:
-                return False
-        return all(self.ends[key] + count <= BETA_CHILD_LIMIT for key, count in ends.items())
+                ok = self._add_path(path, undo) and ok
+        if ok and self.root.stack <= STACK_LIMIT:
+            self.rules += len(group)
+            return True
+        for action, node, value in reversed(undo):
+            if action == "child":
+                text, prop = value
+                del node.children[text]
+                if prop is None:
+                    node.others -= 1
+                else:
+                    node.equalities[prop] -= 1
+                    if not node.equalities[prop]:
+                        del node.equalities[prop]
+            elif action == "end":
+                node.ends -= 1
+            else:
+                node.best_child = value
+        return False
 
-    def add(self, group: Sequence[tuple[str, Entry, Expr]]) -> None:
-        self.rules += len(group)
-        for _, _, expr in group:
-            for path in _paths(expr):
-                for depth, test in enumerate(path):
-                    self.children[tuple(path[:depth])].add(test)
-                self.ends[tuple(path)] += 1
+    def _add_path(self, path: list[Test], undo: list[tuple[str, _Node, Any]]) -> bool:
+        ok = True
+        visited = [self.root]
+        node = self.root
+        for text, prop in path:
+            child = node.children.get(text)
+            if child is None:
+                child = node.children[text] = _Node()
+                if prop is None:
+                    node.others += 1
+                else:
+                    node.equalities[prop] = node.equalities.get(prop, 0) + 1
+                undo.append(("child", node, (text, prop)))
+                ok = ok and len(node.children) <= NODE_CHILD_LIMIT
+            node = child
+            visited.append(node)
+        node.ends += 1
+        undo.append(("end", node, None))
+        ok = ok and node.ends <= BETA_CHILD_LIMIT
+        for parent, child in zip(reversed(visited[:-1]), reversed(visited[1:]), strict=True):
+            if child.stack > parent.best_child:
+                undo.append(("best", parent, parent.best_child))
+                parent.best_child = child.stack
+        return ok
 
 
 def _new_trie() -> _Trie:
     trie = _Trie()
-    trie.add([("sentinel", Entry("sentinel"), {"all": [{"c": {"t": "case"}}]})])
+    trie.try_add([("sentinel", Entry("sentinel"), {"all": [{"c": {"t": "case"}}]})])
     return trie
 
 
@@ -489,16 +541,15 @@ def _pack_into_rulesets(
     chunks: list[list[tuple[str, Entry, Expr]]] = [[]]
     trie = _new_trie()
     for group in groups:
-        if not trie.fits(group):
+        if not trie.try_add(group):
             chunks.append([])
             trie = _new_trie()
-            if not trie.fits(group):
+            if not trie.try_add(group):
                 raise CapacityError(
-                    f"rule {group[0][0]} alone needs more than {NODE_CHILD_LIMIT} distinct "
-                    f"tests under one node, or {BETA_CHILD_LIMIT} alternatives ending on one; "
-                    "durable_rules cannot build it"
+                    f"rule {group[0][0]} alone is beyond what durable_rules can build: more "
+                    f"than {NODE_CHILD_LIMIT} tests under one node, {BETA_CHILD_LIMIT} "
+                    f"alternatives ending on one, or {STACK_LIMIT} tests matching one fact"
                 )
-        trie.add(group)
         chunks[-1].extend(group)
     return chunks
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -178,7 +179,7 @@ def _messages(case: Case) -> list[Message]:
 @dataclass
 class _Firings:
     rules: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    possible: set[int] = field(default_factory=set)
+    blocked: set[int] = field(default_factory=set)
 
 
 def _run(case: Case) -> _Firings:
@@ -188,18 +189,20 @@ def _run(case: Case) -> _Firings:
     firings = _Firings()
     record_by_type = {t: f for f, t in compiled.fields.record_types.items()}
 
-    def on_fire(name: str, bindings: Mapping[str, Any]) -> list[Message]:
+    def on_fire(name: str, text: str) -> list[Message]:
         entry = compiled.entries[name]
-        if entry.kind == "twin":
-            firings.possible.add(entry.rule)
+        if entry.kind == "blocker":
+            firings.blocked.update(entry.blocks)
             return []
         if entry.kind == "sentinel":
             return []
         record = None
-        for alias, bound in bindings.items():
-            if alias.startswith("r") and bound.get("t") in record_by_type:
-                record = _decode_record(pack, record_by_type[bound["t"]], bound)
-                break
+        if entry.records:
+            bindings = json.loads(text)[name]
+            for alias, bound in sorted(bindings.items()):
+                if alias.startswith("r") and bound.get("t") in record_by_type:
+                    record = _decode_record(pack, record_by_type[bound["t"]], bound)
+                    break
         firings.rules[entry.rule].append({"record": record})
         rule = pack.rules[entry.rule]
         if rule.derive is not None:
@@ -261,7 +264,7 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
             continue
         used = {
             f: jsonable(case.facts[f])
-            for f in pack.rule_facts(rule)
+            for f in pack.facts_of[rule.id]
             if f in case.facts and pack.facts[f].type != "records"
         }
         records: list[dict[str, Any] | None] = []
@@ -270,7 +273,7 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
             if bound is None:
                 records.append(None)
                 continue
-            fact = next(f for f in pack.rule_facts(rule) if pack.facts[f].type == "records")
+            fact = next(f for f in pack.facts_of[rule.id] if pack.facts[f].type == "records")
             records.append(_record_view(case, fact, bound) or bound)
         # One firing per true alternative of the rule: keep one per distinct record.
         distinct = {repr(jsonable(r)): r for r in records}
@@ -353,8 +356,7 @@ def _questions(
     """Unknown facts that could still confirm or rule out a live cause."""
     pack = case.pack
     live_rules = [
-        i for i in sorted(firings.possible)
-        if i not in firings.rules
+        i for i in range(len(pack.rules)) if i not in firings.blocked and i not in firings.rules
     ]
 
     def live_cause(cause: str) -> bool:
@@ -376,7 +378,7 @@ def _questions(
 
     def expand(rule_index: int, causes: set[str], depth: int) -> None:
         rule = pack.rules[rule_index]
-        for fact in pack.rule_facts(rule):
+        for fact in pack.facts_of[rule.id]:
             if case.known(fact):
                 continue
             spec = pack.facts[fact]
@@ -430,7 +432,7 @@ def _unused_fact_warnings(case: Case) -> list[str]:
     pack = case.pack
     used: set[str] = set()
     for rule in pack.rules:
-        used.update(pack.rule_facts(rule))
+        used.update(pack.facts_of[rule.id])
     for extractor in pack.extractors:
         used.add(extractor.from_)
     used.update(pack.template_facts)

@@ -103,6 +103,8 @@ class Pack:
     send: dict[str, tuple[Renderer, ...]] = field(default_factory=dict)
     extractor_patterns: tuple[Any, ...] = ()
     regex_patterns: tuple[Any, ...] = ()
+    facts_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Rule id -> the facts its conditions read, in first-use order."""
     template_facts: frozenset[str] = frozenset()
     """Facts named by any of the pack's templates."""
     compiled: CompiledPack | None = None
@@ -696,6 +698,7 @@ def _assemble(pack_id: str, draft: _Draft, problems: list[Problem]) -> Pack | No
         *(r for sends in pack.send.values() for r in sends),
     ]
     pack.template_facts = frozenset(f for r in renderers for f in r.facts)
+    pack.facts_of = {rule.id: tuple(pack.rule_facts(rule)) for rule in pack.rules}
     return pack if len(problems) == before else None
 
 

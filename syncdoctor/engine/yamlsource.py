@@ -20,7 +20,7 @@ KB003   a tag other than the standard str/int/float/bool/null/timestamp/map/seq
 KB004   duplicate key in one mapping
 KB005   key that is not a string or an integer (including ``<<`` merge keys)
 KB006   alias expansion over budget, or an alias inside the node it names
-KB007   file larger than 2 MiB
+KB007   file larger than 2 MiB, or too many deeply nested values in it
 KB008   not UTF-8 text (undecodable bytes, NUL or other control characters)
 KB009   the file cannot be read at all (missing, a directory, no permission)
 ======  ==========================================================================
@@ -53,6 +53,7 @@ __all__ = [
     "MAX_ALIAS_VALUES",
     "MAX_BYTES",
     "MAX_DEPTH",
+    "MAX_PATH_STEPS",
     "Located",
     "Path_",
     "load_yaml_file",
@@ -70,6 +71,13 @@ MAX_ALIAS_VALUES: Final = 200_000
 
 MAX_BYTES: Final = 2 * 1024 * 1024
 """Largest accepted file, in bytes of UTF-8."""
+
+MAX_PATH_STEPS: Final = 4_000_000
+"""Total length of all recorded key paths in one file.
+
+Every key and item costs memory and time in proportion to its depth, so 2 MiB of one-character
+items at depth 63 would need gigabytes of paths; ordinary files stay far below this.
+"""
 
 # libyaml is an order of magnitude faster; the pure-Python parser yields the same events.
 _LOADER: Final[type[yaml.SafeLoader] | type[yaml.CSafeLoader]] = (
@@ -207,7 +215,17 @@ class Located:
 class _Frame:
     """One open mapping or sequence while the tree is being built."""
 
-    __slots__ = ("anchor", "container", "count", "height", "is_map", "key", "path", "want_key")
+    __slots__ = (
+        "anchor",
+        "child_steps",
+        "container",
+        "count",
+        "height",
+        "is_map",
+        "key",
+        "path",
+        "want_key",
+    )
 
     def __init__(
         self, container: dict[Any, Any] | list[Any], path: Path_, anchor: str | None
@@ -221,6 +239,7 @@ class _Frame:
         # Size and height of the finished subtree are what an alias to it would add.
         self.count = 1
         self.height = 1
+        self.child_steps = len(path) + 1
 
 
 def _kind(is_map: bool) -> str:
@@ -246,6 +265,7 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int, int, int]] = {}
         self.open_anchors: dict[str, int] = {}
         self.expanded = 0
+        self.steps = 0
 
     # -- errors --------------------------------------------------------------------------
 
@@ -271,6 +291,16 @@ class _Builder:
                     details=details or {},
                 )
             ]
+        )
+
+    def too_many(self, where: tuple[int, int], path: Path_) -> NoReturn:
+        self.fail(
+            "KB007",
+            f"too many deeply nested values (over {MAX_PATH_STEPS:,} key-path steps);"
+            " split the file",
+            where,
+            path,
+            details={"limit": str(MAX_PATH_STEPS)},
         )
 
     def yaml_error(self, exc: yaml.YAMLError) -> NoReturn:
@@ -351,6 +381,9 @@ class _Builder:
                         path = (*frame.path, data)
                         if tag == _STR and path not in marks:
                             marks[path] = where
+                            self.steps += frame.child_steps
+                            if self.steps > MAX_PATH_STEPS:
+                                self.too_many(where, path)
                             frame.key = data
                             frame.want_key = False
                             frame.count += 1
@@ -362,9 +395,13 @@ class _Builder:
                         frame.count += 1
                 else:
                     items = frame.container
-                    marks[(*frame.path, len(items))] = where
+                    path = (*frame.path, len(items))
+                    marks[path] = where
                     items.append(data)  # type: ignore[union-attr]
                     frame.count += 1
+                    self.steps += frame.child_steps
+                    if self.steps > MAX_PATH_STEPS:
+                        self.too_many(where, path)
             elif kind is MappingStartEvent or kind is SequenceStartEvent:
                 frame = self.start(event, kind is MappingStartEvent, frame)
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
@@ -434,7 +471,7 @@ class _Builder:
                 frame.path,
             )
         if isinstance(key, bool) or not isinstance(key, str | int):
-            shown = repr(text) if text else "an empty key"
+            shown = "an empty key" if text == "" else repr(key if text is None else text)
             read_as = "null" if key is None else f"a {type(key).__name__}"
             self.fail(
                 "KB005",
@@ -447,6 +484,9 @@ class _Builder:
         if first is not None:
             self.fail("KB004", f"duplicate key {key!r} (first at line {first[0]})", where, path)
         self.marks[path] = where
+        self.steps += frame.child_steps
+        if self.steps > MAX_PATH_STEPS:
+            self.too_many(where, path)
         frame.key = key
         frame.want_key = False
         frame.count += 1
@@ -504,6 +544,9 @@ class _Builder:
         path = (*parent.path, len(container))
         self.marks[path] = where
         container.append(value)
+        self.steps += parent.child_steps
+        if self.steps > MAX_PATH_STEPS:
+            self.too_many(where, path)
         return path
 
     def end(self) -> _Frame | None:

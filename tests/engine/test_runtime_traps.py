@@ -259,3 +259,31 @@ def test_private_runtime_instances_are_independent() -> None:
     own.run(registered, [{"t": "case"}], lambda name, b: fired.append(name) or [])
     assert fired == ["s"]
     own.release(registered)
+
+
+def test_raw_engine_overflows_its_stack_when_many_tests_match_one_fact() -> None:
+    rules = {f"r{j}": {"all": [{"m": {"$and": [{"t": "c"}, {"$neq": {"x": j}}]}}]} for j in range(80)}
+    handle = durable_rules_engine.create_ruleset("trap_stack", json.dumps(rules))
+    try:
+        with pytest.raises(durable_rules_engine.error, match="303"):
+            durable_rules_engine.assert_fact(handle, json.dumps({"sid": "1", "t": "c", "x": -1}))
+    finally:
+        durable_rules_engine.delete_ruleset(handle)
+
+
+def test_many_tests_matching_one_fact_are_spread_over_rulesets(tmp_path: Path) -> None:
+    root = _synthetic_kb(tmp_path, 1)
+    body = "".join(
+        f"  - {{id: r{j}, step: s, cause: c{j}, when: {{fact: x, ne: {j}}}, because: x}}\n"
+        for j in range(150)
+    )
+    (root / "rules" / "synthetic.yaml").write_text("pack: synthetic\nrules:\n" + body)
+    causes = "".join(f"  c{j}: {{title: C{j}, step: s, remediation: r}}\n" for j in range(150))
+    (root / "playbooks" / "synthetic.yaml").write_text(
+        "id: synthetic\ntitle: S\nsteps: [{id: s, title: S}]\ncauses:\n" + causes
+    )
+    kb = load_kb([root], bundled=False)
+    assert len(kb.packs["synthetic"].compiled.rulesets) >= 3
+    result = diagnose({"x": 7}, kb=kb, now=NOW)
+    assert len(result.causes) == 149
+    assert "c7" not in result.cause_ids
