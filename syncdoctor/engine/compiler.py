@@ -80,6 +80,10 @@ class FieldMap:
     counts: dict[str, str] = field(default_factory=dict)
     record_types: dict[str, str] = field(default_factory=dict)
     record_fields: dict[str, dict[str, str]] = field(default_factory=dict)
+    markers: set[str] = field(default_factory=set)
+    """Fields whose 'unknown' marker some rule tests; only these markers are asserted."""
+    aged: set[str] = field(default_factory=set)
+    """Datetime facts whose age some rule tests; only these ages are asserted."""
 
     @classmethod
     def build(cls, catalogue: Mapping[str, FactSpec]) -> FieldMap:
@@ -177,11 +181,15 @@ def _test(scope: _Scope, cond: Condition, negate: bool) -> Expr:
     value = cond.operand
     here = scope.field(name)
     if op == "known":
-        return _exists(here) if bool(value) != negate else _unknown(here)
+        if bool(value) != negate:
+            return _exists(here)
+        scope.fields.markers.add(here)
+        return _unknown(here)
     if op == "matches":
         return {scope.regex_field[(name, str(value))]: not negate}
     if op in ("older_than", "newer_than"):
         age = scope.fields.ages[name]
+        scope.fields.aged.add(name)
         seconds = parse_duration(value)
         if op == "older_than":
             return {"$lte": {age: seconds}} if negate else {"$gt": {age: seconds}}

@@ -16,14 +16,9 @@ from syncdoctor.engine.compiler import unknown_marker
 from syncdoctor.engine.facts import TypedValue, encode, type_records, type_value
 from syncdoctor.engine.kb import KnowledgeBase, Pack, default_kb
 from syncdoctor.engine.result import (
-    Cause,
     Diagnosis,
-    Escalation,
-    Evidence,
     PackVersion,
     Question,
-    RecordField,
-    RuledOut,
 )
 from syncdoctor.engine.runtime import Message, runtime
 from syncdoctor.engine.suggest import nearest
@@ -148,7 +143,7 @@ def _messages(case: Case) -> list[Message]:
             for record in value:
                 encoded: Message = {"t": fields.record_types[fact]}
                 for key, short in record_fields.items():
-                    if key not in record:
+                    if key not in record and short in fields.markers:
                         encoded[unknown_marker(short)] = 1
                 for key, item in record.items():
                     kind = field_specs[key].type
@@ -164,10 +159,10 @@ def _messages(case: Case) -> list[Message]:
         if spec.type == "text" and isinstance(encoded_value, str):
             encoded_value = encoded_value[:TEXT_ASSERT_LIMIT]
         message[name] = encoded_value
-        if spec.type == "datetime":
+        if fact in fields.aged:
             message[fields.ages[fact]] = int((case.now - value).total_seconds())
-    for fact, spec in pack.facts.items():
-        if fact not in case.facts and not spec.derived:
+    for fact in pack.marked_facts:
+        if fact not in case.facts:
             message[unknown_marker(fields.facts[fact])] = 1
     for test, pattern in zip(pack.compiled.regexes, pack.regex_patterns, strict=True):
         text = case.facts.get(test.fact)
@@ -256,8 +251,10 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
     pack = case.pack
     playbook = pack.playbook
     warnings: list[str] = []
-    support: dict[str, list[Evidence]] = defaultdict(list)
-    against: dict[str, list[Evidence]] = defaultdict(list)
+    # Plain dicts here, validated once as a whole at the end: pydantic-core checks a nested
+    # tree in one call far faster than it builds each object on its own.
+    support: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    against: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for index in sorted(firings.rules):
         rule = pack.rules[index]
         if rule.cause is None:
@@ -283,25 +280,25 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
             except TemplateError as error:
                 because = rule.id
                 warnings.append(f"rule {rule.id}: 'because' could not render: {error}")
-            evidence = Evidence(
-                rule=rule.id,
-                because=because,
-                certainty=rule.certainty,
-                effect=rule.effect,
-                facts=used,
-                record=jsonable(record) if record is not None else None,
-            )
+            evidence = {
+                "rule": rule.id,
+                "because": because,
+                "certainty": rule.certainty,
+                "effect": rule.effect,
+                "facts": used,
+                "record": jsonable(record) if record is not None else None,
+            }
             (support if rule.effect == "supports" else against)[rule.cause].append(evidence)
 
-    causes: list[Cause] = []
-    ruled_out: list[RuledOut] = []
+    causes: list[dict[str, Any]] = []
+    ruled_out: list[dict[str, Any]] = []
     for cause_id in sorted(set(support) | set(against)):
         spec = playbook.causes[cause_id]
         if cause_id in against:
-            ruled_out.append(RuledOut(id=cause_id, title=spec.title, reasons=against[cause_id]))
+            ruled_out.append({"id": cause_id, "title": spec.title, "reasons": against[cause_id]})
             continue
         found = support[cause_id]
-        distinct_rules = sorted({e.rule for e in found})
+        distinct_rules = sorted({e["rule"] for e in found})
         certainty = _combine([pack.rules[pack.rule_index[r]].certainty for r in distinct_rules])
         context = _context(case)
         try:
@@ -312,119 +309,104 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
         escalation = None
         if spec.escalation is not None:
             try:
-                escalation = Escalation(
-                    contact=pack.contact[cause_id].render(context),
-                    send=[s.render(context) for s in pack.send.get(cause_id, ())],
-                )
+                escalation = {
+                    "contact": pack.contact[cause_id].render(context),
+                    "send": [s.render(context) for s in pack.send.get(cause_id, ())],
+                }
             except TemplateError as error:
                 warnings.append(f"cause {cause_id}: escalation could not render: {error}")
         causes.append(
-            Cause(
-                id=cause_id,
-                title=spec.title,
-                step=spec.step,
-                step_title=playbook.steps[pack.step_order[spec.step]].title,
-                certainty=certainty,
-                evidence=found,
-                remediation=remediation,
-                escalation=escalation,
-            )
+            {
+                "id": cause_id,
+                "title": spec.title,
+                "step": spec.step,
+                "step_title": playbook.steps[pack.step_order[spec.step]].title,
+                "certainty": certainty,
+                "evidence": found,
+                "remediation": remediation,
+                "escalation": escalation,
+            }
         )
-    causes.sort(key=lambda c: (pack.step_order[c.step], -c.certainty, c.id))
-    ruled_out.sort(key=lambda r: (pack.step_order[playbook.causes[r.id].step], r.id))
+    causes.sort(key=lambda c: (pack.step_order[c["step"]], -c["certainty"], c["id"]))
+    ruled_out.sort(key=lambda r: (pack.step_order[playbook.causes[r["id"]].step], r["id"]))
 
-    confirmed = {c.id: c.certainty for c in causes}
+    confirmed = {c["id"]: c["certainty"] for c in causes}
     questions = _questions(case, firings, set(against), confirmed)
     warnings.extend(_unused_fact_warnings(case))
-    return Diagnosis(
-        pack=pack.id,
-        pack_title=playbook.title,
-        causes=causes,
-        ruled_out=ruled_out,
-        questions=questions,
-        inferred={k: jsonable(v) for k, v in sorted(case.inferred.items())},
-        warnings=warnings,
-        kb_version=kb.version,
-        packs=[PackVersion(id=pack.id, version=pack.version)],
-        now=jsonable(case.now),
+    return Diagnosis.model_validate(
+        {
+            "pack": pack.id,
+            "pack_title": playbook.title,
+            "causes": causes,
+            "ruled_out": ruled_out,
+            "questions": questions,
+            "inferred": {k: jsonable(v) for k, v in sorted(case.inferred.items())},
+            "warnings": warnings,
+            "kb_version": kb.version,
+            "packs": [{"id": pack.id, "version": pack.version}],
+            "now": jsonable(case.now),
+        }
     )
 
 
 def _questions(
     case: Case, firings: _Firings, ruled_out: set[str], confirmed: Mapping[str, float]
-) -> list[Question]:
+) -> list[dict[str, Any]]:
     """Unknown facts that could still confirm or rule out a live cause."""
     pack = case.pack
-    live_rules = [
-        i for i in range(len(pack.rules)) if i not in firings.blocked and i not in firings.rules
-    ]
+    known = case.facts
+    settled = firings.blocked | firings.rules.keys()
+    wanted: dict[str, tuple[int, set[str]]] = {}
 
-    def live_cause(cause: str) -> bool:
-        return cause not in ruled_out and confirmed.get(cause, 0.0) < 1.0
-
-    wanted: dict[str, dict[str, Any]] = {}
-
-    def want(fact: str, rule_index: int, causes: set[str]) -> None:
-        rule = pack.rules[rule_index]
-        entry = wanted.setdefault(fact, {"step": len(pack.step_order), "causes": set()})
-        entry["step"] = min(entry["step"], pack.step_order[rule.step])
-        entry["causes"] |= causes
-
-    derivers: dict[str, list[int]] = defaultdict(list)
-    for index in live_rules:
-        rule = pack.rules[index]
-        if rule.derive is not None:
-            derivers[rule.derive.fact].append(index)
-
-    def expand(rule_index: int, causes: set[str], depth: int) -> None:
-        rule = pack.rules[rule_index]
-        for fact in pack.facts_of[rule.id]:
-            if case.known(fact):
+    def expand(index: int, cause: str, depth: int) -> None:
+        step = pack.rule_steps[index]
+        for fact in pack.asked_facts[index]:
+            if fact in known:
                 continue
-            spec = pack.facts[fact]
-            if spec.derived:
-                if depth < 8:
-                    for deriver in derivers.get(fact, []):
-                        expand(deriver, causes, depth + 1)
-                continue
-            want(fact, rule_index, causes)
+            entry = wanted.get(fact)
+            if entry is None:
+                wanted[fact] = (step, {cause})
+            else:
+                entry[1].add(cause)
+                if step < entry[0]:
+                    wanted[fact] = (step, entry[1])
+        if depth < 8:  # derived facts: ask what the rules deriving them still need
+            for fact in pack.derived_read[index]:
+                if fact not in known:
+                    for deriver in pack.derivers.get(fact, ()):
+                        if deriver not in settled:
+                            expand(deriver, cause, depth + 1)
 
-    for index in live_rules:
-        rule = pack.rules[index]
-        if rule.cause is not None and live_cause(rule.cause):
-            expand(index, {rule.cause}, 0)
+    for index, cause in pack.cause_rules:
+        if index in settled or cause in ruled_out or confirmed.get(cause, 0.0) >= 1.0:
+            continue
+        expand(index, cause, 0)
 
-    questions: list[Question] = []
-    for fact, info in wanted.items():
-        spec = pack.facts[fact]
-        causes = sorted(
-            info["causes"], key=lambda c: (pack.step_order[pack.playbook.causes[c].step], c)
-        )
-        titles = [pack.playbook.causes[c].title for c in causes]
-        questions.append(
-            Question(
-                fact=fact,
-                ask=spec.ask or f"What is {fact}?",
-                help=spec.help,
-                type=spec.type,
-                values=list(spec.values) if spec.values else None,
-                fields=[
-                    RecordField(name=n, type=f.type, values=list(f.values) if f.values else None)
-                    for n, f in sorted((spec.fields or {}).items())
-                ] if spec.fields else None,
-                step=pack.playbook.steps[info["step"]].id,
-                causes=causes,
-                why="Could confirm or rule out: " + "; ".join(titles) + ".",
-            )
-        )
-    questions.sort(
-        key=lambda q: (
-            pack.step_order[q.step],
-            -len(q.causes),
-            pack.facts[q.fact].cost,
-            q.fact,
-        )
+    steps = pack.playbook.steps
+    causes_spec = pack.playbook.causes
+    ranked = sorted(
+        wanted.items(),
+        key=lambda item: (item[1][0], -len(item[1][1]), pack.facts[item[0]].cost, item[0]),
     )
+    questions: list[dict[str, Any]] = []
+    for fact, (step, cause_set) in ranked:
+        spec = pack.facts[fact]
+        causes = sorted(cause_set, key=lambda c: (pack.step_order[causes_spec[c].step], c))
+        questions.append(
+            {
+                "fact": fact,
+                "ask": spec.ask or f"What is {fact}?",
+                "help": spec.help,
+                "type": spec.type,
+                "values": list(spec.values) if spec.values else None,
+                "fields": pack.record_fields.get(fact),
+                "step": steps[step].id,
+                "causes": causes,
+                "why": "Could confirm or rule out: "
+                + "; ".join(causes_spec[c].title for c in causes)
+                + ".",
+            }
+        )
     return questions
 
 

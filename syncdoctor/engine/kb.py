@@ -106,6 +106,20 @@ class Pack:
     facts_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Rule id -> the facts its conditions read, in first-use order."""
     template_facts: frozenset[str] = frozenset()
+    rule_steps: tuple[int, ...] = ()
+    """Per rule (by index): its step's position in the playbook."""
+    asked_facts: tuple[tuple[str, ...], ...] = ()
+    """Per rule: the facts it reads that may be asked (not derived)."""
+    derived_read: tuple[tuple[str, ...], ...] = ()
+    """Per rule: the derived facts it reads."""
+    derivers: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Derived fact -> the rules deriving it."""
+    cause_rules: tuple[tuple[int, str], ...] = ()
+    """(rule index, cause) for every rule that concludes a cause."""
+    record_fields: dict[str, Any] = field(default_factory=dict)
+    """Records fact -> its fields, as a Question lists them."""
+    marked_facts: tuple[str, ...] = ()
+    """Facts whose unknown marker the compiled rules test."""
     """Facts named by any of the pack's templates."""
     compiled: CompiledPack | None = None
     registered: tuple[RegisteredRuleset, ...] = ()
@@ -303,6 +317,9 @@ def load_kb(
                     problems.extend(error.problems)
                     continue
                 _absorb(section, located, drafts, seen_here, layer_index, overrides, problems)
+    if problems:
+        # A file that did not parse would only cause knock-on errors in the cross-checks.
+        raise KnowledgeBaseError(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
     packs: dict[str, Pack] = {}
     for pack_id in sorted(drafts):
         pack = _assemble(pack_id, drafts[pack_id], problems)
@@ -589,6 +606,38 @@ class _Checker:
         return None
 
 
+def _index_for_questions(pack: Pack) -> None:
+    """Precompute what question selection reads per rule, off the hot path of a diagnosis."""
+    def is_derived(fact: str) -> bool:
+        spec = pack.facts.get(fact)
+        return spec is not None and spec.derived
+
+    pack.rule_steps = tuple(pack.step_order.get(rule.step, 0) for rule in pack.rules)
+    pack.asked_facts = tuple(
+        tuple(f for f in pack.facts_of[rule.id] if f in pack.facts and not is_derived(f))
+        for rule in pack.rules
+    )
+    pack.derived_read = tuple(
+        tuple(f for f in pack.facts_of[rule.id] if is_derived(f)) for rule in pack.rules
+    )
+    derivers: dict[str, list[int]] = {}
+    for index, rule in enumerate(pack.rules):
+        if rule.derive is not None:
+            derivers.setdefault(rule.derive.fact, []).append(index)
+    pack.derivers = {fact: tuple(rules) for fact, rules in derivers.items()}
+    pack.cause_rules = tuple(
+        (index, rule.cause) for index, rule in enumerate(pack.rules) if rule.cause is not None
+    )
+    pack.record_fields = {
+        fact: [
+            {"name": name, "type": f.type, "values": list(f.values) if f.values else None}
+            for name, f in sorted((spec.fields or {}).items())
+        ]
+        for fact, spec in pack.facts.items()
+        if spec.fields
+    }
+
+
 def _line(origin: Origin, line: int) -> str | None:
     lines = origin.located.lines
     return lines[line - 1] if 0 < line <= len(lines) else None
@@ -699,6 +748,7 @@ def _assemble(pack_id: str, draft: _Draft, problems: list[Problem]) -> Pack | No
     ]
     pack.template_facts = frozenset(f for r in renderers for f in r.facts)
     pack.facts_of = {rule.id: tuple(pack.rule_facts(rule)) for rule in pack.rules}
+    _index_for_questions(pack)
     return pack if len(problems) == before else None
 
 
@@ -715,6 +765,8 @@ _MATCH_OPTIONS = _re2_options(case_sensitive=False)
 def _compile(pack: Pack, problems: list[Problem]) -> None:
     try:
         pack.compiled = compile_pack(pack.id, pack.facts, pack.rules)
+        fields = pack.compiled.fields
+        pack.marked_facts = tuple(f for f, name in fields.facts.items() if name in fields.markers)
         pack.regex_patterns = tuple(
             re2.compile(t.pattern, _MATCH_OPTIONS) for t in pack.compiled.regexes
         )

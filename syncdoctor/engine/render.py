@@ -188,4 +188,7 @@ class Renderer:
 
     def render(self, context: Mapping[str, Any]) -> str:
         """Render with the given variables; raises jinja2's UndefinedError on a missing one."""
-        return self._template.render(context).strip()
+        # shared=True skips merging Jinja's globals into every context (most of a render's
+        # cost here); the loader already refuses templates that name anything but our variables.
+        frame = self._template.new_context(dict(context), shared=True)
+        return ENVIRONMENT.concat(self._template.root_render_func(frame)).strip()

@@ -1,0 +1,162 @@
+"""Loading a knowledge base: every mistake is located, explained, and nothing half-loads."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from support import FIXTURES
+from syncdoctor import KnowledgeBaseError, load_kb
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "kb"
+    shutil.copytree(FIXTURES / "demo_kb", target)
+    return target
+
+
+def _break(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def _problems(kb_dir: Path) -> KnowledgeBaseError:
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_kb([kb_dir], bundled=False)
+    return caught.value
+
+
+def _line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def test_unknown_fact_names_file_line_column_path_and_suggests(kb_copy: Path) -> None:
+    rules = kb_copy / "rules" / "demo.yaml"
+    _break(rules, "when: {fact: sync.status, eq: pending}", "when: {fact: sync.stauts, eq: pending}")
+    error = _problems(kb_copy)
+    problem = error.problems[0]
+    assert problem.code == "KB104"
+    assert problem.file.endswith("rules/demo.yaml")
+    assert problem.line == _line_of(rules, "sync.stauts")
+    assert problem.column > 1
+    assert problem.suggestion == "sync.status"
+    assert "rules[0].when.fact" in problem.headline()
+    assert "did you mean 'sync.status'?" in problem.headline()
+    rendered = error.render()
+    assert "sync.stauts" in rendered.splitlines()[1]
+    assert rendered.splitlines()[2].strip().endswith("^")
+
+
+def test_unknown_key_is_named_with_a_suggestion(kb_copy: Path) -> None:
+    _break(kb_copy / "rules" / "demo.yaml", "    certainty: 0.9\n", "    certinty: 0.9\n")
+    problem = _problems(kb_copy).problems[0]
+    assert problem.code == "KB102"
+    assert "certinty" in problem.message
+    assert problem.suggestion == "certainty"
+
+
+def test_duplicate_rule_id_points_at_both(kb_copy: Path) -> None:
+    _break(kb_copy / "rules" / "demo.yaml", "id: demo.stale\n", "id: demo.pending\n")
+    problem = _problems(kb_copy).problems[0]
+    assert problem.code == "KB107"
+    assert "first defined at" in problem.message
+
+
+def test_duplicate_yaml_key_is_refused(kb_copy: Path) -> None:
+    _break(kb_copy / "rules" / "demo.yaml", "    certainty: 0.9\n", "    certainty: 0.9\n    certainty: 0.8\n")
+    assert _problems(kb_copy).problems[0].code == "KB004"
+
+
+def test_unknown_cause_and_step_suggest_the_nearest(kb_copy: Path) -> None:
+    _break(kb_copy / "rules" / "demo.yaml", "cause: pending", "cause: pendnig")
+    _break(kb_copy / "rules" / "demo.yaml", "step: s2", "step: s3")
+    codes = {(p.code, p.suggestion) for p in _problems(kb_copy).problems}
+    assert ("KB105", "pending") in codes
+    assert any(code == "KB106" for code, _ in codes)
+
+
+def test_enum_value_outside_the_catalogue(kb_copy: Path) -> None:
+    _break(kb_copy / "rules" / "demo.yaml", "eq: pending}", "eq: pendng}")
+    problem = _problems(kb_copy).problems[0]
+    assert problem.code == "KB109"
+    assert problem.suggestion == "pending"
+
+
+def test_template_naming_an_unknown_fact(kb_copy: Path) -> None:
+    _break(kb_copy / "rules" / "demo.yaml", 'facts["sync.status"]', 'facts["sync.statu"]')
+    problem = _problems(kb_copy).problems[0]
+    assert problem.code == "KB108"
+    assert problem.suggestion == "sync.status"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ facts.__class__ }}",
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ facts | attr('__class__') }}",
+        "{{ '{0.__class__}'.format(facts) }}",
+        "{{ cycler.__init__.__globals__ }}",
+    ],
+)
+def test_templates_reaching_for_python_internals_are_refused(kb_copy: Path, template: str) -> None:
+    _break(kb_copy / "playbooks" / "demo.yaml", "remediation: Wait.", f'remediation: "{template}"')
+    problem = _problems(kb_copy).problems[0]
+    assert problem.code == "KB108"
+    assert problem.line > 0
+
+
+def test_invalid_regex_is_located(kb_copy: Path) -> None:
+    _break(kb_copy / "rules" / "demo.yaml", "'(?i)internal server'", "'(?i)internal (server'")
+    assert _problems(kb_copy).problems[0].code == "KB112"
+
+
+def test_every_problem_is_reported_at_once(kb_copy: Path) -> None:
+    _break(kb_copy / "rules" / "demo.yaml", "cause: pending", "cause: pendnig")
+    _break(kb_copy / "playbooks" / "demo.yaml", "remediation: Wait.", "remediation: '{{ facts[\"nope\"] }}'")
+    assert len(_problems(kb_copy).problems) >= 2
+
+
+def test_a_broken_layer_leaves_nothing_loaded(kb_copy: Path) -> None:
+    from syncdoctor.engine.runtime import runtime
+
+    before = len(runtime()._host._ruleset_list)
+    _break(kb_copy / "rules" / "demo.yaml", "cause: pending", "cause: pendnig")
+    _problems(kb_copy)
+    assert len(runtime()._host._ruleset_list) == before
+
+
+def test_missing_folder_is_reported(tmp_path: Path) -> None:
+    error = _problems(tmp_path / "nowhere")
+    assert error.code == "KB100"
+
+
+def test_layer_overrides_are_reported(kb_copy: Path, tmp_path: Path) -> None:
+    layer = tmp_path / "company"
+    (layer / "rules").mkdir(parents=True)
+    (layer / "rules" / "demo-extra.yaml").write_text(
+        "pack: demo\nrules:\n"
+        "  - {id: demo.pending, step: s1, cause: pending, certainty: 0.5,\n"
+        "     when: {fact: sync.status, eq: pending}, because: overridden}\n"
+    )
+    kb = load_kb([kb_copy, layer], bundled=False)
+    assert any("demo.pending" in note and "demo-extra.yaml" in note for note in kb.overrides)
+    assert kb.packs["demo"].rules[kb.packs["demo"].rule_index["demo.pending"]].certainty == 0.5
+
+
+def test_kb_version_ignores_file_and_rule_order(kb_copy: Path, tmp_path: Path) -> None:
+    import yaml
+
+    first = load_kb([kb_copy], bundled=False).version
+    rules = kb_copy / "rules" / "demo.yaml"
+    data = yaml.safe_load(rules.read_text())
+    data["rules"].reverse()
+    rules.write_text(yaml.safe_dump(data))
+    assert load_kb([kb_copy], bundled=False).version == first
