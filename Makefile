@@ -1,10 +1,11 @@
 # Two entry points: `make demo` and `make test`. Everything else is a helper they call.
-PYTHON ?= python3
+# Prefer 3.11 (durable-rules does not import on 3.13), fall back to python3.
+PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test check lint typecheck bench clean
+.PHONY: demo test check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -1,0 +1,285 @@
+"""Benchmark: diagnose latency, durable_rules baseline, KB compile time, memory growth.
+
+Usage: python bench/diagnose.py [--json] [--quick]
+
+Every figure is measured in this one run, side by side:
+
+- diagnose_p50_us / diagnose_p99_us: syncdoctor.diagnose on every bundled example case;
+- durable_p50_us: bare durable_rules (its stock Host API, a no-op action per rule) asserting the
+  same compiled rulesets and the same messages, then delete_state;
+- durable_raw_p50_us: the same, driving durable_rules' C agenda directly as syncdoctor does;
+- ratio_p50: diagnose_p50_us / durable_p50_us;
+- compile_1000_s / compile_5000_s: load + validate + compile + register a synthetic KB;
+- diagnose_5000_p50_us: diagnose latency on the 5,000-rule KB;
+- rss_growth_mb_100k: resident memory growth over 100,000 diagnoses after a warm-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import durable_rules_engine
+from durable import engine as durable_engine
+
+from syncdoctor import diagnose, load_kb
+from syncdoctor.casefile import read_case
+from syncdoctor.engine import diagnose as engine_diagnose
+from syncdoctor.engine.kb import KnowledgeBase, default_kb
+from syncdoctor.engine.runtime import QuietHost
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS in /proc/self/status")
+
+
+def load_examples() -> list[Any]:
+    return [read_case(path) for path in sorted((REPO / "examples").glob("*/*.yaml"))]
+
+
+def time_calls(calls: Sequence[Callable[[], object]], rounds: int) -> list[float]:
+    for call in calls:  # warm-up
+        call()
+    samples: list[float] = []
+    for _ in range(rounds):
+        for call in calls:
+            start = time.perf_counter()
+            call()
+            samples.append((time.perf_counter() - start) * 1e6)
+    return samples
+
+
+def messages_of(kb: KnowledgeBase, case: Any) -> tuple[str, list[dict[str, Any]]]:
+    """The pack and every message syncdoctor asserts for a case, derived facts included."""
+    result = diagnose(case.facts, pack=case.pack, kb=kb, now=case.now)
+    assert result.pack is not None
+    pack = kb.packs[result.pack]
+    typed = engine_diagnose.type_facts(pack, case.facts)
+    state = engine_diagnose.Case(
+        pack=pack, now=engine_diagnose._now(case.now), facts=typed, supplied=frozenset(typed)
+    )
+    engine_diagnose._extract(state)
+    engine_diagnose._run(state)  # derives facts into state.facts
+    return pack.id, engine_diagnose._messages(state)
+
+
+def durable_baselines(kb: KnowledgeBase, cases: Sequence[Any], rounds: int) -> tuple[float, float]:
+    """p50 of the stock Host API and of raw C calls, same rulesets, same messages."""
+    host = QuietHost()
+    names: dict[str, list[str]] = {}
+    handles: dict[str, list[int]] = {}
+    for pack_id, pack in kb.packs.items():
+        assert pack.compiled is not None
+        for number, definition in enumerate(pack.compiled.rulesets):
+            name = f"bench_{pack_id}_{number}"
+            rules = {k: {**v, "run": lambda c: None} for k, v in json.loads(json.dumps(definition)).items()}
+            host.set_rulesets({name: rules})
+            names.setdefault(pack_id, []).append(name)
+            handles.setdefault(pack_id, []).append(host.get_ruleset(name)._handle)
+    prepared = [messages_of(kb, case) for case in cases]
+    sid = iter(range(10**9))
+
+    def stock(pack_id: str, messages: list[dict[str, Any]]) -> Callable[[], None]:
+        def call() -> None:
+            session = str(next(sid))
+            for name in names[pack_id]:
+                for message in messages:
+                    try:
+                        host.assert_fact(name, {**message, "sid": session})
+                    except durable_engine.MessageNotHandledException:
+                        pass
+                host.delete_state(name, session)
+
+        return call
+
+    def raw(pack_id: str, messages: list[dict[str, Any]]) -> Callable[[], None]:
+        def call() -> None:
+            session = str(next(sid))
+            for handle in handles[pack_id]:
+                for message in messages:
+                    result = durable_rules_engine.assert_fact(
+                        handle, json.dumps({**message, "sid": session})
+                    )
+                    if result[0] in (1, 2):
+                        continue
+                    action = durable_rules_engine.start_action_for_state(handle, result[1])
+                    while action:
+                        following = durable_rules_engine.complete_and_start_action(
+                            handle, result[1]
+                        )
+                        action = (None, following) if following else None
+                durable_rules_engine.delete_state(handle, session)
+
+        return call
+
+    stock_p50 = percentile(time_calls([stock(p, m) for p, m in prepared], rounds), 0.5)
+    raw_p50 = percentile(time_calls([raw(p, m) for p, m in prepared], rounds), 0.5)
+    return stock_p50, raw_p50
+
+
+def synthetic_kb(root: Path, rules: int, seed: int = 7) -> Path:
+    """A pack shaped like the real ones: enum, bool, number and datetime facts; 2-3 tests a rule."""
+    rng = random.Random(seed)
+    for folder in ("facts", "rules", "playbooks"):
+        (root / folder).mkdir(parents=True)
+    enums = [f"e{i}" for i in range(40)]
+    bools = [f"b{i}" for i in range(30)]
+    numbers = [f"n{i}" for i in range(20)]
+    dates = [f"d{i}" for i in range(10)]
+    values = [f"v{j}" for j in range(8)]
+    facts = ["pack: synthetic", "facts:"]
+    facts += [f"  {e}: {{type: enum, values: [{', '.join(values)}], ask: '{e}?'}}" for e in enums]
+    facts += [f"  {b}: {{type: bool, ask: '{b}?'}}" for b in bools]
+    facts += [f"  {n}: {{type: integer, ask: '{n}?'}}" for n in numbers]
+    facts += [f"  {d}: {{type: datetime, ask: '{d}?'}}" for d in dates]
+    (root / "facts" / "synthetic.yaml").write_text("\n".join(facts) + "\n")
+
+    def test() -> str:
+        kind = rng.random()
+        if kind < 0.45:
+            return f"{{fact: {rng.choice(enums)}, eq: {rng.choice(values)}}}"
+        if kind < 0.60:
+            picked = ", ".join(rng.sample(values, 2))
+            return f"{{fact: {rng.choice(enums)}, in: [{picked}]}}"
+        if kind < 0.85:
+            return f"{{fact: {rng.choice(bools)}, eq: {rng.choice(['true', 'false'])}}}"
+        if kind < 0.95:
+            op = rng.choice(["gt", "lt"])
+            return f"{{fact: {rng.choice(numbers)}, {op}: {rng.choice([10, 50, 100, 500])}}}"
+        return f"{{fact: {rng.choice(dates)}, older_than: {rng.choice(['1h', '1d', '7d'])}}}"
+
+    causes = max(1, rules // 5)
+    steps = 5
+    lines = ["pack: synthetic", "rules:"]
+    for index in range(rules):
+        tests = ", ".join(test() for _ in range(rng.choice([2, 2, 3])))
+        cause = f"c{rng.randrange(causes)}"
+        effect = "rules_out" if rng.random() < 0.1 else "supports"
+        lines.append(
+            f"  - {{id: r{index:05d}, step: s{rng.randrange(steps)}, cause: {cause}, "
+            f"effect: {effect}, certainty: 0.{rng.randrange(5, 10)}, "
+            f"when: {{all: [{tests}]}}, because: 'rule {index} fired'}}"
+        )
+    (root / "rules" / "synthetic.yaml").write_text("\n".join(lines) + "\n")
+    book = ["id: synthetic", "title: Synthetic", "steps:"]
+    book += [f"  - {{id: s{i}, title: Step {i}}}" for i in range(steps)]
+    book.append("causes:")
+    book += [
+        f"  c{i}: {{title: Cause {i}, step: s{i % steps}, remediation: 'Fix {i}.'}}"
+        for i in range(causes)
+    ]
+    (root / "playbooks" / "synthetic.yaml").write_text("\n".join(book) + "\n")
+    return root
+
+
+def synthetic_cases(count: int, seed: int = 11) -> list[dict[str, Any]]:
+    rng = random.Random(seed)
+    cases = []
+    for _ in range(count):
+        facts: dict[str, Any] = {}
+        for i in rng.sample(range(40), 12):
+            facts[f"e{i}"] = f"v{rng.randrange(8)}"
+        for i in rng.sample(range(30), 8):
+            facts[f"b{i}"] = rng.random() < 0.5
+        for i in rng.sample(range(20), 4):
+            facts[f"n{i}"] = rng.randrange(1000)
+        for i in rng.sample(range(10), 2):
+            facts[f"d{i}"] = f"2024-04-{rng.randrange(1, 30):02d}T10:00:00Z"
+        cases.append(facts)
+    return cases
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer rounds and 10,000 diagnoses for RSS"
+    )
+    args = parser.parse_args(argv)
+    rounds = 20 if args.quick else 200
+    rss_runs = 10_000 if args.quick else 100_000
+
+    def progress(message: str) -> None:
+        print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+    kb = default_kb()
+    cases = load_examples()
+    progress(f"{len(cases)} example cases, {sum(len(p.rules) for p in kb.packs.values())} rules")
+    calls = [
+        (lambda c=case: diagnose(c.facts, pack=c.pack, kb=kb, now=c.now)) for case in cases
+    ]
+    samples = time_calls(calls, rounds)
+    figures: dict[str, Any] = {
+        "diagnose_p50_us": round(percentile(samples, 0.5), 1),
+        "diagnose_p99_us": round(percentile(samples, 0.99), 1),
+    }
+    impac = [c for c in cases if c.pack == "impac"]
+    impac_calls = [
+        (lambda c=case: diagnose(c.facts, pack=c.pack, kb=kb, now=c.now)) for case in impac
+    ]
+    figures["diagnose_impac_p50_us"] = round(percentile(time_calls(impac_calls, rounds), 0.5), 1)
+    figures["impac_rules"] = len(kb.packs["impac"].rules) if "impac" in kb.packs else 0
+    progress("durable_rules baselines")
+    stock, raw = durable_baselines(kb, cases, rounds)
+    figures["durable_p50_us"] = round(stock, 1)
+    figures["durable_raw_p50_us"] = round(raw, 1)
+    figures["ratio_p50"] = round(figures["diagnose_p50_us"] / stock, 3)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in (1000, 5000):
+            progress(f"compiling a synthetic {size}-rule KB")
+            root = synthetic_kb(Path(tmp) / f"kb{size}", size)
+            start = time.perf_counter()
+            synthetic = load_kb([root], bundled=False)
+            figures[f"compile_{size}_s"] = round(time.perf_counter() - start, 3)
+            pack = synthetic.packs["synthetic"]
+            assert pack.compiled is not None
+            figures[f"rulesets_{size}"] = len(pack.compiled.rulesets)
+            if size == 5000:
+                facts = synthetic_cases(50)
+                big = [
+                    (lambda f=f: diagnose(f, kb=synthetic, now="2024-05-01T12:00:00Z"))
+                    for f in facts
+                ]
+                figures["diagnose_5000_p50_us"] = round(
+                    percentile(time_calls(big, max(2, rounds // 20)), 0.5), 1
+                )
+            synthetic.close()
+
+    progress(f"{rss_runs:,} diagnoses for memory growth")
+    for call in calls * 50:
+        call()
+    before = rss_mb()
+    for number in range(rss_runs):
+        calls[number % len(calls)]()
+    figures["rss_growth_mb_100k" if rss_runs == 100_000 else "rss_growth_mb"] = round(
+        rss_mb() - before, 2
+    )
+    figures["python"] = sys.version.split()[0]
+    if args.json:
+        print(json.dumps(figures, sort_keys=True))
+    else:
+        for key, value in sorted(figures.items()):
+            print(f"{key:>24}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,187 @@
+"""The public surface of syncdoctor, and the promises diagnose() makes to its callers."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+import syncdoctor
+from support import NOW
+from syncdoctor import Diagnosis, FactError, PackError, SyncdoctorError, diagnose
+
+EXPECTED_EXPORTS = {
+    "CapacityError",
+    "CaseFileError",
+    "Cause",
+    "Diagnosis",
+    "EngineError",
+    "Escalation",
+    "Evidence",
+    "FactError",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "PackError",
+    "Problem",
+    "Question",
+    "RuledOut",
+    "SyncdoctorError",
+    "__version__",
+    "diagnose",
+    "load_kb",
+}
+
+
+def test_public_surface_changes_only_on_purpose() -> None:
+    assert set(syncdoctor.__all__) == EXPECTED_EXPORTS
+    for name in syncdoctor.__all__:
+        assert hasattr(syncdoctor, name)
+
+
+def test_every_error_is_a_syncdoctor_error() -> None:
+    for name in ("CapacityError", "CaseFileError", "EngineError", "FactError",
+                 "KnowledgeBaseError", "PackError"):
+        assert issubclass(getattr(syncdoctor, name), SyncdoctorError)
+
+
+FAILED = {
+    "sync.status": "failed",
+    "sync.error": "Boom: HTTP 503 Internal Server Error",
+    "txn": [{"id": "A", "ui": "1.10", "api": 1.1}, {"id": "B", "ui": 2, "api": "2.5"}],
+}
+
+
+def test_diagnosis_ranks_causes_in_playbook_order_with_evidence(demo_kb) -> None:
+    result = diagnose(FAILED, kb=demo_kb, now=NOW)
+    assert isinstance(result, Diagnosis)
+    assert result.pack == "demo"
+    assert result.cause_ids == ["appbug", "api"]
+    api = result.causes[1]
+    assert api.certainty == pytest.approx(0.9)  # 0.8 and 0.5 combined: 0.8 + 0.5 * 0.2
+    assert [e.rule for e in api.evidence] == ["demo.5xx", "demo.5xx-text"]
+    assert api.evidence[0].facts == {"sync.status": "failed", "err.code": 503}
+    assert api.remediation == "Contact app support about HTTP 503."
+    assert api.escalation is not None and api.escalation.contact == "App support"
+    appbug = result.causes[0]
+    assert appbug.evidence[0].record == {"api": "2.5", "id": "B", "ui": "2"}
+    assert "txn B" in appbug.evidence[0].because
+    assert result.inferred == {"err.code": 503}
+
+
+def test_evidence_against_rules_a_cause_out_and_keeps_why(demo_kb) -> None:
+    facts = {
+        "sync.status": "pending",
+        "sync.last_at": "2024-05-01T11:30:00Z",
+        "app.changed_at": "2024-05-01T11:40:00Z",
+    }
+    result = diagnose(facts, kb=demo_kb, now=NOW)
+    assert "stale" not in result.cause_ids
+    (ruled,) = result.ruled_out
+    assert ruled.id == "stale"
+    assert ruled.reasons[0].because == "synced recently"
+
+
+def test_forward_chaining_derives_facts_that_other_rules_use(demo_kb) -> None:
+    facts = {
+        "sync.status": "pending",
+        "sync.last_at": "2024-05-01T08:00:00Z",
+        "app.changed_at": "2024-05-01T09:00:00Z",
+    }
+    result = diagnose(facts, kb=demo_kb, now=NOW)
+    assert result.inferred == {"sync.stale": True}
+    assert result.cause_ids == ["pending", "stale"]
+
+
+def test_questions_never_ask_what_is_known_and_follow_the_playbook(demo_kb) -> None:
+    result = diagnose({"sync.status": "pending"}, kb=demo_kb, now=NOW)
+    asked = [q.fact for q in result.questions]
+    assert "sync.status" not in asked
+    # step s1 facts (the staleness rules) come before step s2 ones
+    assert asked.index("sync.last_at") < asked.index("txn")
+    question = next(q for q in result.questions if q.fact == "sync.last_at")
+    assert question.type == "datetime"
+    assert question.causes == ["stale"]
+    records = next(q for q in result.questions if q.fact == "txn")
+    assert records.fields is not None and {f.name for f in records.fields} == {"id", "ui", "api"}
+
+
+def test_a_question_disappears_once_its_cause_is_ruled_out(demo_kb) -> None:
+    before = diagnose({"sync.status": "failed"}, kb=demo_kb, now=NOW)
+    assert "sync.error" in [q.fact for q in before.questions]
+    after = diagnose({"sync.status": "failed", "sync.error": "all good"}, kb=demo_kb, now=NOW)
+    assert "sync.error" not in [q.fact for q in after.questions]
+
+
+def test_same_facts_in_any_order_give_the_same_bytes(demo_kb) -> None:
+    items = list(FAILED.items())
+    outputs = set()
+    for seed in range(5):
+        random.Random(seed).shuffle(items)
+        outputs.add(diagnose(dict(items), kb=demo_kb, now=NOW).model_dump_json())
+    assert len(outputs) == 1
+
+
+def test_unknown_fact_raises_fact_error_with_suggestion(demo_kb) -> None:
+    with pytest.raises(FactError) as caught:
+        diagnose({"sync.stauts": "failed"}, pack="demo", kb=demo_kb, now=NOW)
+    assert caught.value.fact == "sync.stauts"
+    assert caught.value.suggestion == "sync.status"
+
+
+@pytest.mark.parametrize(
+    ("facts", "fact", "expected"),
+    [
+        ({"sync.status": "exploded"}, "sync.status", "enum"),
+        ({"sync.last_at": "yesterday-ish"}, "sync.last_at", "datetime"),
+        ({"err.code": "five hundred"}, "err.code", "integer"),
+        ({"err.code": 2.5}, "err.code", "integer"),
+        ({"txn": "not a list"}, "txn", "records"),
+        ({"sync.error": ["not", "text"]}, "sync.error", "text"),
+    ],
+)
+def test_wrong_type_raises_fact_error_naming_fact_and_type(demo_kb, facts, fact, expected) -> None:
+    with pytest.raises(FactError) as caught:
+        diagnose(facts, pack="demo", kb=demo_kb, now=NOW)
+    assert caught.value.fact == fact
+    assert caught.value.expected is not None and expected in caught.value.expected
+
+
+def test_unknown_pack_raises_pack_error(demo_kb) -> None:
+    with pytest.raises(PackError) as caught:
+        diagnose({}, pack="dmeo", kb=demo_kb)
+    assert caught.value.suggestion == "demo"
+
+
+def test_unused_fact_is_a_warning_not_an_error(tmp_path, demo_kb) -> None:
+    # Every demo fact is used; declare one more that no rule reads.
+    import shutil
+
+    from support import FIXTURES
+    from syncdoctor import load_kb
+
+    shutil.copytree(FIXTURES / "demo_kb", tmp_path / "kb")
+    facts_file = tmp_path / "kb" / "facts" / "demo.yaml"
+    facts_file.write_text(facts_file.read_text().replace(
+        "  err.code: {type: integer}", "  err.code: {type: integer}\n  note: {type: text}"))
+    kb = load_kb([tmp_path / "kb"], bundled=False)
+    result = diagnose({"sync.status": "pending", "note": "hello"}, kb=kb, now=NOW)
+    assert result.cause_ids == ["pending"]
+    assert any("'note'" in warning for warning in result.warnings)
+
+
+def test_hostile_text_is_data_never_a_template(demo_kb) -> None:
+    hostile = "{{ facts.__class__ }} {% for x in range(10**9) %}x{% endfor %} HTTP 500"
+    result = diagnose({"sync.status": "failed", "sync.error": hostile}, kb=demo_kb, now=NOW)
+    api = next(c for c in result.causes if c.id == "api")
+    assert api.remediation == "Contact app support about HTTP 500."
+    assert json.loads(result.model_dump_json())["inferred"] == {"err.code": 500}
+
+
+def test_now_must_be_a_date_time(demo_kb) -> None:
+    with pytest.raises(FactError):
+        diagnose({}, pack="demo", kb=demo_kb, now="not a date")
+
+
+def test_pack_is_chosen_from_the_facts(demo_kb) -> None:
+    assert diagnose({"sync.status": "pending"}, kb=demo_kb, now=NOW).pack == "demo"
