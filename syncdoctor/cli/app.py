@@ -130,3 +130,12 @@ def packs(kb: KbOption = None) -> None:
 def main() -> None:
     """Entry point of the ``syncdoctor`` script."""
     app()
+
+
+def _add_kb_commands() -> None:
+    from syncdoctor.cli.kb import kb_app
+
+    app.add_typer(kb_app, name="kb")
+
+
+_add_kb_commands()

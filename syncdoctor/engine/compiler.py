@@ -114,6 +114,8 @@ class CompiledPack:
     regexes: tuple[RegexTest, ...]
     derived_field: dict[str, str]
     """Derived fact id -> field name used in its ``d`` messages."""
+    usage: dict[str, float] = field(default_factory=dict)
+    """The highest share of each durable_rules limit that any of the rulesets uses."""
 
 
 class RuleShapeError(ValueError):
@@ -356,8 +358,14 @@ class _PackCompiler:
         groups = [
             _expand(self.rule_definitions(i, rule)) for i, rule in enumerate(self.rules)
         ]
-        groups.extend(_expand([blocker]) for blocker in self.blockers())
-        chunks = _pack_into_rulesets(groups)
+        for blocker in self.blockers():
+            try:
+                groups.append(_expand([blocker]))
+            except CapacityError:
+                # A negation too wide to expand only makes questions less precise: skip it.
+                continue
+        tries: list[_Trie] = []
+        chunks = _pack_into_rulesets(groups, tries)
         entries: dict[str, Entry] = {"sentinel": Entry("sentinel")}
         rulesets: list[dict[str, Expr]] = []
         for chunk in chunks:
@@ -373,6 +381,7 @@ class _PackCompiler:
             fields=self.fields,
             regexes=tuple(self.regexes),
             derived_field=self.derived_field,
+            usage=_usage(tries),
         )
 
 
@@ -542,16 +551,39 @@ def _new_trie() -> _Trie:
     return trie
 
 
+def _usage(tries: Sequence[_Trie]) -> dict[str, float]:
+    """The share of each limit used, at the most loaded node of any ruleset."""
+    peak = {"children": 0, "ends": 0, "stack": 0, "rules": 0}
+    for trie in tries:
+        peak["stack"] = max(peak["stack"], trie.root.stack)
+        peak["rules"] = max(peak["rules"], trie.rules)
+        pending = [trie.root]
+        while pending:
+            node = pending.pop()
+            peak["children"] = max(peak["children"], len(node.children))
+            peak["ends"] = max(peak["ends"], node.ends)
+            pending.extend(node.children.values())
+    limits = {
+        "children": NODE_CHILD_LIMIT, "ends": BETA_CHILD_LIMIT,
+        "stack": STACK_LIMIT, "rules": RULES_PER_RULESET,
+    }
+    return {key: round(peak[key] / limits[key], 3) for key in sorted(peak)}
+
+
 def _pack_into_rulesets(
     groups: Sequence[list[tuple[str, Entry, Expr]]],
+    tries: list[_Trie] | None = None,
 ) -> list[list[tuple[str, Entry, Expr]]]:
     """Greedily fill rulesets, keeping every node's children under the limit."""
     chunks: list[list[tuple[str, Entry, Expr]]] = [[]]
     trie = _new_trie()
+    built = tries if tries is not None else []
+    built.append(trie)
     for group in groups:
         if not trie.try_add(group):
             chunks.append([])
             trie = _new_trie()
+            built.append(trie)
             if not trie.try_add(group):
                 raise CapacityError(
                     f"rule {group[0][0]} alone is beyond what durable_rules can build: more "

@@ -341,6 +341,7 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
             "ruled_out": ruled_out,
             "questions": questions,
             "inferred": {k: jsonable(v) for k, v in sorted(case.inferred.items())},
+            "rules_fired": sorted(pack.rules[i].id for i in firings.rules),
             "warnings": warnings,
             "kb_version": kb.version,
             "packs": [{"id": pack.id, "version": pack.version}],
@@ -381,6 +382,19 @@ def _questions(
         if index in settled or cause in ruled_out or confirmed.get(cause, 0.0) >= 1.0:
             continue
         expand(index, cause, 0)
+    # A raw text (an error message) that extractors read can answer those facts at once.
+    for source, targets in pack.extracted_from.items():
+        if source in known:
+            continue
+        for target in targets:
+            if target in wanted:
+                step, target_causes = wanted[target]
+                current = wanted.get(source)
+                if current is None:
+                    wanted[source] = (step, set(target_causes))
+                else:
+                    current[1].update(target_causes)
+                    wanted[source] = (min(step, current[0]), current[1])
 
     steps = pack.playbook.steps
     causes_spec = pack.playbook.causes
@@ -485,6 +499,7 @@ def _which_pack(kb: KnowledgeBase, facts: Mapping[str, Any], now: datetime) -> D
             )
         ],
         inferred={},
+        rules_fired=[],
         warnings=[],
         kb_version=kb.version,
         packs=[PackVersion(id=p, version=kb.packs[p].version) for p in names],

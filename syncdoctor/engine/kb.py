@@ -118,6 +118,8 @@ class Pack:
     """(rule index, cause) for every rule that concludes a cause."""
     record_fields: dict[str, Any] = field(default_factory=dict)
     """Records fact -> its fields, as a Question lists them."""
+    extracted_from: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Text fact -> the facts its extractors can set."""
     marked_facts: tuple[str, ...] = ()
     """Facts whose unknown marker the compiled rules test."""
     """Facts named by any of the pack's templates."""
@@ -625,6 +627,12 @@ def _index_for_questions(pack: Pack) -> None:
         if rule.derive is not None:
             derivers.setdefault(rule.derive.fact, []).append(index)
     pack.derivers = {fact: tuple(rules) for fact, rules in derivers.items()}
+    sources: dict[str, set[str]] = {}
+    for extractor in pack.extractors:
+        sources.setdefault(extractor.from_, set()).update(
+            {*extractor.set, *extractor.capture.values()}
+        )
+    pack.extracted_from = {k: tuple(sorted(v)) for k, v in sorted(sources.items())}
     pack.cause_rules = tuple(
         (index, rule.cause) for index, rule in enumerate(pack.rules) if rule.cause is not None
     )

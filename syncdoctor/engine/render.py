@@ -18,8 +18,8 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, nodes, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-TEMPLATE_NAMES = frozenset({"facts", "now", "record"})
-"""The variables a template may use."""
+TEMPLATE_NAMES = frozenset({"facts", "now", "record", "loop"})
+"""The variables a template may use (`loop` exists inside a for loop)."""
 _FORBIDDEN_CALLS = frozenset({"format", "format_map", "mro", "__subclasses__"})
 _FORBIDDEN_FILTERS = frozenset({"attr"})
 

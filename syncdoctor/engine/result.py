@@ -96,6 +96,9 @@ class Diagnosis(_Result):
     inferred: dict[str, Any] = Field(
         description="Facts the engine worked out: from error messages and from rules."
     )
+    rules_fired: list[str] = Field(
+        description="Every rule that fired, cause and derived-fact rules alike, by id."
+    )
     warnings: list[str] = Field(description="Things the caller should know, e.g. unused facts.")
     kb_version: str = Field(description="Content hash of the knowledge base used.")
     packs: list[PackVersion] = Field(description="The pack versions that produced this result.")

@@ -1,0 +1,273 @@
+"""``syncdoctor kb test``: run the test files beside the rules, and measure rule coverage."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from syncdoctor.authoring.testfile import TestCase, TestFile
+from syncdoctor.engine.diagnose import diagnose
+from syncdoctor.engine.kb import KnowledgeBase
+from syncdoctor.engine.result import Diagnosis
+from syncdoctor.engine.yamlsource import load_yaml_file
+from syncdoctor.errors import KnowledgeBaseError, Problem, SyncdoctorError
+
+TEST_GLOBS = ("*.test.yaml", "*.test.yml")
+
+
+class CaseResult(BaseModel):
+    """The outcome of one test case."""
+
+    file: str
+    name: str
+    pack: str
+    passed: bool
+    failures: list[str] = Field(default_factory=list)
+    diff: str | None = None
+
+
+class Coverage(BaseModel):
+    """Whether one rule or cause was fired by some case and kept silent by another."""
+
+    id: str
+    pack: str
+    fired: bool
+    silenced: bool
+
+
+class Totals(BaseModel):
+    """How many cases passed and failed."""
+
+    passed: int
+    failed: int
+
+
+class TestReport(BaseModel):
+    """Everything ``kb test`` found."""
+
+    __test__ = False
+    totals: Totals
+    cases: list[CaseResult]
+    rules: list[Coverage]
+    causes: list[Coverage]
+
+    @property
+    def fully_covered(self) -> bool:
+        """Every rule and cause fired by one case and kept silent by another."""
+        return all(c.fired and c.silenced for c in (*self.rules, *self.causes))
+
+
+def find_test_files(kb: KnowledgeBase) -> list[Path]:
+    """Test files beside the rules of every layer, in layer then name order."""
+    files: list[Path] = []
+    for layer in kb.layers:
+        folder = layer / "rules"
+        if folder.is_dir():
+            for pattern in TEST_GLOBS:
+                files.extend(sorted(folder.glob(pattern)))
+    return files
+
+
+def load_test_file(path: Path) -> TestFile:
+    """Read and check one test file.
+
+    Raises:
+        KnowledgeBaseError: located problems, as for any KB file.
+    """
+    located = load_yaml_file(path, _display(path))
+    try:
+        return TestFile.model_validate(located.data)
+    except ValidationError as error:
+        problems: list[Problem] = []
+        for item in error.errors(include_url=False):
+            path_parts = tuple(p for p in item["loc"] if isinstance(p, str | int))
+            problems.append(located.problem("KB101", str(item["msg"]), path_parts))
+        raise KnowledgeBaseError(problems) from None
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def check_case(
+    case: TestCase, result: Diagnosis, base: Path, update_golden: bool = False
+) -> tuple[list[str], str | None]:
+    """The failures of one case, and a unified diff for golden mismatches."""
+    expect = case.expect
+    failures: list[str] = []
+    found = {c.id: c for c in result.causes}
+    missing = [c for c in expect.causes if c not in found]
+    if missing:
+        failures.append(f"expected causes {missing}; diagnosis has {sorted(found)}")
+    present = [c for c in expect.absent if c in found]
+    if present:
+        failures.append(f"causes {present} must not hold, but do")
+    ruled = {r.id for r in result.ruled_out}
+    not_ruled = [c for c in expect.ruled_out if c not in ruled]
+    if not_ruled:
+        failures.append(f"expected {not_ruled} ruled out; ruled out: {sorted(ruled)}")
+    for cause, least in sorted(expect.min_certainty.items()):
+        if cause in found and found[cause].certainty < least:
+            failures.append(f"{cause}: certainty {found[cause].certainty} < {least}")
+    asked = [q.fact for q in result.questions]
+    unasked = [f for f in expect.questions if f not in asked]
+    if unasked:
+        failures.append(f"expected questions {unasked}; asked {asked}")
+    if expect.first_question is not None and asked[:1] != [expect.first_question]:
+        failures.append(f"expected first question {expect.first_question!r}; got {asked[:1]}")
+    fired = set(result.rules_fired)
+    not_fired = [r for r in expect.fired if r not in fired]
+    if not_fired:
+        failures.append(f"expected rules {not_fired} to fire; fired: {sorted(fired)}")
+    loud = [r for r in expect.silent if r in fired]
+    if loud:
+        failures.append(f"rules {loud} must stay silent, but fired")
+    for cause, words in sorted(expect.remediation_contains.items()):
+        text = (found[cause].remediation or "") if cause in found else ""
+        lacking = [w for w in words if w not in text]
+        if cause not in found:
+            failures.append(f"remediation of {cause}: the cause does not hold")
+        elif lacking:
+            failures.append(f"remediation of {cause} lacks {lacking}")
+    diffs: list[str] = []
+    for cause, golden_name in sorted(expect.remediation_golden.items()):
+        golden = base / golden_name
+        text = ((found[cause].remediation or "") + "\n") if cause in found else ""
+        if cause not in found:
+            failures.append(f"golden remediation of {cause}: the cause does not hold")
+            continue
+        if update_golden:
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_text(text, encoding="utf-8")
+            continue
+        if not golden.is_file():
+            failures.append(f"golden file {golden_name} is missing (run with --update-golden)")
+            continue
+        expected = golden.read_text(encoding="utf-8")
+        if expected != text:
+            failures.append(f"remediation of {cause} differs from {golden_name}")
+            diffs.append(
+                "".join(
+                    difflib.unified_diff(
+                        expected.splitlines(keepends=True),
+                        text.splitlines(keepends=True),
+                        fromfile=golden_name,
+                        tofile=f"{cause} (rendered)",
+                    )
+                )
+            )
+    return failures, "\n".join(diffs) or None
+
+
+def run_tests(
+    kb: KnowledgeBase, files: Sequence[Path] | None = None, *, update_golden: bool = False
+) -> TestReport:
+    """Run every case of the given test files (default: those beside the KB's rules).
+
+    Raises:
+        KnowledgeBaseError: a test file that cannot be read, or names an unknown pack.
+    """
+    paths = list(files) if files is not None else find_test_files(kb)
+    fired: dict[tuple[str, str], bool] = {}
+    silenced: dict[tuple[str, str], bool] = {}
+    cause_fired: dict[tuple[str, str], bool] = {}
+    cause_silenced: dict[tuple[str, str], bool] = {}
+    results: list[CaseResult] = []
+    problems: list[Problem] = []
+    loaded: list[tuple[Path, TestFile]] = []
+    for path in paths:
+        try:
+            loaded.append((path, load_test_file(path)))
+        except KnowledgeBaseError as error:
+            problems.extend(error.problems)
+    for path, test_file in loaded:
+        if test_file.pack not in kb.packs:
+            problems.append(Problem("KB110", f"tests for unknown pack {test_file.pack!r}",
+                                    file=_display(path), line=1, column=1))
+    if problems:
+        raise KnowledgeBaseError(problems)
+    for path, test_file in loaded:
+        pack = kb.packs[test_file.pack]
+        for case in test_file.cases:
+            try:
+                result = diagnose(case.facts, pack=pack.id, kb=kb, now=case.now)
+            except SyncdoctorError as error:
+                results.append(CaseResult(file=_display(path), name=case.name, pack=pack.id,
+                                          passed=False, failures=[f"diagnose failed: {error}"]))
+                continue
+            failures, diff = check_case(case, result, path.parent, update_golden)
+            results.append(
+                CaseResult(file=_display(path), name=case.name, pack=pack.id,
+                           passed=not failures, failures=failures, diff=diff)
+            )
+            fired_here = set(result.rules_fired)
+            for rule in pack.rules:
+                key = (pack.id, rule.id)
+                hit = rule.id in fired_here
+                fired[key] = fired.get(key, False) or hit
+                silenced[key] = silenced.get(key, False) or not hit
+            causes_here = set(result.cause_ids)
+            for cause in pack.playbook.causes:
+                key = (pack.id, cause)
+                hit = cause in causes_here
+                cause_fired[key] = cause_fired.get(key, False) or hit
+                cause_silenced[key] = cause_silenced.get(key, False) or not hit
+    rules = [
+        Coverage(id=rule.id, pack=pack_id, fired=fired.get((pack_id, rule.id), False),
+                 silenced=silenced.get((pack_id, rule.id), False))
+        for pack_id in sorted(kb.packs)
+        for rule in kb.packs[pack_id].rules
+    ]
+    causes = [
+        Coverage(id=cause, pack=pack_id, fired=cause_fired.get((pack_id, cause), False),
+                 silenced=cause_silenced.get((pack_id, cause), False))
+        for pack_id in sorted(kb.packs)
+        for cause in sorted(kb.packs[pack_id].playbook.causes)
+    ]
+    passed = sum(1 for r in results if r.passed)
+    return TestReport(
+        totals=Totals(passed=passed, failed=len(results) - passed),
+        cases=results,
+        rules=rules,
+        causes=causes,
+    )
+
+
+def report_text(report: TestReport) -> str:
+    """Readable text: one line per case, failures and diffs, then coverage gaps."""
+    lines: list[str] = []
+    for case in report.cases:
+        mark = "PASS" if case.passed else "FAIL"
+        lines.append(f"{mark}  {case.pack}: {case.name}  ({case.file})")
+        for failure in case.failures:
+            lines.append(f"      - {failure}")
+        if case.diff:
+            lines.extend("      " + line for line in case.diff.splitlines())
+    gaps: list[str] = []
+    for kind, entries in (("rule", report.rules), ("cause", report.causes)):
+        for entry in entries:
+            if not entry.fired:
+                gaps.append(f"{kind} {entry.pack}/{entry.id} is never fired by a case")
+            if not entry.silenced:
+                gaps.append(f"{kind} {entry.pack}/{entry.id} is never kept silent by a case")
+    rules_full = sum(1 for r in report.rules if r.fired and r.silenced)
+    causes_full = sum(1 for c in report.causes if c.fired and c.silenced)
+    lines.append("")
+    lines.append(
+        f"{report.totals.passed} passed, {report.totals.failed} failed; coverage both ways: "
+        f"rules {rules_full}/{len(report.rules)}, causes {causes_full}/{len(report.causes)}"
+    )
+    lines.extend(f"  gap: {gap}" for gap in gaps)
+    return "\n".join(lines) + "\n"
+
+
+def report_json(report: TestReport) -> dict[str, Any]:
+    """The report as plain JSON data."""
+    return report.model_dump(mode="json")

@@ -1,0 +1,174 @@
+"""``syncdoctor kb``: tools for knowledge-base authors (lint, test, schema, docs, new-pack)."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from syncdoctor.errors import KnowledgeBaseError, SyncdoctorError
+
+kb_app = typer.Typer(
+    help="Check, test, document and scaffold knowledge bases.",
+    no_args_is_help=True,
+)
+
+EXIT_FINDINGS = 1
+EXIT_ERRORS = 2
+
+KbDirs = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--kb",
+        help="A KB folder (facts/, rules/, playbooks/) laid over the bundled one; repeatable.",
+        file_okay=False,
+    ),
+]
+
+
+class Format(enum.StrEnum):
+    """Output format of the kb commands."""
+
+    text = "text"
+    json = "json"
+
+
+class Level(enum.StrEnum):
+    """The least severity that makes ``kb lint`` fail."""
+
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+def _load(layers: list[Path] | None, output: Format) -> object:
+    """Load the KB, or print its hard errors and exit 2."""
+    from syncdoctor.authoring.lint import problem_json
+    from syncdoctor.engine.kb import load_kb
+
+    try:
+        return load_kb(layers or [])
+    except KnowledgeBaseError as error:
+        if output is Format.json:
+            payload = {"errors": [problem_json(p) for p in error.problems]}
+            sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+        else:
+            typer.echo(error.render(), err=True)
+            count = len(error.problems)
+            typer.echo(f"\n{count} error{'s' if count != 1 else ''}: nothing loaded.", err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+
+
+@kb_app.command("lint")
+def lint_command(
+    kb: KbDirs = None,
+    output: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    fail_on: Annotated[
+        Level, typer.Option("--fail-on", help="Exit 1 when a finding reaches this severity.")
+    ] = Level.error,
+) -> None:
+    """Report hard errors (exit 2) and lint findings (exit 1 at or above --fail-on)."""
+    from syncdoctor.authoring.lint import finding_json, lint, render_finding
+    from syncdoctor.engine.kb import KnowledgeBase
+
+    knowledge = _load(kb, output)
+    assert isinstance(knowledge, KnowledgeBase)
+    try:
+        report = lint(knowledge)
+    except KnowledgeBaseError as error:
+        typer.echo(error.render(), err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    failing = [] if fail_on is Level.never else report.at_least(fail_on.value)
+    if output is Format.json:
+        payload = {
+            "errors": [],
+            "findings": [finding_json(f) for f in report.findings],
+            "suppressed": [finding_json(f) for f in report.suppressed],
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    else:
+        for finding in report.findings:
+            typer.echo(render_finding(finding))
+            typer.echo("")
+        counts = {s: sum(1 for f in report.findings if f.problem.severity == s)
+                  for s in ("error", "warning", "info")}
+        typer.echo(
+            f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} "
+            f"info, {len(report.suppressed)} suppressed; {len(knowledge.packs)} pack(s) checked."
+        )
+    if failing:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@kb_app.command("test")
+def test_command(
+    kb: KbDirs = None,
+    output: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    update_golden: Annotated[
+        bool, typer.Option("--update-golden", help="Rewrite golden remediation files.")
+    ] = False,
+    require_coverage: Annotated[
+        bool,
+        typer.Option(
+            "--require-coverage",
+            help="Also fail unless every rule and cause is fired by one case and kept silent "
+            "by another.",
+        ),
+    ] = False,
+) -> None:
+    """Run the test files beside the rules; report each case and rule and cause coverage."""
+    from syncdoctor.authoring.testing import report_json, report_text, run_tests
+    from syncdoctor.engine.kb import KnowledgeBase
+
+    knowledge = _load(kb, output)
+    assert isinstance(knowledge, KnowledgeBase)
+    try:
+        report = run_tests(knowledge, update_golden=update_golden)
+    except KnowledgeBaseError as error:
+        typer.echo(error.render(), err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    if output is Format.json:
+        sys.stdout.write(json.dumps(report_json(report), indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(report_text(report))
+    if report.totals.failed or (require_coverage and not report.fully_covered):
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@kb_app.command("new-pack")
+def new_pack_command(
+    name: Annotated[str, typer.Argument(help="The pack id: lower case words and underscores.")],
+    into: Annotated[
+        Path, typer.Option("--into", help="The KB folder to write into.", file_okay=False)
+    ] = Path("."),
+    title: Annotated[
+        str | None, typer.Option(help="The problem the playbook diagnoses.")
+    ] = None,
+) -> None:
+    """Scaffold a pack (facts, rules, tests, playbook) that passes lint and test as it stands."""
+    from syncdoctor.authoring.scaffold import scaffold
+
+    try:
+        written = scaffold(name, into, title)
+    except SyncdoctorError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    for path in written:
+        typer.echo(f"wrote {path}")
+    typer.echo(f"next: syncdoctor kb lint --kb {into} && syncdoctor kb test --kb {into}")
+
+
+def _register_generators() -> None:
+    """Add ``kb schema`` and ``kb docs`` (they live in their own module)."""
+    from syncdoctor.cli import kb_generate
+
+    kb_app.command("schema")(kb_generate.schema_command)
+    kb_app.command("docs")(kb_generate.docs_command)
+
+
+_register_generators()
