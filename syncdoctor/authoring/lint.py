@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from syncdoctor.engine.compiler import Expr, top_level
+from syncdoctor.engine.compiler import Expr
 from syncdoctor.engine.kb import KnowledgeBase, Origin, Pack
 from syncdoctor.engine.render import ENVIRONMENT, facts_named, guarded_facts
 from syncdoctor.engine.schema import Condition, RuleSpec

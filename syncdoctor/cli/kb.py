@@ -20,6 +20,13 @@ kb_app = typer.Typer(
 EXIT_FINDINGS = 1
 EXIT_ERRORS = 2
 
+Bundled = Annotated[
+    bool,
+    typer.Option(
+        "--bundled/--no-bundled",
+        help="Lay the --kb folders over the bundled knowledge base, or check them alone.",
+    ),
+]
 KbDirs = Annotated[
     list[Path] | None,
     typer.Option(
@@ -46,13 +53,13 @@ class Level(enum.StrEnum):
     never = "never"
 
 
-def _load(layers: list[Path] | None, output: Format) -> object:
+def _load(layers: list[Path] | None, output: Format, bundled: bool = True) -> object:
     """Load the KB, or print its hard errors and exit 2."""
     from syncdoctor.authoring.lint import problem_json
     from syncdoctor.engine.kb import load_kb
 
     try:
-        return load_kb(layers or [])
+        return load_kb(layers or [], bundled=bundled)
     except KnowledgeBaseError as error:
         if output is Format.json:
             payload = {"errors": [problem_json(p) for p in error.problems]}
@@ -71,12 +78,13 @@ def lint_command(
     fail_on: Annotated[
         Level, typer.Option("--fail-on", help="Exit 1 when a finding reaches this severity.")
     ] = Level.error,
+    bundled: Bundled = True,
 ) -> None:
     """Report hard errors (exit 2) and lint findings (exit 1 at or above --fail-on)."""
     from syncdoctor.authoring.lint import finding_json, lint, render_finding
     from syncdoctor.engine.kb import KnowledgeBase
 
-    knowledge = _load(kb, output)
+    knowledge = _load(kb, output, bundled)
     assert isinstance(knowledge, KnowledgeBase)
     try:
         report = lint(knowledge)
@@ -120,12 +128,13 @@ def test_command(
             "by another.",
         ),
     ] = False,
+    bundled: Bundled = True,
 ) -> None:
     """Run the test files beside the rules; report each case and rule and cause coverage."""
     from syncdoctor.authoring.testing import report_json, report_text, run_tests
     from syncdoctor.engine.kb import KnowledgeBase
 
-    knowledge = _load(kb, output)
+    knowledge = _load(kb, output, bundled)
     assert isinstance(knowledge, KnowledgeBase)
     try:
         report = run_tests(knowledge, update_golden=update_golden)

@@ -646,6 +646,16 @@ def _index_for_questions(pack: Pack) -> None:
     }
 
 
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+
+
+def _engine_version() -> str:
+    from syncdoctor._version import __version__
+
+    return __version__
+
+
 def _line(origin: Origin, line: int) -> str | None:
     lines = origin.located.lines
     return lines[line - 1] if 0 < line <= len(lines) else None
@@ -677,6 +687,10 @@ def _assemble(pack_id: str, draft: _Draft, problems: list[Problem]) -> Pack | No
         rule_index={rule.id: index for index, rule in enumerate(rules)},
     )
     check = _Checker(pack, problems)
+    if _version_tuple(playbook.min_engine) > _version_tuple(_engine_version()):
+        problems.append(book_origin.problem(
+            "KB114", f"pack {pack_id!r} needs syncdoctor {playbook.min_engine} or newer; "
+            f"this is {_engine_version()}", "min_engine"))
     step_ids = [s.id for s in playbook.steps]
     if len(set(step_ids)) != len(step_ids):
         problems.append(book_origin.problem("KB107", "duplicate step ids", "steps"))

@@ -1,0 +1,113 @@
+"""kb test: cases beside the rules, readable failures, golden files, coverage both ways."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from syncdoctor import load_kb
+from syncdoctor.authoring.scaffold import scaffold
+from syncdoctor.authoring.testing import run_tests
+
+
+@pytest.fixture
+def pack_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "kb"
+    scaffold("acme", root)
+    return root
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "syncdoctor", "kb", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_scaffold_passes_with_full_coverage(pack_dir: Path) -> None:
+    report = run_tests(load_kb([pack_dir], bundled=False))
+    assert report.totals.failed == 0 and report.totals.passed == 3
+    assert report.fully_covered
+
+
+def test_json_report_shape(pack_dir: Path) -> None:
+    done = _cli("test", "--kb", str(pack_dir), "--no-bundled", "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    payload = json.loads(done.stdout)
+    assert payload["totals"]["failed"] == 0
+    acme_rules = [r for r in payload["rules"] if r["pack"] == "acme"]
+    assert {r["id"] for r in acme_rules} == {"acme.sync-failed", "acme.sync-succeeded",
+                                            "acme.timeout"}
+    assert all(set(r) == {"id", "pack", "fired", "silenced"} for r in payload["rules"])
+    assert all(r["fired"] and r["silenced"] for r in acme_rules)
+    assert {c["id"] for c in payload["causes"] if c["pack"] == "acme"} == {"sync_failed",
+                                                                          "timeout"}
+
+
+def test_a_failing_case_says_what_differs(pack_dir: Path) -> None:
+    tests = pack_dir / "rules" / "acme.test.yaml"
+    tests.write_text(tests.read_text().replace("absent: [timeout]", "absent: [sync_failed]", 1))
+    done = _cli("test", "--kb", str(pack_dir), "--no-bundled")
+    assert done.returncode == 1
+    assert "FAIL  acme: a failed synchronisation" in done.stdout
+    assert "causes ['sync_failed'] must not hold, but do" in done.stdout
+
+
+def test_golden_remediation_and_its_diff(pack_dir: Path) -> None:
+    tests = pack_dir / "rules" / "acme.test.yaml"
+    tests.write_text(tests.read_text().replace(
+        "      remediation_contains: {timeout: [Request timed out after 30 s]}",
+        "      remediation_contains: {timeout: [Request timed out after 30 s]}\n"
+        "      remediation_golden: {timeout: golden/acme/timeout.md}",
+    ))
+    missing = _cli("test", "--kb", str(pack_dir), "--no-bundled")
+    assert missing.returncode == 1 and "--update-golden" in missing.stdout
+    updated = _cli("test", "--kb", str(pack_dir), "--no-bundled", "--update-golden")
+    assert updated.returncode == 0
+    golden = pack_dir / "rules" / "golden" / "acme" / "timeout.md"
+    assert "Request timed out after 30 s" in golden.read_text()
+    assert _cli("test", "--kb", str(pack_dir), "--no-bundled").returncode == 0
+    golden.write_text(golden.read_text().replace("outside busy hours", "at night"))
+    changed = _cli("test", "--kb", str(pack_dir), "--no-bundled")
+    assert changed.returncode == 1
+    assert "-1. Run the synchronisation again at night." in changed.stdout
+    assert "+1. Run the synchronisation again outside busy hours." in changed.stdout
+
+
+def test_coverage_gaps_fail_only_when_required(pack_dir: Path) -> None:
+    tests = pack_dir / "rules" / "acme.test.yaml"
+    text = tests.read_text()
+    tests.write_text(text[: text.index("  - name: a successful synchronisation")])
+    assert _cli("test", "--kb", str(pack_dir), "--no-bundled").returncode == 0
+    strict = _cli("test", "--kb", str(pack_dir), "--no-bundled", "--require-coverage")
+    assert strict.returncode == 1
+    assert "rule acme/acme.sync-succeeded is never fired by a case" in strict.stdout
+
+
+def test_new_pack_refuses_to_overwrite(pack_dir: Path) -> None:
+    done = _cli("new-pack", "acme", "--into", str(pack_dir))
+    assert done.returncode == 2 and "not overwriting" in done.stderr
+    bad = _cli("new-pack", "Bad Name", "--into", str(pack_dir))
+    assert bad.returncode == 2 and "invalid pack name" in bad.stderr
+
+
+def test_new_pack_from_the_cli_lints_and_tests_clean(tmp_path: Path) -> None:
+    made = _cli("new-pack", "widgets", "--into", str(tmp_path / "kb"), "--title", "It's broken")
+    assert made.returncode == 0
+    kb = ("--kb", str(tmp_path / "kb"), "--no-bundled")
+    linted = _cli("lint", *kb, "--fail-on", "info")
+    assert linted.returncode == 0, linted.stdout
+    tested = _cli("test", *kb, "--require-coverage")
+    assert tested.returncode == 0, tested.stdout
+    assert "3 passed, 0 failed; coverage both ways: rules 3/3, causes 2/2" in tested.stdout
+
+
+def test_bundled_knowledge_base_is_fully_covered(bundled_kb) -> None:
+    report = run_tests(bundled_kb)
+    failures = [f"{c.pack}: {c.name}: {c.failures}" for c in report.cases if not c.passed]
+    assert failures == []
+    gaps = [f"{e.pack}/{e.id}" for e in (*report.rules, *report.causes)
+            if not (e.fired and e.silenced)]
+    assert gaps == []

@@ -1,0 +1,187 @@
+"""kb lint: each check finds what it should, suppressions work, exit codes tell the outcome."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from support import FIXTURES
+from syncdoctor import load_kb
+from syncdoctor.authoring.lint import lint, pattern_risk
+from syncdoctor.authoring.scaffold import scaffold
+
+
+@pytest.fixture
+def pack_dir(tmp_path: Path) -> Path:
+    root = tmp_path / "kb"
+    scaffold("acme", root)
+    return root
+
+
+def _codes(root: Path) -> set[tuple[str, str]]:
+    return {(f.check, f.id) for f in lint(load_kb([root], bundled=False)).findings}
+
+
+def _append_rule(root: Path, text: str) -> None:
+    rules = root / "rules" / "acme.yaml"
+    rules.write_text(rules.read_text() + text)
+
+
+def test_the_scaffold_is_clean(pack_dir: Path) -> None:
+    assert _codes(pack_dir) == set()
+
+
+def test_contradictory_rule_can_never_fire(pack_dir: Path) -> None:
+    _append_rule(pack_dir, """\
+  - id: acme.impossible
+    step: status
+    cause: timeout
+    when:
+      all:
+        - {fact: sync.status, eq: failed}
+        - {fact: sync.status, eq: success}
+    because: never
+""")
+    assert ("L201", "acme.impossible") in _codes(pack_dir)
+
+
+def test_known_and_unknown_at_once_can_never_fire(pack_dir: Path) -> None:
+    _append_rule(pack_dir, """\
+  - id: acme.known-unknown
+    step: status
+    cause: timeout
+    when:
+      all:
+        - {fact: error.kind, eq: timeout}
+        - {fact: error.kind, known: false}
+    because: never
+""")
+    assert ("L201", "acme.known-unknown") in _codes(pack_dir)
+
+
+def test_duplicate_and_shadowed_rules(pack_dir: Path) -> None:
+    _append_rule(pack_dir, """\
+  - id: acme.sync-failed-again
+    step: status
+    cause: sync_failed
+    certainty: 0.8
+    when: {fact: sync.status, eq: failed}
+    because: again
+  - id: acme.sync-failed-narrow
+    step: status
+    cause: sync_failed
+    certainty: 0.5
+    when:
+      all:
+        - {fact: sync.status, eq: failed}
+        - {fact: error.kind, eq: other}
+    because: narrower
+""")
+    codes = _codes(pack_dir)
+    assert ("L202", "acme.sync-failed-again") in codes
+    assert ("L202", "acme.sync-failed-narrow") in codes
+
+
+def test_cause_step_and_fact_without_use(pack_dir: Path) -> None:
+    book = pack_dir / "playbooks" / "acme.yaml"
+    book.write_text(book.read_text().replace(
+        "causes:\n",
+        "  - id: lonely\n    title: A step nobody checks\ncauses:\n  orphan:\n"
+        "    title: No rule\n    step: status\n    remediation: nothing\n",
+    ))
+    facts = pack_dir / "facts" / "acme.yaml"
+    facts.write_text(facts.read_text().replace(
+        "extractors:", "  unused.fact: {type: bool}\nextractors:"))
+    codes = _codes(pack_dir)
+    assert ("L203", "orphan") in codes
+    assert ("L207", "lonely") in codes
+    assert ("L204", "unused.fact") in codes
+    assert ("L205", "unused.fact") in codes
+
+
+def test_template_using_a_fact_the_rule_does_not_guarantee(pack_dir: Path) -> None:
+    rules = pack_dir / "rules" / "acme.yaml"
+    rules.write_text(rules.read_text().replace(
+        "because: The synchronisation failed with a time-out.",
+        'because: The synchronisation failed with {{ facts["error.message"] }}.',
+    ))
+    assert ("L206", "acme.timeout") in _codes(pack_dir)
+
+
+def test_risky_pattern(pack_dir: Path) -> None:
+    facts = pack_dir / "facts" / "acme.yaml"
+    facts.write_text(facts.read_text().replace("'time[sd]?[ -]?out'", "'(\\w+\\s?)+timeout'"))
+    assert ("L208", "acme.timeout") in _codes(pack_dir)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "risky"),
+    [("(a+)+", True), ("(\\d+,?)*", True), ("([a-z]+){2,}", True), ("(ab)+", False),
+     ("(?:\\s+\\w+){0,5}", False), ("[+*]+", False), ("HTTP\\s*([0-9]{3})", False)],
+)
+def test_pattern_risk(pattern: str, risky: bool) -> None:
+    assert (pattern_risk(pattern) is not None) == risky
+
+
+def test_pack_nearing_the_engine_limits(tmp_path: Path) -> None:
+    from engine.test_runtime_traps import _synthetic_kb
+
+    root = _synthetic_kb(tmp_path, 700)
+    assert ("L209", "synthetic") in _codes(root)
+
+
+def test_deprecated_rule_and_unknown_replacement(pack_dir: Path) -> None:
+    rules = pack_dir / "rules" / "acme.yaml"
+    rules.write_text(rules.read_text().replace(
+        "  - id: acme.timeout\n", "  - id: acme.timeout\n    status: deprecated\n"
+        "    replaces: [acme.old-timeout]\n"))
+    codes = _codes(pack_dir)
+    assert ("L210", "acme.timeout") in codes
+    assert ("L211", "acme.timeout") in codes
+
+
+def test_suppressions_are_per_check_and_id(pack_dir: Path) -> None:
+    rules = pack_dir / "rules" / "acme.yaml"
+    rules.write_text(rules.read_text().replace(
+        "  - id: acme.timeout\n", "  - id: acme.timeout\n    status: deprecated\n"))
+    (pack_dir / "lint-suppressions.yaml").write_text(
+        "suppress:\n  - {check: L210, id: acme.timeout, reason: kept for old tickets}\n")
+    report = lint(load_kb([pack_dir], bundled=False))
+    assert [(f.check, f.id) for f in report.suppressed] == [("L210", "acme.timeout")]
+    assert report.findings == ()
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "syncdoctor", "kb", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_exit_codes_and_json(pack_dir: Path, tmp_path: Path) -> None:
+    clean = _cli("lint", "--kb", str(pack_dir), "--no-bundled", "--fail-on", "info")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    rules = pack_dir / "rules" / "acme.yaml"
+    rules.write_text(rules.read_text().replace(
+        "  - id: acme.timeout\n", "  - id: acme.timeout\n    status: deprecated\n"))
+    assert _cli("lint", "--kb", str(pack_dir), "--no-bundled").returncode == 0  # info < error
+    found = _cli("lint", "--kb", str(pack_dir), "--no-bundled", "--fail-on", "info",
+                 "--format", "json")
+    assert found.returncode == 1
+    payload = json.loads(found.stdout)
+    finding = next(f for f in payload["findings"] if f["code"] == "L210")
+    assert finding["file"].endswith("acme.yaml") and finding["line"] > 0
+    broken = tmp_path / "broken"
+    shutil.copytree(FIXTURES / "demo_kb", broken)
+    (broken / "rules" / "demo.yaml").write_text("pack: demo\nrules: [\n")
+    failed = _cli("lint", "--kb", str(broken), "--format", "json")
+    assert failed.returncode == 2
+    assert json.loads(failed.stdout)["errors"][0]["code"] == "KB001"
+
+
+def test_bundled_knowledge_base_lints_clean(bundled_kb) -> None:
+    report = lint(bundled_kb)
+    assert [f.problem.headline() for f in report.at_least("warning")] == []
