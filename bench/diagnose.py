@@ -17,6 +17,7 @@ Every figure is measured in this one run, side by side:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import sys
@@ -89,7 +90,8 @@ def durable_baselines(kb: KnowledgeBase, cases: Sequence[Any], rounds: int) -> t
         assert pack.compiled is not None
         for number, definition in enumerate(pack.compiled.rulesets):
             name = f"bench_{pack_id}_{number}"
-            rules = {k: {**v, "run": lambda c: None} for k, v in json.loads(json.dumps(definition)).items()}
+            copied = json.loads(json.dumps(definition))
+            rules = {k: {**v, "run": lambda c: None} for k, v in copied.items()}
             host.set_rulesets({name: rules})
             names.setdefault(pack_id, []).append(name)
             handles.setdefault(pack_id, []).append(host.get_ruleset(name)._handle)
@@ -101,10 +103,8 @@ def durable_baselines(kb: KnowledgeBase, cases: Sequence[Any], rounds: int) -> t
             session = str(next(sid))
             for name in names[pack_id]:
                 for message in messages:
-                    try:
+                    with contextlib.suppress(durable_engine.MessageNotHandledException):
                         host.assert_fact(name, {**message, "sid": session})
-                    except durable_engine.MessageNotHandledException:
-                        pass
                 host.delete_state(name, session)
 
         return call
@@ -255,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if size == 5000:
                 facts = synthetic_cases(50)
                 big = [
-                    (lambda f=f: diagnose(f, kb=synthetic, now="2024-05-01T12:00:00Z"))
+                    (lambda f=f, k=synthetic: diagnose(f, kb=k, now="2024-05-01T12:00:00Z"))
                     for f in facts
                 ]
                 figures["diagnose_5000_p50_us"] = round(

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from support import FIXTURES, REPO
+
 from syncdoctor import diagnose
 from syncdoctor.casefile import read_case
 

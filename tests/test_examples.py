@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from support import REPO
+
 from syncdoctor import diagnose
 from syncdoctor.casefile import CaseFile, read_case
 

@@ -6,9 +6,9 @@ import json
 import random
 
 import pytest
+from support import NOW
 
 import syncdoctor
-from support import NOW
 from syncdoctor import Diagnosis, FactError, PackError, SyncdoctorError, diagnose
 
 EXPECTED_EXPORTS = {
@@ -158,6 +158,7 @@ def test_unused_fact_is_a_warning_not_an_error(tmp_path, demo_kb) -> None:
     import shutil
 
     from support import FIXTURES
+
     from syncdoctor import load_kb
 
     shutil.copytree(FIXTURES / "demo_kb", tmp_path / "kb")

@@ -147,7 +147,7 @@ def missing_descriptions(schema: dict[str, Any]) -> list[str]:
             if not isinstance(description, str) or not description.strip():
                 escaped = str(name).replace("~", "~0").replace("/", "~1")
                 missing.append(f"{pointer}/properties/{escaped}")
-    return missing
+    return sorted(missing)
 
 
 def build_schema(kind: str) -> dict[str, Any]:

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from support import FIXTURES
+
 from syncdoctor import load_kb
 from syncdoctor.authoring.lint import lint, pattern_risk
 from syncdoctor.authoring.scaffold import scaffold

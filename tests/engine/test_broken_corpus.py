@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from support import FIXTURES
+
 from syncdoctor import KnowledgeBaseError, load_kb
 
 BROKEN = FIXTURES / "broken"
@@ -35,7 +35,7 @@ CORPUS = {
 def _kb_with(tmp_path: Path, name: str) -> Path:
     root = tmp_path / "kb"
     shutil.copytree(FIXTURES / "demo_kb", root)
-    section, _, file_name = name.partition("__")
+    section, _, _ = name.partition("__")
     shutil.copy(BROKEN / name, root / section / "demo.yaml")
     return root
 

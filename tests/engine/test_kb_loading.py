@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from support import FIXTURES
+
 from syncdoctor import KnowledgeBaseError, load_kb
 
 
