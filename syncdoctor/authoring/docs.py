@@ -163,7 +163,7 @@ def _value(value: Scalar) -> Token:
     if isinstance(value, bool):
         return ("code", "true" if value else "false")
     if isinstance(value, str):
-        plain = value != "" and value == value.strip() and not re.search(r"[,\n]", value)
+        plain = value != "" and not re.search(r"[,\s\"]", value)
         return ("code", value if plain else json.dumps(value, ensure_ascii=False))
     return ("code", repr(value) if isinstance(value, float) else str(value))
 

@@ -131,7 +131,7 @@ def missing_descriptions(schema: dict[str, Any]) -> list[str]:
         schema: a JSON Schema, ``$defs`` included.
 
     Returns:
-        The pointers (``/$defs/FactSpec/properties/ask``), empty when all is well.
+        The pointers (``/$defs/FactSpec/properties/ask``), sorted; empty when all is well.
     """
     missing: list[str] = []
     for pointer, node in _walk(schema, ""):

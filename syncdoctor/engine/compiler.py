@@ -176,8 +176,16 @@ def _encoded(scope: _Scope, name: str, value: Any, now: datetime | None = None) 
     return encode(spec.type, type_value(name, spec, value))
 
 
-def _test(scope: _Scope, cond: Condition, negate: bool) -> Expr:
-    """A test on one fact (or record field), true only when definitely true (or false)."""
+NEVER: Expr = {"t": "never"}
+"""A test no message passes."""
+
+
+def _test(scope: _Scope, cond: Condition, negate: bool, settled: bool = False) -> Expr:
+    """A test on one fact (or record field), true only when definitely true (or false).
+
+    With ``settled``, only outcomes that further facts cannot change count: a fact that is
+    unknown now may be known later, so "unknown" never settles anything.
+    """
     name = cond.subject
     op = cond.operator
     value = cond.operand
@@ -185,6 +193,8 @@ def _test(scope: _Scope, cond: Condition, negate: bool) -> Expr:
     if op == "known":
         if bool(value) != negate:
             return _exists(here)
+        if settled:
+            return NEVER
         scope.fields.markers.add(here)
         return _unknown(here)
     if op == "matches":
@@ -217,7 +227,7 @@ def _test(scope: _Scope, cond: Condition, negate: bool) -> Expr:
             values = [v for v in domain if v not in values]
             positive = True
         if positive:
-            return _or([{here: v} for v in values]) if values else {"t": "never"}
+            return _or([{here: v} for v in values]) if values else NEVER
         return _and([_exists(here), *({"$neq": {here: v}} for v in values)])
     if op in _DURABLE_OP:
         effective = _FLIP[op] if negate else op
@@ -242,17 +252,19 @@ def _reads(scope: _Scope, cond: Condition) -> list[str]:
     return reads
 
 
-def definite(scope: _Scope, cond: Condition, negate: bool = False) -> Expr:
+def definite(
+    scope: _Scope, cond: Condition, negate: bool = False, settled: bool = False
+) -> Expr:
     """Expression true when ``cond`` (or, with negate, its negation) is definitely true."""
     if cond.all is not None:
-        parts = [definite(scope, c, negate) for c in cond.all]
+        parts = [definite(scope, c, negate, settled) for c in cond.all]
         return _or(parts) if negate else _and(parts)
     if cond.any is not None:
-        parts = [definite(scope, c, negate) for c in cond.any]
+        parts = [definite(scope, c, negate, settled) for c in cond.any]
         return _and(parts) if negate else _or(parts)
     if cond.not_ is not None:
-        return definite(scope, cond.not_, not negate)
-    return _test(scope, cond, negate)
+        return definite(scope, cond.not_, not negate, settled)
+    return _test(scope, cond, negate, settled)
 
 
 def top_level(when: Condition) -> tuple[Condition, ...]:
@@ -344,12 +356,14 @@ class _PackCompiler:
         for index, rule in enumerate(self.rules):
             case, _, _ = _classify(rule, self.catalogue)
             for item in case:
-                expr = _and([{"t": "case"}, definite(scope, item, negate=True)])
+                expr = _and([{"t": "case"}, definite(scope, item, negate=True, settled=True)])
                 key = json.dumps(expr, sort_keys=True)
                 blocked.setdefault(key, (expr, set()))[1].add(index)
         out = []
         for number, key in enumerate(sorted(blocked)):
             expr, rules = blocked[key]
+            if expr == _and([{"t": "case"}, NEVER]):
+                continue  # nothing known can refute this condition
             entry = Entry("blocker", blocks=tuple(sorted(rules)))
             out.append((f"b{number:05d}", entry, {"all": [{"c": expr}]}))
         return out

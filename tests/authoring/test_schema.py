@@ -14,8 +14,8 @@ from typing import Any
 import jsonschema
 import pytest
 from pydantic import BaseModel, Field, ValidationError
-
 from support import REPO
+
 from syncdoctor.authoring.schema import (
     DRAFT,
     KINDS,
