@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from support import FIXTURES
 
 from syncdoctor import KnowledgeBase, load_kb
 from syncdoctor.engine.kb import default_kb
+
+from support import FIXTURES
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from support import FIXTURES, REPO
-
 from syncdoctor import diagnose
 from syncdoctor.casefile import read_case
+
+from support import FIXTURES, REPO
 
 DEMO = REPO / "examples" / "impac" / "sync-failed-app-api.yaml"
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support import REPO
 
 from syncdoctor import diagnose
 from syncdoctor.casefile import CaseFile, read_case
+
+from support import REPO
 
 EXAMPLES = sorted((REPO / "examples").glob("*/*.yaml"))
 

@@ -6,10 +6,11 @@ import json
 import random
 
 import pytest
-from support import NOW
 
 import syncdoctor
 from syncdoctor import Diagnosis, FactError, PackError, SyncdoctorError, diagnose
+
+from support import NOW
 
 EXPECTED_EXPORTS = {
     "CapacityError",
@@ -157,9 +158,9 @@ def test_unused_fact_is_a_warning_not_an_error(tmp_path, demo_kb) -> None:
     # Every demo fact is used; declare one more that no rule reads.
     import shutil
 
-    from support import FIXTURES
-
     from syncdoctor import load_kb
+
+    from support import FIXTURES
 
     shutil.copytree(FIXTURES / "demo_kb", tmp_path / "kb")
     facts_file = tmp_path / "kb" / "facts" / "demo.yaml"

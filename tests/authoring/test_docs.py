@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from markupsafe import escape
-from support import REPO
 
 from syncdoctor import KnowledgeBase, load_kb
 from syncdoctor.authoring.docs import (
@@ -20,6 +19,8 @@ from syncdoctor.authoring.docs import (
     write_docs,
 )
 from syncdoctor.engine.schema import Condition, FactSpec
+
+from support import REPO
 
 DOCS_DIR = REPO / "docs" / "packs"
 STALE = "docs are stale: run `syncdoctor kb docs --out docs/packs`"

@@ -9,11 +9,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
 
 from syncdoctor import load_kb
 from syncdoctor.authoring.lint import lint, pattern_risk
 from syncdoctor.authoring.scaffold import scaffold
+
+from support import FIXTURES
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from typing import Any
 import jsonschema
 import pytest
 from pydantic import BaseModel, Field, ValidationError
-from support import REPO
 
 from syncdoctor.authoring.schema import (
     DRAFT,
@@ -29,6 +28,8 @@ from syncdoctor.authoring.schema import (
 )
 from syncdoctor.engine.schema import FactsFile, PlaybookFile, RulesFile
 from syncdoctor.engine.yamlsource import load_yaml_file
+
+from support import REPO
 
 SCHEMA_DIR = REPO / "schema"
 REGENERATE = "run `syncdoctor kb schema --out schema` and commit the result"

@@ -9,9 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
 
 from syncdoctor import KnowledgeBaseError, load_kb
+
+from support import FIXTURES
 
 BROKEN = FIXTURES / "broken"
 

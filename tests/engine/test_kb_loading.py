@@ -6,9 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from support import FIXTURES
 
 from syncdoctor import KnowledgeBaseError, load_kb
+
+from support import FIXTURES
 
 
 @pytest.fixture

@@ -11,10 +11,11 @@ from pathlib import Path
 import durable_rules_engine
 import pytest
 from durable import engine as durable_engine
-from support import FIXTURES, NOW, REPO
 
 from syncdoctor import EngineError, diagnose, load_kb
 from syncdoctor.engine.runtime import QuietHost, Runtime, runtime
+
+from support import FIXTURES, NOW, REPO
 
 FAILED_503 = {
     "sync.status": "failed",
