@@ -187,3 +187,30 @@ def test_now_must_be_a_date_time(demo_kb) -> None:
 
 def test_pack_is_chosen_from_the_facts(demo_kb) -> None:
     assert diagnose({"sync.status": "pending"}, kb=demo_kb, now=NOW).pack == "demo"
+
+
+def test_file_and_rule_order_change_nothing(tmp_path) -> None:
+    import shutil
+
+    import yaml
+
+    from syncdoctor import load_kb
+
+    from support import FIXTURES
+
+    first = tmp_path / "first"
+    second = tmp_path / "second"
+    shutil.copytree(FIXTURES / "demo_kb", first)
+    shutil.copytree(FIXTURES / "demo_kb", second)
+    rules = yaml.safe_load((second / "rules" / "demo.yaml").read_text())
+    rules["rules"].reverse()
+    half = len(rules["rules"]) // 2
+    (second / "rules" / "demo.yaml").write_text(
+        yaml.safe_dump({"pack": "demo", "rules": rules["rules"][:half]}))
+    (second / "rules" / "a-more.yaml").write_text(
+        yaml.safe_dump({"pack": "demo", "rules": rules["rules"][half:]}))
+    outputs = {
+        diagnose(FAILED, kb=load_kb([root], bundled=False), now=NOW).model_dump_json()
+        for root in (first, second)
+    }
+    assert len(outputs) == 1

@@ -405,7 +405,7 @@ def _questions(
     questions: list[dict[str, Any]] = []
     for fact, (step, cause_set) in ranked:
         spec = pack.facts[fact]
-        causes = sorted(cause_set, key=lambda c: (pack.step_order[causes_spec[c].step], c))
+        causes = sorted(cause_set, key=pack.cause_rank.__getitem__)
         questions.append(
             {
                 "fact": fact,
@@ -426,15 +426,9 @@ def _questions(
 
 def _unused_fact_warnings(case: Case) -> list[str]:
     pack = case.pack
-    used: set[str] = set()
-    for rule in pack.rules:
-        used.update(pack.facts_of[rule.id])
-    for extractor in pack.extractors:
-        used.add(extractor.from_)
-    used.update(pack.template_facts)
     return [
         f"fact {fact!r} is not used by any rule of pack {pack.id!r}; it changes nothing"
-        for fact in sorted(case.supplied - used)
+        for fact in sorted(case.supplied - pack.used_facts)
     ]
 
 

@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from syncdoctor.engine.schema import FactSpec, RecordField, parse_duration
 from syncdoctor.engine.suggest import nearest
+from syncdoctor.errors import FactError
 
 SCALE = 10**6
 """Numbers reach durable_rules as integers in millionths: exact, and never in exponent form."""
@@ -49,8 +50,6 @@ def type_value(
     Raises:
         FactError: the value has the wrong type or is out of range.
     """
-    from syncdoctor.errors import FactError
-
     kind = spec.type
 
     def fail(message: str) -> FactError:
@@ -182,8 +181,6 @@ def _to_seconds(value: object, fail: Any) -> int:
 
 def type_records(fact: str, spec: FactSpec, value: object) -> list[dict[str, TypedValue]]:
     """Type every record of a records fact, naming the record and field in errors."""
-    from syncdoctor.errors import FactError
-
     if not isinstance(value, list | tuple):
         raise FactError(
             fact, "expected a list of records", expected="records", value=_describe(value)

@@ -120,6 +120,10 @@ class Pack:
     """Records fact -> its fields, as a Question lists them."""
     extracted_from: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Text fact -> the facts its extractors can set."""
+    used_facts: frozenset[str] = frozenset()
+    """Facts some rule, extractor or template reads."""
+    cause_rank: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Cause id -> its sort key: playbook step, then id."""
     marked_facts: tuple[str, ...] = ()
     """Facts whose unknown marker the compiled rules test."""
     """Facts named by any of the pack's templates."""
@@ -633,6 +637,15 @@ def _index_for_questions(pack: Pack) -> None:
             {*extractor.set, *extractor.capture.values()}
         )
     pack.extracted_from = {k: tuple(sorted(v)) for k, v in sorted(sources.items())}
+    used = set(pack.template_facts)
+    for facts in pack.facts_of.values():
+        used.update(facts)
+    used.update(extractor.from_ for extractor in pack.extractors)
+    pack.used_facts = frozenset(used)
+    pack.cause_rank = {
+        cause: (pack.step_order.get(spec.step, 0), cause)
+        for cause, spec in pack.playbook.causes.items()
+    }
     pack.cause_rules = tuple(
         (index, rule.cause) for index, rule in enumerate(pack.rules) if rule.cause is not None
     )

@@ -116,7 +116,7 @@ class Runtime:
             seen: set[str] = set()
 
             def enqueue(message: Message) -> None:
-                text = json.dumps({**message, "sid": sid}, sort_keys=True, ensure_ascii=False)
+                text = json.dumps({**message, "sid": sid}, ensure_ascii=False)
                 if text in seen:
                     return
                 seen.add(text)
