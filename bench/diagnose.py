@@ -151,38 +151,53 @@ def synthetic_kb(root: Path, rules: int, seed: int = 7) -> Path:
     facts += [f"  {d}: {{type: datetime, ask: '{d}?'}}" for d in dates]
     (root / "facts" / "synthetic.yaml").write_text("\n".join(facts) + "\n")
 
-    def test() -> str:
+    def test() -> tuple[str, str]:
         kind = rng.random()
         if kind < 0.45:
-            return f"{{fact: {rng.choice(enums)}, eq: {rng.choice(values)}}}"
+            fact = rng.choice(enums)
+            return fact, f"{{fact: {fact}, eq: {rng.choice(values)}}}"
         if kind < 0.60:
+            fact = rng.choice(enums)
             picked = ", ".join(rng.sample(values, 2))
-            return f"{{fact: {rng.choice(enums)}, in: [{picked}]}}"
+            return fact, f"{{fact: {fact}, in: [{picked}]}}"
         if kind < 0.85:
-            return f"{{fact: {rng.choice(bools)}, eq: {rng.choice(['true', 'false'])}}}"
+            fact = rng.choice(bools)
+            return fact, f"{{fact: {fact}, eq: {rng.choice(['true', 'false'])}}}"
         if kind < 0.95:
+            fact = rng.choice(numbers)
             op = rng.choice(["gt", "lt"])
-            return f"{{fact: {rng.choice(numbers)}, {op}: {rng.choice([10, 50, 100, 500])}}}"
-        return f"{{fact: {rng.choice(dates)}, older_than: {rng.choice(['1h', '1d', '7d'])}}}"
+            return fact, f"{{fact: {fact}, {op}: {rng.choice([10, 50, 100, 500])}}}"
+        fact = rng.choice(dates)
+        return fact, f"{{fact: {fact}, older_than: {rng.choice(['1h', '1d', '7d'])}}}"
 
     causes = max(1, rules // 5)
     steps = 5
     lines = ["pack: synthetic", "rules:"]
     for index in range(rules):
-        tests = ", ".join(test() for _ in range(rng.choice([2, 2, 3])))
+        chosen = [test() for _ in range(rng.choice([2, 2, 3]))]
+        tests = ", ".join(text for _, text in chosen)
+        quoted = chosen[0][0]
+        # Like the real packs: most explanations quote a fact the rule tested.
+        because = (
+            f'"{quoted} is {{{{ facts[\'{quoted}\'] }}}} (rule {index})"'
+            if rng.random() < 0.7
+            else f"'rule {index} fired'"
+        )
         cause = f"c{rng.randrange(causes)}"
         effect = "rules_out" if rng.random() < 0.1 else "supports"
         lines.append(
             f"  - {{id: r{index:05d}, step: s{rng.randrange(steps)}, cause: {cause}, "
             f"effect: {effect}, certainty: 0.{rng.randrange(5, 10)}, "
-            f"when: {{all: [{tests}]}}, because: 'rule {index} fired'}}"
+            f"when: {{all: [{tests}]}}, because: {because}}}"
         )
     (root / "rules" / "synthetic.yaml").write_text("\n".join(lines) + "\n")
     book = ["id: synthetic", "title: Synthetic", "steps:"]
     book += [f"  - {{id: s{i}, title: Step {i}}}" for i in range(steps)]
     book.append("causes:")
     book += [
-        f"  c{i}: {{title: Cause {i}, step: s{i % steps}, remediation: 'Fix {i}.'}}"
+        f"  c{i}: {{title: Cause {i}, step: s{i % steps}, remediation: \"1. Fix {i}"
+        f"{{% if 'e{i % 40}' in facts %}} for {{{{ facts['e{i % 40}'] }}}}{{% endif %}}.\\n"
+        f"2. Check again {{{{ now | dt }}}}.\"}}"
         for i in range(causes)
     ]
     (root / "playbooks" / "synthetic.yaml").write_text("\n".join(book) + "\n")

@@ -93,7 +93,7 @@ class _Describer:
             return [("text", "not ("), *inner, ("text", ")")]
         return self._test(cond, fields)
 
-    def _subject(self, cond: Condition, fields: Mapping[str, RecordField] | None) -> Token:
+    def _subject(self, cond: Condition) -> Token:
         if cond.fact is not None:
             return ("fact", cond.fact) if cond.fact in self.facts else ("code", cond.fact)
         return ("code", cond.subject)
@@ -115,7 +115,7 @@ class _Describer:
         op = cond.operator
         operand = cond.operand
         is_field = cond.fact is None
-        subject = self._subject(cond, fields)
+        subject = self._subject(cond)
         kind = self._type(cond.subject, fields, is_field)
         if op == "any_record":
             assert isinstance(operand, Condition) and cond.fact is not None

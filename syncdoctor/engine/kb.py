@@ -25,7 +25,7 @@ from syncdoctor.engine.compiler import (
     top_level,
 )
 from syncdoctor.engine.facts import type_value
-from syncdoctor.engine.render import Renderer, check_template
+from syncdoctor.engine.render import Renderer, prepare
 from syncdoctor.engine.runtime import RegisteredRuleset, runtime
 from syncdoctor.engine.schema import (
     Condition,
@@ -595,9 +595,9 @@ class _Checker:
                 bad(f"write enum values exactly as declared: {typed!r}, not {value!r}")
 
     def template(self, origin: Origin, path: tuple[str | int, ...], source: str) -> Renderer | None:
-        issues = check_template(source, self.pack.facts)
-        if not issues:
-            return Renderer(source)
+        issues, renderer = prepare(source, self.pack.facts)
+        if renderer is not None:
+            return renderer
         for issue in issues:
             line, _ = origin.located.locate((*origin.path, *path))
             problem = origin.problem(

@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, nodes, pass_context
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes, pass_context
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -77,10 +77,23 @@ class TemplateIssue:
     name: str | None = None
 
 
-def facts_named(ast: nodes.Template) -> list[tuple[str, int]]:
+_INDEXED = (nodes.Getattr, nodes.Filter, nodes.Const, nodes.Name, nodes.Getitem, nodes.Compare)
+NodeIndex = dict[type, list[Any]]
+
+
+def index_nodes(ast: nodes.Template) -> NodeIndex:
+    """The nodes the checks read, by type, in one walk of the tree."""
+    index: NodeIndex = {kind: [] for kind in _INDEXED}
+    for node in ast.find_all(_INDEXED):
+        index[type(node)].append(node)
+    return index
+
+
+def facts_named(ast: nodes.Template, index: NodeIndex | None = None) -> list[tuple[str, int]]:
     """Every ``facts["id"]`` and ``"id" in facts`` in a template, with its line."""
+    index = index if index is not None else index_nodes(ast)
     found: list[tuple[str, int]] = []
-    for node in ast.find_all(nodes.Getitem):
+    for node in index[nodes.Getitem]:
         if (
             isinstance(node.node, nodes.Name)
             and node.node.name == "facts"
@@ -88,7 +101,7 @@ def facts_named(ast: nodes.Template) -> list[tuple[str, int]]:
             and isinstance(node.arg.value, str)
         ):
             found.append((node.arg.value, node.lineno))
-    for compare in ast.find_all(nodes.Compare):
+    for compare in index[nodes.Compare]:
         if (
             isinstance(compare.expr, nodes.Const)
             and isinstance(compare.expr.value, str)
@@ -104,7 +117,7 @@ def facts_named(ast: nodes.Template) -> list[tuple[str, int]]:
 def guarded_facts(ast: nodes.Template) -> set[str]:
     """Fact ids the template tests with ``"id" in facts`` (it renders when they are unknown)."""
     guarded: set[str] = set()
-    for compare in ast.find_all(nodes.Compare):
+    for compare in index_nodes(ast)[nodes.Compare]:
         if (
             isinstance(compare.expr, nodes.Const)
             and isinstance(compare.expr.value, str)
@@ -119,12 +132,29 @@ def guarded_facts(ast: nodes.Template) -> set[str]:
 
 def check_template(source: str, known_facts: Iterable[str]) -> list[TemplateIssue]:
     """Problems in a template: syntax, unsafe constructs, unknown variables and fact ids."""
+    return prepare(source, known_facts)[0]
+
+
+def prepare(
+    source: str, known_facts: Iterable[str]
+) -> tuple[list[TemplateIssue], Renderer | None]:
+    """Check a template and, when it is sound, compile it: parsed once for both."""
+    if "{" not in source:
+        return [], Renderer(source, None)  # plain text: nothing for Jinja to do
     try:
         ast = ENVIRONMENT.parse(source)
     except TemplateSyntaxError as error:
-        return [TemplateIssue(f"template syntax error: {error.message}", error.lineno or 1)]
+        return [TemplateIssue(f"template syntax error: {error.message}", error.lineno or 1)], None
+    index = index_nodes(ast)
+    issues = _ast_issues(ast, index, known_facts)
+    return issues, (None if issues else Renderer(source, ast, index))
+
+
+def _ast_issues(
+    ast: nodes.Template, index: NodeIndex, known_facts: Iterable[str]
+) -> list[TemplateIssue]:
     issues: list[TemplateIssue] = []
-    for getattr_node in ast.find_all(nodes.Getattr):
+    for getattr_node in index[nodes.Getattr]:
         if getattr_node.attr.startswith("_") or getattr_node.attr in _FORBIDDEN_CALLS:
             issues.append(
                 TemplateIssue(
@@ -140,7 +170,7 @@ def check_template(source: str, known_facts: Iterable[str]) -> list[TemplateIssu
                     getattr_node.attr,
                 )
             )
-    for filter_node in ast.find_all(nodes.Filter):
+    for filter_node in index[nodes.Filter]:
         if filter_node.name in _FORBIDDEN_FILTERS:
             issues.append(
                 TemplateIssue(
@@ -152,15 +182,15 @@ def check_template(source: str, known_facts: Iterable[str]) -> list[TemplateIssu
             issues.append(
                 TemplateIssue(f"unknown filter {filter_node.name!r}", filter_node.lineno)
             )
-    for const in ast.find_all(nodes.Const):
+    for const in index[nodes.Const]:
         if isinstance(const.value, str) and const.value.startswith("__"):
             issues.append(
                 TemplateIssue(
                     f"template reaches for {const.value!r}: not allowed", const.lineno
                 )
             )
-    assigned = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
-    for name_node in ast.find_all(nodes.Name):
+    assigned = {n.name for n in index[nodes.Name] if n.ctx in ("store", "param")}
+    for name_node in index[nodes.Name]:
         if name_node.ctx == "load" and name_node.name not in TEMPLATE_NAMES | assigned:
             issues.append(
                 TemplateIssue(
@@ -170,25 +200,49 @@ def check_template(source: str, known_facts: Iterable[str]) -> list[TemplateIssu
                 )
             )
     known = set(known_facts)
-    for fact, line in facts_named(ast):
+    for fact, line in facts_named(ast, index):
         if fact not in known:
             issues.append(TemplateIssue(f"unknown fact {fact!r} in template", line, fact))
     return issues
 
 
 class Renderer:
-    """A compiled template."""
+    """A checked template, turned into Python code the first time it renders.
 
-    __slots__ = ("_template", "facts", "source")
+    Checking happens when the knowledge base loads, so every error is reported then; generating
+    and compiling the code (most of a template's cost) waits for the first render, because a
+    diagnosis uses a handful of a large knowledge base's templates.
+    """
 
-    def __init__(self, source: str) -> None:
+    __slots__ = ("_ast", "_template", "facts", "source")
+
+    def __init__(
+        self, source: str, ast: nodes.Template | None, index: NodeIndex | None = None
+    ) -> None:
         self.source = source
-        self._template = ENVIRONMENT.from_string(source)
-        self.facts = frozenset(fact for fact, _ in facts_named(ENVIRONMENT.parse(source)))
+        self._ast = ast
+        self._template: Template | None = None
+        self.facts: frozenset[str] = (
+            frozenset() if ast is None else frozenset(f for f, _ in facts_named(ast, index))
+        )
+
+    def _compiled(self, ast: nodes.Template) -> Template:
+        template = self._template
+        if template is None:
+            # Two threads may both compile once; either result is the same template.
+            code = ENVIRONMENT.compile(ast)  # from the parsed tree: no second parse
+            template = ENVIRONMENT.template_class.from_code(
+                ENVIRONMENT, code, ENVIRONMENT.make_globals(None)
+            )
+            self._template = template
+        return template
 
     def render(self, context: Mapping[str, Any]) -> str:
         """Render with the given variables; raises jinja2's UndefinedError on a missing one."""
+        if self._ast is None:
+            return self.source.strip()
+        template = self._compiled(self._ast)
         # shared=True skips merging Jinja's globals into every context (most of a render's
         # cost here); the loader already refuses templates that name anything but our variables.
-        frame = self._template.new_context(dict(context), shared=True)
-        return ENVIRONMENT.concat(self._template.root_render_func(frame)).strip()
+        frame = template.new_context(dict(context), shared=True)
+        return ENVIRONMENT.concat(template.root_render_func(frame)).strip()
