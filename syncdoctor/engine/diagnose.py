@@ -102,10 +102,13 @@ def type_facts(pack: Pack, raw: Mapping[str, Any]) -> dict[str, TypedValue]:
 
 def _extract(case: Case) -> None:
     """Classify raw text (error messages) into facts with the pack's extractors."""
-    for extractor, pattern in zip(case.pack.extractors, case.pack.extractor_patterns, strict=True):
+    for extractor, pattern, targets in zip(
+        case.pack.extractors, case.pack.extractor_patterns, case.pack.extractor_targets,
+        strict=True,
+    ):
         text = case.facts.get(extractor.from_)
-        if not isinstance(text, str):
-            continue
+        if not isinstance(text, str) or all(t in case.facts for t in targets):
+            continue  # first value wins: nothing left for this pattern to set
         match = pattern.search(text)
         if match is None:
             continue
@@ -358,8 +361,12 @@ def _questions(
     known = case.facts
     settled = firings.blocked | firings.rules.keys()
     wanted: dict[str, tuple[int, set[str]]] = {}
+    expanded: set[tuple[int, str]] = set()
 
     def expand(index: int, cause: str, depth: int) -> None:
+        if (index, cause) in expanded:
+            return
+        expanded.add((index, cause))
         step = pack.rule_steps[index]
         for fact in pack.asked_facts[index]:
             if fact in known:

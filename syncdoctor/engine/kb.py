@@ -102,6 +102,8 @@ class Pack:
     contact: dict[str, Renderer] = field(default_factory=dict)
     send: dict[str, tuple[Renderer, ...]] = field(default_factory=dict)
     extractor_patterns: tuple[Any, ...] = ()
+    extractor_targets: tuple[frozenset[str], ...] = ()
+    """Per extractor: the facts it can set."""
     regex_patterns: tuple[Any, ...] = ()
     facts_of: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Rule id -> the facts its conditions read, in first-use order."""
@@ -775,6 +777,9 @@ def _assemble(pack_id: str, draft: _Draft, problems: list[Problem]) -> Pack | No
                     suggestion=nearest(group, groups)))
         patterns.append(compiled)
     pack.extractor_patterns = tuple(patterns)
+    pack.extractor_targets = tuple(
+        frozenset({*e.set, *e.capture.values()}) for e in pack.extractors
+    )
     if not pack.rules:
         problems.append(book_origin.problem("KB110", f"pack {pack_id!r} has no rules"))
     renderers = [
