@@ -167,9 +167,15 @@ def check_case(
 
 
 def run_tests(
-    kb: KnowledgeBase, files: Sequence[Path] | None = None, *, update_golden: bool = False
+    kb: KnowledgeBase,
+    files: Sequence[Path] | None = None,
+    *,
+    update_golden: bool = False,
+    packs: Sequence[str] | None = None,
 ) -> TestReport:
     """Run every case of the given test files (default: those beside the KB's rules).
+
+    With ``packs``, only those packs' tests run and coverage is reported for them alone.
 
     Raises:
         KnowledgeBaseError: a test file that cannot be read, or names an unknown pack.
@@ -193,6 +199,14 @@ def run_tests(
                                     file=_display(path), line=1, column=1))
     if problems:
         raise KnowledgeBaseError(problems)
+    chosen = sorted(packs) if packs else sorted(kb.packs)
+    unknown = [p for p in chosen if p not in kb.packs]
+    if unknown:
+        from syncdoctor.engine.suggest import nearest
+        from syncdoctor.errors import PackError
+
+        raise PackError(unknown[0], sorted(kb.packs), nearest(unknown[0], kb.packs))
+    loaded = [(path, t) for path, t in loaded if t.pack in chosen]
     for path, test_file in loaded:
         pack = kb.packs[test_file.pack]
         for case in test_file.cases:
@@ -222,13 +236,13 @@ def run_tests(
     rules = [
         Coverage(id=rule.id, pack=pack_id, fired=fired.get((pack_id, rule.id), False),
                  silenced=silenced.get((pack_id, rule.id), False))
-        for pack_id in sorted(kb.packs)
+        for pack_id in chosen
         for rule in kb.packs[pack_id].rules
     ]
     causes = [
         Coverage(id=cause, pack=pack_id, fired=cause_fired.get((pack_id, cause), False),
                  silenced=cause_silenced.get((pack_id, cause), False))
-        for pack_id in sorted(kb.packs)
+        for pack_id in chosen
         for cause in sorted(kb.packs[pack_id].playbook.causes)
     ]
     passed = sum(1 for r in results if r.passed)

@@ -128,6 +128,10 @@ def test_command(
             "by another.",
         ),
     ] = False,
+    pack: Annotated[
+        list[str] | None,
+        typer.Option("--pack", help="Only this pack's tests (and coverage); repeatable."),
+    ] = None,
     bundled: Bundled = True,
 ) -> None:
     """Run the test files beside the rules; report each case and rule and cause coverage."""
@@ -137,9 +141,12 @@ def test_command(
     knowledge = _load(kb, output, bundled)
     assert isinstance(knowledge, KnowledgeBase)
     try:
-        report = run_tests(knowledge, update_golden=update_golden)
+        report = run_tests(knowledge, update_golden=update_golden, packs=pack)
     except KnowledgeBaseError as error:
         typer.echo(error.render(), err=True)
+        raise typer.Exit(EXIT_ERRORS) from None
+    except SyncdoctorError as error:
+        typer.echo(f"error: {error}", err=True)
         raise typer.Exit(EXIT_ERRORS) from None
     if output is Format.json:
         sys.stdout.write(json.dumps(report_json(report), indent=2, sort_keys=True) + "\n")
