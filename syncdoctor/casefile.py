@@ -29,6 +29,9 @@ class Expectation(BaseModel):
     questions: list[str] = Field(
         default_factory=list, description="Fact ids that must be among the next questions."
     )
+    not_asked: list[str] = Field(
+        default_factory=list, description="Fact ids that must not be among the questions."
+    )
     first_question: str | None = Field(default=None, description="The fact asked first.")
     remediation_contains: dict[str, list[str]] = Field(
         default_factory=dict, description="Cause id -> words its remediation must contain."

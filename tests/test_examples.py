@@ -42,6 +42,9 @@ def check_expectations(case: CaseFile, kb: object) -> list[str]:
     for fact in expect.questions:
         if fact not in asked:
             wrong.append(f"expected question {fact}; got {asked}")
+    for fact in expect.not_asked:
+        if fact in asked:
+            wrong.append(f"question {fact} must not be asked")
     if expect.first_question is not None and asked[:1] != [expect.first_question]:
         wrong.append(f"expected first question {expect.first_question}; got {asked[:1]}")
     for cause, words in expect.remediation_contains.items():

@@ -120,6 +120,9 @@ def check_case(
     unasked = [f for f in expect.questions if f not in asked]
     if unasked:
         failures.append(f"expected questions {unasked}; asked {asked}")
+    still_asked = [f for f in expect.not_asked if f in asked]
+    if still_asked:
+        failures.append(f"questions {still_asked} must not be asked, but are")
     if expect.first_question is not None and asked[:1] != [expect.first_question]:
         failures.append(f"expected first question {expect.first_question!r}; got {asked[:1]}")
     fired = set(result.rules_fired)
