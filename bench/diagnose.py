@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import random
 import sys
@@ -281,9 +282,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress(f"{rss_runs:,} diagnoses for memory growth")
     for call in calls * 50:
         call()
+    gc.collect()
     before = rss_mb()
     for number in range(rss_runs):
         calls[number % len(calls)]()
+    gc.collect()
     figures["rss_growth_mb_100k" if rss_runs == 100_000 else "rss_growth_mb"] = round(
         rss_mb() - before, 2
     )

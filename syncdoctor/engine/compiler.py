@@ -83,6 +83,9 @@ class FieldMap:
     record_fields: dict[str, dict[str, str]] = field(default_factory=dict)
     markers: set[str] = field(default_factory=set)
     """Fields whose 'unknown' marker some rule tests; only these markers are asserted."""
+    compared_text: set[str] = field(default_factory=set)
+    """Text facts some rule compares by value (eq, ne, in, *_fact); others reach durable_rules
+    as a bare presence flag."""
     aged: set[str] = field(default_factory=set)
     """Datetime facts whose age some rule tests; only these ages are asserted."""
 
@@ -191,6 +194,11 @@ def _test(scope: _Scope, cond: Condition, negate: bool, settled: bool = False) -
     op = cond.operator
     value = cond.operand
     here = scope.field(name)
+    if scope.record_fact is None and op not in ("known", "matches", "older_than", "newer_than"):
+        # Both sides of a comparison keep their value; only "known" text can be a flag.
+        for fact in (name, str(value)) if op.endswith("_fact") else (name,):
+            if scope.catalogue[fact].type == "text":
+                scope.fields.compared_text.add(fact)
     if op == "known":
         if bool(value) != negate:
             return _exists(here)

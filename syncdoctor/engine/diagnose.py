@@ -160,7 +160,10 @@ def _messages(case: Case) -> list[Message]:
             derived.append({"t": "d", "f": name, "v": value})
         encoded_value = encode(spec.type, value)
         if spec.type == "text" and isinstance(encoded_value, str):
-            encoded_value = encoded_value[:TEXT_ASSERT_LIMIT]
+            # Text no rule compares by value only needs to be known; every firing copies the
+            # case message, so a long error message would be copied again and again.
+            compared = fact in fields.compared_text
+            encoded_value = encoded_value[:TEXT_ASSERT_LIMIT] if compared else True
         message[name] = encoded_value
         if fact in fields.aged:
             message[fields.ages[fact]] = int((case.now - value).total_seconds())
