@@ -28,7 +28,6 @@ import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 
 from syncdoctor.engine.facts import encode, type_value
@@ -122,6 +121,14 @@ class CompiledPack:
     """The highest share of each durable_rules limit that any of the rulesets uses."""
 
 
+class RuleCapacityError(CapacityError):
+    """One rule too large for durable_rules; ``rule`` is its index in the pack (-1: none)."""
+
+    def __init__(self, message: str, rule: int) -> None:
+        super().__init__(message)
+        self.rule = rule
+
+
 class RuleShapeError(ValueError):
     """A rule whose conditions cannot compile; the message says why, the path says where."""
 
@@ -175,7 +182,7 @@ def _unknown(field_name: str) -> Expr:
     return {unknown_marker(field_name): 1}
 
 
-def _encoded(scope: _Scope, name: str, value: Any, now: datetime | None = None) -> Any:
+def _encoded(scope: _Scope, name: str, value: Any) -> Any:
     spec = scope.spec(name)
     return encode(spec.type, type_value(name, spec, value))
 
@@ -211,10 +218,10 @@ def _test(scope: _Scope, cond: Condition, negate: bool, settled: bool = False) -
     if op in ("older_than", "newer_than"):
         age = scope.fields.ages[name]
         scope.fields.aged.add(name)
-        seconds = parse_duration(value)
+        millis = parse_duration(value) * 1000  # ages are in milliseconds, like datetimes
         if op == "older_than":
-            return {"$lte": {age: seconds}} if negate else {"$gt": {age: seconds}}
-        return {"$gte": {age: seconds}} if negate else {"$lt": {age: seconds}}
+            return {"$lte": {age: millis}} if negate else {"$gt": {age: millis}}
+        return {"$gte": {age: millis}} if negate else {"$lt": {age: millis}}
     if op.endswith(_COMPARE_SUFFIX):
         base, _, _ = op.partition("_")
         other = scope.field(str(value))
@@ -423,12 +430,17 @@ def _alternatives(expr: Expr) -> list[list[Expr]]:
         conjunctions: list[list[Expr]] = [[]]
         for part in expr["$and"]:
             options = _alternatives(part)
+            if len(conjunctions) * len(options) > MAX_ALTERNATIVES:
+                raise CapacityError(f"more than {MAX_ALTERNATIVES} alternatives")
             conjunctions = [c + o for c in conjunctions for o in options]
-            if len(conjunctions) > MAX_ALTERNATIVES:
-                break
         return conjunctions
     if "$or" in expr:
-        return [c for part in expr["$or"] for c in _alternatives(part)]
+        out: list[list[Expr]] = []
+        for part in expr["$or"]:
+            out.extend(_alternatives(part))
+            if len(out) > MAX_ALTERNATIVES:
+                raise CapacityError(f"more than {MAX_ALTERNATIVES} alternatives")
+        return out
     return [[expr]]
 
 
@@ -441,18 +453,23 @@ def _expand(definitions: list[tuple[str, Entry, Expr]]) -> list[tuple[str, Entry
     """
     out: list[tuple[str, Entry, Expr]] = []
     for name, entry, expr in definitions:
+        too_many = RuleCapacityError(
+            f"the rule expands to more than {MAX_ALTERNATIVES} alternatives (every 'in' value "
+            "and 'any' branch multiplies them); split it into several rules",
+            entry.rule,
+        )
         per_alias = []
-        for alias_expr in expr["all"]:
-            ((alias, inner),) = alias_expr.items()
-            per_alias.append([(alias, conj) for conj in _alternatives(inner)])
+        try:
+            for alias_expr in expr["all"]:
+                ((alias, inner),) = alias_expr.items()
+                per_alias.append([(alias, conj) for conj in _alternatives(inner)])
+        except CapacityError:
+            raise too_many from None
         combos: list[list[tuple[str, list[Expr]]]] = [[]]
         for options in per_alias:
+            if len(combos) * len(options) > MAX_ALTERNATIVES:
+                raise too_many
             combos = [[*c, o] for c in combos for o in options]
-            if len(combos) > MAX_ALTERNATIVES:
-                raise CapacityError(
-                    f"rule {name} expands to more than {MAX_ALTERNATIVES} alternatives; "
-                    "split it into several rules"
-                )
         for number, combo in enumerate(combos):
             patterns = [{alias: _and(conj)} for alias, conj in combo]
             suffix = f".{number}" if len(combos) > 1 else ""
@@ -656,10 +673,11 @@ def _pack_into_rulesets(
             trie = _new_trie()
             built.append(trie)
             if not trie.try_add(group):
-                raise CapacityError(
-                    f"rule {group[0][0]} alone is beyond what durable_rules can build: more "
-                    f"than {NODE_CHILD_LIMIT} tests under one node, {BETA_CHILD_LIMIT} "
-                    f"alternatives ending on one, or {STACK_LIMIT} tests matching one fact"
+                raise RuleCapacityError(
+                    f"the rule alone is beyond what durable_rules can build: more than "
+                    f"{NODE_CHILD_LIMIT} tests under one node, {BETA_CHILD_LIMIT} "
+                    f"alternatives ending on one, or {STACK_LIMIT} tests matching one fact",
+                    group[0][1].rule,
                 )
         chunks[-1].extend(group)
     return chunks

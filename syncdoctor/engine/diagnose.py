@@ -22,20 +22,19 @@ from syncdoctor.engine.result import (
 )
 from syncdoctor.engine.runtime import Message, runtime
 from syncdoctor.engine.suggest import nearest
-from syncdoctor.errors import FactError
+from syncdoctor.errors import EngineError, FactError
 
 TEXT_ASSERT_LIMIT = 4096
 """Text longer than this reaches durable_rules cut short; patterns still read it whole."""
 
 
-def _now(now: datetime | str | None) -> datetime:
+def _now(now: object) -> datetime:
     if now is None:
         return datetime.now(UTC).replace(microsecond=0)
-    if isinstance(now, str):
-        return type_value("now", _DATETIME_SPEC, now)  # type: ignore[no-any-return]
-    if now.tzinfo is None:
-        return now.replace(tzinfo=UTC)
-    return now.astimezone(UTC)
+    if not isinstance(now, datetime | str):
+        raise FactError("now", "expected a date-time or ISO 8601 text", expected="datetime",
+                        value=repr(now)[:60])
+    return type_value("now", _DATETIME_SPEC, now)  # type: ignore[no-any-return]
 
 
 class _DatetimeSpec:
@@ -140,6 +139,7 @@ def _messages(case: Case) -> list[Message]:
         spec = pack.facts[fact]
         name = fields.facts[fact]
         if spec.type == "records":
+            message[name] = True  # for "known" tests on the records fact itself
             message[fields.counts[fact]] = len(value)
             record_fields = fields.record_fields[fact]
             field_specs = spec.fields or {}
@@ -166,7 +166,7 @@ def _messages(case: Case) -> list[Message]:
             encoded_value = encoded_value[:TEXT_ASSERT_LIMIT] if compared else True
         message[name] = encoded_value
         if fact in fields.aged:
-            message[fields.ages[fact]] = int((case.now - value).total_seconds())
+            message[fields.ages[fact]] = int((case.now - value).total_seconds() * 1000)
     for fact in pack.marked_facts:
         if fact not in case.facts:
             message[unknown_marker(fields.facts[fact])] = 1
@@ -209,6 +209,8 @@ def _run(case: Case) -> _Firings:
         if rule.derive is not None:
             fact = rule.derive.fact
             value = type_value(fact, pack.facts[fact], rule.derive.value)
+            if fact in case.facts and case.facts[fact] != value:
+                return []  # a value the user supplied (or derived first) wins
             if fact not in case.facts:
                 case.facts[fact] = value
                 case.inferred[fact] = value
@@ -242,6 +244,12 @@ def _record_view(case: Case, fact: str, encoded: Mapping[str, Any]) -> dict[str,
         ):
             return dict(record)
     return None
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, TemplateError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
 
 
 def _combine(certainties: list[float]) -> float:
@@ -283,9 +291,9 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
         for _, record in sorted(distinct.items()):
             try:
                 because = pack.because[rule.id].render(_context(case, record))
-            except TemplateError as error:
+            except Exception as error:  # a template is KB data: its failure must not crash
                 because = rule.id
-                warnings.append(f"rule {rule.id}: 'because' could not render: {error}")
+                warnings.append(f"rule {rule.id}: 'because' could not render: {_why(error)}")
             evidence = {
                 "rule": rule.id,
                 "because": because,
@@ -309,9 +317,9 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
         context = _context(case)
         try:
             remediation: str | None = pack.remediation[cause_id].render(context)
-        except TemplateError as error:
+        except Exception as error:  # a template is KB data: its failure must not crash
             remediation = None
-            warnings.append(f"cause {cause_id}: remediation could not render: {error}")
+            warnings.append(f"cause {cause_id}: remediation could not render: {_why(error)}")
         escalation = None
         if spec.escalation is not None:
             try:
@@ -319,8 +327,8 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
                     "contact": pack.contact[cause_id].render(context),
                     "send": [s.render(context) for s in pack.send.get(cause_id, ())],
                 }
-            except TemplateError as error:
-                warnings.append(f"cause {cause_id}: escalation could not render: {error}")
+            except Exception as error:  # a template is KB data: its failure must not crash
+                warnings.append(f"cause {cause_id}: escalation could not render: {_why(error)}")
         causes.append(
             {
                 "id": cause_id,
@@ -389,8 +397,10 @@ def _questions(
                             expand(deriver, cause, depth + 1)
 
     for index, cause in pack.cause_rules:
-        if index in settled or cause in ruled_out or confirmed.get(cause, 0.0) >= 1.0:
+        if index in settled or cause in ruled_out:
             continue
+        if confirmed.get(cause, 0.0) >= 1.0 and pack.rules[index].effect == "supports":
+            continue  # nothing can make it surer; what could rule it out is still worth asking
         expand(index, cause, 0)
     # A raw text (an error message) that extractors read can answer those facts at once.
     for source, targets in pack.extracted_from.items():
@@ -537,6 +547,8 @@ def diagnose(
     chosen = knowledge.pack(pack) if pack is not None else choose_pack(knowledge, facts)
     if chosen is None:
         return _which_pack(knowledge, facts, clock)
+    if not chosen.registered:
+        raise EngineError(f"the knowledge base was closed; pack {chosen.id!r} cannot diagnose")
     typed = type_facts(chosen, facts)
     case = Case(pack=chosen, now=clock, facts=typed, supplied=frozenset(typed))
     _extract(case)

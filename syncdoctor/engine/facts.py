@@ -2,12 +2,13 @@
 
 durable_rules has no decimal, date or duration type, takes floats in exponent form badly, and
 compares floats exactly; so every value is turned into something it compares correctly:
-numbers become integers scaled by 10**6, datetimes become epoch seconds, durations seconds.
+numbers become integers scaled by 10**6, datetimes epoch milliseconds, durations seconds.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
@@ -50,6 +51,20 @@ def type_value(
     Raises:
         FactError: the value has the wrong type or is out of range.
     """
+    try:
+        return _type_value(fact, spec, value)
+    except (ArithmeticError, OverflowError, ValueError) as error:
+        # Extreme inputs (a year-9999 date with an offset, 1e999999999, a 400-digit duration)
+        # overflow inside the standard library: still the user's value, still a FactError.
+        raise FactError(
+            fact,
+            f"value out of range ({type(error).__name__}); got {_describe(value)}",
+            expected=spec.type,
+            value=_describe(value),
+        ) from None
+
+
+def _type_value(fact: str, spec: FactSpec | RecordField, value: object) -> TypedValue:
     kind = spec.type
 
     def fail(message: str) -> FactError:
@@ -86,6 +101,10 @@ def type_value(
             raise fail("expected text")
         if len(value) > TEXT_LIMIT:
             raise fail(f"text longer than {TEXT_LIMIT} characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise fail("text holds an unpaired surrogate, which is not Unicode text") from None
         return value
     if kind in ("integer", "decimal"):
         number = _to_decimal(value)
@@ -98,7 +117,7 @@ def type_value(
                 raise fail("expected a whole number")
             result: int | Decimal = int(number)
         else:
-            result = number.quantize(Decimal(1) / SCALE, rounding=ROUND_HALF_EVEN).normalize()
+            result = _plain(number.quantize(Decimal(1) / SCALE, rounding=ROUND_HALF_EVEN))
         minimum = getattr(spec, "minimum", None)
         maximum = getattr(spec, "maximum", None)
         if minimum is not None and number < Decimal(str(minimum)):
@@ -111,6 +130,16 @@ def type_value(
     if kind == "duration":
         return _to_seconds(value, fail)
     raise fail(f"cannot type a {kind} fact here")
+
+
+def _plain(number: Decimal) -> Decimal:
+    """The number without trailing zeros and never in exponent form: 100, not 1E+2."""
+    text = format(number.normalize(), "f")
+    return Decimal(text)
+
+
+_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _to_decimal(value: object) -> Decimal | None:
@@ -126,8 +155,13 @@ def _to_decimal(value: object) -> Decimal | None:
         # repr gives the shortest text that round-trips: 0.1 stays 0.1, not 0.1000000000000000055
         number = Decimal(repr(value))
     elif isinstance(value, str):
-        text = value.strip().replace(",", "").replace("_", "")
-        if not text or len(text) > 40:
+        text = value.strip()
+        if "," in text:
+            # Commas only as thousands separators: "1,234.5"; "1,5" is not a number here.
+            if not _THOUSANDS.fullmatch(text):
+                return None
+            text = text.replace(",", "")
+        if not text or len(text) > 40 or "_" in text:
             return None
         try:
             number = Decimal(text)
@@ -145,7 +179,7 @@ def _to_datetime(value: object, fail: Any) -> datetime:
         moment = value
     elif isinstance(value, date):
         moment = datetime(value.year, value.month, value.day)
-    elif isinstance(value, str) and len(value) <= 64:
+    elif isinstance(value, str) and len(value) <= 64 and _ISO_DATE.match(value.strip()):
         try:
             moment = _DATETIME.validate_python(value.strip())
         except ValidationError:
@@ -210,17 +244,26 @@ def type_records(fact: str, spec: FactSpec, value: object) -> list[dict[str, Typ
         if missing:
             raise FactError(where, f"missing required field(s): {', '.join(missing)}")
         records.append(typed)
-    return records
+    # The order records arrive in must not change a byte of the output: sort by the key, then
+    # by the whole record.
+    key = spec.key
+
+    def order(record: dict[str, TypedValue]) -> tuple[str, str]:
+        whole = repr(sorted((k, repr(v)) for k, v in record.items()))
+        return (repr(record.get(key)) if key else "", whole)
+
+    return sorted(records, key=order)
 
 
-def encode(kind: str, value: TypedValue, now: datetime | None = None) -> bool | str | int:
+def encode(kind: str, value: TypedValue) -> bool | str | int:
     """The value durable_rules sees: a bool, a string or a 64-bit integer."""
     if kind in ("bool", "enum", "text"):
         return value  # type: ignore[no-any-return]
     if kind in ("integer", "decimal"):
         return int((Decimal(value) * SCALE).to_integral_value(rounding=ROUND_HALF_EVEN))
     if kind == "datetime":
-        return int(value.timestamp())
+        # Milliseconds: two instants a fraction of a second apart must not compare equal.
+        return int(value.timestamp() * 1000)
     if kind == "duration":
         return int(value)
     raise ValueError(f"cannot encode a {kind} value")

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from syncdoctor.engine.compiler import (
     CompiledPack,
+    RuleCapacityError,
     RuleShapeError,
     compile_pack,
     top_level,
@@ -357,10 +358,8 @@ def _content_version(packs: Mapping[str, Pack]) -> str:
             "playbook": pack.playbook.model_dump(mode="json", by_alias=True),
             "facts": {k: v.model_dump(mode="json") for k, v in pack.facts.items()},
             "rules": [r.model_dump(mode="json", by_alias=True) for r in pack.rules],
-            "extractors": sorted(
-                (e.model_dump(mode="json", by_alias=True) for e in pack.extractors),
-                key=lambda e: str(e.get("id")),
-            ),
+            # File order decides which extractor's value wins, so it is part of the meaning.
+            "extractors": [e.model_dump(mode="json", by_alias=True) for e in pack.extractors],
         }
         for pack_id, pack in packs.items()
     }
@@ -468,9 +467,20 @@ class _Checker:
     def condition(self, rule: RuleSpec, origin: Origin) -> None:
         items = top_level(rule.when)
         base: tuple[str | int, ...] = ("when", "all") if rule.when.all is not None else ("when",)
+        joined: dict[str, int] = {}
         for index, item in enumerate(items):
             where = (*base, index) if rule.when.all is not None else base
             self._test_tree(item, origin, where, top=True, record=None)
+            spec = self.pack.facts.get(item.fact) if item.fact is not None else None
+            if spec is not None and item.fact is not None and (
+                spec.derived or item.any_record is not None
+            ):
+                if item.fact in joined:
+                    # Each such test binds its own message: two cannot both see one record.
+                    self.problems.append(origin.problem(
+                        "KB113", f"{item.fact!r} is tested twice at the top level; put both "
+                        "conditions in one test (one any_record with an 'all')", *where))
+                joined[item.fact] = index
 
     def _test_tree(self, cond: Condition, origin: Origin, path: tuple[str | int, ...], *,
                    top: bool, record: str | None) -> None:
@@ -552,11 +562,21 @@ class _Checker:
                 self.problems.append(origin.problem(
                     "KB104", f"unknown {what} {other!r}", *at, suggestion=nearest(other, peers)))
                 return
+            if getattr(other_spec, "derived", False) or getattr(spec, "derived", False):
+                self.problems.append(origin.problem(
+                    "KB113", f"{op} cannot compare with a derived fact ({other!r}); test the "
+                    "derived fact with eq or in", *at))
+                return
             if other_spec.type != kind and {kind, other_spec.type} != {"integer", "decimal"}:
                 bad(f"cannot compare {name!r} ({kind}) with {other!r} ({other_spec.type})")
             if kind in ("records",) or (op[:2] in ("lt", "le", "gt", "ge")
                                         and kind in ("bool", "enum", "text")):
                 bad(f"{op} cannot compare {kind} values")
+            return
+        if suffix == "_field" and op in ("matches", "older_than", "newer_than"):
+            self.problems.append(origin.problem(
+                "KB113", f"{op} is not available inside any_record; test record fields with "
+                "comparisons", *at))
             return
         if op == "matches":
             if kind != "text":
@@ -805,20 +825,21 @@ _MATCH_OPTIONS = _re2_options(case_sensitive=False)
 def _compile(pack: Pack, problems: list[Problem]) -> None:
     try:
         pack.compiled = compile_pack(pack.id, pack.facts, pack.rules)
-        fields = pack.compiled.fields
-        pack.marked_facts = tuple(f for f, name in fields.facts.items() if name in fields.markers)
-        pack.regex_patterns = tuple(
-            re2.compile(t.pattern, _MATCH_OPTIONS) for t in pack.compiled.regexes
-        )
-    except RuleShapeError as error:
-        problems.append(Problem("KB111", str(error), file=pack.id, path=error.path))
-    except Exception as error:
-        from syncdoctor.errors import CapacityError
-
-        if isinstance(error, CapacityError):
-            problems.append(Problem("KB111", str(error), file=pack.id))
+    except RuleCapacityError as error:
+        if 0 <= error.rule < len(pack.rules):
+            rule_id = pack.rules[error.rule].id
+            problems.append(pack.origins[f"rule:{rule_id}"].problem("KB111", str(error), "when"))
         else:
-            raise
+            problems.append(pack.origins["playbook"].problem("KB111", str(error)))
+        return
+    except RuleShapeError as error:
+        problems.append(pack.origins["playbook"].problem("KB111", str(error)))
+        return
+    fields = pack.compiled.fields
+    pack.marked_facts = tuple(f for f, name in fields.facts.items() if name in fields.markers)
+    pack.regex_patterns = tuple(
+        re2.compile(t.pattern, _MATCH_OPTIONS) for t in pack.compiled.regexes
+    )
 
 
 # ---------------------------------------------------------------------------------------------
