@@ -74,7 +74,11 @@ def read_case(path: Path) -> CaseFile:
     if size > CASE_FILE_LIMIT:
         raise CaseFileError(name, f"the file is {size} bytes; the limit is {CASE_FILE_LIMIT}")
     try:
-        text = path.read_bytes().decode("utf-8")
+        with path.open("rb") as handle:  # bounded: /dev/zero says its size is 0
+            raw = handle.read(CASE_FILE_LIMIT + 1)
+        if len(raw) > CASE_FILE_LIMIT:
+            raise CaseFileError(name, f"the file is larger than {CASE_FILE_LIMIT} bytes")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise CaseFileError(name, f"not UTF-8 text (byte {error.start})") from None
     except OSError as error:

@@ -214,3 +214,69 @@ def test_file_and_rule_order_change_nothing(tmp_path) -> None:
         for root in (first, second)
     }
     assert len(outputs) == 1
+
+
+@pytest.mark.parametrize(
+    ("fact", "value"),
+    [
+        ("sync.last_at", "0001-01-01T00:00:00+05:00"),
+        ("err.code", "1e999999999999999999"),
+        ("sync.error", "bad \ud800 surrogate"),
+        ("err.code", "1,5"),
+        ("sync.last_at", "1714560000"),
+    ],
+)
+def test_extreme_values_are_fact_errors_not_tracebacks(demo_kb, fact, value) -> None:
+    with pytest.raises(FactError) as caught:
+        diagnose({fact: value}, pack="demo", kb=demo_kb, now=NOW)
+    assert caught.value.fact == fact
+
+
+def test_now_of_the_wrong_type_is_a_fact_error(demo_kb) -> None:
+    with pytest.raises(FactError):
+        diagnose({}, pack="demo", kb=demo_kb, now=12345)  # type: ignore[arg-type]
+
+
+def test_a_user_supplied_derived_fact_wins_over_the_rules(demo_kb) -> None:
+    facts = {
+        "sync.status": "pending",
+        "sync.last_at": "2024-05-01T08:00:00Z",
+        "app.changed_at": "2024-05-01T09:00:00Z",
+        "sync.stale": False,
+    }
+    result = diagnose(facts, kb=demo_kb, now=NOW)
+    assert "stale" not in result.cause_ids
+
+
+def test_record_order_changes_nothing(demo_kb) -> None:
+    records = [{"id": "A", "ui": 1, "api": 2}, {"id": "B", "ui": 3, "api": 4}]
+    forward = diagnose({"txn": records}, kb=demo_kb, now=NOW).model_dump_json()
+    backward = diagnose({"txn": records[::-1]}, kb=demo_kb, now=NOW).model_dump_json()
+    assert forward == backward
+
+
+def test_sub_second_datetimes_compare_correctly(demo_kb) -> None:
+    facts = {
+        "sync.status": "pending",
+        "sync.last_at": "2024-05-01T09:00:00.100Z",
+        "app.changed_at": "2024-05-01T09:00:00.900Z",
+    }
+    assert diagnose(facts, kb=demo_kb, now=NOW).inferred == {"sync.stale": True}
+
+
+def test_decimals_never_show_in_exponent_form(demo_kb) -> None:
+    result = diagnose({"txn": [{"id": "A", "ui": 100, "api": "200.50"}]}, kb=demo_kb, now=NOW)
+    text = result.model_dump_json()
+    assert "E+" not in text and "e+" not in text
+    assert result.causes[0].evidence[0].record == {"api": "200.5", "id": "A", "ui": "100"}
+
+
+def test_a_closed_knowledge_base_refuses_to_diagnose() -> None:
+    from syncdoctor import EngineError, load_kb
+
+    from support import FIXTURES
+
+    kb = load_kb([FIXTURES / "demo_kb"], bundled=False)
+    kb.close()
+    with pytest.raises(EngineError, match="closed"):
+        diagnose({"sync.status": "pending"}, kb=kb, now=NOW)

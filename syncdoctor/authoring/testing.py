@@ -114,7 +114,9 @@ def check_case(
     if not_ruled:
         failures.append(f"expected {not_ruled} ruled out; ruled out: {sorted(ruled)}")
     for cause, least in sorted(expect.min_certainty.items()):
-        if cause in found and found[cause].certainty < least:
+        if cause not in found:
+            failures.append(f"{cause}: expected certainty {least} or more, but it does not hold")
+        elif found[cause].certainty < least:
             failures.append(f"{cause}: certainty {found[cause].certainty} < {least}")
     asked = [q.fact for q in result.questions]
     unasked = [f for f in expect.questions if f not in asked]
@@ -141,7 +143,10 @@ def check_case(
             failures.append(f"remediation of {cause} lacks {lacking}")
     diffs: list[str] = []
     for cause, golden_name in sorted(expect.remediation_golden.items()):
-        golden = base / golden_name
+        golden = (base / golden_name).resolve()
+        if not golden.is_relative_to(base.resolve()):
+            failures.append(f"golden file {golden_name} is outside the test file's folder")
+            continue
         text = ((found[cause].remediation or "") + "\n") if cause in found else ""
         if cause not in found:
             failures.append(f"golden remediation of {cause}: the cause does not hold")

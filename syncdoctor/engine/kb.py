@@ -828,7 +828,9 @@ def _compile(pack: Pack, problems: list[Problem]) -> None:
     except RuleCapacityError as error:
         if 0 <= error.rule < len(pack.rules):
             rule_id = pack.rules[error.rule].id
-            problems.append(pack.origins[f"rule:{rule_id}"].problem("KB111", str(error), "when"))
+            problems.append(
+                pack.origins[f"rule:{rule_id}"].problem("KB111", f"rule {rule_id}: {error}", "when")
+            )
         else:
             problems.append(pack.origins["playbook"].problem("KB111", str(error)))
         return

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes, pass_context
+from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -54,8 +55,31 @@ def _money(value: Decimal | int) -> str:
     return f"{Decimal(value):,.2f}"
 
 
+MAX_REPEAT = 10_000
+"""Longest text or list a template may build with ``*``."""
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox, with ``*`` unable to build huge strings or lists."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            raise SecurityError("'**' is not allowed in templates")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if (
+                    isinstance(sequence, str | list | tuple)
+                    and isinstance(count, int)
+                    and len(sequence) * max(count, 0) > MAX_REPEAT
+                ):
+                    raise SecurityError("a template may not build text this long")
+        return super().call_binop(context, operator, left, right)
+
+
 def _make_environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+    env = _BoundedSandbox(
         undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
     )
     env.filters["dt"] = _dt
@@ -77,7 +101,10 @@ class TemplateIssue:
     name: str | None = None
 
 
-_INDEXED = (nodes.Getattr, nodes.Filter, nodes.Const, nodes.Name, nodes.Getitem, nodes.Compare)
+_INDEXED = (
+    nodes.Getattr, nodes.Filter, nodes.Const, nodes.Name, nodes.Getitem, nodes.Compare,
+    nodes.Pow, nodes.Keyword,
+)
 NodeIndex = dict[type, list[Any]]
 
 
@@ -169,6 +196,19 @@ def _ast_issues(
                     getattr_node.lineno,
                     getattr_node.attr,
                 )
+            )
+    for power in index[nodes.Pow]:
+        issues.append(TemplateIssue("'**' is not allowed in templates", power.lineno))
+    for keyword in index[nodes.Keyword]:
+        value = keyword.value
+        if (
+            keyword.key == "attribute"
+            and isinstance(value, nodes.Const)
+            and isinstance(value.value, str)
+            and (value.value.startswith("_") or value.value.split(".")[0] in _FORBIDDEN_CALLS)
+        ):
+            issues.append(
+                TemplateIssue(f"attribute {value.value!r} is not allowed", keyword.lineno)
             )
     for filter_node in index[nodes.Filter]:
         if filter_node.name in _FORBIDDEN_FILTERS:

@@ -161,3 +161,41 @@ def test_kb_version_ignores_file_and_rule_order(kb_copy: Path, tmp_path: Path) -
     data["rules"].reverse()
     rules.write_text(yaml.safe_dump(data))
     assert load_kb([kb_copy], bundled=False).version == first
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["{{ (9 ** (9 ** 9)) is number }}", "{{ facts | map(attribute='__class__') | list }}"],
+)
+def test_templates_that_could_hang_or_escape_are_refused(kb_copy: Path, template: str) -> None:
+    _break(kb_copy / "playbooks" / "demo.yaml", "remediation: Wait.", f'remediation: "{template}"')
+    assert _problems(kb_copy).problems[0].code == "KB108"
+
+
+def test_huge_repetition_in_a_template_is_stopped_at_render(kb_copy: Path) -> None:
+    from syncdoctor import diagnose
+
+    _break(kb_copy / "playbooks" / "demo.yaml", "remediation: Wait.",
+           "remediation: \"{{ 'ab' * 100000000 }}\"")
+    kb = load_kb([kb_copy], bundled=False)
+    result = diagnose({"sync.status": "pending"}, kb=kb, now="2024-05-01T12:00:00Z")
+    assert result.causes[0].remediation is None
+    assert any("could not render" in w for w in result.warnings)
+
+
+def test_two_top_level_tests_on_one_records_fact_are_refused(kb_copy: Path) -> None:
+    _break(kb_copy / "rules" / "demo.yaml",
+           "when: {fact: txn, any_record: {field: ui, ne_field: api}}",
+           "when: {all: [{fact: txn, any_record: {field: ui, ne_field: api}}, "
+           "{fact: txn, any_record: {field: id, eq: A}}]}")
+    assert _problems(kb_copy).problems[0].code == "KB113"
+
+
+def test_a_rule_with_too_many_alternatives_is_located(kb_copy: Path) -> None:
+    values = ", ".join(str(n) for n in range(70))
+    _break(kb_copy / "rules" / "demo.yaml", "{fact: err.code, ge: 500}",
+           f"{{fact: err.code, in: [{values}]}}")
+    problem = _problems(kb_copy).problems[0]
+    assert problem.code == "KB111"
+    assert problem.file.endswith("rules/demo.yaml") and problem.line > 0
+    assert "demo.5xx" in problem.headline()
