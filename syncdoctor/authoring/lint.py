@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -217,11 +216,12 @@ def _duplicates(pack: Pack) -> Iterable[Finding]:
                                f"rule {rule.id} duplicates {other.id}: same conditions, same "
                                "conclusion", rule.id, pack.id)
             elif not same and all(any(t <= m for t in theirs) for m in mine) and (
-                other.certainty >= rule.certainty
+                other.effect == "rules_out" or other.certainty >= 1.0
             ):
+                # Otherwise the narrower rule still raises the combined certainty.
                 yield _finding(pack.origins[f"rule:{rule.id}"], "L202",
                                f"rule {rule.id} is shadowed by {other.id}: {other.id} fires "
-                               "whenever it does, for the same conclusion, at least as surely",
+                               "whenever it does, for the same conclusion, with full effect",
                                rule.id, pack.id)
                 break
 
@@ -261,14 +261,21 @@ def _coverage(pack: Pack) -> Iterable[Finding]:
                            step.id, pack.id, "steps", position)
 
 
-def _known_when_true(cond: Condition) -> set[str]:
-    """Facts that are surely known whenever the condition is true."""
-    if cond.all is not None:
-        return set().union(*(_known_when_true(c) for c in cond.all))
-    if cond.any is not None:
-        return set.intersection(*(_known_when_true(c) for c in cond.any))
-    if cond.not_ is not None or cond.fact is None or cond.known is False:
+def _known_when_true(cond: Condition, negate: bool = False) -> set[str]:
+    """Facts that are surely known whenever the condition (or its negation) is true.
+
+    A test, or its negation, is only ever true on known facts; ``known`` tests say so directly.
+    """
+    if cond.all is not None or cond.any is not None:
+        children = [_known_when_true(c, negate) for c in (cond.all or cond.any or ())]
+        conjunction = (cond.all is not None) != negate
+        return set().union(*children) if conjunction else set.intersection(*children)
+    if cond.not_ is not None:
+        return _known_when_true(cond.not_, not negate)
+    if cond.fact is None:
         return set()
+    if cond.known is not None:
+        return {cond.fact} if cond.known != negate else set()
     known = {cond.fact}
     if cond.operator.endswith("_fact"):
         known.add(str(cond.operand))
@@ -515,10 +522,6 @@ def render_finding(finding: Finding) -> str:
     head = f"{where}: {problem.severity}: {message}"
     return head + ("\n" + rest if rest else "")
 
-
-def suppressions_path(layer: Path) -> Path:
-    """Where a layer's suppressions live."""
-    return layer / SUPPRESSIONS_FILE
 
 
 __all__ = [

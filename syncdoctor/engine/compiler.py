@@ -259,14 +259,6 @@ def _finite_domain(spec: Any) -> list[Any] | None:
     return None
 
 
-def _reads(scope: _Scope, cond: Condition) -> list[str]:
-    """Fields whose absence makes a test unknown."""
-    name = cond.subject
-    reads = [scope.field(name)]
-    if cond.operator.endswith(_COMPARE_SUFFIX):
-        reads.append(scope.field(str(cond.operand)))
-    return reads
-
 
 def definite(
     scope: _Scope, cond: Condition, negate: bool = False, settled: bool = False

@@ -67,10 +67,6 @@ class Case:
     supplied: frozenset[str]
     inferred: dict[str, TypedValue] = field(default_factory=dict)
 
-    def known(self, fact: str) -> bool:
-        """Whether the fact is known (supplied, extracted or derived)."""
-        return fact in self.facts
-
 
 def type_facts(pack: Pack, raw: Mapping[str, Any]) -> dict[str, TypedValue]:
     """Type every supplied fact against the pack's catalogue.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -129,7 +129,6 @@ class Pack:
     """Cause id -> its sort key: playbook step, then id."""
     marked_facts: tuple[str, ...] = ()
     """Facts whose unknown marker the compiled rules test."""
-    """Facts named by any of the pack's templates."""
     compiled: CompiledPack | None = None
     registered: tuple[RegisteredRuleset, ...] = ()
     rule_index: dict[str, int] = field(default_factory=dict)
@@ -390,7 +389,7 @@ def _absorb(
         seen_here[key] = origin
         return True
 
-    def note_override(key: str, old: Origin, new: Origin, what: str) -> None:
+    def note_override(old: Origin, new: Origin, what: str) -> None:
         if layer_index > 0:
             overrides.append(f"{what} overridden by {new.file}:{new.line} "
                              f"(was {old.file}:{old.line})")
@@ -406,7 +405,7 @@ def _absorb(
             if not place(f"{parsed_facts.pack}/fact/{fact_id}", origin, f"fact {fact_id!r}"):
                 continue
             if fact_id in draft.facts:
-                note_override(fact_id, draft.facts[fact_id][1], origin, f"fact {fact_id!r}")
+                note_override(draft.facts[fact_id][1], origin, f"fact {fact_id!r}")
             draft.facts[fact_id] = (spec, origin)
         for index, extractor in enumerate(parsed_facts.extractors):
             origin = Origin(located, ("extractors", index))
@@ -414,7 +413,7 @@ def _absorb(
             if not place(key, origin, f"extractor {extractor.id!r}"):
                 continue
             if extractor.id in draft.extractors:
-                note_override(extractor.id, draft.extractors[extractor.id][1], origin,
+                note_override(draft.extractors[extractor.id][1], origin,
                               f"extractor {extractor.id!r}")
             draft.extractors[extractor.id] = (extractor, origin)
     elif section == "rules":
@@ -428,7 +427,7 @@ def _absorb(
             if not place(f"rule/{rule.id}", origin, f"rule id {rule.id!r}"):
                 continue
             if rule.id in draft.rules:
-                note_override(rule.id, draft.rules[rule.id][1], origin, f"rule {rule.id!r}")
+                note_override(draft.rules[rule.id][1], origin, f"rule {rule.id!r}")
             draft.rules[rule.id] = (rule, origin)
     else:
         parsed_book = _validate(PlaybookFile, located)
@@ -440,7 +439,7 @@ def _absorb(
             return
         draft = drafts.setdefault(parsed_book.id, _Draft())
         if draft.playbook is not None:
-            note_override(parsed_book.id, draft.playbook[1], origin,
+            note_override(draft.playbook[1], origin,
                           f"playbook {parsed_book.id!r}")
         draft.playbook = (parsed_book, origin)
 
@@ -858,11 +857,3 @@ def default_kb() -> KnowledgeBase:
         if _DEFAULT is None:
             _DEFAULT = load_kb()
         return _DEFAULT
-
-
-def iter_rules(kb: KnowledgeBase) -> Iterable[tuple[Pack, RuleSpec]]:
-    """Every (pack, rule), packs and rules in id order."""
-    for pack_id in sorted(kb.packs):
-        pack = kb.packs[pack_id]
-        for rule in pack.rules:
-            yield pack, rule

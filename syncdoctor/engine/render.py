@@ -157,10 +157,6 @@ def guarded_facts(ast: nodes.Template) -> set[str]:
     return guarded
 
 
-def check_template(source: str, known_facts: Iterable[str]) -> list[TemplateIssue]:
-    """Problems in a template: syntax, unsafe constructs, unknown variables and fact ids."""
-    return prepare(source, known_facts)[0]
-
 
 def prepare(
     source: str, known_facts: Iterable[str]

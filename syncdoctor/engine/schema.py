@@ -208,7 +208,9 @@ class Condition(_Strict):
     eq_field: Identifier | None = Field(default=None, description="Equals that other field.")
     ne_field: Identifier | None = Field(default=None, description="Differs from that field.")
     lt_field: Identifier | None = Field(default=None, description="Is less than that field.")
+    le_field: Identifier | None = Field(default=None, description="Is at most that field.")
     gt_field: Identifier | None = Field(default=None, description="Is greater than that field.")
+    ge_field: Identifier | None = Field(default=None, description="Is at least that field.")
     any_record: Condition | None = Field(
         default=None,
         description="For a records fact: at least one record satisfies this condition.",
@@ -264,7 +266,7 @@ OPERATORS: tuple[str, ...] = (
     "eq", "ne", "in_", "not_in", "lt", "le", "gt", "ge", "known", "matches",
     "older_than", "newer_than",
     "eq_fact", "ne_fact", "lt_fact", "le_fact", "gt_fact", "ge_fact",
-    "eq_field", "ne_field", "lt_field", "gt_field",
+    "eq_field", "ne_field", "lt_field", "le_field", "gt_field", "ge_field",
     "any_record",
 )
 

@@ -76,10 +76,10 @@ def test_duplicate_and_shadowed_rules(pack_dir: Path) -> None:
   - id: acme.sync-failed-narrow
     step: status
     cause: sync_failed
-    certainty: 0.5
+    effect: rules_out
     when:
       all:
-        - {fact: sync.status, eq: failed}
+        - {fact: sync.status, eq: success}
         - {fact: error.kind, eq: other}
     because: narrower
 """)
