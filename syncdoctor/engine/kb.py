@@ -12,6 +12,7 @@ import json
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -208,6 +209,9 @@ def _pydantic_problems(located: Located, error: ValidationError) -> list[Problem
         elif kind == "missing":
             code = "KB103"
             message = f"missing required key {str(loc[-1])!r}" if loc else "missing key"
+        elif isinstance(item.get("input"), date):
+            code = "KB101"
+            message = "write dates and date-times as quoted text, e.g. '2024-05-01T10:00:00Z'"
         else:
             code = "KB101"
             if "input" in item and kind not in ("value_error", "assertion_error"):
