@@ -218,10 +218,10 @@ def _test(scope: _Scope, cond: Condition, negate: bool, settled: bool = False) -
     if op in ("older_than", "newer_than"):
         age = scope.fields.ages[name]
         scope.fields.aged.add(name)
-        millis = parse_duration(value) * 1000  # ages are in milliseconds, like datetimes
+        seconds = parse_duration(value)
         if op == "older_than":
-            return {"$lte": {age: millis}} if negate else {"$gt": {age: millis}}
-        return {"$gte": {age: millis}} if negate else {"$lt": {age: millis}}
+            return {"$lte": {age: seconds}} if negate else {"$gt": {age: seconds}}
+        return {"$gte": {age: seconds}} if negate else {"$lt": {age: seconds}}
     if op.endswith(_COMPARE_SUFFIX):
         base, _, _ = op.partition("_")
         other = scope.field(str(value))

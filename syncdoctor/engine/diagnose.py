@@ -162,7 +162,7 @@ def _messages(case: Case) -> list[Message]:
             encoded_value = encoded_value[:TEXT_ASSERT_LIMIT] if compared else True
         message[name] = encoded_value
         if fact in fields.aged:
-            message[fields.ages[fact]] = int((case.now - value).total_seconds() * 1000)
+            message[fields.ages[fact]] = int((case.now - value).total_seconds())
     for fact in pack.marked_facts:
         if fact not in case.facts:
             message[unknown_marker(fields.facts[fact])] = 1
