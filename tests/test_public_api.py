@@ -271,3 +271,21 @@ def test_a_closed_knowledge_base_refuses_to_diagnose() -> None:
     kb.close()
     with pytest.raises(EngineError, match="closed"):
         diagnose({"sync.status": "pending"}, kb=kb, now=NOW)
+
+
+def test_long_texts_compare_exactly(tmp_path) -> None:
+    import shutil
+
+    from support import FIXTURES
+    from syncdoctor import load_kb
+
+    shutil.copytree(FIXTURES / "demo_kb", tmp_path / "kb")
+    long_text = "x" * 5000
+    rules = tmp_path / "kb" / "rules" / "demo.yaml"
+    rules.write_text(rules.read_text() + (
+        "  - id: demo.exact\n    step: s2\n    cause: api\n"
+        f"    when: {{fact: sync.error, eq: '{long_text}'}}\n    because: exact\n"))
+    kb = load_kb([tmp_path / "kb"], bundled=False)
+    assert "demo.exact" in diagnose({"sync.error": long_text}, kb=kb, now=NOW).rules_fired
+    nearly = long_text[:-1] + "y"
+    assert "demo.exact" not in diagnose({"sync.error": nearly}, kb=kb, now=NOW).rules_fired

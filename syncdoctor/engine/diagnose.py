@@ -24,9 +24,6 @@ from syncdoctor.engine.runtime import Message, runtime
 from syncdoctor.engine.suggest import nearest
 from syncdoctor.errors import EngineError, FactError
 
-TEXT_ASSERT_LIMIT = 4096
-"""Text longer than this reaches durable_rules cut short; patterns still read it whole."""
-
 
 def _now(now: object) -> datetime:
     if now is None:
@@ -146,10 +143,7 @@ def _messages(case: Case) -> list[Message]:
                         encoded[unknown_marker(short)] = 1
                 for key, item in record.items():
                     kind = field_specs[key].type
-                    item_value = encode(kind, item)
-                    if kind == "text" and isinstance(item_value, str):
-                        item_value = item_value[:TEXT_ASSERT_LIMIT]
-                    encoded[record_fields[key]] = item_value
+                    encoded[record_fields[key]] = encode(kind, item)
                 records.append(encoded)
             continue
         if spec.derived:
@@ -158,8 +152,7 @@ def _messages(case: Case) -> list[Message]:
         if spec.type == "text" and isinstance(encoded_value, str):
             # Text no rule compares by value only needs to be known; every firing copies the
             # case message, so a long error message would be copied again and again.
-            compared = fact in fields.compared_text
-            encoded_value = encoded_value[:TEXT_ASSERT_LIMIT] if compared else True
+            encoded_value = encoded_value if fact in fields.compared_text else True
         message[name] = encoded_value
         if fact in fields.aged:
             message[fields.ages[fact]] = int((case.now - value).total_seconds())
@@ -232,12 +225,7 @@ def _record_view(case: Case, fact: str, encoded: Mapping[str, Any]) -> dict[str,
     """The typed record whose encoding matches the bound message."""
     spec = case.pack.facts[fact]
     for record in case.facts.get(fact, []):
-        if all(
-            encode((spec.fields or {})[k].type, v) == encoded.get(k)
-            or (isinstance(encoded.get(k), str) and isinstance(v, str)
-                and v[:TEXT_ASSERT_LIMIT] == encoded.get(k))
-            for k, v in record.items()
-        ):
+        if all(encode((spec.fields or {})[k].type, v) == encoded.get(k) for k, v in record.items()):
             return dict(record)
     return None
 

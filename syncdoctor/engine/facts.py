@@ -7,6 +7,7 @@ numbers become integers scaled by 10**6, datetimes epoch seconds, durations seco
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping
@@ -26,6 +27,8 @@ NUMBER_LIMIT = Decimal(9_000_000_000_000)
 """|value| * SCALE must stay inside a signed 64-bit integer."""
 TEXT_LIMIT = 200_000
 """Longest text fact accepted, in characters; error messages are far shorter."""
+LONG_TEXT = 256
+"""Text longer than this reaches durable_rules as a digest."""
 RECORD_LIMIT = 10_000
 """Most records one records fact may hold."""
 
@@ -257,6 +260,10 @@ def type_records(fact: str, spec: FactSpec, value: object) -> list[dict[str, Typ
 
 def encode(kind: str, value: TypedValue) -> bool | str | int:
     """The value durable_rules sees: a bool, a string or a 64-bit integer."""
+    if kind == "text" and len(value) > LONG_TEXT:
+        # Every firing copies its message: a long text travels as its digest, which keeps
+        # equality exact on both sides (literals in rules are encoded the same way).
+        return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
     if kind in ("bool", "enum", "text"):
         return value  # type: ignore[no-any-return]
     if kind in ("integer", "decimal"):
