@@ -276,8 +276,9 @@ def test_a_closed_knowledge_base_refuses_to_diagnose() -> None:
 def test_long_texts_compare_exactly(tmp_path) -> None:
     import shutil
 
-    from support import FIXTURES
     from syncdoctor import load_kb
+
+    from support import FIXTURES
 
     shutil.copytree(FIXTURES / "demo_kb", tmp_path / "kb")
     long_text = "x" * 5000
