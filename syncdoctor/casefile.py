@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -60,31 +60,33 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def read_case(path: Path) -> CaseFile:
-    """Read and check a case file.
+def read_case(path: Path, stream: BinaryIO | None = None) -> CaseFile:
+    """Read and check a case file, or a case read from ``stream`` (JSON or YAML).
 
     Raises:
         CaseFileError: the file is missing, unreadable, malformed or of the wrong shape.
     """
-    name = str(path)
+    name = str(path) if stream is None else "<stdin>"
     try:
-        size = path.stat().st_size
-    except OSError as error:
-        raise CaseFileError(name, f"cannot read the file: {error.strerror}") from None
-    if size > CASE_FILE_LIMIT:
-        raise CaseFileError(name, f"the file is {size} bytes; the limit is {CASE_FILE_LIMIT}")
-    try:
-        with path.open("rb") as handle:  # bounded: /dev/zero says its size is 0
-            raw = handle.read(CASE_FILE_LIMIT + 1)
+        if stream is None:
+            size = path.stat().st_size
+            if size > CASE_FILE_LIMIT:
+                raise CaseFileError(
+                    name, f"the file is {size} bytes; the limit is {CASE_FILE_LIMIT}"
+                )
+            with path.open("rb") as handle:  # bounded: /dev/zero says its size is 0
+                raw = handle.read(CASE_FILE_LIMIT + 1)
+        else:
+            raw = stream.read(CASE_FILE_LIMIT + 1)
         if len(raw) > CASE_FILE_LIMIT:
-            raise CaseFileError(name, f"the file is larger than {CASE_FILE_LIMIT} bytes")
+            raise CaseFileError(name, f"the case is larger than {CASE_FILE_LIMIT} bytes")
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise CaseFileError(name, f"not UTF-8 text (byte {error.start})") from None
     except OSError as error:
         raise CaseFileError(name, f"cannot read the file: {error.strerror}") from None
     data: Any
-    if path.suffix.lower() == ".json":
+    if path.suffix.lower() == ".json" or (stream is not None and text.lstrip().startswith("{")):
         try:
             data = json.loads(text, object_pairs_hook=_reject_duplicates)
         except json.JSONDecodeError as error:

@@ -108,3 +108,13 @@ def test_help_documents_every_option() -> None:
     assert done.returncode == 0
     for option in ("--pack", "--format", "--now", "--kb"):
         assert option in done.stdout
+
+
+def test_a_case_can_come_on_stdin() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "syncdoctor", "diagnose", "-", "-f", "json"],
+        input='{"pack": "impac", "now": "2024-05-01T12:00:00Z", "facts": {"sync.status": "pending"}}',
+        capture_output=True, text=True, cwd=REPO, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["pack"] == "impac"

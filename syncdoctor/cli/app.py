@@ -70,7 +70,8 @@ def open_kb(layers: list[Path] | None) -> object:
 @app.command()
 def diagnose(
     case: Annotated[
-        Path, typer.Argument(help="A case file, YAML or JSON, with a 'facts' mapping.")
+        Path,
+        typer.Argument(help="A case file, YAML or JSON, with a 'facts' mapping; - reads stdin."),
     ],
     pack: Annotated[
         str | None, typer.Option(help="The pack to use; by default chosen from the facts.")
@@ -91,7 +92,7 @@ def diagnose(
     from syncdoctor.report import to_markdown, to_text
 
     try:
-        case_file = read_case(case)
+        case_file = read_case(case, sys.stdin.buffer if str(case) == "-" else None)
         knowledge = open_kb(kb)
         assert isinstance(knowledge, KnowledgeBase)
         result = run_diagnosis(
