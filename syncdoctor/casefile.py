@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Annotated, Any, BinaryIO
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from syncdoctor.engine.yamlsource import load_yaml_text
 from syncdoctor.errors import CaseFileError, KnowledgeBaseError
@@ -46,7 +46,11 @@ class CaseFile(BaseModel):
     title: str | None = Field(default=None, description="What the case is about.")
     description: str | None = Field(default=None, description="Longer notes.")
     pack: str | None = Field(default=None, description="The pack; omitted: chosen from facts.")
-    now: datetime | None = Field(default=None, description="The clock for ages of datetimes.")
+    now: Annotated[datetime, Strict()] | Annotated[str, Strict()] | None = Field(
+        default=None,
+        union_mode="left_to_right",
+        description="The clock for ages of datetimes (ISO 8601; not an epoch number).",
+    )
     facts: dict[str, Any] = Field(description="Fact id -> value.")
     expect: Expectation | None = Field(default=None, description="What the case expects.")
 
@@ -58,6 +62,15 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise ValueError(f"duplicate key {key!r}")
         out[key] = value
     return out
+
+
+def _looks_like_json(text: str) -> bool:
+    """Whether stdin holds JSON (JSON is YAML too, but JSON gives better error positions)."""
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def read_case(path: Path, stream: BinaryIO | None = None) -> CaseFile:
@@ -86,7 +99,7 @@ def read_case(path: Path, stream: BinaryIO | None = None) -> CaseFile:
     except OSError as error:
         raise CaseFileError(name, f"cannot read the file: {error.strerror}") from None
     data: Any
-    if path.suffix.lower() == ".json" or (stream is not None and text.lstrip().startswith("{")):
+    if path.suffix.lower() == ".json" or (stream is not None and _looks_like_json(text)):
         try:
             data = json.loads(text, object_pairs_hook=_reject_duplicates)
         except json.JSONDecodeError as error:

@@ -118,3 +118,14 @@ def test_a_case_can_come_on_stdin() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["pack"] == "impac"
+
+
+def test_stdin_takes_yaml_too_and_refuses_an_epoch_clock() -> None:
+    yaml_case = "{pack: impac, now: '2024-05-01T12:00:00Z', facts: {sync.status: pending}}"
+    done = subprocess.run([sys.executable, "-m", "syncdoctor", "diagnose", "-"],
+                          input=yaml_case, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 0, done.stderr
+    epoch = '{"pack": "impac", "now": 1714560000, "facts": {"sync.status": "pending"}}'
+    done = subprocess.run([sys.executable, "-m", "syncdoctor", "diagnose", "-"],
+                          input=epoch, capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert done.returncode == 2 and "now" in done.stderr

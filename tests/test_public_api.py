@@ -290,3 +290,27 @@ def test_long_texts_compare_exactly(tmp_path) -> None:
     assert "demo.exact" in diagnose({"sync.error": long_text}, kb=kb, now=NOW).rules_fired
     nearly = long_text[:-1] + "y"
     assert "demo.exact" not in diagnose({"sync.error": nearly}, kb=kb, now=NOW).rules_fired
+
+
+def test_a_text_that_looks_like_a_digest_is_digested_too(tmp_path) -> None:
+    import hashlib
+    import shutil
+
+    from syncdoctor import load_kb
+
+    from support import FIXTURES
+
+    shutil.copytree(FIXTURES / "demo_kb", tmp_path / "kb")
+    long_text = "X" * 300
+    rules = tmp_path / "kb" / "rules" / "demo.yaml"
+    rules.write_text(rules.read_text() + (
+        "  - id: demo.exact\n    step: s2\n    cause: api\n"
+        f"    when: {{fact: sync.error, eq: '{long_text}'}}\n    because: exact\n"))
+    kb = load_kb([tmp_path / "kb"], bundled=False)
+    spoof = "sha256:" + hashlib.sha256(long_text.encode()).hexdigest()
+    assert "demo.exact" not in diagnose({"sync.error": spoof}, kb=kb, now=NOW).rules_fired
+
+
+def test_negative_zero_is_zero(demo_kb) -> None:
+    result = diagnose({"txn": [{"id": "A", "ui": "-0", "api": "1"}]}, kb=demo_kb, now=NOW)
+    assert result.causes[0].evidence[0].record == {"api": "1", "id": "A", "ui": "0"}

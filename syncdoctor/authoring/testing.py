@@ -153,21 +153,34 @@ def check_expectations(
     diffs: list[str] = []
     for cause, golden_name in sorted(expect.remediation_golden.items()):
         golden = (base / golden_name).resolve()
-        if not golden.is_relative_to(base.resolve()):
-            failures.append(f"golden file {golden_name} is outside the test file's folder")
+        if (
+            not golden.is_relative_to(base.resolve())
+            or golden.suffix in (".yaml", ".yml")
+            or (golden.exists() and not golden.is_file())
+        ):
+            failures.append(
+                f"golden file {golden_name} must be a file of its own under the test file's "
+                "folder, not a directory or a YAML file"
+            )
             continue
         text = ((found[cause].remediation or "") + "\n") if cause in found else ""
         if cause not in found:
             failures.append(f"golden remediation of {cause}: the cause does not hold")
             continue
-        if update_golden:
-            golden.parent.mkdir(parents=True, exist_ok=True)
-            golden.write_text(text, encoding="utf-8")
+        try:
+            if update_golden:
+                golden.parent.mkdir(parents=True, exist_ok=True)
+                golden.write_text(text, encoding="utf-8")
+                continue
+            if not golden.is_file():
+                failures.append(
+                    f"golden file {golden_name} is missing (run with --update-golden)"
+                )
+                continue
+            expected = golden.read_text(encoding="utf-8")
+        except (OSError, UnicodeError) as error:
+            failures.append(f"golden file {golden_name} cannot be used: {error}")
             continue
-        if not golden.is_file():
-            failures.append(f"golden file {golden_name} is missing (run with --update-golden)")
-            continue
-        expected = golden.read_text(encoding="utf-8")
         if expected != text:
             failures.append(f"remediation of {cause} differs from {golden_name}")
             diffs.append(

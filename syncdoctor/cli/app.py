@@ -13,7 +13,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from syncdoctor.errors import EngineError, KnowledgeBaseError, SyncdoctorError
+from syncdoctor.errors import CaseFileError, EngineError, KnowledgeBaseError, SyncdoctorError
 
 app = typer.Typer(
     name="syncdoctor",
@@ -92,6 +92,8 @@ def diagnose(
     from syncdoctor.report import to_markdown, to_text
 
     try:
+        if str(case) == "-" and sys.stdin is None:
+            raise CaseFileError("<stdin>", "there is no standard input to read the case from")
         case_file = read_case(case, sys.stdin.buffer if str(case) == "-" else None)
         knowledge = open_kb(kb)
         assert isinstance(knowledge, KnowledgeBase)

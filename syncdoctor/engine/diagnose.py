@@ -170,6 +170,7 @@ def _messages(case: Case) -> list[Message]:
 class _Firings:
     rules: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     blocked: set[int] = field(default_factory=set)
+    conflicts: set[str] = field(default_factory=set)
 
 
 def _run(case: Case) -> _Firings:
@@ -198,11 +199,18 @@ def _run(case: Case) -> _Firings:
         if rule.derive is not None:
             fact = rule.derive.fact
             value = type_value(fact, pack.facts[fact], rule.derive.value)
-            if fact in case.facts and case.facts[fact] != value:
-                return []  # a value the user supplied (or derived first) wins
+            if fact in case.supplied and case.facts[fact] != value:
+                return []  # the value the user supplied wins over the rules
             if fact not in case.facts:
                 case.facts[fact] = value
                 case.inferred[fact] = value
+            elif case.facts[fact] != value:
+                # Two rules derive different values: both stand in the network, and the
+                # caller is told, since templates can only quote one.
+                firings.conflicts.add(
+                    f"rules derive both {jsonable(case.facts[fact])!r} and "
+                    f"{jsonable(value)!r} for {fact!r}"
+                )
             return [{"t": "d", "f": compiled.derived_field[fact], "v": value}]
         return []
 
@@ -330,6 +338,7 @@ def assemble(case: Case, firings: _Firings, kb: KnowledgeBase) -> Diagnosis:
 
     confirmed = {c["id"]: c["certainty"] for c in causes}
     questions = _questions(case, firings, set(against), confirmed)
+    warnings.extend(sorted(firings.conflicts))
     warnings.extend(_unused_fact_warnings(case))
     return Diagnosis.model_validate(
         {

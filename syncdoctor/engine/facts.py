@@ -138,7 +138,7 @@ def _type_value(fact: str, spec: FactSpec | RecordField, value: object) -> Typed
 def _plain(number: Decimal) -> Decimal:
     """The number without trailing zeros and never in exponent form: 100, not 1E+2."""
     text = format(number.normalize(), "f")
-    return Decimal(text)
+    return Decimal(text) + 0  # + 0 turns -0 into 0
 
 
 _THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
@@ -260,7 +260,7 @@ def type_records(fact: str, spec: FactSpec, value: object) -> list[dict[str, Typ
 
 def encode(kind: str, value: TypedValue) -> bool | str | int:
     """The value durable_rules sees: a bool, a string or a 64-bit integer."""
-    if kind == "text" and len(value) > LONG_TEXT:
+    if kind == "text" and (len(value) > LONG_TEXT or value.startswith("sha256:")):
         # Every firing copies its message: a long text travels as its digest, which keeps
         # equality exact on both sides (literals in rules are encoded the same way).
         return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()

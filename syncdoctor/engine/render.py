@@ -22,7 +22,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 TEMPLATE_NAMES = frozenset({"facts", "now", "record", "loop"})
 """The variables a template may use (`loop` exists inside a for loop)."""
 _FORBIDDEN_CALLS = frozenset({"format", "format_map", "mro", "__subclasses__"})
-_FORBIDDEN_FILTERS = frozenset({"attr"})
+_FORBIDDEN_FILTERS = frozenset({"attr", "format", "center", "indent", "wordwrap"})
+"""Filters that reach for attributes, or that can build text of any size from a number."""
 
 
 def _dt(value: datetime) -> str:
@@ -51,6 +52,19 @@ def _ago(context: Context, value: datetime) -> str:
     return f"{_duration(seconds)} ago" if seconds >= 0 else f"in {_duration(-seconds)}"
 
 
+MAX_OUTPUT = 1_000_000
+"""Longest text a ``replace`` may produce (text facts hold at most 200,000 characters)."""
+
+
+def _replace(value: object, old: str, new: str, count: int | None = None) -> str:
+    """Jinja2's ``replace``, refusing to build text past MAX_OUTPUT characters."""
+    text = str(value)
+    hits = text.count(old) if count is None else min(text.count(old), max(count, 0))
+    if len(text) + hits * max(len(new) - len(old), 0) > MAX_OUTPUT:
+        raise SecurityError("a template may not build text this long")
+    return text.replace(old, new, -1 if count is None else count)
+
+
 def _money(value: Decimal | int) -> str:
     return f"{Decimal(value):,.2f}"
 
@@ -62,20 +76,29 @@ MAX_REPEAT = 10_000
 class _BoundedSandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox, with ``*`` unable to build huge strings or lists."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
             raise SecurityError("'**' is not allowed in templates")
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError("'%' formatting is not allowed in templates")
         if operator == "*":
             for sequence, count in ((left, right), (right, left)):
                 if (
                     isinstance(sequence, str | list | tuple)
                     and isinstance(count, int)
-                    and len(sequence) * max(count, 0) > MAX_REPEAT
+                    and _size(sequence) * max(count, 0) > MAX_REPEAT
                 ):
                     raise SecurityError("a template may not build text this long")
         return super().call_binop(context, operator, left, right)
+
+
+def _size(sequence: str | list[Any] | tuple[Any, ...]) -> int:
+    """Characters in a text, or in the texts of a list (other items count one each)."""
+    if isinstance(sequence, str):
+        return len(sequence)
+    return sum(len(item) if isinstance(item, str) else 1 for item in sequence)
 
 
 def _make_environment() -> ImmutableSandboxedEnvironment:
@@ -86,6 +109,7 @@ def _make_environment() -> ImmutableSandboxedEnvironment:
     env.filters["duration"] = _duration
     env.filters["money"] = _money
     env.filters["ago"] = _ago
+    env.filters["replace"] = _replace
     return env
 
 

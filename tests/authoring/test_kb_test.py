@@ -111,3 +111,16 @@ def test_bundled_knowledge_base_is_fully_covered(bundled_kb) -> None:
     gaps = [f"{e.pack}/{e.id}" for e in (*report.rules, *report.causes)
             if not (e.fired and e.silenced)]
     assert gaps == []
+
+
+def test_a_golden_path_cannot_point_at_kb_files(pack_dir: Path) -> None:
+    tests = pack_dir / "rules" / "acme.test.yaml"
+    tests.write_text(tests.read_text().replace(
+        "      remediation_contains: {timeout: [Request timed out after 30 s]}",
+        "      remediation_contains: {timeout: [Request timed out after 30 s]}\n"
+        "      remediation_golden: {timeout: acme.yaml}",
+    ))
+    before = (pack_dir / "rules" / "acme.yaml").read_text()
+    done = _cli("test", "--kb", str(pack_dir), "--no-bundled", "--update-golden")
+    assert done.returncode == 1 and "must be a file of its own" in done.stdout
+    assert (pack_dir / "rules" / "acme.yaml").read_text() == before

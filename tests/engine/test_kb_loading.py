@@ -199,3 +199,55 @@ def test_a_rule_with_too_many_alternatives_is_located(kb_copy: Path) -> None:
     assert problem.code == "KB111"
     assert problem.file.endswith("rules/demo.yaml") and problem.line > 0
     assert "demo.5xx" in problem.headline()
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["{{ ('%50000000d' % 1) | length }}", "{{ ('a' | center(50000000)) | length }}",
+     "{{ ([('a' * 10000)] * 1000) | join | length }}"],
+)
+def test_templates_cannot_build_huge_text(kb_copy: Path, template: str) -> None:
+    from syncdoctor import diagnose
+
+    _break(kb_copy / "playbooks" / "demo.yaml", "remediation: Wait.", f'remediation: "{template}"')
+    try:
+        kb = load_kb([kb_copy], bundled=False)
+    except KnowledgeBaseError as error:
+        assert error.code == "KB108"  # refused when the KB loads
+        return
+    result = diagnose({"sync.status": "pending"}, kb=kb, now="2024-05-01T12:00:00Z")
+    assert result.causes[0].remediation is None  # refused when it renders
+
+
+def test_replace_is_bounded(kb_copy: Path) -> None:
+    from syncdoctor import diagnose
+
+    _break(kb_copy / "playbooks" / "demo.yaml", "remediation: Wait.",
+           "remediation: \"{{ facts['sync.status'] | replace('', 'x' * 9999) }}\"")
+    kb = load_kb([kb_copy], bundled=False)
+    result = diagnose({"sync.status": "pending"}, kb=kb, now="2024-05-01T12:00:00Z")
+    assert result.causes[0].remediation is not None  # 8 characters: a small result is fine
+    _break(kb_copy / "playbooks" / "demo.yaml", "replace('', 'x' * 9999)",
+           "replace('', 'x' * 9999) | replace('x', 'y' * 9999)")
+    kb = load_kb([kb_copy], bundled=False)
+    result = diagnose({"sync.status": "pending"}, kb=kb, now="2024-05-01T12:00:00Z")
+    assert result.causes[0].remediation is None
+
+
+def test_two_rules_deriving_different_values_are_reported(kb_copy: Path) -> None:
+    from syncdoctor import diagnose
+
+    facts = kb_copy / "facts" / "demo.yaml"
+    facts.write_text(facts.read_text().replace(
+        "  sync.stale: {type: bool, derived: true}",
+        "  sync.stale: {type: bool, derived: true}\n"
+        "  mode: {type: enum, values: [a, b], derived: true}"))
+    rules = kb_copy / "rules" / "demo.yaml"
+    rules.write_text(rules.read_text() + (
+        "  - {id: demo.mode-a, step: s1, derive: {fact: mode, value: a},"
+        " when: {fact: sync.status, eq: pending}, because: a}\n"
+        "  - {id: demo.mode-b, step: s1, derive: {fact: mode, value: b},"
+        " when: {fact: err.code, ge: 1}, because: b}\n"))
+    kb = load_kb([kb_copy], bundled=False)
+    result = diagnose({"sync.status": "pending", "err.code": 5}, kb=kb, now="2024-05-01T12:00:00Z")
+    assert any("rules derive both" in w and "'mode'" in w for w in result.warnings)
