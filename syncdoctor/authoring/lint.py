@@ -236,16 +236,9 @@ def _coverage(pack: Pack) -> Iterable[Finding]:
         if cause not in supported:
             yield _finding(pack.origins[f"cause:{cause}"], "L203",
                            f"cause {cause} has no rule that supports it", cause, pack.id)
-    used: set[str] = set(pack.template_facts)
-    for facts in pack.facts_of.values():
-        used.update(facts)
-    for extractor in pack.extractors:
-        used.add(extractor.from_)
-        used.update(extractor.set)
-        used.update(extractor.capture.values())
-    for rule in pack.rules:
-        if rule.derive is not None:
-            used.add(rule.derive.fact)
+    # Read by a rule, extractor or template (pack.used_facts), or written by one.
+    used = set(pack.used_facts).union(*pack.extractor_targets)
+    used.update(rule.derive.fact for rule in pack.rules if rule.derive is not None)
     for fact, spec in sorted(pack.facts.items()):
         origin = pack.origins[f"fact:{fact}"]
         if fact not in used:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, ValidationError
 from syncdoctor.authoring.testfile import TestCase, TestExpectation, TestFile
 from syncdoctor.casefile import Expectation
 from syncdoctor.engine.diagnose import diagnose
-from syncdoctor.engine.kb import KnowledgeBase
+from syncdoctor.engine.kb import KnowledgeBase, display_path
 from syncdoctor.engine.result import Diagnosis
 from syncdoctor.engine.yamlsource import load_yaml_file
 from syncdoctor.errors import KnowledgeBaseError, Problem, SyncdoctorError
@@ -79,7 +79,7 @@ def load_test_file(path: Path) -> TestFile:
     Raises:
         KnowledgeBaseError: located problems, as for any KB file.
     """
-    located = load_yaml_file(path, _display(path))
+    located = load_yaml_file(path, display_path(path))
     try:
         return TestFile.model_validate(located.data)
     except ValidationError as error:
@@ -88,13 +88,6 @@ def load_test_file(path: Path) -> TestFile:
             path_parts = tuple(p for p in item["loc"] if isinstance(p, str | int))
             problems.append(located.problem("KB101", str(item["msg"]), path_parts))
         raise KnowledgeBaseError(problems) from None
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def check_case(
@@ -226,7 +219,7 @@ def run_tests(
     for path, test_file in loaded:
         if test_file.pack not in kb.packs:
             problems.append(Problem("KB110", f"tests for unknown pack {test_file.pack!r}",
-                                    file=_display(path), line=1, column=1))
+                                    file=display_path(path), line=1, column=1))
     if problems:
         raise KnowledgeBaseError(problems)
     chosen = sorted(packs) if packs else sorted(kb.packs)
@@ -243,12 +236,12 @@ def run_tests(
             try:
                 result = diagnose(case.facts, pack=pack.id, kb=kb, now=case.now)
             except SyncdoctorError as error:
-                results.append(CaseResult(file=_display(path), name=case.name, pack=pack.id,
+                results.append(CaseResult(file=display_path(path), name=case.name, pack=pack.id,
                                           passed=False, failures=[f"diagnose failed: {error}"]))
                 continue
             failures, diff = check_case(case, result, path.parent, update_golden)
             results.append(
-                CaseResult(file=_display(path), name=case.name, pack=pack.id,
+                CaseResult(file=display_path(path), name=case.name, pack=pack.id,
                            passed=not failures, failures=failures, diff=diff)
             )
             fired_here = set(result.rules_fired)

@@ -276,11 +276,12 @@ def _files(layer: Path, section: str) -> list[Path]:
     return files
 
 
-def _display(path: Path, layer: Path) -> str:
+def display_path(path: Path, layer: Path | None = None) -> str:
+    """How a KB file is named in messages: relative to the working folder when inside it."""
     try:
-        return str(path.relative_to(Path.cwd()))
+        return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
-        return f"{layer.name}/{path.relative_to(layer)}"
+        return f"{layer.name}/{path.relative_to(layer)}" if layer is not None else str(path)
 
 
 @dataclass
@@ -322,7 +323,7 @@ def load_kb(
         seen_here: dict[str, Origin] = {}
         for section in SECTIONS:
             for path in _files(folder, section):
-                display = _display(path, folder)
+                display = display_path(path, folder)
                 try:
                     located = load_yaml_file(path, display)
                 except KnowledgeBaseError as error:
