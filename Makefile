@@ -1,30 +1,71 @@
 # Two entry points: `make demo` and `make test`. Everything else is a helper they call.
-# Prefer 3.11 (durable-rules does not import on 3.13), fall back to python3.
-PYTHON ?= $(shell command -v python3.11 || command -v python3.12 || command -v python3)
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+#
+# Every package comes from the hash-pinned files under requirements/ (see the README's
+# "Dependencies"); the build tools are installed first, from their own lock, so that nothing is
+# ever built in isolation from unpinned packages.
+#
+# The main environment is .venv, on the first of Python 3.11 and 3.12 found (durable-rules does
+# not import on 3.13). `make test` runs the suite on every one of the two that is installed.
+SUPPORTED := 3.11 3.12
+PYTHONS   := $(foreach v,$(SUPPORTED),$(if $(shell command -v python$(v) 2>/dev/null),$(v)))
+ifeq ($(PYTHONS),)
+$(error syncdoctor needs Python 3.11 or 3.12 (python3.11 or python3.12 on PATH))
+endif
+PRIMARY   := $(firstword $(PYTHONS))
+OTHERS    := $(wordlist 2,$(words $(PYTHONS)),$(PYTHONS))
+VENV      := .venv
+BIN       := $(VENV)/bin
+LOCKS     := requirements/build.txt requirements/dev.txt
+PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: demo test check bench clean
+# venv-for VERSION -> the environment's directory
+venv-for = $(if $(filter $(1),$(PRIMARY)),$(VENV),.venvs/$(1))
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+# install PYTHON, DIRECTORY: a fresh environment holding exactly the locked versions
+define install
+	rm -rf $(2)
+	python$(1) -m venv $(2)
+	$(2)/bin/python -m pip install $(PIP_FLAGS) --require-hashes --no-deps -r requirements/build.txt
+	$(2)/bin/python -m pip install $(PIP_FLAGS) --require-hashes --no-build-isolation -r requirements/dev.txt
+	$(2)/bin/python -m pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e .
+	touch $(2)/.installed
+endef
 
-demo: $(STAMP)
+.PHONY: demo test lint check bench lock clean $(addprefix pytest-,$(PYTHONS))
+
+$(VENV)/.installed: $(LOCKS) pyproject.toml
+	$(call install,$(PRIMARY),$(VENV))
+
+.venvs/%/.installed: $(LOCKS) pyproject.toml
+	$(call install,$*,.venvs/$*)
+
+demo: $(VENV)/.installed
 	$(BIN)/syncdoctor diagnose examples/impac/sync-failed-app-api.yaml
 
-test: $(STAMP)
+test: lint $(addprefix pytest-,$(PYTHONS))
+
+lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+
+pytest-%: $$(call venv-for,$$*)/.installed
+	@echo "== pytest on Python $*"
+	$(call venv-for,$*)/bin/pytest
 
 check: test
 
-bench: $(STAMP)
+bench: $(VENV)/.installed
 	$(BIN)/python bench/diagnose.py --json
 
+# Regenerate the locks, keeping every version that still fits; `make lock UPGRADE=pydantic`
+# moves one package (and what it needs) to its newest release. The dev lock is resolved first
+# and the other two are constrained by it, so a package has one version in all three.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command "make lock"
+lock: $(VENV)/.installed
+	$(UV_COMPILE) pyproject.toml requirements/build.in --extra dev $(if $(UPGRADE),--upgrade-package $(UPGRADE)) -o requirements/dev.txt
+	$(UV_COMPILE) pyproject.toml -c requirements/dev.txt -o requirements/runtime.txt
+	$(UV_COMPILE) requirements/build.in -c requirements/dev.txt -o requirements/build.txt
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venvs .pytest_cache .mypy_cache .ruff_cache

@@ -85,6 +85,8 @@ _LOADER: Final[type[yaml.SafeLoader] | type[yaml.CSafeLoader]] = (
 )
 
 _TAG_PREFIX: Final = "tag:yaml.org,2002:"
+_LIBYAML_DEPTH_LIMIT: Final = "maximum nesting depth"
+"""How libyaml words its own nesting refusal ("exceeded maximum nesting depth")."""
 _STR: Final = _TAG_PREFIX + "str"
 _NULL: Final = _TAG_PREFIX + "null"
 _MAP: Final = _TAG_PREFIX + "map"
@@ -321,6 +323,10 @@ class _Builder:
             problem = str(exc.reason)
         if not problem:
             problem = (str(exc).splitlines() or [type(exc).__name__])[0]
+        if _LIBYAML_DEPTH_LIMIT in problem:
+            # libyaml (0.2.5+) has a nesting limit of its own and its scanner reads ahead, so on
+            # some versions it trips before our MAX_DEPTH is reached: same refusal, same code.
+            self.fail("KB002", f"nesting deeper than {MAX_DEPTH} levels", where, details=details)
         self.fail("KB001", f"YAML syntax error: {problem}", where, details=details)
 
     # -- the event loop ------------------------------------------------------------------

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import pytest
 import yaml
 
+from syncdoctor.engine import yamlsource
 from syncdoctor.engine.yamlsource import (
     MAX_ALIAS_VALUES,
     MAX_BYTES,
@@ -521,8 +522,24 @@ HOSTILE: dict[str, tuple[Callable[[], str], str]] = {
 }
 
 
+LOADERS = {
+    "python": yaml.SafeLoader,
+    "libyaml": getattr(yaml, "CSafeLoader", None),
+}
+
+
+@pytest.fixture(params=sorted(LOADERS))
+def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test through the pure-Python parser and through libyaml's, whichever trips first."""
+    chosen = LOADERS[request.param]
+    if chosen is None:
+        pytest.skip("PyYAML was built without libyaml")
+    monkeypatch.setattr(yamlsource, "_LOADER", chosen)
+    return str(request.param)
+
+
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_input(name: str) -> None:
+def test_hostile_input(name: str, loader: str) -> None:
     make, code = HOSTILE[name]
     problem = fail(make(), code)
     assert problem.file == "kb.yaml"
