@@ -62,7 +62,7 @@ bench: $(VENV)/.installed
 # and the other two are constrained by it, so a package has one version in all three.
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
-lock: $(VENV)/.installed
+lock: | $(VENV)/.installed  # order-only: an out-of-date lock must not block its own fix
 	$(UV_COMPILE) pyproject.toml requirements/build.in --extra dev $(if $(UPGRADE),--upgrade-package $(UPGRADE)) -o requirements/dev.txt
 	$(UV_COMPILE) pyproject.toml -c requirements/dev.txt -o requirements/runtime.txt
 	$(UV_COMPILE) requirements/build.in -c requirements/dev.txt -o requirements/build.txt
