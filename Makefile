@@ -48,9 +48,12 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-pytest-%: $$(call venv-for,$$*)/.installed
-	@echo "== pytest on Python $*"
-	$(call venv-for,$*)/bin/pytest
+define pytest-on
+pytest-$(1): $(call venv-for,$(1))/.installed
+	@echo "== pytest on Python $(1)"
+	$(call venv-for,$(1))/bin/pytest
+endef
+$(foreach v,$(PYTHONS),$(eval $(call pytest-on,$(v))))
 
 check: test
 
