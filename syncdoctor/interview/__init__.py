@@ -1,0 +1,44 @@
+"""Guided interviews and the session stores that keep them (append-only event logs).
+
+The stores are importable from here; see :mod:`syncdoctor.interview.store` for their contract.
+"""
+
+from syncdoctor.interview.errors import (
+    DateTimeTextError,
+    SchemaVersionError,
+    SessionExists,
+    SessionNotFound,
+    StoreError,
+)
+from syncdoctor.interview.events import (
+    JsonValue,
+    SessionEvent,
+    SessionHeader,
+    SessionSummary,
+    StoredSession,
+    answers_in_effect,
+    new_session_id,
+)
+from syncdoctor.interview.sqlite_store import SqliteStore
+from syncdoctor.interview.store import MemoryStore, SessionStore
+from syncdoctor.interview.store_url import default_store_path, open_store
+
+__all__ = [
+    "DateTimeTextError",
+    "JsonValue",
+    "MemoryStore",
+    "SchemaVersionError",
+    "SessionEvent",
+    "SessionExists",
+    "SessionHeader",
+    "SessionNotFound",
+    "SessionStore",
+    "SessionSummary",
+    "SqliteStore",
+    "StoreError",
+    "StoredSession",
+    "answers_in_effect",
+    "default_store_path",
+    "new_session_id",
+    "open_store",
+]

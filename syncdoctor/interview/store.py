@@ -1,0 +1,300 @@
+"""The session store interface, the checks every store shares, and the in-memory store.
+
+Every store (MemoryStore, SqliteStore, and later PostgresStore) keeps the same promises, checked
+by one contract test suite (tests/interview/test_store_contract.py):
+
+- ``create(header)`` writes a new session; an id already taken raises ``SessionExists``.
+- ``append(id, kind, ...)`` returns the committed event with its ``seq`` (1, 2, 3, ... per
+  session) only once it is durable in that store; a missing session raises ``SessionNotFound``.
+- ``load(id)`` returns the header and every committed event in ``seq`` order.
+- ``list(limit, offset)`` gives summaries, most recently updated first (ties: by id).
+- ``delete(id)`` says whether there was such a session; its events go with it.
+- A store is a context manager; ``close()`` is idempotent and later calls raise ``StoreError``.
+
+Values are kept exactly as given: **redaction happens before append** (the Interview replaces a
+secret fact's value before calling the store), so no store needs to know which facts are secret.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from pydantic import ValidationError
+
+from syncdoctor.interview.errors import SessionExists, SessionNotFound, StoreError
+from syncdoctor.interview.events import (
+    EventKind,
+    EventSource,
+    JsonValue,
+    SessionEvent,
+    SessionHeader,
+    SessionSummary,
+    StoredSession,
+    answers_in_effect,
+    is_session_id,
+    latest_pack,
+)
+
+MAX_EVENT_BYTES = 1_000_000
+"""The largest event value, as JSON: room for a pasted log, not for a database dump."""
+MAX_HEADER_BYTES = 4_000_000
+"""The largest header (starting facts included), as JSON."""
+MAX_LIST = 1000
+
+
+class SessionStore(Protocol):
+    """Where Interview sessions live: an append-only event log per session."""
+
+    @property
+    def name(self) -> str:
+        """The store's URL or path as shown in messages (never with a password)."""
+        ...
+
+    def create(self, header: SessionHeader) -> None:
+        """Write a new session; raises SessionExists when the id is taken."""
+        ...
+
+    def append(
+        self,
+        session_id: str,
+        kind: EventKind,
+        *,
+        source: EventSource,
+        fact: str | None = None,
+        value: JsonValue = None,
+        at: datetime | None = None,
+    ) -> SessionEvent:
+        """Commit one event (``at`` defaults to now) and return it with its ``seq``."""
+        ...
+
+    def load(self, session_id: str) -> StoredSession:
+        """The session's header and committed events; raises SessionNotFound."""
+        ...
+
+    def list(self, limit: int = 50, offset: int = 0) -> tuple[SessionSummary, ...]:
+        """Summaries, most recently updated first."""
+        ...
+
+    def delete(self, session_id: str) -> bool:
+        """Remove a session and its events; False when there was none."""
+        ...
+
+    def close(self) -> None:
+        """Release the store; calling it again does nothing."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None: ...
+
+
+def prepare_event(
+    store: str,
+    kind: EventKind,
+    *,
+    source: EventSource,
+    fact: str | None,
+    value: JsonValue,
+    at: datetime | None,
+) -> tuple[SessionEvent, str | None]:
+    """Validate an event before its seq is known; returns it (seq 1) and its value as JSON.
+
+    Raises StoreError naming the field, never quoting the value (it may be a customer's data).
+    """
+    try:
+        event = SessionEvent(
+            seq=1, kind=kind, fact=fact, value=value, at=at or datetime.now(UTC), source=source
+        )
+    except ValidationError as error:
+        problem = _first_problem(error)
+        raise StoreError(f"invalid {kind!s:.20} event: {problem}", store=store) from None
+    encoded = encode_json(event.value)
+    if encoded is not None and len(encoded.encode()) > MAX_EVENT_BYTES:
+        raise StoreError(f"event value larger than {MAX_EVENT_BYTES} bytes", store=store)
+    return event, encoded
+
+
+def check_header(store: str, header: SessionHeader) -> str:
+    """The header as JSON, after the checks every store makes; raises StoreError."""
+    if not isinstance(header, SessionHeader):
+        raise StoreError("create() takes a SessionHeader", store=store)
+    encoded = header.model_dump_json()
+    if len(encoded.encode()) > MAX_HEADER_BYTES:
+        raise StoreError(f"session header larger than {MAX_HEADER_BYTES} bytes", store=store)
+    return encoded
+
+
+def check_page(store: str, limit: int, offset: int) -> None:
+    """Refuse a listing window that is not 1..MAX_LIST long or starts before 0."""
+    if not (isinstance(limit, int) and 1 <= limit <= MAX_LIST):
+        raise StoreError(f"list limit must be 1..{MAX_LIST}", store=store)
+    if not (isinstance(offset, int) and offset >= 0):
+        raise StoreError("list offset must be 0 or more", store=store)
+
+
+def check_session_id(store: str, session_id: str) -> None:
+    """A malformed id is a session that is not there (ids arrive from URLs and command lines)."""
+    if not (isinstance(session_id, str) and is_session_id(session_id)):
+        raise SessionNotFound(str(session_id), store=store)
+
+
+def encode_json(value: JsonValue) -> str | None:
+    """Compact JSON text for a value; None stays None (an absent value, not the text 'null')."""
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _first_problem(error: ValidationError) -> str:
+    first = error.errors(include_input=False, include_url=False)[0]
+    if first["loc"][:1] == ("value",) and first["type"] != "value_error":
+        # A union's errors list every branch; one sentence says more.
+        return (
+            "value: not a JSON value (null, true/false, a finite number, text, a list, "
+            "or an object with text keys)"
+        )
+    where = ".".join(str(part) for part in first["loc"][:3] if not str(part).startswith("function"))
+    return f"{where or 'event'}: {first['msg']}"[:200]
+
+
+@dataclass
+class _Kept:
+    header: SessionHeader
+    events: list[SessionEvent] = field(default_factory=list)
+    in_effect: int = 0
+    updated_at: datetime | None = None
+
+
+class MemoryStore:
+    """Sessions in this process's memory, gone when it exits: for tests and one-shot bots.
+
+    Thread-safe (one lock). Stored models are frozen and copied on the way in and out, so a
+    caller changing a dict it passed or received cannot change what the store holds.
+    """
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, _Kept] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def name(self) -> str:
+        """Always ``memory:``."""
+        return "memory:"
+
+    def create(self, header: SessionHeader) -> None:
+        """Write a new session; raises SessionExists when the id is taken."""
+        check_header(self.name, header)
+        with self._lock:
+            self._check_open()
+            if header.id in self._sessions:
+                raise SessionExists(header.id, store=self.name)
+            self._sessions[header.id] = _Kept(header.model_copy(deep=True))
+
+    def append(
+        self,
+        session_id: str,
+        kind: EventKind,
+        *,
+        source: EventSource,
+        fact: str | None = None,
+        value: JsonValue = None,
+        at: datetime | None = None,
+    ) -> SessionEvent:
+        """Keep one event and return it with its ``seq``."""
+        draft, _ = prepare_event(self.name, kind, source=source, fact=fact, value=value, at=at)
+        check_session_id(self.name, session_id)
+        with self._lock:
+            self._check_open()
+            kept = self._sessions.get(session_id)
+            if kept is None:
+                raise SessionNotFound(session_id, store=self.name)
+            kept.in_effect = in_effect_after(self.name, kept.in_effect, kind)
+            event = draft.model_copy(update={"seq": len(kept.events) + 1}, deep=True)
+            kept.events.append(event)
+            kept.updated_at = max(kept.updated_at or event.at, event.at)
+            return event.model_copy(deep=True)
+
+    def load(self, session_id: str) -> StoredSession:
+        """The session's header and events; raises SessionNotFound."""
+        check_session_id(self.name, session_id)
+        with self._lock:
+            self._check_open()
+            kept = self._sessions.get(session_id)
+            if kept is None:
+                raise SessionNotFound(session_id, store=self.name)
+            return StoredSession(header=kept.header, events=tuple(kept.events)).model_copy(
+                deep=True
+            )
+
+    def list(self, limit: int = 50, offset: int = 0) -> tuple[SessionSummary, ...]:
+        """Summaries, most recently updated first (ties: by id)."""
+        check_page(self.name, limit, offset)
+        with self._lock:
+            self._check_open()
+            rows = [_summary(kept) for kept in self._sessions.values()]
+        rows.sort(key=lambda row: row.id)
+        rows.sort(key=lambda row: row.updated_at, reverse=True)  # stable: ties stay by id
+        return tuple(rows[offset : offset + limit])
+
+    def delete(self, session_id: str) -> bool:
+        """Forget a session; False when there was none."""
+        if not (isinstance(session_id, str) and is_session_id(session_id)):
+            return False
+        with self._lock:
+            self._check_open()
+            return self._sessions.pop(session_id, None) is not None
+
+    def close(self) -> None:
+        """Drop every session; later calls raise StoreError."""
+        with self._lock:
+            self._closed = True
+            self._sessions.clear()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise StoreError("the store is closed", store=self.name)
+
+
+def in_effect_after(store: str, in_effect: int, kind: EventKind) -> int:
+    """How many answers and skips are in effect after an event of this kind (see events.py)."""
+    if kind in ("answer", "skip"):
+        return in_effect + 1
+    if kind == "undo":
+        if in_effect == 0:
+            raise StoreError("nothing to undo: no answer or skip is in effect", store=store)
+        return in_effect - 1
+    return in_effect
+
+
+def _summary(kept: _Kept) -> SessionSummary:
+    header = kept.header
+    return SessionSummary(
+        id=header.id,
+        created_at=header.created_at,
+        updated_at=max(header.created_at, kept.updated_at or header.created_at),
+        pack=latest_pack(header, kept.events),
+        title=header.title,
+        answers=len(answers_in_effect(kept.events)),
+    )
