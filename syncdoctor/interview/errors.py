@@ -35,7 +35,8 @@ class StoreError(SyncdoctorError):
     def __init__(self, message: str, *, store: str | None = None, hint: str | None = None) -> None:
         self.store = store
         self.hint = hint
-        text = f"{store}: {message}" if store else message
+        # "sqlite:///x.db: no session ..." but "memory: no session ...", not "memory:: ..."
+        text = f"{store}{' ' if store.endswith(':') else ': '}{message}" if store else message
         if hint:
             text += f" ({hint})"
         super().__init__(text)

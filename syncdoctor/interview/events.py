@@ -30,12 +30,27 @@ from pydantic import (
 )
 from typing_extensions import TypeAliasType
 
+MAX_INT_DIGITS = 1000
+
+
+def _bounded_int(number: int) -> int:
+    # Far inside Python's 4300-digit limit on int <-> text, so what is written can be read back.
+    if abs(number) >= 10**MAX_INT_DIGITS:
+        raise ValueError(f"integers have at most {MAX_INT_DIGITS} digits")
+    return number
+
+
+JsonInt = Annotated[StrictInt, AfterValidator(_bounded_int)]
 JsonValue = TypeAliasType(
     "JsonValue",
     "dict[str, JsonValue] | list[JsonValue]"
-    " | StrictBool | StrictInt | FiniteFloat | StrictStr | None",
+    " | StrictBool | JsonInt | FiniteFloat | StrictStr | None",
 )
-"""A JSON value: what a fact value or an event value may be (NaN and infinities are refused)."""
+"""A JSON value: what a fact value or an event value may be.
+
+NaN, infinities and integers of more than 1000 digits are refused: each could be written but
+not read back the same.
+"""
 
 EventKind = Literal["answer", "skip", "undo", "not_fixed", "choose_pack"]
 EventSource = Literal["agent", "case", "bot", "collector", "derived"]

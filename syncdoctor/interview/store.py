@@ -152,7 +152,10 @@ def encode_json(value: JsonValue) -> str | None:
     """Compact JSON text for a value; None stays None (an absent value, not the text 'null')."""
     if value is None:
         return None
-    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (ValueError, TypeError, RecursionError):  # only if a caller bypassed validation
+        raise StoreError("event value is not JSON") from None
 
 
 def _first_problem(error: ValidationError) -> str:

@@ -1,0 +1,61 @@
+"""Processes that append to a SQLite session store, for the concurrency and crash tests.
+
+    python store_child.py append PATH SESSION TAG COUNT [READY_DIR PEERS]
+    python store_child.py serve PATH SESSION TAG
+
+``append`` adds COUNT answer events (COUNT 0: without end) whose value is ``[TAG, PID, n]``,
+n = 1, 2, 3, ..., and prints ``seq n`` for each, flushed, only once ``append()`` has returned.
+The pid makes every writer's values its own: an event acknowledged but lost can never be
+replaced unnoticed by a later writer's. With READY_DIR it first waits until PEERS processes have written their ready file
+there, so that the writers overlap.
+
+``serve`` is a fork server for the crash test: for each line read from stdin it prints
+``pid N`` and forks a writer that appends without end (``append`` with COUNT 0); once that
+writer is dead (the test SIGKILLs it) it prints ``reaped``. Forking from a process that has
+already imported syncdoctor keeps each of the test's twelve writers from paying for the imports.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import time
+from pathlib import Path
+
+from syncdoctor.interview.sqlite_store import SqliteStore
+
+
+def append(path: str, session: str, tag: str, count: int, ready: Path | None, peers: int) -> None:
+    with SqliteStore(path) as store:
+        if ready is not None:
+            (ready / tag).touch()
+            while len(list(ready.iterdir())) < peers:
+                time.sleep(0.001)
+        pid = os.getpid()
+        for n in itertools.count(1) if count == 0 else range(1, count + 1):
+            event = store.append(session, "answer", fact="step.n", value=[tag, pid, n], source="bot")
+            print(event.seq, n, flush=True)
+
+
+def serve(path: str, session: str, tag: str) -> None:
+    for _ in sys.stdin:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                append(path, session, tag, 0, None, 0)
+            finally:
+                os._exit(1)  # only reached if the writer fails: never run the server's code
+        print("pid", pid, flush=True)
+        os.waitpid(pid, 0)
+        print("reaped", flush=True)
+
+
+if __name__ == "__main__":
+    command, *arguments = sys.argv[1:]
+    if command == "serve":
+        serve(*arguments)
+    else:
+        append(arguments[0], arguments[1], arguments[2], int(arguments[3]),
+               Path(arguments[4]) if len(arguments) > 4 else None,
+               int(arguments[5]) if len(arguments) > 5 else 0)
