@@ -53,6 +53,7 @@ test: lint $(addprefix pytest-,$(PYTHONS))
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 define pytest-on
 pytest-$(1): $(call venv-for,$(1))/.installed

@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from syncdoctor.types import JsonValue
+
+__all__ = [
+    "Cause",
+    "Diagnosis",
+    "Escalation",
+    "Evidence",
+    "PackVersion",
+    "Question",
+    "RecordField",
+    "RuledOut",
+]
+
+FactKind = Literal["bool", "enum", "text", "integer", "decimal", "datetime", "duration", "records"]
+"""The type of a fact, as a question asks for it."""
+FieldKind = Literal["bool", "enum", "text", "integer", "decimal", "datetime", "duration"]
+"""The type of a field of a record."""
 
 
 class _Result(BaseModel):
@@ -17,9 +35,14 @@ class Evidence(_Result):
     rule: str = Field(description="The rule's id.")
     because: str = Field(description="The rule's explanation, rendered with the case's facts.")
     certainty: float = Field(description="The rule's certainty.")
-    effect: str = Field(description="'supports' or 'rules_out'.")
-    facts: dict[str, Any] = Field(description="The known facts the rule's conditions read.")
-    record: dict[str, Any] | None = Field(
+    effect: Literal["supports", "rules_out"] = Field(
+        description="'supports': evidence for the cause; 'rules_out': evidence against it."
+    )
+    facts: dict[str, JsonValue] = Field(
+        description="The known facts the rule's conditions read (decimals as text, datetimes "
+        "in ISO 8601)."
+    )
+    record: dict[str, JsonValue] | None = Field(
         default=None, description="The record that matched, for a rule over records."
     )
 
@@ -57,9 +80,9 @@ class RuledOut(_Result):
 class RecordField(_Result):
     """One field of the records a question asks for."""
 
-    name: str
-    type: str
-    values: list[str] | None = None
+    name: str = Field(description="The field's name in each record.")
+    type: FieldKind = Field(description="The field's type.")
+    values: list[str] | None = Field(default=None, description="Allowed values, for an enum.")
 
 
 class Question(_Result):
@@ -68,7 +91,7 @@ class Question(_Result):
     fact: str = Field(description="The fact id to supply in the next call.")
     ask: str = Field(description="The question to ask.")
     help: str | None = Field(description="Where to find the answer.")
-    type: str = Field(description="The fact's type.")
+    type: FactKind = Field(description="The fact's type: what kind of answer to send.")
     values: list[str] | None = Field(description="Allowed values, for an enum.")
     fields: list[RecordField] | None = Field(
         default=None, description="The fields of each record, for a records fact."
@@ -81,8 +104,8 @@ class Question(_Result):
 class PackVersion(_Result):
     """A pack and its version."""
 
-    id: str
-    version: str
+    id: str = Field(description="The pack id.")
+    version: str = Field(description="The pack version (semantic versioning).")
 
 
 class Diagnosis(_Result):
@@ -93,7 +116,7 @@ class Diagnosis(_Result):
     causes: list[Cause] = Field(description="Causes that hold, in playbook order.")
     ruled_out: list[RuledOut] = Field(description="Causes the facts rule out, with why.")
     questions: list[Question] = Field(description="Questions still worth asking, best first.")
-    inferred: dict[str, Any] = Field(
+    inferred: dict[str, JsonValue] = Field(
         description="Facts the engine worked out: from error messages and from rules."
     )
     rules_fired: list[str] = Field(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from syncdoctor.engine.result import Diagnosis
+from syncdoctor.diagnosis.result import Diagnosis
 
 _INDENT = "     "
 
@@ -54,7 +54,7 @@ def to_text(diagnosis: Diagnosis) -> str:
         out.append("")
         out.append("Questions still worth asking, best first:")
         for number, question in enumerate(diagnosis.questions, 1):
-            kind = question.type
+            kind: str = question.type
             if question.values:
                 kind += ": " + " | ".join(question.values)
             out.append(f"{number:>2}. {question.ask}  [{question.fact}, {kind}]")

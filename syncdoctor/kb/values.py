@@ -1,25 +1,24 @@
-"""Typing case facts against the catalogue, and encoding them for durable_rules.
+"""Raw values to typed ones: case facts checked against the catalogue, durations, JSON.
 
-durable_rules has no decimal, date or duration type, takes floats in exponent form badly, and
-compares floats exactly; so every value is turned into something it compares correctly:
-numbers become integers scaled by 10**6, datetimes epoch seconds, durations seconds.
+Numbers become int or Decimal (exact to the millionth, never in exponent form), datetimes aware
+UTC datetimes, durations whole seconds. :mod:`syncdoctor.engine.encoding` turns these into what
+durable_rules compares.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from syncdoctor.engine.schema import FactSpec, RecordField, parse_duration
-from syncdoctor.engine.suggest import nearest
 from syncdoctor.errors import FactError
+from syncdoctor.kb.problems import nearest
+from syncdoctor.kb.spec import FactSpec, RecordFieldSpec
+from syncdoctor.types import FactValue, JsonValue, Record, ScalarValue
 
 SCALE = 10**6
 """Numbers reach durable_rules as integers in millionths: exact, and never in exponent form."""
@@ -27,8 +26,6 @@ NUMBER_LIMIT = Decimal(9_000_000_000_000)
 """|value| * SCALE must stay inside a signed 64-bit integer."""
 TEXT_LIMIT = 200_000
 """Longest text fact accepted, in characters; error messages are far shorter."""
-LONG_TEXT = 256
-"""Text longer than this reaches durable_rules as a digest."""
 RECORD_LIMIT = 10_000
 """Most records one records fact may hold."""
 
@@ -36,9 +33,11 @@ _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 _DATETIME = TypeAdapter(datetime)
 _TIMEDELTA = TypeAdapter(timedelta)
-
-TypedValue = Any
-"""A fact value after typing: bool, str, int, Decimal, datetime (UTC), int seconds, records."""
+DURATION_PATTERN = re.compile(
+    r"^\s*(?:(?P<d>\d+)\s*d)?\s*(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m)?\s*(?:(?P<s>\d+)\s*s)?\s*$"
+)
+Fail = Callable[[str], FactError]
+"""Builds the FactError for a value, given what is wrong with it."""
 
 
 def _describe(value: object) -> str:
@@ -46,9 +45,7 @@ def _describe(value: object) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def type_value(
-    fact: str, spec: FactSpec | RecordField, value: object
-) -> TypedValue:
+def type_value(fact: str, spec: FactSpec | RecordFieldSpec, value: object) -> ScalarValue:
     """Check ``value`` against the fact's type and return it in its canonical Python form.
 
     Raises:
@@ -67,7 +64,7 @@ def type_value(
         ) from None
 
 
-def _type_value(fact: str, spec: FactSpec | RecordField, value: object) -> TypedValue:
+def _type_value(fact: str, spec: FactSpec | RecordFieldSpec, value: object) -> ScalarValue:
     kind = spec.type
 
     def fail(message: str) -> FactError:
@@ -177,7 +174,7 @@ def _to_decimal(value: object) -> Decimal | None:
     return number
 
 
-def _to_datetime(value: object, fail: Any) -> datetime:
+def _to_datetime(value: object, fail: Fail) -> datetime:
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -194,7 +191,7 @@ def _to_datetime(value: object, fail: Any) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _to_seconds(value: object, fail: Any) -> int:
+def _to_seconds(value: object, fail: Fail) -> int:
     if isinstance(value, timedelta):
         seconds = value.total_seconds()
     elif isinstance(value, bool):
@@ -216,7 +213,7 @@ def _to_seconds(value: object, fail: Any) -> int:
     return int(seconds)
 
 
-def type_records(fact: str, spec: FactSpec, value: object) -> list[dict[str, TypedValue]]:
+def type_records(fact: str, spec: FactSpec, value: object) -> list[Record]:
     """Type every record of a records fact, naming the record and field in errors."""
     if not isinstance(value, list | tuple):
         raise FactError(
@@ -225,14 +222,14 @@ def type_records(fact: str, spec: FactSpec, value: object) -> list[dict[str, Typ
     if len(value) > RECORD_LIMIT:
         raise FactError(fact, f"more than {RECORD_LIMIT} records", expected="records")
     fields = spec.fields or {}
-    records: list[dict[str, TypedValue]] = []
+    records: list[Record] = []
     for index, record in enumerate(value):
         where = f"{fact}[{index}]"
         if not isinstance(record, Mapping):
             raise FactError(
                 where, "expected a mapping of fields", expected="record", value=_describe(record)
             )
-        typed: dict[str, TypedValue] = {}
+        typed: Record = {}
         for name, field_value in record.items():
             if name not in fields:
                 raise FactError(
@@ -251,27 +248,66 @@ def type_records(fact: str, spec: FactSpec, value: object) -> list[dict[str, Typ
     # by the whole record.
     key = spec.key
 
-    def order(record: dict[str, TypedValue]) -> tuple[str, str]:
+    def order(record: Record) -> tuple[str, str]:
         whole = repr(sorted((k, repr(v)) for k, v in record.items()))
         return (repr(record.get(key)) if key else "", whole)
 
     return sorted(records, key=order)
 
 
-def encode(kind: str, value: TypedValue) -> bool | str | int:
-    """The value durable_rules sees: a bool, a string or a 64-bit integer."""
-    if kind == "text" and (len(value) > LONG_TEXT or value.startswith("sha256:")):
-        # Every firing copies its message: a long text travels as its digest, which keeps
-        # equality exact on both sides (literals in rules are encoded the same way).
-        return "sha256:" + hashlib.sha256(value.encode("utf-8")).hexdigest()
-    if kind in ("bool", "enum", "text"):
-        return value  # type: ignore[no-any-return]
-    if kind in ("integer", "decimal"):
-        return int((Decimal(value) * SCALE).to_integral_value(rounding=ROUND_HALF_EVEN))
-    if kind == "datetime":
-        # Whole seconds: epoch milliseconds (past 2**31) make durable_rules' assertions about
-        # four times slower, measured on a 5,000-rule pack; case data is rarely finer.
-        return int(value.timestamp())
-    if kind == "duration":
-        return int(value)
-    raise ValueError(f"cannot encode a {kind} value")
+
+def type_clock(value: object) -> datetime:
+    """The clock of a diagnosis: an aware or naive-UTC datetime, or ISO 8601 text.
+
+    Raises:
+        FactError: (for fact ``now``) anything else.
+    """
+    if not isinstance(value, datetime | str):
+        raise FactError("now", "expected a date-time or ISO 8601 text", expected="datetime",
+                        value=repr(value)[:60])
+
+    def fail(message: str) -> FactError:
+        return FactError("now", f"{message}; got {_describe(value)}", expected="datetime",
+                         value=_describe(value))
+
+    try:
+        return _to_datetime(value, fail)
+    except (ArithmeticError, OverflowError, ValueError) as error:
+        raise fail(f"value out of range ({type(error).__name__})") from None
+
+
+def parse_duration(value: str | int) -> int:
+    """Seconds in a duration written as ``90``, ``'90s'``, ``'15m'``, ``'2h'``, ``'1d 12h'``.
+
+    Raises:
+        ValueError: the text is not a duration.
+    """
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or text such as '2h'")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return value
+    match = DURATION_PATTERN.match(value) if len(value) <= 64 else None
+    if match is None or not any(match.groupdict().values()):
+        raise ValueError(f"{value!r} is not a duration such as '90s', '15m', '2h' or '1d 12h'")
+    parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
+    return parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
+
+
+def iso_moment(moment: datetime) -> str:
+    """A UTC datetime in ISO 8601, to the second: ``2024-05-01T12:00:00Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def jsonable(value: FactValue | Record) -> JsonValue:
+    """A typed fact value as plain JSON data (decimals as text, datetimes in ISO 8601)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return iso_moment(value)
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in sorted(value.items())}
+    return value

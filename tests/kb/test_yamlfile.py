@@ -13,8 +13,9 @@ from contextlib import contextmanager
 import pytest
 import yaml
 
-from syncdoctor.engine import yamlsource
-from syncdoctor.engine.yamlsource import (
+from syncdoctor.errors import KnowledgeBaseError, Problem
+from syncdoctor.kb import yamlevents
+from syncdoctor.kb.yamlfile import (
     MAX_ALIAS_VALUES,
     MAX_BYTES,
     MAX_DEPTH,
@@ -22,7 +23,6 @@ from syncdoctor.engine.yamlsource import (
     load_yaml_file,
     load_yaml_text,
 )
-from syncdoctor.errors import KnowledgeBaseError, Problem
 
 HANG_GUARD_SECONDS = 1.0
 
@@ -534,7 +534,7 @@ def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
     chosen = LOADERS[request.param]
     if chosen is None:
         pytest.skip("PyYAML was built without libyaml")
-    monkeypatch.setattr(yamlsource, "_LOADER", chosen)
+    monkeypatch.setattr(yamlevents, "_LOADER", chosen)
     return str(request.param)
 
 
