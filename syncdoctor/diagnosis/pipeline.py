@@ -13,7 +13,7 @@ from datetime import datetime
 from syncdoctor.diagnosis.case import Case, clock, extract, prepare
 from syncdoctor.diagnosis.explain import explain
 from syncdoctor.diagnosis.questions import select_questions
-from syncdoctor.diagnosis.result import Diagnosis, PackVersion, Question
+from syncdoctor.diagnosis.result import Diagnosis, PackChoice, PackVersion
 from syncdoctor.diagnosis.routing import candidates, choose_pack
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack, default_kb, ensure_open
 from syncdoctor.engine.runtime import Message
@@ -66,6 +66,7 @@ def run_case(
         {
             "pack": pack.id,
             "pack_title": pack.playbook.title,
+            "pack_choices": [],
             "causes": explanation.causes,
             "ruled_out": explanation.ruled_out,
             "questions": questions,
@@ -84,30 +85,21 @@ def run_case(
 
 
 def _which_pack(kb: KnowledgeBase, facts: Mapping[str, object], now: datetime) -> Diagnosis:
-    names = sorted(kb.packs)
-    fitting = candidates(kb, facts)
+    """The Diagnosis before a pack is chosen: no causes, the candidate packs to choose from."""
     return Diagnosis(
         pack=None,
         pack_title=None,
+        pack_choices=[
+            PackChoice(id=p, title=kb.packs[p].playbook.title) for p in candidates(kb, facts)
+        ],
         causes=[],
         ruled_out=[],
-        questions=[
-            Question(
-                fact="pack",
-                ask="Which integration is concerned?",
-                help="; ".join(f"{p}: {kb.packs[p].playbook.title}" for p in fitting),
-                type="enum",
-                values=fitting,
-                step="pack",
-                causes=[],
-                why="The facts fit several playbooks; the answer picks one.",
-            )
-        ],
+        questions=[],
         inferred={},
         rules_fired=[],
         warnings=[],
         kb_version=kb.version,
-        packs=[PackVersion(id=p, version=kb.packs[p].version) for p in names],
+        packs=[PackVersion(id=p, version=kb.packs[p].version) for p in sorted(kb.packs)],
         now=iso_moment(now),
     )
 

@@ -13,6 +13,7 @@ __all__ = [
     "Diagnosis",
     "Escalation",
     "Evidence",
+    "PackChoice",
     "PackVersion",
     "Question",
     "RecordField",
@@ -108,11 +109,22 @@ class PackVersion(_Result):
     version: str = Field(description="The pack version (semantic versioning).")
 
 
+class PackChoice(_Result):
+    """A pack the facts could belong to, offered when the pack must be chosen first."""
+
+    id: str = Field(description="The pack id: send it back as pack=.")
+    title: str = Field(description="The problem the pack's playbook diagnoses.")
+
+
 class Diagnosis(_Result):
     """The result of one diagnosis."""
 
     pack: str | None = Field(description="The pack used; None when a pack must be chosen first.")
     pack_title: str | None = Field(description="The pack's title.")
+    pack_choices: list[PackChoice] = Field(
+        description="When pack is None: the packs the facts could belong to; ask which one and "
+        "call again with pack=<id>. Empty once a pack is chosen."
+    )
     causes: list[Cause] = Field(description="Causes that hold, in playbook order.")
     ruled_out: list[RuledOut] = Field(description="Causes the facts rule out, with why.")
     questions: list[Question] = Field(description="Questions still worth asking, best first.")

@@ -17,7 +17,9 @@ def to_text(diagnosis: Diagnosis) -> str:
     """Readable text: the causes, why, what to do, then the questions still open."""
     out: list[str] = []
     if diagnosis.pack is None:
-        out.append("The facts fit several playbooks; say which one with --pack.")
+        out.append("The facts fit several playbooks; say which one with --pack:")
+        for choice in diagnosis.pack_choices:
+            out.append(f"  - {choice.id}: {choice.title}")
     else:
         out.append(f"Playbook: {diagnosis.pack_title} [{diagnosis.pack}]")
     out.append("")
@@ -76,6 +78,10 @@ def to_markdown(diagnosis: Diagnosis) -> str:
     title = diagnosis.pack_title or "Which integration is concerned?"
     out.append(f"# {title}")
     out.append("")
+    for choice in diagnosis.pack_choices:
+        out.append(f"- `{choice.id}`: {choice.title}")
+    if diagnosis.pack_choices:
+        out.append("")
     if diagnosis.causes:
         for cause in diagnosis.causes:
             out.append(f"## {cause.title}")
