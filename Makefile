@@ -7,7 +7,13 @@
 # The main environment is .venv, on the first of Python 3.11 and 3.12 found (durable-rules does
 # not import on 3.13). `make test` runs the suite on every one of the two that is installed.
 SUPPORTED := 3.11 3.12
-PYTHONS   := $(foreach v,$(SUPPORTED),$(if $(shell command -v python$(v) 2>/dev/null),$(v)))
+# find-python VERSION -> an interpreter that really runs (a pyenv shim of an inactive version
+# does not), looking on PATH and then in pyenv's versions folder.
+find-python = $(shell for c in python$(1) \
+	$$(ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/$(1).*/bin/python$(1) 2>/dev/null | sort -V | tail -n 1); \
+	do "$$c" -c '' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
+$(foreach v,$(SUPPORTED),$(eval PYTHON_$(v) := $(call find-python,$(v))))
+PYTHONS   := $(foreach v,$(SUPPORTED),$(if $(PYTHON_$(v)),$(v)))
 ifeq ($(PYTHONS),)
 $(error syncdoctor needs Python 3.11 or 3.12 (python3.11 or python3.12 on PATH))
 endif
@@ -24,7 +30,7 @@ venv-for = $(if $(filter $(1),$(PRIMARY)),$(VENV),.venvs/$(1))
 # install PYTHON, DIRECTORY: a fresh environment holding exactly the locked versions
 define install
 	rm -rf $(2)
-	python$(1) -m venv $(2)
+	$(PYTHON_$(1)) -m venv $(2)
 	$(2)/bin/python -m pip install $(PIP_FLAGS) --require-hashes --no-deps -r requirements/build.txt
 	$(2)/bin/python -m pip install $(PIP_FLAGS) --require-hashes --no-build-isolation -r requirements/dev.txt
 	$(2)/bin/python -m pip install $(PIP_FLAGS) --no-deps --no-build-isolation -e .
@@ -47,6 +53,7 @@ test: lint $(addprefix pytest-,$(PYTHONS))
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 define pytest-on
 pytest-$(1): $(call venv-for,$(1))/.installed

@@ -33,8 +33,9 @@ from durable import engine as durable_engine
 
 from syncdoctor import diagnose, load_kb
 from syncdoctor.casefile import read_case
-from syncdoctor.engine import diagnose as engine_diagnose
-from syncdoctor.engine.kb import KnowledgeBase, default_kb
+from syncdoctor.diagnosis.case import clock
+from syncdoctor.diagnosis.pipeline import run_case
+from syncdoctor.engine.knowledge import KnowledgeBase, default_kb
 from syncdoctor.engine.runtime import QuietHost
 
 REPO = Path(__file__).resolve().parent.parent
@@ -73,13 +74,8 @@ def messages_of(kb: KnowledgeBase, case: Any) -> tuple[str, list[dict[str, Any]]
     result = diagnose(case.facts, pack=case.pack, kb=kb, now=case.now)
     assert result.pack is not None
     pack = kb.packs[result.pack]
-    typed = engine_diagnose.type_facts(pack, case.facts)
-    state = engine_diagnose.Case(
-        pack=pack, now=engine_diagnose._now(case.now), facts=typed, supplied=frozenset(typed)
-    )
-    engine_diagnose._extract(state)
-    engine_diagnose._run(state)  # derives facts into state.facts
-    return pack.id, engine_diagnose._messages(state)
+    run = run_case(pack, case.facts, kb=kb, now=clock(case.now), trace=True)
+    return pack.id, list(run.messages)  # derived facts included
 
 
 def durable_baselines(kb: KnowledgeBase, cases: Sequence[Any], rounds: int) -> tuple[float, float]:
@@ -88,7 +84,6 @@ def durable_baselines(kb: KnowledgeBase, cases: Sequence[Any], rounds: int) -> t
     names: dict[str, list[str]] = {}
     handles: dict[str, list[int]] = {}
     for pack_id, pack in kb.packs.items():
-        assert pack.compiled is not None
         for number, definition in enumerate(pack.compiled.rulesets):
             name = f"bench_{pack_id}_{number}"
             copied = json.loads(json.dumps(definition))
@@ -266,7 +261,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             synthetic = load_kb([root], bundled=False)
             figures[f"compile_{size}_s"] = round(time.perf_counter() - start, 3)
             pack = synthetic.packs["synthetic"]
-            assert pack.compiled is not None
             figures[f"rulesets_{size}"] = len(pack.compiled.rulesets)
             if size == 5000:
                 facts = synthetic_cases(50)

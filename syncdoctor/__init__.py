@@ -6,29 +6,58 @@ The public surface is small on purpose::
     result = diagnose({"sync.status": "failed", "sync.error_message": "HTTP 500"}, pack="impac")
     for cause in result.causes:
         print(cause.title, cause.certainty)
+
+Names are imported on first use (PEP 562), so ``import syncdoctor`` loads neither durable_rules
+nor Jinja2 nor RE2 until a diagnosis or a knowledge base needs them.
 """
 
+import importlib as _importlib
+import typing as _typing
+
 from syncdoctor._version import __version__
-from syncdoctor.engine.diagnose import diagnose
-from syncdoctor.engine.kb import KnowledgeBase, load_kb
-from syncdoctor.engine.result import (
-    Cause,
-    Diagnosis,
-    Escalation,
-    Evidence,
-    Question,
-    RuledOut,
-)
-from syncdoctor.errors import (
-    CapacityError,
-    CaseFileError,
-    EngineError,
-    FactError,
-    KnowledgeBaseError,
-    PackError,
-    Problem,
-    SyncdoctorError,
-)
+
+if _typing.TYPE_CHECKING:
+    from syncdoctor.diagnosis.pipeline import diagnose
+    from syncdoctor.diagnosis.result import (
+        Cause,
+        Diagnosis,
+        Escalation,
+        Evidence,
+        Question,
+        RuledOut,
+    )
+    from syncdoctor.engine.knowledge import KnowledgeBase, load_kb
+    from syncdoctor.errors import (
+        CapacityError,
+        CaseFileError,
+        EngineError,
+        FactError,
+        KnowledgeBaseError,
+        PackError,
+        Problem,
+        SyncdoctorError,
+    )
+
+_WHERE: dict[str, str] = {
+    "diagnose": "syncdoctor.diagnosis.pipeline",
+    "Cause": "syncdoctor.diagnosis.result",
+    "Diagnosis": "syncdoctor.diagnosis.result",
+    "Escalation": "syncdoctor.diagnosis.result",
+    "Evidence": "syncdoctor.diagnosis.result",
+    "Question": "syncdoctor.diagnosis.result",
+    "RuledOut": "syncdoctor.diagnosis.result",
+    "KnowledgeBase": "syncdoctor.engine.knowledge",
+    "load_kb": "syncdoctor.engine.knowledge",
+    "CapacityError": "syncdoctor.errors",
+    "CaseFileError": "syncdoctor.errors",
+    "EngineError": "syncdoctor.errors",
+    "FactError": "syncdoctor.errors",
+    "KnowledgeBaseError": "syncdoctor.errors",
+    "PackError": "syncdoctor.errors",
+    "Problem": "syncdoctor.errors",
+    "SyncdoctorError": "syncdoctor.errors",
+}
+"""Public name -> the module that defines it."""
 
 __all__ = [
     "CapacityError",
@@ -50,3 +79,18 @@ __all__ = [
     "diagnose",
     "load_kb",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name on first use, and keep it."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'syncdoctor' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names, as ``dir(syncdoctor)`` lists them."""
+    return sorted(__all__)

@@ -9,8 +9,9 @@ from typing import Annotated, Any, BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
-from syncdoctor.engine.yamlsource import load_yaml_text
 from syncdoctor.errors import CaseFileError, KnowledgeBaseError
+from syncdoctor.kb.problems import field_names, validation_problems
+from syncdoctor.kb.yamlfile import Located, load_yaml_text
 
 CASE_FILE_LIMIT = 2 * 1024 * 1024
 
@@ -98,7 +99,8 @@ def read_case(path: Path, stream: BinaryIO | None = None) -> CaseFile:
         raise CaseFileError(name, f"not UTF-8 text (byte {error.start})") from None
     except OSError as error:
         raise CaseFileError(name, f"cannot read the file: {error.strerror}") from None
-    data: Any
+    data: object
+    located: Located | None = None
     if path.suffix.lower() == ".json" or (stream is not None and _looks_like_json(text)):
         try:
             data = json.loads(text, object_pairs_hook=_reject_duplicates)
@@ -110,7 +112,8 @@ def read_case(path: Path, stream: BinaryIO | None = None) -> CaseFile:
             raise CaseFileError(name, f"invalid JSON: {error}") from None
     else:
         try:
-            data = load_yaml_text(text, name).data
+            located = load_yaml_text(text, name)
+            data = located.data
         except KnowledgeBaseError as error:
             first = error.problems[0]
             raise CaseFileError(
@@ -121,6 +124,7 @@ def read_case(path: Path, stream: BinaryIO | None = None) -> CaseFile:
     try:
         return CaseFile.model_validate(data)
     except ValidationError as error:
-        item = error.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in item["loc"])
-        raise CaseFileError(name, f"{where}: {item['msg']}") from None
+        if located is None:  # JSON: no positions, but every key path still named
+            located = Located(data=data, file=name, lines=tuple(text.splitlines()), marks={})
+        problems = validation_problems(located, error, field_names(CaseFile, Expectation))
+        raise CaseFileError.from_problems(name, problems) from None

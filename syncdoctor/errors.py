@@ -11,17 +11,48 @@ The tree::
         └── CapacityError           a ruleset would exceed what durable_rules can build
 
 Every error carries structured fields so that the CLI, the HTTP service and chatbots can show
-them without parsing the message.
+them without parsing the message: ``to_dict()`` gives them as JSON data, and each class says
+the process exit code (``exit_code``) and the HTTP status (``http_status``) it stands for, so
+that every door answers the same mistake the same way.
+
+========================  =========  ===========
+class                     exit_code  http_status
+========================  =========  ===========
+KnowledgeBaseError        2          422
+FactError                 2          422
+PackError                 2          404
+CaseFileError             2          400
+EngineError               3          500
+CapacityError             3          500
+========================  =========  ===========
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
+
+from syncdoctor.types import JsonValue
+
+EXIT_FINDINGS = 1
+"""Exit code of a check that ran and found something (``kb lint``, ``kb test``)."""
 
 
 class SyncdoctorError(Exception):
     """Root of every exception syncdoctor raises on purpose."""
+
+    exit_code: ClassVar[int] = 2
+    """The process exit code a command ends with on this error."""
+    http_status: ClassVar[int] = 400
+    """The HTTP status a service answers this error with."""
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The error as JSON data: its kind, its message and its structured fields."""
+        return {"error": type(self).__name__, "message": str(self), **self._fields()}
+
+    def _fields(self) -> dict[str, JsonValue]:
+        return {}
 
 
 @dataclass(frozen=True)
@@ -57,6 +88,20 @@ class Problem:
             text += f" (did you mean {self.suggestion!r}?)"
         return text
 
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The problem as JSON data."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.key_path,
+            "suggestion": self.suggestion,
+            "source_line": self.source_line,
+        }
+
     def render(self) -> str:
         """The headline, then the offending line with a caret under the column."""
         lines = [self.headline()]
@@ -73,6 +118,8 @@ class Problem:
 
 class KnowledgeBaseError(SyncdoctorError):
     """A knowledge base that cannot load; ``problems`` lists every located problem found."""
+
+    http_status = 422
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(problems)
@@ -110,9 +157,14 @@ class KnowledgeBaseError(SyncdoctorError):
         """Every problem, each with its source line and caret."""
         return "\n\n".join(problem.render() for problem in self.problems)
 
+    def _fields(self) -> dict[str, JsonValue]:
+        return {"problems": [problem.to_dict() for problem in self.problems]}
+
 
 class FactError(SyncdoctorError):
     """A case fact that is unknown to the pack, of the wrong type, or out of range."""
+
+    http_status = 422
 
     def __init__(
         self,
@@ -132,9 +184,16 @@ class FactError(SyncdoctorError):
             text += f" (did you mean {suggestion!r}?)"
         super().__init__(text)
 
+    def _fields(self) -> dict[str, JsonValue]:
+        shown = None if self.value is None else str(self.value)
+        return {"fact": self.fact, "expected": self.expected, "value": shown,
+                "suggestion": self.suggestion}
+
 
 class PackError(SyncdoctorError):
     """A pack id that the knowledge base does not have."""
+
+    http_status = 404
 
     def __init__(self, pack: str, known: Sequence[str], suggestion: str | None = None) -> None:
         self.pack = pack
@@ -145,20 +204,51 @@ class PackError(SyncdoctorError):
             text += f" (did you mean {suggestion!r}?)"
         super().__init__(text)
 
+    def _fields(self) -> dict[str, JsonValue]:
+        return {"pack": self.pack, "known": list(self.known), "suggestion": self.suggestion}
+
 
 class CaseFileError(SyncdoctorError):
     """A case file that cannot be read or parsed."""
 
-    def __init__(self, file: str, message: str, line: int = 0, column: int = 0) -> None:
+    def __init__(
+        self,
+        file: str,
+        message: str,
+        line: int = 0,
+        column: int = 0,
+        problems: Sequence[Problem] = (),
+    ) -> None:
         self.file = file
         self.line = line
         self.column = column
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        """Every located problem, when the case's shape is wrong."""
         where = f"{file}:{line}:{column}" if line else file
         super().__init__(f"{where}: {message}")
+
+    @classmethod
+    def from_problems(cls, file: str, problems: Sequence[Problem]) -> CaseFileError:
+        """One error for every problem of a case file, located at the first."""
+        first = problems[0]
+        message = f"{first.key_path}: {first.message}" if first.path else first.message
+        more = len(problems) - 1
+        if more:
+            message += f" (and {more} more problem{'s' if more != 1 else ''}: " + "; ".join(
+                f"{p.key_path}: {p.message}" for p in problems[1:]
+            ) + ")"
+        return cls(file, message, first.line, first.column, problems)
+
+    def _fields(self) -> dict[str, JsonValue]:
+        return {"file": self.file, "line": self.line, "column": self.column,
+                "problems": [problem.to_dict() for problem in self.problems]}
 
 
 class EngineError(SyncdoctorError):
     """The inference engine failed; this is a defect, never the user's mistake."""
+
+    exit_code = 3
+    http_status = 500
 
 
 class CapacityError(EngineError):

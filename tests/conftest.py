@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from syncdoctor import KnowledgeBase, load_kb
-from syncdoctor.engine.kb import default_kb
+from syncdoctor.engine.knowledge import default_kb
 
 from support import FIXTURES
 

@@ -46,14 +46,20 @@ def test_a_lone_error_message_picks_its_pack(bundled_kb, pack: str, message: str
 def test_an_unrecognised_message_asks_which_integration(bundled_kb) -> None:
     result = diagnose({"error.message": "something went wrong"}, kb=bundled_kb, now=NOW)
     assert result.pack is None
-    (question,) = result.questions
-    assert question.fact == "pack"
-    assert sorted(question.values or []) == list(PACKS)
-    assert question.ask == "Which integration is concerned?"
+    assert result.questions == [], "which pack is no question about a fact"
+    assert sorted(choice.id for choice in result.pack_choices) == list(PACKS)
+    titles = {choice.id: choice.title for choice in result.pack_choices}
+    assert titles["impac"] == bundled_kb.packs["impac"].playbook.title
 
 
 def test_no_facts_at_all_asks_which_integration(bundled_kb) -> None:
-    assert diagnose({}, kb=bundled_kb, now=NOW).questions[0].fact == "pack"
+    result = diagnose({}, kb=bundled_kb, now=NOW)
+    assert result.pack is None
+    assert [c.id for c in result.pack_choices] == sorted(bundled_kb.packs)
+
+
+def test_a_chosen_pack_offers_no_choices(bundled_kb) -> None:
+    assert diagnose({}, pack="impac", kb=bundled_kb, now=NOW).pack_choices == []
 
 
 def test_sage_terms_code_is_quoted_in_the_remediation(bundled_kb) -> None:

@@ -40,6 +40,53 @@ def test_public_surface_changes_only_on_purpose() -> None:
         assert hasattr(syncdoctor, name)
 
 
+def test_all_public_members_are_exported_and_nothing_else() -> None:
+    # In the manner of httpx's tests/test_exported_members.py: once every lazy name is loaded,
+    # the package's public members are exactly __all__ (subpackages aside), in sorted order.
+    import inspect
+
+    for name in syncdoctor.__all__:
+        getattr(syncdoctor, name)
+    public = sorted(
+        (
+            member
+            for member, value in vars(syncdoctor).items()
+            if (not member.startswith("_") or member == "__version__")
+            and not inspect.ismodule(value)
+        ),
+        key=str.casefold,
+    )
+    assert public == sorted(syncdoctor.__all__, key=str.casefold)
+    assert dir(syncdoctor) == sorted(syncdoctor.__all__)
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'diagnoze'"):
+        syncdoctor.diagnoze  # noqa: B018
+
+
+def _properties(schema: dict[str, object]) -> list[tuple[str, str, dict[str, object]]]:
+    found: list[tuple[str, str, dict[str, object]]] = []
+    definitions = {"Diagnosis": schema, **schema.get("$defs", {})}  # type: ignore[dict-item]
+    for model, definition in definitions.items():
+        for name, prop in definition.get("properties", {}).items():
+            found.append((model, name, prop))
+    return found
+
+
+def test_every_field_of_the_result_models_has_a_description() -> None:
+    properties = _properties(Diagnosis.model_json_schema())
+    assert len(properties) > 30
+    assert [f"{m}.{n}" for m, n, prop in properties if not prop.get("description")] == []
+
+
+def test_fields_with_a_fixed_set_of_values_are_enums_in_the_schema() -> None:
+    defs = Diagnosis.model_json_schema()["$defs"]
+    assert defs["Evidence"]["properties"]["effect"]["enum"] == ["supports", "rules_out"]
+    assert "records" in defs["Question"]["properties"]["type"]["enum"]
+    assert "records" not in defs["RecordField"]["properties"]["type"]["enum"]
+
+
 def test_every_error_is_a_syncdoctor_error() -> None:
     for name in ("CapacityError", "CaseFileError", "EngineError", "FactError",
                  "KnowledgeBaseError", "PackError"):

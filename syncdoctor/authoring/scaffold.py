@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from syncdoctor.engine.schema import ID_PATTERN
 from syncdoctor.errors import SyncdoctorError
+from syncdoctor.kb.spec import ID_PATTERN
 
 _FACTS = """\
 # yaml-language-server: $schema=../schema/facts.schema.json

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
-from syncdoctor.engine.schema import FactsFile, PlaybookFile, RulesFile
+from syncdoctor.kb.spec import FactsFile, PlaybookFile, RulesFile
 
 __all__ = [
     "DRAFT",
@@ -112,7 +112,8 @@ def schema_filename(kind: str) -> str:
     return f"{kind}.schema.json"
 
 
-def _walk(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:
+# A JSON Schema node is any JSON value: this is the JSON boundary.
+def _walk(node: Any, pointer: str) -> Iterator[tuple[str, Any]]:  # noqa: ANN401
     """Every (JSON pointer, value) below a JSON value, the value itself first."""
     yield pointer, node
     if isinstance(node, dict):

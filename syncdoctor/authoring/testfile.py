@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from syncdoctor.casefile import Expectation
-from syncdoctor.engine.schema import Identifier
+from syncdoctor.kb.spec import Identifier
 
 
 class TestExpectation(Expectation):

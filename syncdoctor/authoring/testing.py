@@ -11,11 +11,12 @@ from pydantic import BaseModel, Field, ValidationError
 
 from syncdoctor.authoring.testfile import TestCase, TestExpectation, TestFile
 from syncdoctor.casefile import Expectation
-from syncdoctor.engine.diagnose import diagnose
-from syncdoctor.engine.kb import KnowledgeBase, display_path
-from syncdoctor.engine.result import Diagnosis
-from syncdoctor.engine.yamlsource import load_yaml_file
+from syncdoctor.diagnosis.pipeline import diagnose
+from syncdoctor.diagnosis.result import Diagnosis
+from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.errors import KnowledgeBaseError, Problem, SyncdoctorError
+from syncdoctor.kb.problems import display_path, field_names, nearest, validation_problems
+from syncdoctor.kb.yamlfile import load_yaml_file
 
 TEST_GLOBS = ("*.test.yaml", "*.test.yml")
 
@@ -83,11 +84,8 @@ def load_test_file(path: Path) -> TestFile:
     try:
         return TestFile.model_validate(located.data)
     except ValidationError as error:
-        problems: list[Problem] = []
-        for item in error.errors(include_url=False):
-            path_parts = tuple(p for p in item["loc"] if isinstance(p, str | int))
-            problems.append(located.problem("KB101", str(item["msg"]), path_parts))
-        raise KnowledgeBaseError(problems) from None
+        keys = field_names(TestFile, TestCase, TestExpectation)
+        raise KnowledgeBaseError(validation_problems(located, error, keys)) from None
 
 
 def check_case(
@@ -225,7 +223,6 @@ def run_tests(
     chosen = sorted(packs) if packs else sorted(kb.packs)
     unknown = [p for p in chosen if p not in kb.packs]
     if unknown:
-        from syncdoctor.engine.suggest import nearest
         from syncdoctor.errors import PackError
 
         raise PackError(unknown[0], sorted(kb.packs), nearest(unknown[0], kb.packs))

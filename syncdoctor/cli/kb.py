@@ -6,43 +6,21 @@ import enum
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from syncdoctor.errors import KnowledgeBaseError, SyncdoctorError
+from syncdoctor.cli import kb_generate
+from syncdoctor.cli._common import BundledOption, Format, KbOption
+from syncdoctor.errors import EXIT_FINDINGS, KnowledgeBaseError, SyncdoctorError
+
+if TYPE_CHECKING:
+    from syncdoctor.engine.knowledge import KnowledgeBase
 
 kb_app = typer.Typer(
     help="Check, test, document and scaffold knowledge bases.",
     no_args_is_help=True,
 )
-
-EXIT_FINDINGS = 1
-EXIT_ERRORS = 2
-
-Bundled = Annotated[
-    bool,
-    typer.Option(
-        "--bundled/--no-bundled",
-        help="Lay the --kb folders over the bundled knowledge base, or check them alone.",
-    ),
-]
-KbDirs = Annotated[
-    list[Path] | None,
-    typer.Option(
-        "--kb",
-        help="A KB folder (facts/, rules/, playbooks/) laid over the bundled one; repeatable.",
-        file_okay=False,
-    ),
-]
-
-
-class Format(enum.StrEnum):
-    """Output format of the kb commands."""
-
-    text = "text"
-    json = "json"
-
 
 class Level(enum.StrEnum):
     """The least severity that makes ``kb lint`` fail."""
@@ -53,10 +31,10 @@ class Level(enum.StrEnum):
     never = "never"
 
 
-def _load(layers: list[Path] | None, output: Format, bundled: bool = True) -> object:
+def _load(layers: list[Path] | None, output: Format, bundled: bool = True) -> KnowledgeBase:
     """Load the KB, or print its hard errors and exit 2."""
     from syncdoctor.authoring.lint import problem_json
-    from syncdoctor.engine.kb import load_kb
+    from syncdoctor.engine.knowledge import load_kb
 
     try:
         return load_kb(layers or [], bundled=bundled)
@@ -68,29 +46,27 @@ def _load(layers: list[Path] | None, output: Format, bundled: bool = True) -> ob
             typer.echo(error.render(), err=True)
             count = len(error.problems)
             typer.echo(f"\n{count} error{'s' if count != 1 else ''}: nothing loaded.", err=True)
-        raise typer.Exit(EXIT_ERRORS) from None
+        raise typer.Exit(error.exit_code) from None
 
 
 @kb_app.command("lint")
 def lint_command(
-    kb: KbDirs = None,
+    kb: KbOption = None,
     output: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     fail_on: Annotated[
         Level, typer.Option("--fail-on", help="Exit 1 when a finding reaches this severity.")
     ] = Level.error,
-    bundled: Bundled = True,
+    bundled: BundledOption = True,
 ) -> None:
     """Report hard errors (exit 2) and lint findings (exit 1 at or above --fail-on)."""
     from syncdoctor.authoring.lint import finding_json, lint, render_finding
-    from syncdoctor.engine.kb import KnowledgeBase
 
     knowledge = _load(kb, output, bundled)
-    assert isinstance(knowledge, KnowledgeBase)
     try:
         report = lint(knowledge)
     except KnowledgeBaseError as error:
         typer.echo(error.render(), err=True)
-        raise typer.Exit(EXIT_ERRORS) from None
+        raise typer.Exit(error.exit_code) from None
     failing = [] if fail_on is Level.never else report.at_least(fail_on.value)
     if output is Format.json:
         payload = {
@@ -115,7 +91,7 @@ def lint_command(
 
 @kb_app.command("test")
 def test_command(
-    kb: KbDirs = None,
+    kb: KbOption = None,
     output: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     update_golden: Annotated[
         bool, typer.Option("--update-golden", help="Rewrite golden remediation files.")
@@ -132,22 +108,20 @@ def test_command(
         list[str] | None,
         typer.Option("--pack", help="Only this pack's tests (and coverage); repeatable."),
     ] = None,
-    bundled: Bundled = True,
+    bundled: BundledOption = True,
 ) -> None:
     """Run the test files beside the rules; report each case and rule and cause coverage."""
     from syncdoctor.authoring.testing import report_json, report_text, run_tests
-    from syncdoctor.engine.kb import KnowledgeBase
 
     knowledge = _load(kb, output, bundled)
-    assert isinstance(knowledge, KnowledgeBase)
     try:
         report = run_tests(knowledge, update_golden=update_golden, packs=pack)
     except KnowledgeBaseError as error:
         typer.echo(error.render(), err=True)
-        raise typer.Exit(EXIT_ERRORS) from None
+        raise typer.Exit(error.exit_code) from None
     except SyncdoctorError as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(EXIT_ERRORS) from None
+        raise typer.Exit(error.exit_code) from None
     if output is Format.json:
         sys.stdout.write(json.dumps(report_json(report), indent=2, sort_keys=True) + "\n")
     else:
@@ -173,18 +147,11 @@ def new_pack_command(
         written = scaffold(name, into, title)
     except SyncdoctorError as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(EXIT_ERRORS) from None
+        raise typer.Exit(error.exit_code) from None
     for path in written:
         typer.echo(f"wrote {path}")
     typer.echo(f"next: syncdoctor kb lint --kb {into} && syncdoctor kb test --kb {into}")
 
 
-def _register_generators() -> None:
-    """Add ``kb schema`` and ``kb docs`` (they live in their own module)."""
-    from syncdoctor.cli import kb_generate
-
-    kb_app.command("schema")(kb_generate.schema_command)
-    kb_app.command("docs")(kb_generate.docs_command)
-
-
-_register_generators()
+kb_app.command("schema")(kb_generate.schema_command)
+kb_app.command("docs")(kb_generate.docs_command)

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from syncdoctor.cli._common import KbOption, fail, open_kb
 from syncdoctor.errors import SyncdoctorError
 
 __all__ = ["docs_command", "schema_command"]
@@ -65,25 +66,14 @@ def docs_command(
             file_okay=False,
         ),
     ],
-    kb_dirs: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--kb",
-            help="A KB folder (facts/, rules/, playbooks/) laid over the bundled one; "
-            "repeatable.",
-            file_okay=False,
-        ),
-    ] = None,
+    kb_dirs: KbOption = None,
 ) -> None:
     """Write a Markdown and an HTML page per pack, and an index, from the knowledge base."""
     from syncdoctor.authoring.docs import write_docs
-    from syncdoctor.cli.app import fail, open_kb
-    from syncdoctor.engine.kb import KnowledgeBase
 
     try:
         knowledge = open_kb(kb_dirs)
     except SyncdoctorError as error:
         fail(error)
-    assert isinstance(knowledge, KnowledgeBase)
     for path in write_docs(knowledge, out):
         typer.echo(str(path))

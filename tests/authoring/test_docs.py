@@ -18,7 +18,7 @@ from syncdoctor.authoring.docs import (
     render_pack_docs,
     write_docs,
 )
-from syncdoctor.engine.schema import Condition, FactSpec
+from syncdoctor.kb.spec import Condition, FactSpec
 
 from support import REPO
 

@@ -26,8 +26,8 @@ from syncdoctor.authoring.schema import (
     schema_text,
     write_schemas,
 )
-from syncdoctor.engine.schema import FactsFile, PlaybookFile, RulesFile
-from syncdoctor.engine.yamlsource import load_yaml_file
+from syncdoctor.kb.spec import FactsFile, PlaybookFile, RulesFile
+from syncdoctor.kb.yamlfile import load_yaml_file
 
 from support import REPO
 

@@ -149,7 +149,7 @@ def test_layer_overrides_are_reported(kb_copy: Path, tmp_path: Path) -> None:
     )
     kb = load_kb([kb_copy, layer], bundled=False)
     assert any("demo.pending" in note and "demo-extra.yaml" in note for note in kb.overrides)
-    assert kb.packs["demo"].rules[kb.packs["demo"].rule_index["demo.pending"]].certainty == 0.5
+    assert kb.packs["demo"].rules[kb.packs["demo"].index.rule_index["demo.pending"]].certainty == 0.5
 
 
 def test_kb_version_ignores_file_and_rule_order(kb_copy: Path, tmp_path: Path) -> None:

@@ -1,0 +1,121 @@
+"""``syncdoctor kb lint``: findings about a knowledge base that loads but is probably wrong.
+
+Each family of checks has its module (as pySigma's validators do); this one runs them all and
+applies the suppressions of every layer (see :mod:`syncdoctor.authoring.lint.core`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import ValidationError
+
+from syncdoctor.authoring.lint.capacity import _capacity, _versions
+from syncdoctor.authoring.lint.contradictions import _duplicates, _never_fires
+from syncdoctor.authoring.lint.core import (
+    CHECKS,
+    SEVERITY_RANK,
+    SUPPRESSIONS_FILE,
+    Finding,
+    Suppression,
+    SuppressionsFile,
+)
+from syncdoctor.authoring.lint.coverage import _coverage, _template_guarantees
+from syncdoctor.authoring.lint.patterns import _patterns, pattern_risk
+from syncdoctor.engine.knowledge import KnowledgeBase
+from syncdoctor.errors import KnowledgeBaseError, Problem
+from syncdoctor.kb.problems import field_names, validation_problems
+from syncdoctor.kb.yamlfile import load_yaml_file
+from syncdoctor.types import JsonValue
+
+__all__ = [
+    "CHECKS",
+    "Finding",
+    "LintReport",
+    "finding_json",
+    "lint",
+    "pattern_risk",
+    "problem_json",
+    "render_finding",
+]
+
+CHECKERS = (_never_fires, _duplicates, _coverage, _template_guarantees, _patterns, _capacity,
+            _versions)
+
+
+def load_suppressions(kb: KnowledgeBase) -> list[Suppression]:
+    """Suppressions from every layer's ``lint-suppressions.yaml``.
+
+    Raises:
+        KnowledgeBaseError: a suppressions file that cannot be read.
+    """
+    out: list[Suppression] = []
+    for layer in kb.layers:
+        path = layer / SUPPRESSIONS_FILE
+        if not path.is_file():
+            continue
+        located = load_yaml_file(path, str(path))
+        try:
+            out.extend(SuppressionsFile.model_validate(located.data or {}).suppress)
+        except ValidationError as error:
+            keys = field_names(SuppressionsFile, Suppression)
+            raise KnowledgeBaseError(validation_problems(located, error, keys)) from None
+    return out
+
+
+@dataclass(frozen=True)
+class LintReport:
+    """Findings, and those suppressed."""
+
+    findings: tuple[Finding, ...]
+    suppressed: tuple[Finding, ...]
+
+    def at_least(self, severity: str) -> list[Finding]:
+        """Findings at or above a severity."""
+        floor = SEVERITY_RANK[severity]
+        return [f for f in self.findings if SEVERITY_RANK[f.problem.severity] >= floor]
+
+
+def lint(kb: KnowledgeBase) -> LintReport:
+    """Run every check on every pack."""
+    suppressions = {(s.check, s.id) for s in load_suppressions(kb)}
+    found: list[Finding] = []
+    for pack_id in sorted(kb.packs):
+        pack = kb.packs[pack_id]
+        for checker in CHECKERS:
+            found.extend(checker(pack))
+    found.sort(key=lambda f: (f.problem.file, f.problem.line, f.problem.code, f.id))
+    kept = tuple(f for f in found if (f.check, f.id) not in suppressions)
+    gone = tuple(f for f in found if (f.check, f.id) in suppressions)
+    return LintReport(kept, gone)
+
+
+def finding_json(finding: Finding) -> dict[str, JsonValue]:
+    """A finding as plain JSON data."""
+    problem = finding.problem
+    return {
+        "code": problem.code,
+        "severity": problem.severity,
+        "message": problem.message,
+        "id": finding.id,
+        "pack": finding.pack,
+        "file": problem.file,
+        "line": problem.line,
+        "column": problem.column,
+        "path": problem.key_path,
+    }
+
+
+def problem_json(problem: Problem) -> dict[str, JsonValue]:
+    """A hard error as plain JSON data."""
+    return {**problem.to_dict(), "severity": "error"}
+
+
+def render_finding(finding: Finding) -> str:
+    """Text with the source line and a caret, the severity before the code."""
+    problem = finding.problem
+    text = problem.render()
+    head, _, rest = text.partition("\n")
+    where, _, message = head.partition(": ")
+    head = f"{where}: {problem.severity}: {message}"
+    return head + ("\n" + rest if rest else "")

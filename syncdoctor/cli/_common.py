@@ -1,0 +1,64 @@
+"""What every command shares: the ``--kb`` option, opening the KB, and printing an error.
+
+Exit codes come from the error classes (:mod:`syncdoctor.errors`): 0 done; 1 lint or test
+findings (kb commands); 2 bad input (a case file, a fact, a knowledge base); 3 an engine failure
+(a defect: please report it).
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from syncdoctor.errors import KnowledgeBaseError, SyncdoctorError
+
+if TYPE_CHECKING:
+    from syncdoctor.engine.knowledge import KnowledgeBase
+
+KbOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--kb",
+        help="A knowledge-base folder (facts/, rules/, playbooks/) layered over the bundled "
+        "one; repeat to add several, later ones override earlier ones by id.",
+        file_okay=False,
+    ),
+]
+BundledOption = Annotated[
+    bool,
+    typer.Option(
+        "--bundled/--no-bundled",
+        help="Lay the --kb folders over the bundled knowledge base, or check them alone.",
+    ),
+]
+
+
+class Format(enum.StrEnum):
+    """Output format of the kb commands."""
+
+    text = "text"
+    json = "json"
+
+
+def fail(error: SyncdoctorError) -> NoReturn:
+    """Print an error for a human and exit with its code; never a traceback."""
+    if isinstance(error, KnowledgeBaseError):
+        typer.echo(error.render(), err=True)
+    else:
+        typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def open_kb(layers: list[Path] | None) -> KnowledgeBase:
+    """The knowledge base with the given layers (the bundled one alone when there are none)."""
+    from syncdoctor.engine.knowledge import default_kb, load_kb
+
+    if not layers:
+        return default_kb()
+    kb = load_kb(layers)
+    for note in kb.overrides:
+        typer.echo(f"note: {note}", err=True)
+    return kb

@@ -1,0 +1,78 @@
+"""``syncdoctor diagnose`` and ``syncdoctor packs``."""
+
+from __future__ import annotations
+
+import enum
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from syncdoctor.cli._common import KbOption, fail, open_kb
+from syncdoctor.errors import CaseFileError, SyncdoctorError
+
+__all__ = ["diagnose", "packs"]
+
+
+class OutputFormat(enum.StrEnum):
+    """How to print a diagnosis."""
+
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+def diagnose(
+    case: Annotated[
+        Path,
+        typer.Argument(help="A case file, YAML or JSON, with a 'facts' mapping; - reads stdin."),
+    ],
+    pack: Annotated[
+        str | None, typer.Option(help="The pack to use; by default chosen from the facts.")
+    ] = None,
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.text,
+    now: Annotated[
+        str | None,
+        typer.Option(help="The clock, ISO 8601 (default: the case's 'now', else the system)."),
+    ] = None,
+    kb: KbOption = None,
+) -> None:
+    """Diagnose one case: the causes, why, the remediation, and the questions still open."""
+    from syncdoctor.casefile import read_case
+    from syncdoctor.diagnosis.pipeline import diagnose as run_diagnosis
+    from syncdoctor.report import to_markdown, to_text
+
+    try:
+        if str(case) == "-" and sys.stdin is None:
+            raise CaseFileError("<stdin>", "there is no standard input to read the case from")
+        case_file = read_case(case, sys.stdin.buffer if str(case) == "-" else None)
+        result = run_diagnosis(
+            case_file.facts,
+            pack=pack or case_file.pack,
+            kb=open_kb(kb),
+            now=now or case_file.now,
+        )
+    except SyncdoctorError as error:
+        fail(error)
+    if output is OutputFormat.json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+    elif output is OutputFormat.markdown:
+        sys.stdout.write(to_markdown(result))
+    else:
+        sys.stdout.write(to_text(result))
+
+
+def packs(kb: KbOption = None) -> None:
+    """List the packs of the knowledge base, with their versions and titles."""
+    try:
+        knowledge = open_kb(kb)
+    except SyncdoctorError as error:
+        fail(error)
+    for pack_id in sorted(knowledge.packs):
+        pack = knowledge.packs[pack_id]
+        typer.echo(
+            f"{pack_id:<16} {pack.version:<8} {len(pack.rules):>3} rules  {pack.playbook.title}"
+        )

@@ -1,0 +1,1 @@
+"""One case, start to end, stateless: prepare, extract, run, explain, questions, the Diagnosis."""

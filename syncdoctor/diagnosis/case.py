@@ -1,0 +1,101 @@
+"""The first stages of a case: ``prepare`` (the clock, typed facts) and ``extract``.
+
+``extract`` classifies error text into facts with the pack's patterns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from syncdoctor.engine.knowledge import Pack
+from syncdoctor.errors import FactError
+from syncdoctor.kb.problems import nearest
+from syncdoctor.kb.values import type_clock, type_records, type_value
+from syncdoctor.types import FactValue
+
+__all__ = ["Case", "extract", "prepare", "type_facts"]
+
+
+@dataclass
+class Case:
+    """A case's facts, typed, with what the engine inferred."""
+
+    pack: Pack
+    now: datetime
+    facts: dict[str, FactValue]
+    supplied: frozenset[str]
+    """The facts the caller gave (the rest were inferred)."""
+    inferred: dict[str, FactValue] = field(default_factory=dict)
+
+
+def clock(now: datetime | str | None) -> datetime:
+    """The diagnosis clock: the given one, else the system's, to the second."""
+    if now is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    return type_clock(now)
+
+
+def type_facts(pack: Pack, raw: Mapping[str, object]) -> dict[str, FactValue]:
+    """Type every supplied fact against the pack's catalogue.
+
+    Raises:
+        FactError: an unknown fact or a value of the wrong type.
+    """
+    typed: dict[str, FactValue] = {}
+    for fact in sorted(raw, key=str):
+        value = raw[fact]
+        if not isinstance(fact, str):
+            raise FactError(repr(fact), "fact ids are text")
+        spec = pack.facts.get(fact)
+        if spec is None:
+            raise FactError(
+                fact, f"unknown fact for pack {pack.id!r}", suggestion=nearest(fact, pack.facts)
+            )
+        if value is None:
+            continue  # an explicit null means "not known"
+        if spec.type == "records":
+            typed[fact] = type_records(fact, spec, value)
+        else:
+            typed[fact] = type_value(fact, spec, value)
+    return typed
+
+
+def prepare(pack: Pack, facts: Mapping[str, object], now: datetime) -> Case:
+    """The case with its facts typed.
+
+    Raises:
+        FactError: an unknown fact or a value of the wrong type.
+    """
+    typed = type_facts(pack, facts)
+    return Case(pack=pack, now=now, facts=typed, supplied=frozenset(typed))
+
+
+def extract(case: Case) -> None:
+    """Classify raw text (error messages) into facts with the pack's extractors."""
+    pack = case.pack
+    for extractor, pattern, targets in zip(
+        pack.extractors, pack.source.patterns, pack.index.extractor_targets, strict=True
+    ):
+        text = case.facts.get(extractor.from_)
+        if not isinstance(text, str) or all(t in case.facts for t in targets):
+            continue  # first value wins: nothing left for this pattern to set
+        match = pattern.search(text)
+        if match is None:
+            continue
+        found: dict[str, FactValue] = {}
+        for fact, constant in extractor.set.items():
+            found[fact] = type_value(fact, pack.facts[fact], constant)
+        for group, fact in extractor.capture.items():
+            captured = match.group(group)
+            if captured is None:
+                continue
+            try:
+                found[fact] = type_value(fact, pack.facts[fact], captured.strip())
+            except FactError:
+                continue  # text that does not fit the fact's type is no evidence
+        for fact, value in found.items():
+            if fact not in case.facts:
+                case.facts[fact] = value
+                case.inferred[fact] = value

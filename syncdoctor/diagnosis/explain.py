@@ -1,0 +1,186 @@
+"""Explanation: evidence, combined certainties, causes and ruled-out causes in playbook order.
+
+Each template is rendered for the case, or leaves a warning when it fails.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from jinja2 import TemplateError
+
+from syncdoctor.diagnosis.case import Case
+from syncdoctor.engine.encoding import encode
+from syncdoctor.engine.session import Firings
+from syncdoctor.kb.templates import Renderer
+from syncdoctor.kb.values import jsonable
+from syncdoctor.types import JsonValue, Record
+
+__all__ = ["Explanation", "combine", "explain"]
+
+Data = dict[str, JsonValue]
+"""A result object as plain data, validated once as a whole into the Diagnosis."""
+
+
+@dataclass
+class Explanation:
+    """Causes, ruled-out causes and warnings, as plain data for the Diagnosis."""
+
+    causes: list[Data] = field(default_factory=list)
+    ruled_out: list[Data] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    against: set[str] = field(default_factory=set)
+    """The ids of ruled-out causes."""
+    confirmed: dict[str, float] = field(default_factory=dict)
+    """Cause id -> its combined certainty."""
+
+
+def combine(certainties: list[float]) -> float:
+    """MYCIN's combination of positive certainty factors: cf = a + b(1 - a)."""
+    total = 0.0
+    for value in sorted(certainties, reverse=True):
+        total = total + value * (1 - total)
+    return round(total, 4)
+
+
+class _CaseRenderer:
+    """Renders a pack's templates for one case; a failure becomes a warning, never a crash."""
+
+    def __init__(self, case: Case, warnings: list[str]) -> None:
+        self.case = case
+        self.warnings = warnings
+
+    def render(
+        self, template: Renderer, what: str, record: Mapping[str, object] | None = None
+    ) -> str | None:
+        """The rendered text, or None after a warning naming ``what``."""
+        context = {"facts": self.case.facts, "now": self.case.now, "record": record or {}}
+        try:
+            return template.render(context)
+        except Exception as error:  # a template is KB data: its failure must not crash
+            why = str(error) if isinstance(error, TemplateError) else (
+                f"{type(error).__name__}: {error}")
+            self.warnings.append(f"{what} could not render: {why}")
+            return None
+
+
+def _record_view(case: Case, fact: str, encoded: Mapping[str, JsonValue]) -> Record | None:
+    """The typed record whose encoding matches the bound message."""
+    spec = case.pack.facts[fact]
+    records = case.facts.get(fact, [])
+    for record in records if isinstance(records, list) else []:
+        if all(encode((spec.fields or {})[k].type, v) == encoded.get(k) for k, v in record.items()):
+            return dict(record)
+    return None
+
+
+def _evidence(case: Case, firings: Firings, renderer: _CaseRenderer,
+              ) -> tuple[dict[str, list[Data]], dict[str, list[Data]]]:
+    pack = case.pack
+    facts_of = pack.index.facts_of
+    support: dict[str, list[Data]] = defaultdict(list)
+    against: dict[str, list[Data]] = defaultdict(list)
+    for index in sorted(firings.rules):
+        rule = pack.rules[index]
+        if rule.cause is None:
+            continue
+        used: Data = {
+            f: jsonable(case.facts[f])
+            for f in facts_of[rule.id]
+            if f in case.facts and pack.facts[f].type != "records"
+        }
+        records: list[Record | Mapping[str, JsonValue] | None] = []
+        for firing in firings.rules[index]:
+            bound = firing.record
+            if bound is None:
+                records.append(None)
+                continue
+            fact = next(f for f in facts_of[rule.id] if pack.facts[f].type == "records")
+            records.append(_record_view(case, fact, bound) or bound)
+        # One firing per true alternative of the rule: keep one per distinct record.
+        distinct = {repr(_plain(r)): r for r in records}
+        for _, record in sorted(distinct.items()):
+            because = renderer.render(
+                pack.templates.because[rule.id], f"rule {rule.id}: 'because'", record
+            )
+            evidence: Data = {
+                "rule": rule.id,
+                "because": because if because is not None else rule.id,
+                "certainty": rule.certainty,
+                "effect": rule.effect,
+                "facts": used,
+                "record": _plain(record),
+            }
+            (support if rule.effect == "supports" else against)[rule.cause].append(evidence)
+    return support, against
+
+
+def _plain(record: Record | Mapping[str, JsonValue] | None) -> JsonValue:
+    if record is None:
+        return None
+    return jsonable(dict(record))  # type: ignore[arg-type]  # typed or encoded: both plain here
+
+
+def explain(case: Case, firings: Firings) -> Explanation:
+    """The causes that hold and those ruled out, with their evidence and rendered texts."""
+    pack = case.pack
+    playbook = pack.playbook
+    templates = pack.templates
+    step_order = pack.index.step_order
+    out = Explanation()
+    renderer = _CaseRenderer(case, out.warnings)
+    support, against = _evidence(case, firings, renderer)
+    for cause_id in sorted(set(support) | set(against)):
+        spec = playbook.causes[cause_id]
+        if cause_id in against:
+            out.ruled_out.append(
+                {"id": cause_id, "title": spec.title, "reasons": list(against[cause_id])}
+            )
+            continue
+        found = support[cause_id]
+        distinct_rules = sorted({str(e["rule"]) for e in found})
+        certainty = combine(
+            [pack.rules[pack.index.rule_index[r]].certainty for r in distinct_rules]
+        )
+        remediation = renderer.render(
+            templates.remediation[cause_id], f"cause {cause_id}: remediation"
+        )
+        escalation: Data | None = None
+        if spec.escalation is not None:
+            what = f"cause {cause_id}: escalation"
+            contact = renderer.render(templates.contact[cause_id], what)
+            sends: list[JsonValue] = []
+            for template in templates.send.get(cause_id, ()):
+                if contact is None:
+                    break
+                sent = renderer.render(template, what)
+                if sent is None:
+                    contact = None
+                    break
+                sends.append(sent)
+            escalation = {"contact": contact, "send": sends} if contact is not None else None
+        out.causes.append({
+            "id": cause_id,
+            "title": spec.title,
+            "step": spec.step,
+            "step_title": playbook.steps[step_order[spec.step]].title,
+            "certainty": certainty,
+            "evidence": list(found),
+            "remediation": remediation,
+            "escalation": escalation,
+        })
+    out.causes.sort(key=lambda c: (step_order[str(c["step"])], -_number(c["certainty"]),
+                                   str(c["id"])))
+    out.ruled_out.sort(
+        key=lambda r: (step_order[playbook.causes[str(r["id"])].step], str(r["id"]))
+    )
+    out.against = set(against)
+    out.confirmed = {str(c["id"]): _number(c["certainty"]) for c in out.causes}
+    return out
+
+
+def _number(value: JsonValue) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0
+

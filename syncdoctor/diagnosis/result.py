@@ -1,0 +1,145 @@
+"""The Diagnosis: what syncdoctor returns, to code, chatbots and the CLI alike."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from syncdoctor.types import JsonValue
+
+__all__ = [
+    "Cause",
+    "Diagnosis",
+    "Escalation",
+    "Evidence",
+    "PackChoice",
+    "PackVersion",
+    "Question",
+    "RecordField",
+    "RuledOut",
+]
+
+FactKind = Literal["bool", "enum", "text", "integer", "decimal", "datetime", "duration", "records"]
+"""The type of a fact, as a question asks for it."""
+FieldKind = Literal["bool", "enum", "text", "integer", "decimal", "datetime", "duration"]
+"""The type of a field of a record."""
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Evidence(_Result):
+    """One rule that fired: why, how sure, and the facts it used."""
+
+    rule: str = Field(description="The rule's id.")
+    because: str = Field(description="The rule's explanation, rendered with the case's facts.")
+    certainty: float = Field(description="The rule's certainty.")
+    effect: Literal["supports", "rules_out"] = Field(
+        description="'supports': evidence for the cause; 'rules_out': evidence against it."
+    )
+    facts: dict[str, JsonValue] = Field(
+        description="The known facts the rule's conditions read (decimals as text, datetimes "
+        "in ISO 8601)."
+    )
+    record: dict[str, JsonValue] | None = Field(
+        default=None, description="The record that matched, for a rule over records."
+    )
+
+
+class Escalation(_Result):
+    """Whom to contact, and what to send them, rendered for this case."""
+
+    contact: str = Field(description="Whom to contact.")
+    send: list[str] = Field(description="What to gather and send.")
+
+
+class Cause(_Result):
+    """A cause that holds, with the evidence for it and what to do."""
+
+    id: str = Field(description="The cause's id in its playbook.")
+    title: str = Field(description="The cause's title.")
+    step: str = Field(description="The playbook step the cause belongs to.")
+    step_title: str = Field(description="That step's title.")
+    certainty: float = Field(description="Combined certainty of every supporting rule, in (0, 1].")
+    evidence: list[Evidence] = Field(description="The rules that fired for this cause.")
+    remediation: str | None = Field(
+        description="Markdown remediation for this case; None if it could not render."
+    )
+    escalation: Escalation | None = Field(description="Whom to contact, if anyone.")
+
+
+class RuledOut(_Result):
+    """A cause that the facts rule out, and why."""
+
+    id: str = Field(description="The cause's id.")
+    title: str = Field(description="The cause's title.")
+    reasons: list[Evidence] = Field(description="The rules that ruled it out.")
+
+
+class RecordField(_Result):
+    """One field of the records a question asks for."""
+
+    name: str = Field(description="The field's name in each record.")
+    type: FieldKind = Field(description="The field's type.")
+    values: list[str] | None = Field(default=None, description="Allowed values, for an enum.")
+
+
+class Question(_Result):
+    """A fact still worth asking for, typed so that a chatbot can ask the user."""
+
+    fact: str = Field(description="The fact id to supply in the next call.")
+    ask: str = Field(description="The question to ask.")
+    help: str | None = Field(description="Where to find the answer.")
+    type: FactKind = Field(description="The fact's type: what kind of answer to send.")
+    values: list[str] | None = Field(description="Allowed values, for an enum.")
+    fields: list[RecordField] | None = Field(
+        default=None, description="The fields of each record, for a records fact."
+    )
+    step: str = Field(description="The earliest playbook step the answer serves.")
+    causes: list[str] = Field(description="The live causes the answer bears on.")
+    why: str = Field(description="Why the question is asked.")
+
+
+class PackVersion(_Result):
+    """A pack and its version."""
+
+    id: str = Field(description="The pack id.")
+    version: str = Field(description="The pack version (semantic versioning).")
+
+
+class PackChoice(_Result):
+    """A pack the facts could belong to, offered when the pack must be chosen first."""
+
+    id: str = Field(description="The pack id: send it back as pack=.")
+    title: str = Field(description="The problem the pack's playbook diagnoses.")
+
+
+class Diagnosis(_Result):
+    """The result of one diagnosis."""
+
+    pack: str | None = Field(description="The pack used; None when a pack must be chosen first.")
+    pack_title: str | None = Field(description="The pack's title.")
+    pack_choices: list[PackChoice] = Field(
+        description="When pack is None: the packs the facts could belong to; ask which one and "
+        "call again with pack=<id>. Empty once a pack is chosen."
+    )
+    causes: list[Cause] = Field(description="Causes that hold, in playbook order.")
+    ruled_out: list[RuledOut] = Field(description="Causes the facts rule out, with why.")
+    questions: list[Question] = Field(description="Questions still worth asking, best first.")
+    inferred: dict[str, JsonValue] = Field(
+        description="Facts the engine worked out: from error messages and from rules."
+    )
+    rules_fired: list[str] = Field(
+        description="Every rule that fired, cause and derived-fact rules alike, by id."
+    )
+    warnings: list[str] = Field(description="Things the caller should know, e.g. unused facts.")
+    kb_version: str = Field(description="Content hash of the knowledge base used.")
+    packs: list[PackVersion] = Field(description="The pack versions that produced this result.")
+    now: str = Field(description="The clock the diagnosis used (ISO 8601, UTC).")
+
+    @property
+    def cause_ids(self) -> list[str]:
+        """The ids of the causes, in order."""
+        return [cause.id for cause in self.causes]

@@ -1,0 +1,199 @@
+"""A knowledge base ready to diagnose: each checked pack compiled and registered, built in one go.
+
+:func:`load_kb` loads the files (:mod:`syncdoctor.kb.loader`), compiles every pack into
+durable_rules rulesets, and registers them; a :class:`Pack` is frozen from the start, with its
+compiled rulesets, never half-built.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from syncdoctor.engine.compiler import CompiledPack, RuleCapacityError, RuleShapeError, compile_pack
+from syncdoctor.engine.runtime import RegisteredRuleset, runtime
+from syncdoctor.errors import EngineError, KnowledgeBaseError, PackError, Problem
+from syncdoctor.kb.loader import load_sources
+from syncdoctor.kb.pack import Origins, PackIndex, PackSource, Templates
+from syncdoctor.kb.patterns import TextPattern, compile_pattern
+from syncdoctor.kb.problems import nearest
+from syncdoctor.kb.spec import ExtractorSpec, FactSpec, PlaybookFile, RuleSpec
+
+__all__ = ["KnowledgeBase", "Pack", "Registration", "default_kb", "load_kb"]
+
+
+@dataclass
+class Registration:
+    """A pack's rulesets as built in durable_rules; empty once the knowledge base is closed."""
+
+    rulesets: tuple[RegisteredRuleset, ...]
+
+    def release(self) -> None:
+        """Free the rulesets in the engine."""
+        runtime().release(self.rulesets)
+        self.rulesets = ()
+
+
+@dataclass(frozen=True)
+class Pack:
+    """One playbook pack: its checked source and its compiled, registered rulesets."""
+
+    source: PackSource
+    compiled: CompiledPack
+    registration: Registration
+    regex_patterns: tuple[TextPattern, ...]
+    """Per ``matches`` test of the compiled rules (``compiled.regexes``): its pattern."""
+    marked_facts: tuple[str, ...] = ()
+    """Facts whose unknown marker the compiled rules test."""
+
+    @property
+    def id(self) -> str:
+        """The pack id."""
+        return self.source.id
+
+    @property
+    def playbook(self) -> PlaybookFile:
+        """The pack's playbook."""
+        return self.source.playbook
+
+    @property
+    def facts(self) -> Mapping[str, FactSpec]:
+        """The fact catalogue, by id."""
+        return self.source.facts
+
+    @property
+    def rules(self) -> tuple[RuleSpec, ...]:
+        """The rules, sorted by id."""
+        return self.source.rules
+
+    @property
+    def extractors(self) -> tuple[ExtractorSpec, ...]:
+        """The extractors, in file order."""
+        return self.source.extractors
+
+    @property
+    def origins(self) -> Origins:
+        """Where each item was written."""
+        return self.source.origins
+
+    @property
+    def templates(self) -> Templates:
+        """The checked templates."""
+        return self.source.templates
+
+    @property
+    def index(self) -> PackIndex:
+        """What a diagnosis reads per rule."""
+        return self.source.index
+
+    @property
+    def version(self) -> str:
+        """The pack version from its playbook."""
+        return self.source.version
+
+    @property
+    def registered(self) -> tuple[RegisteredRuleset, ...]:
+        """The rulesets built in the engine (empty once closed)."""
+        return self.registration.rulesets
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """A loaded, validated and compiled knowledge base."""
+
+    packs: Mapping[str, Pack]
+    version: str
+    layers: tuple[Path, ...]
+    overrides: tuple[str, ...] = ()
+
+    def pack(self, pack_id: str) -> Pack:
+        """The pack with that id.
+
+        Raises:
+            PackError: no such pack.
+        """
+        try:
+            return self.packs[pack_id]
+        except KeyError:
+            known = sorted(self.packs)
+            raise PackError(pack_id, known, nearest(pack_id, known)) from None
+
+    def close(self) -> None:
+        """Free the engine's rulesets; the KB cannot diagnose afterwards."""
+        for pack in self.packs.values():
+            pack.registration.release()
+
+
+def load_kb(
+    layers: Sequence[Path | str] | None = None, *, bundled: bool = True
+) -> KnowledgeBase:
+    """Load, check and compile a knowledge base.
+
+    Args:
+        layers: extra KB folders (each with facts/, rules/, playbooks/), laid over the bundled
+            one in order; a later layer overrides an earlier one by id.
+        bundled: start from the bundled knowledge base.
+
+    Raises:
+        KnowledgeBaseError: every problem found, each with file:line:col.
+    """
+    source = load_sources(layers, bundled=bundled)
+    problems: list[Problem] = []
+    compiled: dict[str, CompiledPack] = {}
+    for pack_id, pack_source in source.packs.items():
+        result = _compile(pack_source, problems)
+        if result is not None:
+            compiled[pack_id] = result
+    if problems:
+        raise KnowledgeBaseError(problems)
+    packs: dict[str, Pack] = {}
+    for pack_id, pack_source in source.packs.items():
+        done = compiled[pack_id]
+        fields = done.fields
+        packs[pack_id] = Pack(
+            source=pack_source,
+            compiled=done,
+            registration=Registration(runtime().register(done.rulesets)),
+            regex_patterns=tuple(compile_pattern(t.pattern) for t in done.regexes),
+            marked_facts=tuple(f for f, name in fields.facts.items() if name in fields.markers),
+        )
+    return KnowledgeBase(
+        packs=packs, version=source.version, layers=source.layers, overrides=source.overrides
+    )
+
+
+def _compile(pack: PackSource, problems: list[Problem]) -> CompiledPack | None:
+    try:
+        return compile_pack(pack.id, pack.facts, pack.rules)
+    except RuleCapacityError as error:
+        if 0 <= error.rule < len(pack.rules):
+            rule_id = pack.rules[error.rule].id
+            problems.append(
+                pack.origins.rules[rule_id].problem("KB111", f"rule {rule_id}: {error}", "when")
+            )
+        else:
+            problems.append(pack.origins.playbook.problem("KB111", str(error)))
+    except RuleShapeError as error:
+        problems.append(pack.origins.playbook.problem("KB111", str(error)))
+    return None
+
+
+_DEFAULT: KnowledgeBase | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_kb() -> KnowledgeBase:
+    """The bundled knowledge base, loaded once per process."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = load_kb()
+        return _DEFAULT
+
+
+def ensure_open(pack: Pack) -> None:
+    """Raise EngineError when the pack's knowledge base was closed."""
+    if not pack.registered:
+        raise EngineError(f"the knowledge base was closed; pack {pack.id!r} cannot diagnose")

@@ -1,0 +1,145 @@
+"""One case in durable_rules: its facts as messages, a fresh session, the firings read back.
+
+The session is deleted when the run ends; what the rules concluded comes back as
+:class:`Firings`, and derived facts are written into the case's facts as they fire.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from syncdoctor.engine.encoding import encode, unknown_marker
+from syncdoctor.engine.knowledge import Pack
+from syncdoctor.engine.runtime import Message, runtime
+from syncdoctor.kb.values import jsonable, type_value
+from syncdoctor.types import FactValue, JsonValue
+
+__all__ = ["Firing", "Firings", "build_messages", "run_session"]
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One firing of a rule: the record it bound, as encoded (None for a rule over facts)."""
+
+    record: Mapping[str, JsonValue] | None
+
+
+@dataclass
+class Firings:
+    """What the rules of one case did."""
+
+    rules: dict[int, list[Firing]] = field(default_factory=lambda: defaultdict(list))
+    """Rule index -> its firings (one per true alternative)."""
+    blocked: set[int] = field(default_factory=set)
+    """Rules a blocker showed can no longer fire."""
+    conflicts: set[str] = field(default_factory=set)
+    """Warnings: two rules derived different values for one fact."""
+
+
+def build_messages(pack: Pack, facts: Mapping[str, FactValue], now: datetime) -> list[Message]:
+    """Every message one case asserts: the case, one per record, one per derived fact."""
+    compiled = pack.compiled
+    fields = compiled.fields
+    message: Message = {"t": "case"}
+    records: list[Message] = []
+    derived: list[Message] = []
+    for fact, value in sorted(facts.items()):
+        spec = pack.facts[fact]
+        name = fields.facts[fact]
+        if isinstance(value, list):
+            message[name] = True  # for "known" tests on the records fact itself
+            message[fields.counts[fact]] = len(value)
+            record_fields = fields.record_fields[fact]
+            field_specs = spec.fields or {}
+            for record in value:
+                encoded: Message = {"t": fields.record_types[fact]}
+                for key, short in record_fields.items():
+                    if key not in record and short in fields.markers:
+                        encoded[unknown_marker(short)] = 1
+                for key, item in record.items():
+                    encoded[record_fields[key]] = encode(field_specs[key].type, item)
+                records.append(encoded)
+            continue
+        if spec.derived:
+            derived.append({"t": "d", "f": name, "v": value})
+        encoded_value = encode(spec.type, value)
+        if spec.type == "text" and isinstance(encoded_value, str):
+            # Text no rule compares by value only needs to be known; every firing copies the
+            # case message, so a long error message would be copied again and again.
+            encoded_value = encoded_value if fact in fields.compared_text else True
+        message[name] = encoded_value
+        if fact in fields.aged and isinstance(value, datetime):
+            message[fields.ages[fact]] = int((now - value).total_seconds())
+    for fact in pack.marked_facts:
+        if fact not in facts:
+            message[unknown_marker(fields.facts[fact])] = 1
+    for test, pattern in zip(compiled.regexes, pack.regex_patterns, strict=True):
+        text = facts.get(test.fact)
+        if isinstance(text, str):
+            message[test.field] = pattern.search(text) is not None
+    return [message, *records, *derived]
+
+
+def run_session(
+    pack: Pack,
+    facts: MutableMapping[str, FactValue],
+    inferred: MutableMapping[str, FactValue],
+    supplied: frozenset[str],
+    now: datetime,
+) -> Firings:
+    """Run the case's facts through the pack's rulesets; derived facts land in ``facts``.
+
+    A derived value the user supplied wins over the rules; two rules deriving different values
+    are reported in ``Firings.conflicts``.
+    """
+    compiled = pack.compiled
+    firings = Firings()
+    record_by_type = {t: f for f, t in compiled.fields.record_types.items()}
+
+    def on_fire(name: str, text: str) -> list[Message]:
+        entry = compiled.entries[name]
+        if entry.kind == "blocker":
+            firings.blocked.update(entry.blocks)
+            return []
+        if entry.kind == "sentinel":
+            return []
+        record = None
+        if entry.records:
+            bindings = json.loads(text)[name]
+            for alias, bound in sorted(bindings.items()):
+                if alias.startswith("r") and bound.get("t") in record_by_type:
+                    record = _decode_record(pack, record_by_type[bound["t"]], bound)
+                    break
+        firings.rules[entry.rule].append(Firing(record))
+        rule = pack.rules[entry.rule]
+        if rule.derive is None:
+            return []
+        fact = rule.derive.fact
+        value = type_value(fact, pack.facts[fact], rule.derive.value)
+        if fact in supplied and facts[fact] != value:
+            return []  # the value the user supplied wins over the rules
+        if fact not in facts:
+            facts[fact] = value
+            inferred[fact] = value
+        elif facts[fact] != value:
+            # Two rules derive different values: both stand in the network, and the caller is
+            # told, since templates can only quote one.
+            firings.conflicts.add(
+                f"rules derive both {jsonable(facts[fact])!r} and {jsonable(value)!r} for {fact!r}"
+            )
+        return [{"t": "d", "f": compiled.derived_field[fact], "v": value}]
+
+    runtime().run(pack.registered, build_messages(pack, facts, now), on_fire)
+    return firings
+
+
+def _decode_record(
+    pack: Pack, fact: str, bound: Mapping[str, JsonValue]
+) -> dict[str, JsonValue]:
+    """The bound message's fields under their record field names (still encoded)."""
+    names = pack.compiled.fields.record_fields[fact]
+    return {name: bound[short] for name, short in names.items() if short in bound}

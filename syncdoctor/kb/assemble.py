@@ -1,0 +1,155 @@
+"""One pack's pieces, from every layer, checked against each other and built into a PackSource."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from syncdoctor._version import __version__
+from syncdoctor.errors import FactError, Problem
+from syncdoctor.kb.checks import Checker
+from syncdoctor.kb.pack import Origins, PackSource, Templates, build_index
+from syncdoctor.kb.patterns import PatternError, TextPattern, compile_pattern
+from syncdoctor.kb.problems import Origin, nearest
+from syncdoctor.kb.spec import ExtractorSpec, FactSpec, PlaybookFile, RuleSpec
+from syncdoctor.kb.templates import Renderer
+from syncdoctor.kb.values import type_value
+
+__all__ = ["Draft", "assemble_pack"]
+
+
+@dataclass
+class Draft:
+    """What the layers say about one pack, before cross-checks."""
+
+    playbook: tuple[PlaybookFile, Origin] | None = None
+    facts: dict[str, tuple[FactSpec, Origin]] = field(default_factory=dict)
+    extractors: dict[str, tuple[ExtractorSpec, Origin]] = field(default_factory=dict)
+    rules: dict[str, tuple[RuleSpec, Origin]] = field(default_factory=dict)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+
+
+def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSource | None:
+    """Cross-check a pack's pieces and compile its templates and patterns.
+
+    Returns None (having added to ``problems``) when anything is wrong.
+    """
+    if draft.playbook is None:
+        some = next(iter([*draft.rules.values(), *draft.facts.values()]), None)
+        if some is not None:
+            problems.append(some[1].problem(
+                "KB110", f"pack {pack_id!r} has no playbook (playbooks/{pack_id}.yaml)"))
+        return None
+    playbook, book_origin = draft.playbook
+    before = len(problems)
+    facts = {k: v for k, (v, _) in sorted(draft.facts.items())}
+    check = Checker(facts, problems)
+    if _version_tuple(playbook.min_engine) > _version_tuple(__version__):
+        problems.append(book_origin.problem(
+            "KB114", f"pack {pack_id!r} needs syncdoctor {playbook.min_engine} or newer; "
+            f"this is {__version__}", "min_engine"))
+    step_ids = [s.id for s in playbook.steps]
+    if len(set(step_ids)) != len(step_ids):
+        problems.append(book_origin.problem("KB107", "duplicate step ids", "steps"))
+    remediation: dict[str, Renderer] = {}
+    contact: dict[str, Renderer] = {}
+    send: dict[str, tuple[Renderer, ...]] = {}
+    cause_origins: dict[str, Origin] = {}
+    for cause_id, cause in playbook.causes.items():
+        origin = Origin(book_origin.located, ("causes", cause_id))
+        cause_origins[cause_id] = origin
+        if cause.step not in step_ids:
+            problems.append(origin.problem("KB106", f"unknown step {cause.step!r}", "step",
+                                           suggestion=nearest(cause.step, step_ids)))
+        renderer = check.template(origin, ("remediation",), cause.remediation)
+        if renderer is not None:
+            remediation[cause_id] = renderer
+        if cause.escalation is not None:
+            found = check.template(origin, ("escalation", "contact"), cause.escalation.contact)
+            if found is not None:
+                contact[cause_id] = found
+            sends = [check.template(origin, ("escalation", "send", i), s)
+                     for i, s in enumerate(cause.escalation.send)]
+            send[cause_id] = tuple(s for s in sends if s is not None)
+    because: dict[str, Renderer] = {}
+    for rule_id, (rule, origin) in sorted(draft.rules.items()):
+        if rule.step not in step_ids:
+            problems.append(origin.problem("KB106", f"unknown step {rule.step!r}", "step",
+                                           suggestion=nearest(rule.step, step_ids)))
+        if rule.cause is not None and rule.cause not in playbook.causes:
+            problems.append(origin.problem("KB105", f"unknown cause {rule.cause!r}", "cause",
+                                           suggestion=nearest(rule.cause, playbook.causes)))
+        if rule.derive is not None:
+            spec = check.fact(origin, ("derive", "fact"), rule.derive.fact)
+            if spec is not None and not spec.derived:
+                problems.append(origin.problem(
+                    "KB113", f"fact {rule.derive.fact!r} is not declared derived: true",
+                    "derive", "fact"))
+            elif spec is not None:
+                try:
+                    type_value(rule.derive.fact, spec, rule.derive.value)
+                except FactError as error:
+                    problems.append(origin.problem("KB109", str(error), "derive", "value"))
+        check.condition(rule, origin)
+        renderer = check.template(origin, ("because",), rule.because)
+        if renderer is not None:
+            because[rule_id] = renderer
+    patterns = _patterns(draft, check, problems)
+    rules = tuple(rule for _, (rule, _) in sorted(draft.rules.items()))
+    if not rules:
+        problems.append(book_origin.problem("KB110", f"pack {pack_id!r} has no rules"))
+    if len(problems) != before:
+        return None
+    extractors = tuple(e for e, _ in draft.extractors.values())
+    templates = Templates(because=because, remediation=remediation, contact=contact, send=send)
+    return PackSource(
+        id=pack_id,
+        playbook=playbook,
+        facts=facts,
+        extractors=extractors,
+        rules=rules,
+        origins=Origins(
+            playbook=book_origin,
+            facts={k: o for k, (_, o) in draft.facts.items()},
+            rules={k: o for k, (_, o) in draft.rules.items()},
+            causes=cause_origins,
+            extractors={k: o for k, (_, o) in draft.extractors.items()},
+        ),
+        templates=templates,
+        patterns=patterns,
+        index=build_index(playbook, facts, extractors, rules, templates),
+    )
+
+
+def _patterns(draft: Draft, check: Checker, problems: list[Problem]) -> tuple[TextPattern, ...]:
+    patterns = []
+    for extractor, origin in draft.extractors.values():
+        source = check.fact(origin, ("from",), extractor.from_)
+        if source is not None and source.type != "text":
+            problems.append(origin.problem("KB109", f"extractors read text facts; "
+                                           f"{extractor.from_!r} is {source.type}", "from"))
+        for fact_id, value in extractor.set.items():
+            spec = check.fact(origin, ("set", fact_id), fact_id)
+            if spec is not None:
+                try:
+                    type_value(fact_id, spec, value)
+                except FactError as error:
+                    problems.append(origin.problem("KB109", str(error), "set", fact_id))
+        for group, fact_id in extractor.capture.items():
+            check.fact(origin, ("capture", group), fact_id)
+        try:
+            compiled = compile_pattern(extractor.pattern,
+                                       case_sensitive=extractor.case_sensitive)
+        except PatternError as error:
+            problems.append(origin.problem("KB112", f"invalid RE2 pattern: {error}", "pattern"))
+            continue
+        groups = set(compiled.groupindex)
+        for group in extractor.capture:
+            if group not in groups:
+                problems.append(origin.problem(
+                    "KB112", f"the pattern has no group named {group!r}", "capture", group,
+                    suggestion=nearest(group, groups)))
+        patterns.append(compiled)
+    return tuple(patterns)

@@ -1,0 +1,207 @@
+"""Cross-file checks of one pack: every name a rule, cause or extractor uses must exist and fit.
+
+Every problem is located (file:line:col, key path) and comes with a "did you mean" when a close
+name exists; all of them are collected before the load fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from syncdoctor.errors import FactError, Problem
+from syncdoctor.kb.condition import Condition, Visit
+from syncdoctor.kb.patterns import PatternError, compile_pattern
+from syncdoctor.kb.problems import Origin, nearest
+from syncdoctor.kb.spec import FactSpec, RecordFieldSpec, RuleSpec
+from syncdoctor.kb.templates import Renderer, prepare
+from syncdoctor.kb.values import parse_duration, type_value
+
+__all__ = ["Checker"]
+
+Spec = FactSpec | RecordFieldSpec
+Path_ = tuple[str | int, ...]
+
+
+class Checker:
+    """Checks one pack's items against its catalogue, appending to a shared problem list."""
+
+    def __init__(self, facts: Mapping[str, FactSpec], problems: list[Problem]) -> None:
+        self.facts = facts
+        self.problems = problems
+
+    def fact(self, origin: Origin, path: Path_, fact: str) -> FactSpec | None:
+        """The fact's spec, or None after reporting an unknown fact."""
+        spec = self.facts.get(fact)
+        if spec is None:
+            self.problems.append(origin.problem(
+                "KB104", f"unknown fact {fact!r}", *path, suggestion=nearest(fact, self.facts)))
+        return spec
+
+    def condition(self, rule: RuleSpec, origin: Origin) -> None:
+        """Every test of a rule's ``when``: names, operators, operand types, shapes."""
+        items = rule.when.conjuncts()
+        base: Path_ = ("when", "all") if rule.when.all is not None else ("when",)
+        joined: dict[str, int] = {}
+        for index, item in enumerate(items):
+            where = (*base, index) if rule.when.all is not None else base
+            blocked: list[Path_] = []
+            for visit in item.walk(where):
+                if any(visit.path[: len(b)] == b for b in blocked):
+                    continue
+                if not self._test(visit, origin, top=visit.path == where):
+                    blocked.append((*visit.path, "any_record"))
+            spec = self.facts.get(item.fact) if item.fact is not None else None
+            if spec is not None and item.fact is not None and (
+                spec.derived or item.any_record is not None
+            ):
+                if item.fact in joined:
+                    # Each such test binds its own message: two cannot both see one record.
+                    self.problems.append(origin.problem(
+                        "KB113", f"{item.fact!r} is tested twice at the top level; put both "
+                        "conditions in one test (one any_record with an 'all')", *where))
+                joined[item.fact] = index
+
+    def _test(self, visit: Visit, origin: Origin, *, top: bool) -> bool:
+        """Check one test; True when its ``any_record`` (if any) is worth checking inside."""
+        cond, path, record = visit.condition, visit.path, visit.record
+        if not cond.is_test:
+            return True
+        op = cond.operator
+        if record is not None:
+            return self._field_test(cond, origin, path, record)
+        if cond.field is not None:
+            self.problems.append(origin.problem(
+                "KB113", "'field' is only used inside any_record; name a 'fact'", *path))
+            return False
+        spec = self.fact(origin, (*path, "fact"), cond.subject)
+        if spec is None:
+            return False
+        if spec.derived and not top:
+            self.problems.append(origin.problem(
+                "KB113", f"derived fact {cond.subject!r} may only be tested at the top "
+                "level of 'when' (or in its top-level 'all')", *path))
+        if spec.derived and op not in ("eq", "in") and not (op == "known" and cond.known):
+            self.problems.append(origin.problem(
+                "KB113", f"derived fact {cond.subject!r} is tested with eq, in or "
+                "known: true only", *path))
+        self._operator(cond, spec, origin, path, self.facts, "_fact")
+        if op != "any_record":
+            return False
+        if not top:
+            self.problems.append(origin.problem(
+                "KB113", "any_record may only be used at the top level of 'when' "
+                "(or in its top-level 'all')", *path))
+        if spec.type != "records":
+            self.problems.append(origin.problem(
+                "KB109", f"any_record needs a records fact; {cond.subject!r} is "
+                f"{spec.type}", *path))
+            return False
+        return True
+
+    def _field_test(self, cond: Condition, origin: Origin, path: Path_, record: str) -> bool:
+        fields = self.facts[record].fields or {}
+        if cond.fact is not None:
+            self.problems.append(origin.problem(
+                "KB113", "inside any_record, tests name a record 'field', not a 'fact'", *path))
+            return False
+        name = cond.subject
+        field_spec = fields.get(name)
+        if field_spec is None:
+            self.problems.append(origin.problem(
+                "KB104", f"unknown field {name!r} of {record!r} records", *path, "field",
+                suggestion=nearest(name, fields)))
+            return False
+        self._operator(cond, field_spec, origin, path, fields, "_field")
+        return False
+
+    def _operator(self, cond: Condition, spec: Spec, origin: Origin, path: Path_,
+                  peers: Mapping[str, Spec], suffix: str) -> None:
+        op = cond.operator
+        kind = spec.type
+        name = cond.subject
+        at = (*path, op)
+
+        def bad(message: str, suggestion: str | None = None) -> None:
+            self.problems.append(origin.problem("KB109", message, *at, suggestion=suggestion))
+
+        if op == "known" or op == "any_record":
+            return
+        if op.endswith(("_fact", "_field")):
+            if not op.endswith(suffix):
+                bad(f"{op} is for {'records' if suffix == '_fact' else 'facts'}; use "
+                    f"{op.rsplit('_', 1)[0]}{suffix}")
+                return
+            other = str(cond.operand)
+            other_spec = peers.get(other)
+            if other_spec is None:
+                what = "fact" if suffix == "_fact" else "field"
+                self.problems.append(origin.problem(
+                    "KB104", f"unknown {what} {other!r}", *at, suggestion=nearest(other, peers)))
+                return
+            if getattr(other_spec, "derived", False) or getattr(spec, "derived", False):
+                self.problems.append(origin.problem(
+                    "KB113", f"{op} cannot compare with a derived fact ({other!r}); test the "
+                    "derived fact with eq or in", *at))
+                return
+            if other_spec.type != kind and {kind, other_spec.type} != {"integer", "decimal"}:
+                bad(f"cannot compare {name!r} ({kind}) with {other!r} ({other_spec.type})")
+            if kind in ("records",) or (op[:2] in ("lt", "le", "gt", "ge")
+                                        and kind in ("bool", "enum", "text")):
+                bad(f"{op} cannot compare {kind} values")
+            return
+        if suffix == "_field" and op in ("matches", "older_than", "newer_than"):
+            self.problems.append(origin.problem(
+                "KB113", f"{op} is not available inside any_record; test record fields with "
+                "comparisons", *at))
+            return
+        if op == "matches":
+            if kind != "text":
+                bad(f"matches needs a text fact; {name!r} is {kind}")
+                return
+            try:
+                compile_pattern(str(cond.operand))
+            except PatternError as error:
+                self.problems.append(origin.problem(
+                    "KB112", f"invalid RE2 pattern: {error}", *at))
+            return
+        if op in ("older_than", "newer_than"):
+            if kind != "datetime":
+                bad(f"{op} needs a datetime fact; {name!r} is {kind}")
+                return
+            try:
+                parse_duration(cond.duration)
+            except ValueError as error:
+                bad(str(error))
+            return
+        if op in ("lt", "le", "gt", "ge") and kind in ("bool", "enum", "text", "records"):
+            bad(f"{op} cannot compare {kind} values")
+            return
+        if kind == "records":
+            bad(f"a records fact is tested with any_record or known, not {op}")
+            return
+        for value in cond.constants:
+            try:
+                typed = type_value(name, spec, value)
+            except FactError as error:
+                allowed = spec.values or ()
+                bad(f"{value!r} is not a valid {kind} value for {name!r}: "
+                    f"{str(error).split(': ', 1)[-1]}",
+                    nearest(str(value), allowed) if allowed else None)
+                continue
+            if kind == "enum" and typed != value:
+                bad(f"write enum values exactly as declared: {typed!r}, not {value!r}")
+
+    def template(self, origin: Origin, path: Path_, source: str) -> Renderer | None:
+        """The checked template, or None after reporting each of its problems."""
+        issues, renderer = prepare(source, self.facts)
+        if renderer is not None:
+            return renderer
+        for issue in issues:
+            problem = origin.problem(
+                "KB108", issue.message, *path,
+                suggestion=nearest(issue.name, self.facts) if issue.name else None)
+            if "\n" in source.strip("\n"):
+                # A block scalar's text starts on the line after its key.
+                problem = origin.at_template_line(problem, issue.line)
+            self.problems.append(problem)
+        return None

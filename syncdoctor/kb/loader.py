@@ -1,0 +1,232 @@
+"""Loading a knowledge base's files: layered folders of facts/, rules/ and playbooks/ YAML.
+
+Loading is all or nothing: every problem in every file is collected, located (file:line:col and
+key path) and raised together in one :class:`KnowledgeBaseError`; a KB with an error never
+half-loads. Later layers override earlier ones by id, and each override is reported. The result
+is one frozen :class:`~syncdoctor.kb.pack.PackSource` per pack; compiling them into rulesets is
+the engine's business (:mod:`syncdoctor.engine.knowledge`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from syncdoctor.errors import KnowledgeBaseError, Problem
+from syncdoctor.kb.assemble import Draft, assemble_pack
+from syncdoctor.kb.pack import PackSource
+from syncdoctor.kb.problems import Origin, display_path, field_names, validation_problems
+from syncdoctor.kb.spec import (
+    Condition,
+    ExtractorSpec,
+    FactsFile,
+    FactSpec,
+    PlaybookFile,
+    RulesFile,
+    RuleSpec,
+)
+from syncdoctor.kb.yamlfile import Located, load_yaml_file
+from syncdoctor.types import JsonValue
+
+__all__ = ["KbSource", "bundled_kb_dir", "load_sources"]
+
+SECTIONS = ("facts", "rules", "playbooks")
+TEST_SUFFIXES = (".test.yaml", ".test.yml")
+M = TypeVar("M", bound=BaseModel)
+KB_KEYS = sorted(field_names(FactsFile, RulesFile, PlaybookFile, FactSpec, RuleSpec, Condition,
+                             ExtractorSpec))
+"""Every key a KB file may hold: the pool for "did you mean" on an unknown key."""
+
+
+def bundled_kb_dir() -> Path:
+    """The knowledge base shipped with syncdoctor (the repository root in a checkout)."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "_kb"
+    if installed.is_dir():
+        return installed
+    return package.parent
+
+
+
+@dataclass(frozen=True)
+class KbSource:
+    """Every pack of a knowledge base, checked; and how it was layered."""
+
+    packs: Mapping[str, PackSource]
+    version: str
+    """A content hash of what the KB means."""
+    layers: tuple[Path, ...]
+    overrides: tuple[str, ...]
+
+
+def _validate(model: type[M], located: Located) -> M | list[Problem]:
+    if located.data is None:
+        return [located.problem("KB103", "the file is empty", ())]
+    if not isinstance(located.data, dict):
+        return [located.problem("KB101", "the file must hold a mapping at its top level", ())]
+    try:
+        return model.model_validate(located.data)
+    except ValidationError as error:
+        return validation_problems(located, error, KB_KEYS)
+
+
+def _files(layer: Path, section: str) -> list[Path]:
+    folder = layer / section
+    if not folder.is_dir():
+        return []
+    files = [
+        p for p in sorted(folder.iterdir())
+        if p.suffix in (".yaml", ".yml") and not p.name.endswith(TEST_SUFFIXES) and p.is_file()
+    ]
+    return files
+
+
+
+def load_sources(
+    layers: Sequence[Path | str] | None = None, *, bundled: bool = True
+) -> KbSource:
+    """Load and check every file of the layers (the bundled KB first, unless told not to).
+
+    Raises:
+        KnowledgeBaseError: every problem found, each with file:line:col.
+    """
+    folders: list[Path] = [bundled_kb_dir()] if bundled else []
+    folders.extend(Path(p) for p in layers or ())
+    problems: list[Problem] = []
+    for folder in folders:
+        if not folder.is_dir():
+            problems.append(Problem("KB100", f"knowledge-base folder not found: {folder}",
+                                    file=str(folder)))
+    if problems:
+        raise KnowledgeBaseError(problems)
+
+    drafts: dict[str, Draft] = {}
+    overrides: list[str] = []
+    for layer_index, folder in enumerate(folders):
+        seen_here: dict[str, Origin] = {}
+        for section in SECTIONS:
+            for path in _files(folder, section):
+                display = display_path(path, folder)
+                try:
+                    located = load_yaml_file(path, display)
+                except KnowledgeBaseError as error:
+                    problems.extend(error.problems)
+                    continue
+                _absorb(section, located, drafts, seen_here, layer_index, overrides, problems)
+    if problems:
+        # A file that did not parse would only cause knock-on errors in the cross-checks.
+        raise KnowledgeBaseError(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
+    packs: dict[str, PackSource] = {}
+    for pack_id in sorted(drafts):
+        pack = assemble_pack(pack_id, drafts[pack_id], problems)
+        if pack is not None:
+            packs[pack_id] = pack
+    if problems:
+        raise KnowledgeBaseError(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
+    return KbSource(
+        packs=packs,
+        version=_content_version(packs),
+        layers=tuple(folders),
+        overrides=tuple(overrides),
+    )
+
+
+def _content_version(packs: Mapping[str, PackSource]) -> str:
+    """A hash of what the KB means, not of how its files are laid out or ordered."""
+    canonical: dict[str, JsonValue] = {
+        pack_id: {
+            "playbook": pack.playbook.model_dump(mode="json", by_alias=True),
+            "facts": {k: v.model_dump(mode="json") for k, v in pack.facts.items()},
+            "rules": [r.model_dump(mode="json", by_alias=True) for r in pack.rules],
+            # File order decides which extractor's value wins, so it is part of the meaning.
+            "extractors": [e.model_dump(mode="json", by_alias=True) for e in pack.extractors],
+        }
+        for pack_id, pack in packs.items()
+    }
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+
+def _absorb(
+    section: str,
+    located: Located,
+    drafts: dict[str, Draft],
+    seen_here: dict[str, Origin],
+    layer_index: int,
+    overrides: list[str],
+    problems: list[Problem],
+) -> None:
+    """Add one file's items to the drafts, noting duplicates and overrides."""
+
+    def place(key: str, origin: Origin, what: str) -> bool:
+        earlier = seen_here.get(key)
+        if earlier is not None:
+            problems.append(
+                origin.problem(
+                    "KB107", f"duplicate {what} (first defined at {earlier.file}:{earlier.line})"
+                )
+            )
+            return False
+        seen_here[key] = origin
+        return True
+
+    def note_override(old: Origin, new: Origin, what: str) -> None:
+        if layer_index > 0:
+            overrides.append(f"{what} overridden by {new.file}:{new.line} "
+                             f"(was {old.file}:{old.line})")
+
+    if section == "facts":
+        parsed_facts = _validate(FactsFile, located)
+        if isinstance(parsed_facts, list):
+            problems.extend(parsed_facts)
+            return
+        draft = drafts.setdefault(parsed_facts.pack, Draft())
+        for fact_id, spec in parsed_facts.facts.items():
+            origin = Origin(located, ("facts", fact_id))
+            if not place(f"{parsed_facts.pack}/fact/{fact_id}", origin, f"fact {fact_id!r}"):
+                continue
+            if fact_id in draft.facts:
+                note_override(draft.facts[fact_id][1], origin, f"fact {fact_id!r}")
+            draft.facts[fact_id] = (spec, origin)
+        for index, extractor in enumerate(parsed_facts.extractors):
+            origin = Origin(located, ("extractors", index))
+            key = f"{parsed_facts.pack}/extractor/{extractor.id}"
+            if not place(key, origin, f"extractor {extractor.id!r}"):
+                continue
+            if extractor.id in draft.extractors:
+                note_override(draft.extractors[extractor.id][1], origin,
+                              f"extractor {extractor.id!r}")
+            draft.extractors[extractor.id] = (extractor, origin)
+    elif section == "rules":
+        parsed_rules = _validate(RulesFile, located)
+        if isinstance(parsed_rules, list):
+            problems.extend(parsed_rules)
+            return
+        draft = drafts.setdefault(parsed_rules.pack, Draft())
+        for index, rule in enumerate(parsed_rules.rules):
+            origin = Origin(located, ("rules", index))
+            if not place(f"rule/{rule.id}", origin, f"rule id {rule.id!r}"):
+                continue
+            if rule.id in draft.rules:
+                note_override(draft.rules[rule.id][1], origin, f"rule {rule.id!r}")
+            draft.rules[rule.id] = (rule, origin)
+    else:
+        parsed_book = _validate(PlaybookFile, located)
+        if isinstance(parsed_book, list):
+            problems.extend(parsed_book)
+            return
+        origin = Origin(located, ())
+        if not place(f"playbook/{parsed_book.id}", origin, f"playbook {parsed_book.id!r}"):
+            return
+        draft = drafts.setdefault(parsed_book.id, Draft())
+        if draft.playbook is not None:
+            note_override(draft.playbook[1], origin,
+                          f"playbook {parsed_book.id!r}")
+        draft.playbook = (parsed_book, origin)

@@ -1,0 +1,174 @@
+"""One pack as loaded and checked, built once and never mutated.
+
+It holds its files' contents, where each item was written, its templates and patterns compiled,
+and the indexes a diagnosis reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from syncdoctor.kb.patterns import TextPattern
+from syncdoctor.kb.problems import Origin
+from syncdoctor.kb.spec import ExtractorSpec, FactSpec, PlaybookFile, RuleSpec
+from syncdoctor.kb.templates import Renderer
+
+__all__ = ["Origins", "PackIndex", "PackSource", "RecordFieldView", "Templates", "build_index"]
+
+
+@dataclass(frozen=True)
+class Origins:
+    """Where each item of a pack was written, by kind and id."""
+
+    playbook: Origin
+    facts: Mapping[str, Origin]
+    rules: Mapping[str, Origin]
+    causes: Mapping[str, Origin]
+    extractors: Mapping[str, Origin]
+
+
+@dataclass(frozen=True)
+class Templates:
+    """A pack's checked templates: each rule's 'because', each cause's remediation, escalation."""
+
+    because: Mapping[str, Renderer]
+    remediation: Mapping[str, Renderer]
+    contact: Mapping[str, Renderer]
+    send: Mapping[str, tuple[Renderer, ...]]
+
+    @property
+    def facts(self) -> frozenset[str]:
+        """Every fact some template names."""
+        renderers = [
+            *self.because.values(), *self.remediation.values(), *self.contact.values(),
+            *(r for sends in self.send.values() for r in sends),
+        ]
+        return frozenset(f for r in renderers for f in r.facts)
+
+
+@dataclass(frozen=True)
+class RecordFieldView:
+    """A field of a records fact, as a question lists it."""
+
+    name: str
+    type: str
+    values: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class PackIndex:
+    """What question selection, explanation and lint read per rule, computed at load."""
+
+    step_order: Mapping[str, int]
+    """Step id -> its position in the playbook."""
+    rule_index: Mapping[str, int]
+    """Rule id -> its index in ``rules`` (sorted by id)."""
+    facts_of: Mapping[str, tuple[str, ...]]
+    """Rule id -> the facts its conditions read, in first-use order."""
+    rule_steps: tuple[int, ...]
+    """Per rule (by index): its step's position in the playbook."""
+    asked_facts: tuple[tuple[str, ...], ...]
+    """Per rule: the facts it reads that may be asked (not derived)."""
+    derived_read: tuple[tuple[str, ...], ...]
+    """Per rule: the derived facts it reads."""
+    derivers: Mapping[str, tuple[int, ...]]
+    """Derived fact -> the rules deriving it."""
+    cause_rules: tuple[tuple[int, str], ...]
+    """(rule index, cause) for every rule that concludes a cause."""
+    record_fields: Mapping[str, tuple[RecordFieldView, ...]]
+    """Records fact -> its fields, as a Question lists them."""
+    extracted_from: Mapping[str, tuple[str, ...]]
+    """Text fact -> the facts its extractors can set."""
+    extractor_targets: tuple[frozenset[str], ...]
+    """Per extractor: the facts it can set."""
+    used_facts: frozenset[str]
+    """Facts some rule, extractor or template reads."""
+    cause_rank: Mapping[str, tuple[int, str]]
+    """Cause id -> its sort key: playbook step, then id."""
+
+
+@dataclass(frozen=True)
+class PackSource:
+    """A checked pack: everything but its compiled rulesets."""
+
+    id: str
+    playbook: PlaybookFile
+    facts: Mapping[str, FactSpec]
+    extractors: tuple[ExtractorSpec, ...]
+    rules: tuple[RuleSpec, ...]
+    """Sorted by id."""
+    origins: Origins
+    templates: Templates
+    patterns: tuple[TextPattern, ...]
+    """Per extractor: its compiled pattern."""
+    index: PackIndex
+
+    @property
+    def version(self) -> str:
+        """The pack version from its playbook."""
+        return self.playbook.version
+
+
+def build_index(
+    playbook: PlaybookFile,
+    facts: Mapping[str, FactSpec],
+    extractors: tuple[ExtractorSpec, ...],
+    rules: tuple[RuleSpec, ...],
+    templates: Templates,
+) -> PackIndex:
+    """Precompute what a diagnosis reads per rule, off its hot path."""
+
+    def is_derived(fact: str) -> bool:
+        spec = facts.get(fact)
+        return spec is not None and spec.derived
+
+    step_order = {step.id: index for index, step in enumerate(playbook.steps)}
+    facts_of = {rule.id: tuple(rule.when.facts()) for rule in rules}
+    derivers: dict[str, list[int]] = {}
+    for index, rule in enumerate(rules):
+        if rule.derive is not None:
+            derivers.setdefault(rule.derive.fact, []).append(index)
+    sources: dict[str, set[str]] = {}
+    for extractor in extractors:
+        sources.setdefault(extractor.from_, set()).update(
+            {*extractor.set, *extractor.capture.values()}
+        )
+    used = set(templates.facts)
+    for read in facts_of.values():
+        used.update(read)
+    used.update(extractor.from_ for extractor in extractors)
+    return PackIndex(
+        step_order=step_order,
+        rule_index={rule.id: index for index, rule in enumerate(rules)},
+        facts_of=facts_of,
+        rule_steps=tuple(step_order.get(rule.step, 0) for rule in rules),
+        asked_facts=tuple(
+            tuple(f for f in facts_of[rule.id] if f in facts and not is_derived(f))
+            for rule in rules
+        ),
+        derived_read=tuple(
+            tuple(f for f in facts_of[rule.id] if is_derived(f)) for rule in rules
+        ),
+        derivers={fact: tuple(found) for fact, found in derivers.items()},
+        cause_rules=tuple(
+            (index, rule.cause) for index, rule in enumerate(rules) if rule.cause is not None
+        ),
+        record_fields={
+            fact: tuple(
+                RecordFieldView(name, f.type, f.values or None)
+                for name, f in sorted((spec.fields or {}).items())
+            )
+            for fact, spec in facts.items()
+            if spec.fields
+        },
+        extracted_from={k: tuple(sorted(v)) for k, v in sorted(sources.items())},
+        extractor_targets=tuple(
+            frozenset({*e.set, *e.capture.values()}) for e in extractors
+        ),
+        used_facts=frozenset(used),
+        cause_rank={
+            cause: (step_order.get(spec.step, 0), cause)
+            for cause, spec in playbook.causes.items()
+        },
+    )

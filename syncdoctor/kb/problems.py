@@ -1,0 +1,147 @@
+"""Located problems: pydantic's ValidationError turned into Problems, "did you mean", origins.
+
+Every file syncdoctor reads from people (KB files, test files, suppressions, case files) maps a
+validation error the same way, here: every error at once, each at the line and column of the key
+it concerns, with a stable code.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from syncdoctor.errors import Problem
+from syncdoctor.kb.yamlfile import Located, Path_
+
+__all__ = [
+    "Origin",
+    "display_path",
+    "nearest",
+    "validation_problems",
+]
+
+
+def nearest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate closest to ``name``, or None when none is close enough to help."""
+    pool = sorted(set(candidates))
+    if not pool or len(name) > 200:
+        return None
+    matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def display_path(path: Path, layer: Path | None = None) -> str:
+    """How a file is named in messages: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return f"{layer.name}/{path.relative_to(layer)}" if layer is not None else str(path)
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an item of the KB was written: a file and the key path of the item in it."""
+
+    located: Located
+    path: Path_
+
+    def problem(self, code: str, message: str, *extra: str | int, suggestion: str | None = None,
+                severity: str = "error") -> Problem:
+        """A problem located at this item (or at a key below it)."""
+        return self.located.problem(code, message, (*self.path, *extra), suggestion, severity)
+
+    def at_template_line(self, problem: Problem, template_line: int) -> Problem:
+        """The problem (located at a block scalar's key) moved to a line of the scalar's text."""
+        line = problem.line + template_line
+        lines = self.located.lines
+        source = lines[line - 1] if 0 < line <= len(lines) else None
+        return replace(problem, line=line, column=1, source_line=source)
+
+    @property
+    def file(self) -> str:
+        """The file's display name."""
+        return self.located.file
+
+    @property
+    def line(self) -> int:
+        """The item's line."""
+        return self.located.locate(self.path)[0]
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def validation_problems(
+    located: Located,
+    error: ValidationError,
+    known_keys: Iterable[str] = (),
+    *,
+    prefix: Path_ = (),
+) -> list[Problem]:
+    """Every error of a validation as a located Problem, one per location.
+
+    Args:
+        located: the file the validated data came from.
+        error: pydantic's error.
+        known_keys: the keys a "did you mean" may suggest for an unknown key.
+        prefix: where the validated data sits in the file (() for the whole file).
+    """
+    keys = sorted(set(known_keys))
+    problems: list[Problem] = []
+    for item in error.errors(include_url=False):
+        loc = [part for part in item["loc"] if part != "[key]"]
+        path = (*prefix, *_data_path(located.data, [*prefix, *loc])[len(prefix):])
+        kind = item["type"]
+        message = str(item["msg"]).removeprefix("Value error, ")
+        suggestion = None
+        if kind == "extra_forbidden":
+            code = "KB102"
+            key = str(loc[-1]) if loc else "?"
+            message = f"unknown key {key!r}"
+            suggestion = nearest(key, keys)
+        elif kind == "missing":
+            code = "KB103"
+            message = f"missing required key {str(loc[-1])!r}" if loc else "missing key"
+        elif isinstance(item.get("input"), date):
+            code = "KB101"
+            message = "write dates and date-times as quoted text, e.g. '2024-05-01T10:00:00Z'"
+        else:
+            code = "KB101"
+            if "input" in item and kind not in ("value_error", "assertion_error"):
+                message += f" (got {_shown(item['input'])})"
+        problems.append(located.problem(code, message, path, suggestion))
+    # One problem per location is enough: unions report one error per alternative.
+    unique: dict[tuple[int, int, str], Problem] = {}
+    for problem in problems:
+        unique.setdefault((problem.line, problem.column, problem.code), problem)
+    return list(unique.values())
+
+
+def field_names(*models: type[BaseModel]) -> set[str]:
+    """The keys the models accept, by their YAML spelling (aliases)."""
+    return {info.alias or name for model in models for name, info in model.model_fields.items()}
+
+
+def _data_path(data: object, loc: Sequence[str | int]) -> Path_:
+    """The longest prefix of a pydantic location that exists in the data."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and isinstance(part, str):
+            path.append(part)  # a missing or extra key: point at its parent, name it
+            break
+        else:
+            break
+        path.append(part)
+    return tuple(path)

@@ -1,0 +1,313 @@
+"""Raw values to typed ones: case facts checked against the catalogue, durations, JSON.
+
+Numbers become int or Decimal (exact to the millionth, never in exponent form), datetimes aware
+UTC datetimes, durations whole seconds. :mod:`syncdoctor.engine.encoding` turns these into what
+durable_rules compares.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+
+from pydantic import TypeAdapter, ValidationError
+
+from syncdoctor.errors import FactError
+from syncdoctor.kb.problems import nearest
+from syncdoctor.kb.spec import FactSpec, RecordFieldSpec
+from syncdoctor.types import FactValue, JsonValue, Record, ScalarValue
+
+SCALE = 10**6
+"""Numbers reach durable_rules as integers in millionths: exact, and never in exponent form."""
+NUMBER_LIMIT = Decimal(9_000_000_000_000)
+"""|value| * SCALE must stay inside a signed 64-bit integer."""
+TEXT_LIMIT = 200_000
+"""Longest text fact accepted, in characters; error messages are far shorter."""
+RECORD_LIMIT = 10_000
+"""Most records one records fact may hold."""
+
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+_DATETIME = TypeAdapter(datetime)
+_TIMEDELTA = TypeAdapter(timedelta)
+DURATION_PATTERN = re.compile(
+    r"^\s*(?:(?P<d>\d+)\s*d)?\s*(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m)?\s*(?:(?P<s>\d+)\s*s)?\s*$"
+)
+Fail = Callable[[str], FactError]
+"""Builds the FactError for a value, given what is wrong with it."""
+
+
+def _describe(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def type_value(fact: str, spec: FactSpec | RecordFieldSpec, value: object) -> ScalarValue:
+    """Check ``value`` against the fact's type and return it in its canonical Python form.
+
+    Raises:
+        FactError: the value has the wrong type or is out of range.
+    """
+    try:
+        return _type_value(fact, spec, value)
+    except (ArithmeticError, OverflowError, ValueError) as error:
+        # Extreme inputs (a year-9999 date with an offset, 1e999999999, a 400-digit duration)
+        # overflow inside the standard library: still the user's value, still a FactError.
+        raise FactError(
+            fact,
+            f"value out of range ({type(error).__name__}); got {_describe(value)}",
+            expected=spec.type,
+            value=_describe(value),
+        ) from None
+
+
+def _type_value(fact: str, spec: FactSpec | RecordFieldSpec, value: object) -> ScalarValue:
+    kind = spec.type
+
+    def fail(message: str) -> FactError:
+        return FactError(
+            fact, f"{message}; got {_describe(value)}", expected=kind, value=_describe(value)
+        )
+
+    if value is None:
+        raise fail("a value is required (omit the fact when it is unknown)")
+    if kind == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise fail("expected true or false")
+    if kind == "enum":
+        allowed = spec.values or ()
+        if isinstance(value, str):
+            if value in allowed:
+                return value
+            folded = {v.lower(): v for v in allowed}
+            if value.strip().lower() in folded:
+                return folded[value.strip().lower()]
+        hint = nearest(str(value), allowed)
+        raise FactError(
+            fact,
+            f"expected one of {', '.join(allowed)}; got {_describe(value)}",
+            expected=f"enum({', '.join(allowed)})",
+            value=_describe(value),
+            suggestion=hint,
+        )
+    if kind == "text":
+        if not isinstance(value, str):
+            raise fail("expected text")
+        if len(value) > TEXT_LIMIT:
+            raise fail(f"text longer than {TEXT_LIMIT} characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise fail("text holds an unpaired surrogate, which is not Unicode text") from None
+        return value
+    if kind in ("integer", "decimal"):
+        number = _to_decimal(value)
+        if number is None:
+            raise fail("expected a number")
+        if abs(number) > NUMBER_LIMIT:
+            raise fail(f"number out of range (at most {NUMBER_LIMIT:,} in size)")
+        if kind == "integer":
+            if number != number.to_integral_value():
+                raise fail("expected a whole number")
+            result: int | Decimal = int(number)
+        else:
+            result = _plain(number.quantize(Decimal(1) / SCALE, rounding=ROUND_HALF_EVEN))
+        minimum = getattr(spec, "minimum", None)
+        maximum = getattr(spec, "maximum", None)
+        if minimum is not None and number < Decimal(str(minimum)):
+            raise fail(f"expected at least {minimum}")
+        if maximum is not None and number > Decimal(str(maximum)):
+            raise fail(f"expected at most {maximum}")
+        return result
+    if kind == "datetime":
+        return _to_datetime(value, fail)
+    if kind == "duration":
+        return _to_seconds(value, fail)
+    raise fail(f"cannot type a {kind} fact here")
+
+
+def _plain(number: Decimal) -> Decimal:
+    """The number without trailing zeros and never in exponent form: 100, not 1E+2."""
+    text = format(number.normalize(), "f")
+    return Decimal(text) + 0  # + 0 turns -0 into 0
+
+
+_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _to_decimal(value: object) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        # repr gives the shortest text that round-trips: 0.1 stays 0.1, not 0.1000000000000000055
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip()
+        if "," in text:
+            # Commas only as thousands separators: "1,234.5"; "1,5" is not a number here.
+            if not _THOUSANDS.fullmatch(text):
+                return None
+            text = text.replace(",", "")
+        if not text or len(text) > 40 or "_" in text:
+            return None
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            return None
+    else:
+        return None
+    if not number.is_finite():
+        return None
+    return number
+
+
+def _to_datetime(value: object, fail: Fail) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str) and len(value) <= 64 and _ISO_DATE.match(value.strip()):
+        try:
+            moment = _DATETIME.validate_python(value.strip())
+        except ValidationError:
+            raise fail("expected an ISO 8601 date-time such as 2024-05-01T10:00:00Z") from None
+    else:
+        raise fail("expected an ISO 8601 date-time such as 2024-05-01T10:00:00Z")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _to_seconds(value: object, fail: Fail) -> int:
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, bool):
+        raise fail("expected a duration such as 90, '15m', '2h' or 'PT2H'")
+    elif isinstance(value, int | float | Decimal):
+        seconds = float(value)
+    elif isinstance(value, str) and len(value) <= 64:
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            try:
+                seconds = _TIMEDELTA.validate_python(value.strip()).total_seconds()
+            except ValidationError:
+                raise fail("expected a duration such as 90, '15m', '2h' or 'PT2H'") from None
+    else:
+        raise fail("expected a duration such as 90, '15m', '2h' or 'PT2H'")
+    if math.isnan(seconds) or math.isinf(seconds) or seconds < 0 or seconds > 1e12:
+        raise fail("expected a non-negative duration")
+    return int(seconds)
+
+
+def type_records(fact: str, spec: FactSpec, value: object) -> list[Record]:
+    """Type every record of a records fact, naming the record and field in errors."""
+    if not isinstance(value, list | tuple):
+        raise FactError(
+            fact, "expected a list of records", expected="records", value=_describe(value)
+        )
+    if len(value) > RECORD_LIMIT:
+        raise FactError(fact, f"more than {RECORD_LIMIT} records", expected="records")
+    fields = spec.fields or {}
+    records: list[Record] = []
+    for index, record in enumerate(value):
+        where = f"{fact}[{index}]"
+        if not isinstance(record, Mapping):
+            raise FactError(
+                where, "expected a mapping of fields", expected="record", value=_describe(record)
+            )
+        typed: Record = {}
+        for name, field_value in record.items():
+            if name not in fields:
+                raise FactError(
+                    f"{where}.{name}",
+                    f"unknown field; {fact} records have {', '.join(fields)}",
+                    suggestion=nearest(str(name), fields),
+                )
+            if field_value is None:
+                continue
+            typed[str(name)] = type_value(f"{where}.{name}", fields[name], field_value)
+        missing = [n for n, f in fields.items() if f.required and n not in typed]
+        if missing:
+            raise FactError(where, f"missing required field(s): {', '.join(missing)}")
+        records.append(typed)
+    # The order records arrive in must not change a byte of the output: sort by the key, then
+    # by the whole record.
+    key = spec.key
+
+    def order(record: Record) -> tuple[str, str]:
+        whole = repr(sorted((k, repr(v)) for k, v in record.items()))
+        return (repr(record.get(key)) if key else "", whole)
+
+    return sorted(records, key=order)
+
+
+
+def type_clock(value: object) -> datetime:
+    """The clock of a diagnosis: an aware or naive-UTC datetime, or ISO 8601 text.
+
+    Raises:
+        FactError: (for fact ``now``) anything else.
+    """
+    if not isinstance(value, datetime | str):
+        raise FactError("now", "expected a date-time or ISO 8601 text", expected="datetime",
+                        value=repr(value)[:60])
+
+    def fail(message: str) -> FactError:
+        return FactError("now", f"{message}; got {_describe(value)}", expected="datetime",
+                         value=_describe(value))
+
+    try:
+        return _to_datetime(value, fail)
+    except (ArithmeticError, OverflowError, ValueError) as error:
+        raise fail(f"value out of range ({type(error).__name__})") from None
+
+
+def parse_duration(value: str | int) -> int:
+    """Seconds in a duration written as ``90``, ``'90s'``, ``'15m'``, ``'2h'``, ``'1d 12h'``.
+
+    Raises:
+        ValueError: the text is not a duration.
+    """
+    if isinstance(value, bool):
+        raise ValueError("a duration is a number of seconds or text such as '2h'")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return value
+    match = DURATION_PATTERN.match(value) if len(value) <= 64 else None
+    if match is None or not any(match.groupdict().values()):
+        raise ValueError(f"{value!r} is not a duration such as '90s', '15m', '2h' or '1d 12h'")
+    parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
+    return parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
+
+
+def iso_moment(moment: datetime) -> str:
+    """A UTC datetime in ISO 8601, to the second: ``2024-05-01T12:00:00Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def jsonable(value: FactValue | Record) -> JsonValue:
+    """A typed fact value as plain JSON data (decimals as text, datetimes in ISO 8601)."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        return iso_moment(value)
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in sorted(value.items())}
+    return value

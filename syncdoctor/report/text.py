@@ -1,0 +1,131 @@
+"""Human-readable renderings of a Diagnosis: plain text for terminals, Markdown for tickets."""
+
+from __future__ import annotations
+
+import textwrap
+
+from syncdoctor.diagnosis.result import Diagnosis
+
+_INDENT = "     "
+
+
+def _block(text: str, indent: str = _INDENT) -> str:
+    return textwrap.indent(text.strip(), indent)
+
+
+def to_text(diagnosis: Diagnosis) -> str:
+    """Readable text: the causes, why, what to do, then the questions still open."""
+    out: list[str] = []
+    if diagnosis.pack is None:
+        out.append("The facts fit several playbooks; say which one with --pack:")
+        for choice in diagnosis.pack_choices:
+            out.append(f"  - {choice.id}: {choice.title}")
+    else:
+        out.append(f"Playbook: {diagnosis.pack_title} [{diagnosis.pack}]")
+    out.append("")
+    if diagnosis.causes:
+        out.append(f"Causes found ({len(diagnosis.causes)}), in playbook order:")
+        for number, cause in enumerate(diagnosis.causes, 1):
+            out.append("")
+            out.append(f"{number:>2}. {cause.title}  [{cause.id}, certainty {cause.certainty:.2f}]")
+            out.append(f"{_INDENT}Step: {cause.step_title}")
+            out.append(f"{_INDENT}Why:")
+            for evidence in cause.evidence:
+                out.append(f"{_INDENT}  - {evidence.because} ({evidence.rule})")
+            out.append(f"{_INDENT}What to do:")
+            out.append(_block(cause.remediation or "(the remediation could not render)",
+                              _INDENT + "  "))
+            if cause.escalation is not None:
+                out.append(f"{_INDENT}Escalate to: {cause.escalation.contact}")
+                for item in cause.escalation.send:
+                    out.append(f"{_INDENT}  - send: {item}")
+    elif diagnosis.pack is not None:
+        out.append("No cause is established by the facts given yet.")
+    if diagnosis.ruled_out:
+        out.append("")
+        out.append("Ruled out:")
+        for ruled in diagnosis.ruled_out:
+            reasons = "; ".join(r.because for r in ruled.reasons)
+            out.append(f"  - {ruled.title} [{ruled.id}]: {reasons}")
+    if diagnosis.inferred:
+        out.append("")
+        out.append("Worked out from the facts:")
+        for fact, value in diagnosis.inferred.items():
+            out.append(f"  - {fact} = {value}")
+    if diagnosis.questions:
+        out.append("")
+        out.append("Questions still worth asking, best first:")
+        for number, question in enumerate(diagnosis.questions, 1):
+            kind: str = question.type
+            if question.values:
+                kind += ": " + " | ".join(question.values)
+            out.append(f"{number:>2}. {question.ask}  [{question.fact}, {kind}]")
+            out.append(f"{_INDENT}{question.why}")
+    if diagnosis.warnings:
+        out.append("")
+        out.append("Warnings:")
+        for warning in diagnosis.warnings:
+            out.append(f"  - {warning}")
+    out.append("")
+    versions = ", ".join(f"{p.id} {p.version}" for p in diagnosis.packs)
+    out.append(f"(knowledge base {diagnosis.kb_version}; {versions}; clock {diagnosis.now})")
+    return "\n".join(out) + "\n"
+
+
+def to_markdown(diagnosis: Diagnosis) -> str:
+    """Markdown for a ticket: headings per cause, remediation as written in the playbook."""
+    out: list[str] = []
+    title = diagnosis.pack_title or "Which integration is concerned?"
+    out.append(f"# {title}")
+    out.append("")
+    for choice in diagnosis.pack_choices:
+        out.append(f"- `{choice.id}`: {choice.title}")
+    if diagnosis.pack_choices:
+        out.append("")
+    if diagnosis.causes:
+        for cause in diagnosis.causes:
+            out.append(f"## {cause.title}")
+            out.append("")
+            out.append(f"*Step: {cause.step_title}. Certainty {cause.certainty:.2f}.*")
+            out.append("")
+            out.append("**Why**")
+            out.append("")
+            for evidence in cause.evidence:
+                out.append(f"- {evidence.because} (`{evidence.rule}`)")
+            out.append("")
+            out.append("**What to do**")
+            out.append("")
+            out.append((cause.remediation or "_The remediation could not render._").strip())
+            out.append("")
+            if cause.escalation is not None:
+                out.append(f"**Escalate to:** {cause.escalation.contact}")
+                out.append("")
+                for item in cause.escalation.send:
+                    out.append(f"- {item}")
+                out.append("")
+    elif diagnosis.pack is not None:
+        out.append("No cause is established by the facts given yet.")
+        out.append("")
+    if diagnosis.ruled_out:
+        out.append("## Ruled out")
+        out.append("")
+        for ruled in diagnosis.ruled_out:
+            reasons = "; ".join(r.because for r in ruled.reasons)
+            out.append(f"- **{ruled.title}**: {reasons}")
+        out.append("")
+    if diagnosis.questions:
+        out.append("## Questions still worth asking")
+        out.append("")
+        for number, question in enumerate(diagnosis.questions, 1):
+            out.append(f"{number}. {question.ask} (`{question.fact}`, {question.type})")
+        out.append("")
+    if diagnosis.warnings:
+        out.append("## Warnings")
+        out.append("")
+        out.extend(f"- {w}" for w in diagnosis.warnings)
+        out.append("")
+    versions = ", ".join(f"{p.id} {p.version}" for p in diagnosis.packs)
+    out.append(
+        f"<sub>knowledge base {diagnosis.kb_version}; {versions}; clock {diagnosis.now}</sub>"
+    )
+    return "\n".join(out) + "\n"
