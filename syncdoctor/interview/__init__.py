@@ -9,12 +9,13 @@ from syncdoctor.interview.errors import (
     SessionExists,
     SessionNotFound,
     StoreError,
+    StoreInputError,
 )
 from syncdoctor.interview.events import (
-    JsonValue,
     SessionEvent,
     SessionHeader,
     SessionSummary,
+    StoredJson,
     StoredSession,
     answers_in_effect,
     new_session_id,
@@ -25,7 +26,6 @@ from syncdoctor.interview.store_url import default_store_path, open_store
 
 __all__ = [
     "DateTimeTextError",
-    "JsonValue",
     "MemoryStore",
     "SchemaVersionError",
     "SessionEvent",
@@ -36,6 +36,8 @@ __all__ = [
     "SessionSummary",
     "SqliteStore",
     "StoreError",
+    "StoreInputError",
+    "StoredJson",
     "StoredSession",
     "answers_in_effect",
     "default_store_path",

@@ -4,14 +4,27 @@ They extend the tree drawn in :mod:`syncdoctor.errors`::
 
     SyncdoctorError
     ├── StoreError                  a session store cannot be opened, read or written
+    │   ├── StoreInputError         a malformed request: invalid event, nothing to undo, bad page
     │   ├── SessionNotFound         no session with that id (append, load)
     │   ├── SessionExists           create() with an id already taken
     │   └── SchemaVersionError      the store file was written by a newer syncdoctor
     └── DateTimeTextError           typed text that is not a date-time form we read (a ValueError)
 
-Like the others, each carries structured fields so that the CLI, the HTTP service and chatbots can
-show them without parsing the message. No message ever holds a password from a store URL
-(:func:`syncdoctor.interview.store_url.redact_url` is applied first) or a stored fact value.
+=====================  =========  ===========
+class                  exit_code  http_status
+=====================  =========  ===========
+StoreError             2          503
+StoreInputError        2          422
+SessionNotFound        2          404
+SessionExists          2          409
+SchemaVersionError     2          503
+DateTimeTextError      2          422
+=====================  =========  ===========
+
+Like the others, each carries structured fields (``to_dict()``) so that the CLI, the HTTP service
+and chatbots can show them without parsing the message. No message ever holds a password from a
+store URL (:func:`syncdoctor.interview.store_url.redact_url` is applied first) or a stored fact
+value.
 """
 
 from __future__ import annotations
@@ -19,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from syncdoctor.errors import SyncdoctorError
+from syncdoctor.types import JsonValue
 
 
 def _shown(text: str, limit: int = 60) -> str:
@@ -32,6 +46,8 @@ class StoreError(SyncdoctorError):
     ``store`` names the store (a redacted URL or a file path); ``hint`` says what to do about it.
     """
 
+    http_status = 503  # the store, not the request, is what failed
+
     def __init__(self, message: str, *, store: str | None = None, hint: str | None = None) -> None:
         self.store = store
         self.hint = hint
@@ -41,9 +57,24 @@ class StoreError(SyncdoctorError):
             text += f" ({hint})"
         super().__init__(text)
 
+    def _fields(self) -> dict[str, JsonValue]:
+        return {"store": self.store, "hint": self.hint}
+
+
+class StoreInputError(StoreError):
+    """A request the store refuses; nothing was written.
+
+    An invalid event, an undo with nothing to undo, a value too large, a listing window out of
+    range: the caller's mistake, not the store's.
+    """
+
+    http_status = 422
+
 
 class SessionNotFound(StoreError):
     """No session with that id in the store: it never existed, was deleted, or is malformed."""
+
+    http_status = 404
 
     def __init__(self, session_id: str, *, store: str | None = None) -> None:
         self.session_id = session_id
@@ -53,13 +84,21 @@ class SessionNotFound(StoreError):
             hint="`syncdoctor sessions list` shows the sessions kept",
         )
 
+    def _fields(self) -> dict[str, JsonValue]:
+        return {**super()._fields(), "session": self.session_id[:64]}
+
 
 class SessionExists(StoreError):
     """``create()`` was given an id that the store already holds."""
 
+    http_status = 409
+
     def __init__(self, session_id: str, *, store: str | None = None) -> None:
         self.session_id = session_id
         super().__init__(f"a session {_shown(session_id)} already exists", store=store)
+
+    def _fields(self) -> dict[str, JsonValue]:
+        return {**super()._fields(), "session": self.session_id[:64]}
 
 
 class SchemaVersionError(StoreError):
@@ -75,6 +114,9 @@ class SchemaVersionError(StoreError):
             hint="upgrade syncdoctor, or point --store / SYNCDOCTOR_STORE at another file",
         )
 
+    def _fields(self) -> dict[str, JsonValue]:
+        return {**super()._fields(), "found": self.found, "supported": self.supported}
+
 
 class DateTimeTextError(SyncdoctorError, ValueError):
     """Text typed for a datetime fact that matches none of the accepted forms.
@@ -82,6 +124,8 @@ class DateTimeTextError(SyncdoctorError, ValueError):
     A ``ValueError`` too, so that callers validating many kinds of answer can catch one type;
     the Interview turns it into a ``FactError`` naming the fact.
     """
+
+    http_status = 422
 
     def __init__(self, text: str, reason: str, accepted: Sequence[str]) -> None:
         self.text = text
@@ -91,3 +135,6 @@ class DateTimeTextError(SyncdoctorError, ValueError):
             f"cannot read {_shown(text)} as a date-time: {reason}; "
             f"accepted forms: {', '.join(self.accepted)}"
         )
+
+    def _fields(self) -> dict[str, JsonValue]:
+        return {"text": self.text[:80], "reason": self.reason, "accepted": list(self.accepted)}

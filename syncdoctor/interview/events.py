@@ -41,15 +41,15 @@ def _bounded_int(number: int) -> int:
 
 
 JsonInt = Annotated[StrictInt, AfterValidator(_bounded_int)]
-JsonValue = TypeAliasType(
-    "JsonValue",
-    "dict[str, JsonValue] | list[JsonValue]"
+StoredJson = TypeAliasType(
+    "StoredJson",
+    "dict[str, StoredJson] | list[StoredJson]"
     " | StrictBool | JsonInt | FiniteFloat | StrictStr | None",
 )
-"""A JSON value: what a fact value or an event value may be.
+"""A JSON value a store keeps: a starting fact's value or an event's value.
 
-NaN, infinities and integers of more than 1000 digits are refused: each could be written but
-not read back the same.
+It is :data:`syncdoctor.types.JsonValue` less what could be written but not read back the same:
+NaN, infinities, and integers of more than 1000 digits are refused.
 """
 
 EventKind = Literal["answer", "skip", "undo", "not_fixed", "choose_pack"]
@@ -116,7 +116,7 @@ class SessionHeader(BaseModel):
     clock: Annotated[StrictStr | None, AfterValidator(_iso_clock)] = Field(
         description="The case clock ('now') as ISO 8601 text, or None to use the wall clock."
     )
-    facts: dict[str, JsonValue] = Field(
+    facts: dict[str, StoredJson] = Field(
         default_factory=dict,
         description="The starting facts (from a case file or the caller), already redacted.",
     )
@@ -143,7 +143,7 @@ class SessionEvent(BaseModel):
     seq: StrictInt = Field(ge=1, description="Place in the session's log, assigned by the store.")
     kind: EventKind = Field(description="What happened.")
     fact: Name | None = Field(description="The fact answered or skipped; None for other kinds.")
-    value: JsonValue = Field(
+    value: StoredJson = Field(
         description="The answer as given (JSON, already redacted), the cause id for not_fixed, "
         "the pack id for choose_pack; None otherwise."
     )

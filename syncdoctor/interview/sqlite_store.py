@@ -34,10 +34,10 @@ from syncdoctor.interview.errors import (
 from syncdoctor.interview.events import (
     EventKind,
     EventSource,
-    JsonValue,
     SessionEvent,
     SessionHeader,
     SessionSummary,
+    StoredJson,
     StoredSession,
 )
 from syncdoctor.interview.store import (
@@ -128,7 +128,7 @@ class SqliteStore:
         *,
         source: EventSource,
         fact: str | None = None,
-        value: JsonValue = None,
+        value: StoredJson = None,
         at: datetime | None = None,
     ) -> SessionEvent:
         """Commit one event and return it with its ``seq``; returns only once it is on disk."""

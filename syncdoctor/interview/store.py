@@ -26,14 +26,19 @@ from typing import Protocol, Self
 
 from pydantic import ValidationError
 
-from syncdoctor.interview.errors import SessionExists, SessionNotFound, StoreError
+from syncdoctor.interview.errors import (
+    SessionExists,
+    SessionNotFound,
+    StoreError,
+    StoreInputError,
+)
 from syncdoctor.interview.events import (
     EventKind,
     EventSource,
-    JsonValue,
     SessionEvent,
     SessionHeader,
     SessionSummary,
+    StoredJson,
     StoredSession,
     answers_in_effect,
     is_session_id,
@@ -66,7 +71,7 @@ class SessionStore(Protocol):
         *,
         source: EventSource,
         fact: str | None = None,
-        value: JsonValue = None,
+        value: StoredJson = None,
         at: datetime | None = None,
     ) -> SessionEvent:
         """Commit one event (``at`` defaults to now) and return it with its ``seq``."""
@@ -104,7 +109,7 @@ def prepare_event(
     *,
     source: EventSource,
     fact: str | None,
-    value: JsonValue,
+    value: StoredJson,
     at: datetime | None,
 ) -> tuple[SessionEvent, str | None]:
     """Validate an event before its seq is known; returns it (seq 1) and its value as JSON.
@@ -117,29 +122,29 @@ def prepare_event(
         )
     except ValidationError as error:
         problem = _first_problem(error)
-        raise StoreError(f"invalid {kind!s:.20} event: {problem}", store=store) from None
+        raise StoreInputError(f"invalid {kind!s:.20} event: {problem}", store=store) from None
     encoded = encode_json(event.value)
     if encoded is not None and len(encoded.encode()) > MAX_EVENT_BYTES:
-        raise StoreError(f"event value larger than {MAX_EVENT_BYTES} bytes", store=store)
+        raise StoreInputError(f"event value larger than {MAX_EVENT_BYTES} bytes", store=store)
     return event, encoded
 
 
 def check_header(store: str, header: SessionHeader) -> str:
     """The header as JSON, after the checks every store makes; raises StoreError."""
     if not isinstance(header, SessionHeader):
-        raise StoreError("create() takes a SessionHeader", store=store)
+        raise StoreInputError("create() takes a SessionHeader", store=store)
     encoded = header.model_dump_json()
     if len(encoded.encode()) > MAX_HEADER_BYTES:
-        raise StoreError(f"session header larger than {MAX_HEADER_BYTES} bytes", store=store)
+        raise StoreInputError(f"session header larger than {MAX_HEADER_BYTES} bytes", store=store)
     return encoded
 
 
 def check_page(store: str, limit: int, offset: int) -> None:
     """Refuse a listing window that is not 1..MAX_LIST long or starts before 0."""
     if not (isinstance(limit, int) and 1 <= limit <= MAX_LIST):
-        raise StoreError(f"list limit must be 1..{MAX_LIST}", store=store)
+        raise StoreInputError(f"list limit must be 1..{MAX_LIST}", store=store)
     if not (isinstance(offset, int) and offset >= 0):
-        raise StoreError("list offset must be 0 or more", store=store)
+        raise StoreInputError("list offset must be 0 or more", store=store)
 
 
 def check_session_id(store: str, session_id: str) -> None:
@@ -148,14 +153,14 @@ def check_session_id(store: str, session_id: str) -> None:
         raise SessionNotFound(str(session_id), store=store)
 
 
-def encode_json(value: JsonValue) -> str | None:
+def encode_json(value: StoredJson) -> str | None:
     """Compact JSON text for a value; None stays None (an absent value, not the text 'null')."""
     if value is None:
         return None
     try:
         return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (ValueError, TypeError, RecursionError):  # only if a caller bypassed validation
-        raise StoreError("event value is not JSON") from None
+        raise StoreInputError("event value is not JSON") from None
 
 
 def _first_problem(error: ValidationError) -> str:
@@ -211,7 +216,7 @@ class MemoryStore:
         *,
         source: EventSource,
         fact: str | None = None,
-        value: JsonValue = None,
+        value: StoredJson = None,
         at: datetime | None = None,
     ) -> SessionEvent:
         """Keep one event and return it with its ``seq``."""
@@ -286,7 +291,7 @@ def in_effect_after(store: str, in_effect: int, kind: EventKind) -> int:
         return in_effect + 1
     if kind == "undo":
         if in_effect == 0:
-            raise StoreError("nothing to undo: no answer or skip is in effect", store=store)
+            raise StoreInputError("nothing to undo: no answer or skip is in effect", store=store)
         return in_effect - 1
     return in_effect
 

@@ -26,6 +26,12 @@ from pathlib import Path
 from syncdoctor.interview.sqlite_store import SqliteStore
 
 
+def say(line: str) -> None:
+    """One line in one write: a writer killed mid-print must not leave half a line."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def append(path: str, session: str, tag: str, count: int, ready: Path | None, peers: int) -> None:
     with SqliteStore(path) as store:
         if ready is not None:
@@ -35,7 +41,7 @@ def append(path: str, session: str, tag: str, count: int, ready: Path | None, pe
         pid = os.getpid()
         for n in itertools.count(1) if count == 0 else range(1, count + 1):
             event = store.append(session, "answer", fact="step.n", value=[tag, pid, n], source="bot")
-            print(event.seq, n, flush=True)
+            say(f"{event.seq} {n}")
 
 
 def serve(path: str, session: str, tag: str) -> None:
@@ -46,9 +52,9 @@ def serve(path: str, session: str, tag: str) -> None:
                 append(path, session, tag, 0, None, 0)
             finally:
                 os._exit(1)  # only reached if the writer fails: never run the server's code
-        print("pid", pid, flush=True)
+        say(f"pid {pid}")
         os.waitpid(pid, 0)
-        print("reaped", flush=True)
+        say("reaped")
 
 
 if __name__ == "__main__":

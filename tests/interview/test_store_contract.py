@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syncdoctor.errors import SyncdoctorError
@@ -282,6 +282,7 @@ STEP = st.one_of(
 def test_any_sequence_of_steps_reads_back_in_order(kind: str, tmp_path_factory: pytest.TempPathFactory) -> None:
     with make_store(kind, tmp_path_factory.mktemp(kind)) as opened:
 
+        @settings(max_examples=40)  # each SQLite append is an fsync: keep the suite quick
         @given(steps=st.lists(STEP, max_size=10))
         def check(steps: list[tuple[str, str | None, object]]) -> None:
             header = make_header()

@@ -76,6 +76,7 @@ def test_no_acknowledged_event_is_lost_to_sigkill(tmp_path: Path) -> None:
                     elif line == "reaped\n":
                         break
                     else:  # "seq n": printed by the newest writer, whose pid came first
+                        assert len(line.split()) == 2, f"seed {seed}: unexpected line {line!r}"
                         seq, n = map(int, line.split())
                         acknowledged.append((seq, ["K", writers[-1], n]))
                         got += 1
