@@ -24,7 +24,9 @@ from syncdoctor.kb.yamlfile import (
     load_yaml_text,
 )
 
-HANG_GUARD_SECONDS = 1.0
+# A guard against hangs, not a speed target (bench/ measures speed): the refusals take
+# milliseconds alone, but a CI machine shared with other jobs can be many times slower.
+HANG_GUARD_SECONDS = 15.0
 
 
 def doc(text: str) -> str:
