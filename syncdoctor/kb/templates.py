@@ -19,11 +19,16 @@ from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from syncdoctor.kb.template_checks import load_issues
+from syncdoctor.kb.template_filters import limit_filters
+from syncdoctor.kb.template_limits import LimitedSandbox, render_budget
+
 TEMPLATE_NAMES = frozenset({"facts", "now", "record", "loop"})
 """The variables a template may use (`loop` exists inside a for loop)."""
 _FORBIDDEN_CALLS = frozenset({"format", "format_map", "mro", "__subclasses__"})
-_FORBIDDEN_FILTERS = frozenset({"attr", "format", "center", "indent", "wordwrap"})
-"""Filters that reach for attributes, or that can build text of any size from a number."""
+_FORBIDDEN_FILTERS = frozenset({"attr", "format", "center", "indent", "wordwrap", "random"})
+"""Filters that reach for attributes, that can build text of any size from a number, or (random)
+that would give the same case a different text each time."""
 
 
 def _dt(value: datetime) -> str:
@@ -73,10 +78,10 @@ MAX_REPEAT = 10_000
 """Longest text or list a template may build with ``*``."""
 
 
-class _BoundedSandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, with ``*`` unable to build huge strings or lists."""
+class _BoundedSandbox(LimitedSandbox):
+    """The limited sandbox (template_limits), with ``*`` unable to build huge strings or lists."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
@@ -110,6 +115,7 @@ def _make_environment() -> ImmutableSandboxedEnvironment:
     env.filters["money"] = _money
     env.filters["ago"] = _ago
     env.filters["replace"] = _replace
+    env.filters = limit_filters(env.filters)
     return env
 
 
@@ -263,6 +269,8 @@ def _ast_issues(
     for fact, line in facts_named(ast, index):
         if fact not in known:
             issues.append(TemplateIssue(f"unknown fact {fact!r} in template", line, fact))
+    refused = load_issues(index[nodes.Getitem], index[nodes.Keyword], index[nodes.Filter])
+    issues.extend(TemplateIssue(message, line) for message, line in refused)
     return issues
 
 
@@ -305,4 +313,5 @@ class Renderer:
         # shared=True skips merging Jinja's globals into every context (most of a render's
         # cost here); the loader already refuses templates that name anything but our variables.
         frame = template.new_context(dict(context), shared=True)
-        return ENVIRONMENT.concat(template.root_render_func(frame)).strip()
+        with render_budget():  # steps, time and text are bounded per render (template_limits)
+            return ENVIRONMENT.concat(template.root_render_func(frame)).strip()

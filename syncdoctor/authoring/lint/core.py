@@ -35,6 +35,8 @@ CHECKS: dict[str, tuple[Severity, str]] = {
     "L209": ("warning", "pack nearing a durable_rules limit"),
     "L210": ("info", "deprecated rule still in use"),
     "L211": ("warning", "rule replaces an id that is not a rule"),
+    "L212": ("error", "template fails a render bound at every render"),
+    "L213": ("warning", "template may run out of its render budget"),
 }
 
 
