@@ -1,7 +1,11 @@
 """Guided interviews and the session stores that keep them (append-only event logs).
 
 The stores are importable from here; see :mod:`syncdoctor.interview.store` for their contract.
+``PostgresStore`` is loaded on first use, so that psycopg (the ``service`` extra) is needed only
+by those who use it.
 """
+
+from typing import TYPE_CHECKING
 
 from syncdoctor.interview.errors import (
     DateTimeTextError,
@@ -24,9 +28,13 @@ from syncdoctor.interview.sqlite_store import SqliteStore
 from syncdoctor.interview.store import MemoryStore, SessionStore
 from syncdoctor.interview.store_url import default_store_path, open_store
 
+if TYPE_CHECKING:
+    from syncdoctor.interview.postgres_store import PostgresStore
+
 __all__ = [
     "DateTimeTextError",
     "MemoryStore",
+    "PostgresStore",
     "SchemaVersionError",
     "SessionEvent",
     "SessionExists",
@@ -44,3 +52,11 @@ __all__ = [
     "new_session_id",
     "open_store",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "PostgresStore":
+        from syncdoctor.interview.postgres_store import PostgresStore
+
+        return PostgresStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

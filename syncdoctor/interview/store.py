@@ -1,6 +1,6 @@
 """The session store interface, the checks every store shares, and the in-memory store.
 
-Every store (MemoryStore, SqliteStore, and later PostgresStore) keeps the same promises, checked
+Every store (MemoryStore, SqliteStore, PostgresStore) keeps the same promises, checked
 by one contract test suite (tests/interview/test_store_contract.py):
 
 - ``create(header)`` writes a new session; an id already taken raises ``SessionExists``.
@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from pydantic import ValidationError
+from pydantic_core import PydanticSerializationError
 
 from syncdoctor.interview.errors import (
     SessionExists,
@@ -123,8 +124,10 @@ def prepare_event(
     except ValidationError as error:
         problem = _first_problem(error)
         raise StoreInputError(f"invalid {kind!s:.20} event: {problem}", store=store) from None
+    if _has_nul(event.fact) or (kind == "choose_pack" and _has_nul(event.value)):
+        raise StoreInputError(f"invalid {kind} event: {_NUL}", store=store)
     encoded = encode_json(event.value)
-    if encoded is not None and len(encoded.encode()) > MAX_EVENT_BYTES:
+    if _utf8_size(store, encoded) > MAX_EVENT_BYTES:
         raise StoreInputError(f"event value larger than {MAX_EVENT_BYTES} bytes", store=store)
     return event, encoded
 
@@ -133,10 +136,35 @@ def check_header(store: str, header: SessionHeader) -> str:
     """The header as JSON, after the checks every store makes; raises StoreError."""
     if not isinstance(header, SessionHeader):
         raise StoreInputError("create() takes a SessionHeader", store=store)
-    encoded = header.model_dump_json()
-    if len(encoded.encode()) > MAX_HEADER_BYTES:
+    if _has_nul(header.title) or _has_nul(header.pack):
+        raise StoreInputError(f"invalid session header: {_NUL}", store=store)
+    try:
+        encoded = header.model_dump_json()
+    except PydanticSerializationError:  # the one way a valid header fails: a lone surrogate
+        raise StoreInputError(f"invalid session header: {_SURROGATE}", store=store) from None
+    if _utf8_size(store, encoded) > MAX_HEADER_BYTES:
         raise StoreInputError(f"session header larger than {MAX_HEADER_BYTES} bytes", store=store)
     return encoded
+
+
+# PostgreSQL text cannot hold NUL; every store refuses it in the fields kept as plain text, so
+# that the stores agree (JSON values and starting facts may hold it: JSON escapes it as \u0000).
+_NUL = "a fact id, pack id or title cannot hold a NUL character"
+
+
+_SURROGATE = "text that is not valid Unicode (a lone surrogate, e.g. from a JSON \\udc80 escape)"
+
+
+def _has_nul(text: object) -> bool:
+    return isinstance(text, str) and "\x00" in text
+
+
+def _utf8_size(store: str, text: str | None) -> int:
+    """Bytes of ``text`` in UTF-8, the encoding every store writes; refuses lone surrogates."""
+    try:
+        return 0 if text is None else len(text.encode())
+    except UnicodeEncodeError:
+        raise StoreInputError(f"invalid event: {_SURROGATE}", store=store) from None
 
 
 def check_page(store: str, limit: int, offset: int) -> None:

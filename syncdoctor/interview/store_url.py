@@ -6,7 +6,9 @@ Accepted forms (docs/sessions.md):
   empty host, then the path);
 - ``sqlite:relative/path/sessions.db``: a SQLite file relative to the current directory;
 - ``memory:``: a fresh in-memory store, gone when the process exits;
-- ``postgresql://user:password@host/db``: reserved for the PostgreSQL store (not available yet).
+- ``postgresql://user:password@host:port/db`` (or ``postgres://``): a PostgreSQL database shared
+  by several workers (:class:`~syncdoctor.interview.postgres_store.PostgresStore`; needs the
+  ``service`` extra, which brings psycopg).
 
 Paths are percent-decoded (``%20`` is a space); a query or fragment is refused rather than
 ignored. With no URL, ``SYNCDOCTOR_STORE`` is read (empty counts as unset), else the default
@@ -27,7 +29,10 @@ from syncdoctor.interview.sqlite_store import SqliteStore
 from syncdoctor.interview.store import MemoryStore, SessionStore
 
 ENV_VAR = "SYNCDOCTOR_STORE"
-FORMS = ("sqlite:///absolute/path.db", "sqlite:relative/path.db", "memory:")
+FORMS = (
+    "sqlite:///absolute/path.db", "sqlite:relative/path.db", "memory:",
+    "postgresql://user:password@host/database",
+)
 _POSTGRES_SCHEMES = ("postgresql", "postgres")
 _MAX_SHOWN = 200
 
@@ -122,14 +127,26 @@ def _open_url(url: str, origin: str) -> SessionStore:
     if scheme == "sqlite":
         return SqliteStore(parse_sqlite_url(url))
     if scheme in _POSTGRES_SCHEMES:
-        raise StoreError(
-            "PostgreSQL session stores are not available yet", store=f"{origin}={redact_url(url)}",
-            hint="use a sqlite: or memory: store for now",
-        )
+        return _open_postgres(url, origin)
     hint = _forms()
     if not scheme or "/" in scheme or "\\" in scheme:
         hint = f"a file is written sqlite:{url}" if url.endswith(".db") else hint
     raise StoreError("not a store URL", store=f"{origin}={redact_url(url)}", hint=hint)
+
+
+def _open_postgres(url: str, origin: str) -> SessionStore:
+    try:
+        # Imported here: psycopg is an optional dependency (the service extra).
+        from syncdoctor.interview.postgres_store import PostgresStore
+    except ImportError as error:
+        if not (error.name or "").startswith("psycopg"):
+            raise
+        raise StoreError(
+            "PostgreSQL session stores need psycopg, which is not installed",
+            store=f"{origin}={redact_url(url)}",
+            hint="pip install 'syncdoctor[service]'",
+        ) from None
+    return PostgresStore(url)
 
 
 def _forms() -> str:
