@@ -37,7 +37,7 @@ define install
 	touch $(2)/.installed
 endef
 
-.PHONY: demo test lint check bench lock clean $(addprefix pytest-,$(PYTHONS))
+.PHONY: demo test lint postgres check bench lock clean $(addprefix pytest-,$(PYTHONS))
 
 $(VENV)/.installed: $(LOCKS) pyproject.toml
 	$(call install,$(PRIMARY),$(VENV))
@@ -48,7 +48,21 @@ $(VENV)/.installed: $(LOCKS) pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/syncdoctor diagnose examples/impac/sync-failed-app-api.yaml
 
-test: lint $(addprefix pytest-,$(PYTHONS))
+test: lint postgres $(addprefix pytest-,$(PYTHONS))
+
+# The session store tests start a throwaway PostgreSQL cluster (tests/postgres_server.py) from
+# the server binaries of Debian's postgresql package, installed here when missing and we are
+# root. Otherwise those tests skip, loudly; under SYNCDOCTOR_REQUIRE_POSTGRES=1 (.ci/run) they
+# fail instead.
+postgres:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || [ -n "$$SYNCDOCTOR_PG_BIN" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "== installing Debian's postgresql for the session store tests"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get install -y -qq --no-install-recommends postgresql >/dev/null 2>&1 || \
+		  { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql; }; } || \
+		echo "== could not install postgresql: its tests will skip (or fail on CI)"; \
+	else echo "== no PostgreSQL server binaries and not root: the PostgreSQL store tests will skip"; fi
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -9,6 +9,9 @@ from syncdoctor.engine.knowledge import default_kb
 
 from support import FIXTURES
 
+# The throwaway PostgreSQL server (fixtures postgres_server, postgres_url) and its report.
+pytest_plugins = ("postgres_server",)
+
 
 @pytest.fixture(scope="session")
 def demo_kb() -> KnowledgeBase:
