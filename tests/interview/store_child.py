@@ -1,7 +1,11 @@
-"""Processes that append to a SQLite session store, for the concurrency and crash tests.
+"""Processes that append to a session store, for the concurrency and crash tests.
 
-    python store_child.py append PATH SESSION TAG COUNT [READY_DIR PEERS]
-    python store_child.py serve PATH SESSION TAG
+    python store_child.py append URL SESSION TAG COUNT [READY_DIR PEERS]
+    python store_child.py serve URL SESSION TAG
+    python store_child.py start URL
+    python store_child.py carry-on URL SESSION
+
+URL is a store URL (``sqlite:///path``, ``postgresql://...``), opened with ``open_store``.
 
 ``append`` adds COUNT answer events (COUNT 0: without end) whose value is ``[TAG, PID, n]``,
 n = 1, 2, 3, ..., and prints ``seq n`` for each, flushed, only once ``append()`` has returned.
@@ -13,6 +17,10 @@ there, so that the writers overlap.
 ``pid N`` and forks a writer that appends without end (``append`` with COUNT 0); once that
 writer is dead (the test SIGKILLs it) it prints ``reaped``. Forking from a process that has
 already imported syncdoctor keeps each of the test's twelve writers from paying for the imports.
+
+``start`` creates a session with one answer and prints its id; ``carry-on`` (another process,
+maybe another machine) loads it, prints ``seen`` and the facts answered so far, then answers one
+more fact.
 """
 
 from __future__ import annotations
@@ -23,7 +31,9 @@ import sys
 import time
 from pathlib import Path
 
-from syncdoctor.interview.sqlite_store import SqliteStore
+from syncdoctor.interview import open_store
+
+from store_support import make_header
 
 
 def say(line: str) -> None:
@@ -32,8 +42,8 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
-def append(path: str, session: str, tag: str, count: int, ready: Path | None, peers: int) -> None:
-    with SqliteStore(path) as store:
+def append(url: str, session: str, tag: str, count: int, ready: Path | None, peers: int) -> None:
+    with open_store(url) as store:
         if ready is not None:
             (ready / tag).touch()
             while len(list(ready.iterdir())) < peers:
@@ -44,12 +54,14 @@ def append(path: str, session: str, tag: str, count: int, ready: Path | None, pe
             say(f"{event.seq} {n}")
 
 
-def serve(path: str, session: str, tag: str) -> None:
+def serve(url: str, session: str, tag: str) -> None:
+    if url.startswith("postgres"):
+        import syncdoctor.interview.postgres_store  # noqa: F401  (psycopg loads once, not per writer)
     for _ in sys.stdin:
         pid = os.fork()
         if pid == 0:
             try:
-                append(path, session, tag, 0, None, 0)
+                append(url, session, tag, 0, None, 0)
             finally:
                 os._exit(1)  # only reached if the writer fails: never run the server's code
         say(f"pid {pid}")
@@ -57,9 +69,28 @@ def serve(path: str, session: str, tag: str) -> None:
         say("reaped")
 
 
+def start(url: str) -> None:
+    header = make_header()
+    with open_store(url) as store:
+        store.create(header)
+        store.append(header.id, "answer", fact="sync.error_code", value="E42", source="agent")
+    say(header.id)
+
+
+def carry_on(url: str, session: str) -> None:
+    with open_store(url) as store:
+        seen = [event.fact or "" for event in store.load(session).answers]
+        say("seen " + " ".join(seen))
+        store.append(session, "skip", fact="payment.method", source="agent")
+
+
 if __name__ == "__main__":
     command, *arguments = sys.argv[1:]
-    if command == "serve":
+    if command == "start":
+        start(*arguments)
+    elif command == "carry-on":
+        carry_on(*arguments)
+    elif command == "serve":
         serve(*arguments)
     else:
         append(arguments[0], arguments[1], arguments[2], int(arguments[3]),

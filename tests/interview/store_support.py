@@ -14,14 +14,30 @@ from syncdoctor.interview import (
 )
 
 STARTED = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-STORE_KINDS = ("memory", "sqlite")
+STORE_KINDS = ("memory", "sqlite", "postgres")
 
 
-def make_store(kind: str, directory: Path) -> SessionStore:
-    """A new, empty store of one kind; SQLite files go in ``directory``."""
+def make_store(kind: str, directory: Path, postgres_url: str | None = None) -> SessionStore:
+    """A new store of one kind; SQLite files go in ``directory``, PostgreSQL at ``postgres_url``.
+
+    ``postgres_url`` names an empty schema (the ``postgres_url`` fixture): the store is empty.
+    """
     if kind == "memory":
         return MemoryStore()
+    if kind == "postgres":
+        from syncdoctor.interview import PostgresStore
+
+        assert postgres_url is not None, "a postgres store needs the postgres_url fixture"
+        return PostgresStore(postgres_url)
     return SqliteStore(directory / f"{new_session_id()}.db")
+
+
+def store_url(kind: str, directory: Path, postgres_url: str | None = None) -> str:
+    """A URL for ``open_store`` naming one store, shared by the processes given it."""
+    if kind == "postgres":
+        assert postgres_url is not None
+        return postgres_url
+    return f"sqlite://{directory / 'sessions.db'}"
 
 
 def make_header(**changes: object) -> SessionHeader:

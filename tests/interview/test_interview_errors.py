@@ -64,6 +64,6 @@ def test_a_store_refusal_is_an_input_error_and_a_missing_store_is_not() -> None:
 
 def test_no_password_reaches_the_json_of_an_error() -> None:
     with pytest.raises(StoreError) as raised:
-        open_store("postgresql://agent:hunter2@db/sessions")
+        open_store("postgresql://agent:hunter2@db/sessions?nonsense=1")  # refused before any lookup
     assert "hunter2" not in json.dumps(raised.value.to_dict())
-    assert raised.value.to_dict()["store"] == "--store=" + redact_url("postgresql://agent:hunter2@db/sessions")
+    assert raised.value.to_dict()["store"] == redact_url("postgresql://agent:hunter2@db/sessions?x")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from syncdoctor.interview import SessionEvent, SessionStore, SqliteStore
+from syncdoctor.interview import SessionEvent, SessionStore, SqliteStore, open_store
 
-from store_support import STORE_KINDS, make_header, make_store
+from store_support import STORE_KINDS, make_header
 
 CHILD = Path(__file__).with_name("store_child.py")
 
@@ -48,8 +48,8 @@ def run_threads(count: int, work: Callable[[int], None]) -> None:
 
 
 @pytest.mark.parametrize("kind", STORE_KINDS)
-def test_threads_sharing_one_store(kind: str, tmp_path: Path) -> None:
-    with make_store(kind, tmp_path) as store:
+def test_threads_sharing_one_store(kind: str, new_store: Callable[[str], SessionStore]) -> None:
+    with new_store(kind) as store:
         header = make_header()
         store.create(header)
 
@@ -82,16 +82,19 @@ def test_threads_each_with_its_own_connection_to_one_file(tmp_path: Path) -> Non
         check_interleaving(store.load(header.id).events, {f"c{index}": 20 for index in range(4)})
 
 
-def test_two_processes_appending_to_one_file(tmp_path: Path) -> None:
-    path = tmp_path / "sessions.db"
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_two_processes_appending_to_one_store(
+    kind: str, tmp_path: Path, shared_store_url: Callable[[str], str]
+) -> None:
+    url = shared_store_url(kind)
     header = make_header()
-    with SqliteStore(path) as store:
+    with open_store(url) as store:
         store.create(header)
     ready = tmp_path / "ready"
     ready.mkdir()
     children = [
         subprocess.Popen(
-            [sys.executable, str(CHILD), "append", str(path), header.id, tag, "40", str(ready), "2"],
+            [sys.executable, str(CHILD), "append", url, header.id, tag, "40", str(ready), "2"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for tag in ("A", "B")
@@ -102,7 +105,7 @@ def test_two_processes_appending_to_one_file(tmp_path: Path) -> None:
             out, err = child.communicate(timeout=60)
         assert child.returncode == 0, err
         acknowledged[tag, child.pid] = [tuple(map(int, line.split())) for line in out.splitlines()]
-    with SqliteStore(path) as store:
+    with open_store(url) as store:
         events = store.load(header.id).events
     check_interleaving(events, {"A": 40, "B": 40})
     for (tag, pid), lines in acknowledged.items():  # each acknowledged seq holds what was written

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -19,7 +19,9 @@ from syncdoctor.interview import (
 )
 from syncdoctor.interview.store import MAX_EVENT_BYTES
 
-from store_support import STARTED, STORE_KINDS, make_header, make_store
+from store_support import STARTED, STORE_KINDS, make_header
+
+NewStore = Callable[[str], SessionStore]
 
 
 def at(minutes: int) -> datetime:
@@ -135,6 +137,44 @@ def test_a_malformed_event_is_refused_and_nothing_is_kept(
         store.append(header.id, kind, source="agent", **fields)  # type: ignore[arg-type]
     assert store.load(header.id).events == ()
     assert store.append(header.id, "skip", fact="a", source="agent").seq == 1
+
+
+@pytest.mark.parametrize(
+    "header_fields", [{"title": "a\x00b"}, {"pack": "sage\x00"}, {"title": "\udc80"},
+                      {"facts": {"log": "half a pair: \ud800"}}],
+)
+def test_text_no_store_can_keep_is_refused_in_a_header(
+    store: SessionStore, header_fields: dict[str, object]
+) -> None:
+    # PostgreSQL text holds no NUL and UTF-8 no lone surrogate: every store refuses them alike.
+    header = make_header(**header_fields)
+    with pytest.raises(StoreError, match=r"NUL character|not valid Unicode"):
+        store.create(header)
+    assert store.list() == ()
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields"),
+    [("answer", {"fact": "a\x00", "value": 1}), ("choose_pack", {"value": "impac\x00"}),
+     ("answer", {"fact": "a", "value": {"text": "\udc80"}})],
+)
+def test_text_no_store_can_keep_is_refused_in_an_event(
+    store: SessionStore, kind: str, fields: dict[str, object]
+) -> None:
+    header = make_header()
+    store.create(header)
+    with pytest.raises(StoreError, match=r"NUL character|not valid Unicode"):
+        store.append(header.id, kind, source="agent", **fields)  # type: ignore[arg-type]
+    assert store.load(header.id).events == ()
+
+
+def test_nul_inside_json_values_is_kept(store: SessionStore) -> None:
+    header = make_header(facts={"log": "before\x00after"})
+    store.create(header)
+    store.append(header.id, "answer", fact="a", value=["\x00", {"k\x00": "v"}], source="agent")
+    loaded = store.load(header.id)
+    assert loaded.header.facts == {"log": "before\x00after"}
+    assert loaded.events[0].value == ["\x00", {"k\x00": "v"}]
 
 
 def test_a_refused_event_never_quotes_its_value(store: SessionStore) -> None:
@@ -258,8 +298,8 @@ def test_a_closed_store_refuses_work_and_closing_twice_is_fine(store: SessionSto
 
 
 @pytest.mark.parametrize("kind", STORE_KINDS)
-def test_a_store_is_a_context_manager_that_closes(kind: str, tmp_path: Path) -> None:
-    with make_store(kind, tmp_path) as opened:
+def test_a_store_is_a_context_manager_that_closes(kind: str, new_store: NewStore) -> None:
+    with new_store(kind) as opened:
         opened.create(make_header())
     with pytest.raises(StoreError, match="closed"):
         opened.list()
@@ -279,8 +319,8 @@ STEP = st.one_of(
 
 
 @pytest.mark.parametrize("kind", STORE_KINDS)
-def test_any_sequence_of_steps_reads_back_in_order(kind: str, tmp_path_factory: pytest.TempPathFactory) -> None:
-    with make_store(kind, tmp_path_factory.mktemp(kind)) as opened:
+def test_any_sequence_of_steps_reads_back_in_order(kind: str, new_store: NewStore) -> None:
+    with new_store(kind) as opened:
 
         @settings(max_examples=40)  # each SQLite append is an fsync: keep the suite quick
         @given(steps=st.lists(STEP, max_size=10))

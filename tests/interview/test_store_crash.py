@@ -1,7 +1,8 @@
-"""Crash safety: SIGKILL a process appending through SqliteStore at random moments, 12 times.
+"""Crash safety: SIGKILL a process appending to a store at random moments, 12 times.
 
-Every event whose append() returned (the writer prints its seq only then) must be in the file,
-with the value that writer gave it, in order, and the file must pass SQLite's integrity check.
+SQLite and PostgreSQL alike: every event whose append() returned (the writer prints its seq only
+then) must be in the store, with the value that writer gave it, in order; a SQLite file must
+pass SQLite's integrity check.
 An event committed in the instant before a kill but not yet printed may be there too, at most
 one per kill.
 
@@ -20,11 +21,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from syncdoctor.interview import SqliteStore
+from syncdoctor.interview import open_store
 
 from store_support import make_header
 
@@ -39,19 +41,22 @@ def kill_quietly(pid: int) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork() and SIGKILL")
-def test_no_acknowledged_event_is_lost_to_sigkill(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_no_acknowledged_event_is_lost_to_sigkill(
+    kind: str, tmp_path: Path, shared_store_url: Callable[[str], str]
+) -> None:
     seed = random.randrange(2**32)
     chance = random.Random(seed)
-    path = tmp_path / "sessions.db"
+    url = shared_store_url(kind)
     header = make_header()
-    with SqliteStore(path) as store:
+    with open_store(url) as store:
         store.create(header)
     # (seq, value) in the order acknowledged; a list, not a dict: a seq acknowledged twice (by a
     # writer that lost it and by the next) must not hide the first
     acknowledged: list[tuple[int, list[object]]] = []
     writers: list[int] = []
     with subprocess.Popen(
-        [sys.executable, str(CHILD), "serve", str(path), header.id, "K"],
+        [sys.executable, str(CHILD), "serve", url, header.id, "K"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     ) as server:
         assert server.stdin is not None and server.stdout is not None and server.stderr is not None
@@ -89,9 +94,10 @@ def test_no_acknowledged_event_is_lost_to_sigkill(tmp_path: Path) -> None:
             watchdog.cancel()
             stop_everything()
 
-    with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    with SqliteStore(path) as store:
+    if kind == "sqlite":
+        with sqlite3.connect(tmp_path / "sessions.db") as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with open_store(url) as store:
         events = store.load(header.id).events
     message = f"seed {seed}"
     assert len(writers) == KILLS and len(acknowledged) >= KILLS, message

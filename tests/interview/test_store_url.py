@@ -83,15 +83,6 @@ def test_malformed_urls_say_what_is_wrong(url: str, says: str) -> None:
         open_store(url)
 
 
-def test_postgresql_is_named_as_not_available_yet_and_its_password_never_shown() -> None:
-    for url in ("postgresql://agent:s3cr%40t-pw@db.example:5432/sessions",
-                "postgres://agent:s3cr3t-pw@db.example/sessions?sslmode=require"):
-        with pytest.raises(StoreError, match="PostgreSQL session stores are not available yet") as raised:
-            open_store(url)
-        assert "s3cr" not in str(raised.value)
-        assert "agent:***@db.example" in str(raised.value)
-
-
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
