@@ -53,6 +53,10 @@ class CaseFile(BaseModel):
         description="The clock for ages of datetimes (ISO 8601; not an epoch number).",
     )
     facts: dict[str, Any] = Field(description="Fact id -> value.")
+    unknown: list[str] = Field(
+        default_factory=list,
+        description="Facts the user cannot answer (\"I don't know\"): never asked again.",
+    )
     expect: Expectation | None = Field(default=None, description="What the case expects.")
 
 

@@ -54,6 +54,7 @@ def diagnose(
             pack=pack or case_file.pack,
             kb=open_kb(kb),
             now=now or case_file.now,
+            unknown=case_file.unknown,
         )
     except SyncdoctorError as error:
         fail(error)

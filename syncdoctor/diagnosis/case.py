@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -15,7 +15,7 @@ from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.values import type_clock, type_records, type_value
 from syncdoctor.types import FactValue
 
-__all__ = ["Case", "extract", "prepare", "type_facts"]
+__all__ = ["Case", "check_unknown", "extract", "prepare", "type_facts"]
 
 
 @dataclass
@@ -28,6 +28,8 @@ class Case:
     supplied: frozenset[str]
     """The facts the caller gave (the rest were inferred)."""
     inferred: dict[str, FactValue] = field(default_factory=dict)
+    unknown: frozenset[str] = frozenset()
+    """Facts the user cannot answer: never asked again, never set by an extractor."""
 
 
 def clock(now: datetime | str | None) -> datetime:
@@ -62,14 +64,54 @@ def type_facts(pack: Pack, raw: Mapping[str, object]) -> dict[str, FactValue]:
     return typed
 
 
-def prepare(pack: Pack, facts: Mapping[str, object], now: datetime) -> Case:
-    """The case with its facts typed.
+def check_unknown(
+    pack: Pack, facts: Mapping[str, object], unknown: Iterable[str]
+) -> frozenset[str]:
+    """The facts declared unknown ("the user cannot answer"), checked against the pack.
 
     Raises:
-        FactError: an unknown fact or a value of the wrong type.
+        FactError: a fact the pack does not have (with the nearest id), a fact the rules work
+            out (it is never asked), or a fact both given a value and declared unknown.
+    """
+    if isinstance(unknown, str | bytes):  # a lone id would be read letter by letter
+        raise FactError("unknown", "expected a list of fact ids", expected="list")
+    checked: set[str] = set()
+    for fact in unknown:
+        if not isinstance(fact, str):
+            raise FactError(repr(fact)[:60], "fact ids are text")
+        spec = pack.facts.get(fact)
+        if spec is None:
+            raise FactError(
+                fact,
+                f"declared unknown, but pack {pack.id!r} has no such fact",
+                suggestion=nearest(fact, pack.facts),
+            )
+        if spec.derived:
+            raise FactError(
+                fact, "is worked out by the rules, never asked; it cannot be declared unknown"
+            )
+        if facts.get(fact) is not None:
+            raise FactError(fact, "is both given a value and declared unknown; keep one")
+        checked.add(fact)
+    return frozenset(checked)
+
+
+def prepare(
+    pack: Pack, facts: Mapping[str, object], now: datetime, unknown: Iterable[str] = ()
+) -> Case:
+    """The case with its facts typed and its unknown facts checked.
+
+    Raises:
+        FactError: an unknown fact, a value of the wrong type, or a bad ``unknown`` list.
     """
     typed = type_facts(pack, facts)
-    return Case(pack=pack, now=now, facts=typed, supplied=frozenset(typed))
+    return Case(
+        pack=pack,
+        now=now,
+        facts=typed,
+        supplied=frozenset(typed),
+        unknown=check_unknown(pack, facts, unknown),
+    )
 
 
 def extract(case: Case) -> None:
@@ -79,7 +121,9 @@ def extract(case: Case) -> None:
         pack.extractors, pack.source.patterns, pack.index.extractor_targets, strict=True
     ):
         text = case.facts.get(extractor.from_)
-        if not isinstance(text, str) or all(t in case.facts for t in targets):
+        if not isinstance(text, str) or all(
+            t in case.facts or t in case.unknown for t in targets
+        ):
             continue  # first value wins: nothing left for this pattern to set
         match = pattern.search(text)
         if match is None:
@@ -96,6 +140,6 @@ def extract(case: Case) -> None:
             except FactError:
                 continue  # text that does not fit the fact's type is no evidence
         for fact, value in found.items():
-            if fact not in case.facts:
+            if fact not in case.facts and fact not in case.unknown:  # "unknown" stands
                 case.facts[fact] = value
                 case.inferred[fact] = value

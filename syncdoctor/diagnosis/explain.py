@@ -6,7 +6,7 @@ Each template is rendered for the case, or leaves a warning when it fails.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from jinja2 import TemplateError
@@ -18,7 +18,10 @@ from syncdoctor.kb.templates import Renderer
 from syncdoctor.kb.values import jsonable
 from syncdoctor.types import JsonValue, Record
 
-__all__ = ["Explanation", "combine", "explain"]
+__all__ = ["NOT_FIXED_RULE", "Explanation", "combine", "explain"]
+
+NOT_FIXED_RULE = "agent.not_fixed"
+"""The ``rule`` of the evidence that rules a cause out because its remediation did not fix it."""
 
 Data = dict[str, JsonValue]
 """A result object as plain data, validated once as a whole into the Diagnosis."""
@@ -123,8 +126,26 @@ def _plain(record: Record | Mapping[str, JsonValue] | None) -> JsonValue:
     return jsonable(dict(record))  # type: ignore[arg-type]  # typed or encoded: both plain here
 
 
-def explain(case: Case, firings: Firings) -> Explanation:
-    """The causes that hold and those ruled out, with their evidence and rendered texts."""
+def _not_fixed_reason(cause_id: str) -> Data:
+    """The evidence against a cause whose remediation was applied and did not fix the problem."""
+    return {
+        "rule": NOT_FIXED_RULE,
+        "because": "The agent applied this cause's remediation and reported that it did not fix "
+        "the problem.",
+        "certainty": 1.0,
+        "effect": "rules_out",
+        "facts": {},
+        "record": None,
+    }
+
+
+def explain(case: Case, firings: Firings, not_fixed: Collection[str] = ()) -> Explanation:
+    """The causes that hold and those ruled out, with their evidence and rendered texts.
+
+    ``not_fixed``: causes whose remediation the agent applied without fixing the problem; each
+    is ruled out with that reason, whatever the rules say (the playbooks' "go to the next step
+    if this has not solved your issue").
+    """
     pack = case.pack
     playbook = pack.playbook
     templates = pack.templates
@@ -132,6 +153,8 @@ def explain(case: Case, firings: Firings) -> Explanation:
     out = Explanation()
     renderer = _CaseRenderer(case, out.warnings)
     support, against = _evidence(case, firings, renderer)
+    for cause_id in sorted(set(not_fixed)):
+        against[cause_id].append(_not_fixed_reason(cause_id))
     for cause_id in sorted(set(support) | set(against)):
         spec = playbook.causes[cause_id]
         if cause_id in against:

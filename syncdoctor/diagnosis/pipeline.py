@@ -6,12 +6,12 @@ with ``trace=True``, keeps what each stage produced (the benchmark and the inter
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from syncdoctor.diagnosis.case import Case, clock, extract, prepare
-from syncdoctor.diagnosis.explain import explain
+from syncdoctor.diagnosis.explain import NOT_FIXED_RULE, explain
 from syncdoctor.diagnosis.questions import select_questions
 from syncdoctor.diagnosis.result import Diagnosis, PackChoice, PackVersion
 from syncdoctor.diagnosis.routing import candidates, choose_pack
@@ -19,9 +19,10 @@ from syncdoctor.engine.knowledge import KnowledgeBase, Pack, default_kb, ensure_
 from syncdoctor.engine.runtime import Message
 from syncdoctor.engine.session import Firings, build_messages, run_session
 from syncdoctor.errors import FactError
+from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.values import iso_moment, jsonable
 
-__all__ = ["CaseRun", "diagnose", "run_case"]
+__all__ = ["NOT_FIXED_RULE", "CaseRun", "check_not_fixed", "diagnose", "run_case"]
 
 
 @dataclass(frozen=True)
@@ -44,18 +45,25 @@ def run_case(
     kb: KnowledgeBase,
     now: datetime,
     trace: bool = False,
+    unknown: Iterable[str] = (),
+    not_fixed: Collection[str] = (),
 ) -> CaseRun:
     """Run one case on one pack, stage by stage.
 
+    ``unknown``: facts the user cannot answer (never asked, no rule fires on their value);
+    ``not_fixed``: causes whose remediation did not fix the problem (ruled out with that reason).
+
     Raises:
-        FactError: an unknown fact or a value of the wrong type.
+        FactError: an unknown fact, a value of the wrong type, a bad ``unknown`` list, or a
+            ``not_fixed`` cause the pack does not have.
         EngineError: the knowledge base was closed, or the engine failed.
     """
     ensure_open(pack)
-    case = prepare(pack, facts, now)
+    case = prepare(pack, facts, now, unknown)
+    check_not_fixed(pack, not_fixed)
     extract(case)
     firings = run_session(pack, case.facts, case.inferred, case.supplied, case.now)
-    explanation = explain(case, firings)
+    explanation = explain(case, firings, not_fixed)
     questions = select_questions(case, firings, explanation.against, explanation.confirmed)
     warnings = [*explanation.warnings, *sorted(firings.conflicts)]
     warnings.extend(
@@ -71,6 +79,7 @@ def run_case(
             "ruled_out": explanation.ruled_out,
             "questions": questions,
             "inferred": {k: jsonable(v) for k, v in sorted(case.inferred.items())},
+            "unknown": sorted(case.unknown),
             "rules_fired": sorted(pack.rules[i].id for i in firings.rules),
             "warnings": warnings,
             "kb_version": kb.version,
@@ -84,18 +93,45 @@ def run_case(
     return CaseRun(diagnosis, case=case, firings=firings, messages=messages)
 
 
-def _which_pack(kb: KnowledgeBase, facts: Mapping[str, object], now: datetime) -> Diagnosis:
+def check_not_fixed(pack: Pack, not_fixed: Collection[str]) -> None:
+    """Refuse a "did not fix it" for a cause the pack does not have.
+
+    Raises:
+        FactError: (for ``not_fixed``) naming the cause, with the nearest cause id.
+    """
+    if isinstance(not_fixed, str | bytes):
+        raise FactError("not_fixed", "expected a list of cause ids", expected="list")
+    for cause in not_fixed:
+        if not isinstance(cause, str) or cause not in pack.playbook.causes:
+            raise FactError(
+                "not_fixed",
+                f"pack {pack.id!r} has no cause {str(cause)[:60]!r}",
+                suggestion=nearest(str(cause), pack.playbook.causes),
+            )
+
+
+def _unknown_ids(unknown: Iterable[str]) -> list[str]:
+    if isinstance(unknown, str | bytes):
+        raise FactError("unknown", "expected a list of fact ids", expected="list")
+    return sorted({str(fact) for fact in unknown})
+
+
+def _which_pack(
+    kb: KnowledgeBase, facts: Mapping[str, object], now: datetime, unknown: list[str]
+) -> Diagnosis:
     """The Diagnosis before a pack is chosen: no causes, the candidate packs to choose from."""
     return Diagnosis(
         pack=None,
         pack_title=None,
         pack_choices=[
-            PackChoice(id=p, title=kb.packs[p].playbook.title) for p in candidates(kb, facts)
+            PackChoice(id=p, title=kb.packs[p].playbook.title)
+            for p in candidates(kb, {**dict.fromkeys(unknown), **facts})
         ],
         causes=[],
         ruled_out=[],
         questions=[],
         inferred={},
+        unknown=unknown,
         rules_fired=[],
         warnings=[],
         kb_version=kb.version,
@@ -110,24 +146,40 @@ def diagnose(
     pack: str | None = None,
     kb: KnowledgeBase | None = None,
     now: datetime | str | None = None,
+    unknown: Iterable[str] = (),
+    not_fixed: Collection[str] = (),
 ) -> Diagnosis:
     """Diagnose one case.
 
     Args:
-        facts: fact id -> value (records facts: a list of mappings). None means unknown.
+        facts: fact id -> value (records facts: a list of mappings). None means "not given
+            yet": such a fact may be asked again; put it in ``unknown`` when the user cannot
+            answer it.
         pack: the pack to use; None lets the engine pick it from the facts.
         kb: the knowledge base; None uses the bundled one.
         now: the clock for ages of datetimes (aware, or naive UTC); None uses the system clock.
+        unknown: facts the user cannot answer ("I don't know"): never asked again, and no rule
+            fires on their value (a ``known: false`` test holds). Listed in ``Diagnosis.unknown``.
+        not_fixed: causes whose remediation was applied and did not fix the problem: each is
+            ruled out with that reason, and the questions move on to the other causes.
 
     Raises:
-        FactError: an unknown fact or a value of the wrong type.
+        FactError: an unknown fact, a value of the wrong type, an ``unknown`` fact the pack does
+            not have or that is also given a value, or a ``not_fixed`` cause the pack does not
+            have.
         PackError: an unknown pack id.
     """
     if not isinstance(facts, Mapping):
         raise FactError("facts", "expected a mapping of fact id to value", expected="mapping")
     knowledge = kb if kb is not None else default_kb()
     when = clock(now)
-    chosen = knowledge.pack(pack) if pack is not None else choose_pack(knowledge, facts)
+    unknown_ids = _unknown_ids(unknown)
+    routed = {**dict.fromkeys(unknown_ids), **facts}  # unknown ids choose a pack as facts do
+    chosen = knowledge.pack(pack) if pack is not None else choose_pack(knowledge, routed)
     if chosen is None:
-        return _which_pack(knowledge, facts, when)
-    return run_case(chosen, facts, kb=knowledge, now=when).diagnosis
+        if not_fixed:
+            raise FactError("not_fixed", "a cause can only be ruled out once a pack is chosen")
+        return _which_pack(knowledge, facts, when, unknown_ids)
+    return run_case(
+        chosen, facts, kb=knowledge, now=when, unknown=unknown_ids, not_fixed=not_fixed
+    ).diagnosis

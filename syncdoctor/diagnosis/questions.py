@@ -26,6 +26,7 @@ def select_questions(
     pack = case.pack
     index = pack.index
     known = case.facts
+    unknown = case.unknown  # "the user cannot answer": never asked again
     settled = firings.blocked | firings.rules.keys()
     wanted: dict[str, tuple[int, set[str]]] = {}
     expanded: set[tuple[int, str]] = set()
@@ -36,7 +37,7 @@ def select_questions(
         expanded.add((rule, cause))
         step = index.rule_steps[rule]
         for fact in index.asked_facts[rule]:
-            if fact in known:
+            if fact in known or fact in unknown:
                 continue
             entry = wanted.get(fact)
             if entry is None:
@@ -60,7 +61,7 @@ def select_questions(
         expand(rule, cause, 0)
     # A raw text (an error message) that extractors read can answer those facts at once.
     for source, targets in index.extracted_from.items():
-        if source in known:
+        if source in known or source in unknown:
             continue
         for target in targets:
             if target in wanted:

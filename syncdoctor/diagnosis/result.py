@@ -33,7 +33,10 @@ class _Result(BaseModel):
 class Evidence(_Result):
     """One rule that fired: why, how sure, and the facts it used."""
 
-    rule: str = Field(description="The rule's id.")
+    rule: str = Field(
+        description="The rule's id; 'agent.not_fixed' when the agent reported that the cause's "
+        "remediation did not fix the problem."
+    )
     because: str = Field(description="The rule's explanation, rendered with the case's facts.")
     certainty: float = Field(description="The rule's certainty.")
     effect: Literal["supports", "rules_out"] = Field(
@@ -130,6 +133,10 @@ class Diagnosis(_Result):
     questions: list[Question] = Field(description="Questions still worth asking, best first.")
     inferred: dict[str, JsonValue] = Field(
         description="Facts the engine worked out: from error messages and from rules."
+    )
+    unknown: list[str] = Field(
+        description="Facts the user cannot answer (\"I don't know\"), sorted: never asked again; "
+        "no rule fires on their value."
     )
     rules_fired: list[str] = Field(
         description="Every rule that fired, cause and derived-fact rules alike, by id."
