@@ -37,6 +37,10 @@ if _typing.TYPE_CHECKING:
         Problem,
         SyncdoctorError,
     )
+    from syncdoctor.interview.errors import InterviewError, StoreError
+    from syncdoctor.interview.session import Interview
+    from syncdoctor.interview.sqlite_store import SqliteStore
+    from syncdoctor.interview.store import MemoryStore
 
 _WHERE: dict[str, str] = {
     "diagnose": "syncdoctor.diagnosis.pipeline",
@@ -56,6 +60,11 @@ _WHERE: dict[str, str] = {
     "PackError": "syncdoctor.errors",
     "Problem": "syncdoctor.errors",
     "SyncdoctorError": "syncdoctor.errors",
+    "Interview": "syncdoctor.interview.session",
+    "InterviewError": "syncdoctor.interview.errors",
+    "MemoryStore": "syncdoctor.interview.store",
+    "SqliteStore": "syncdoctor.interview.sqlite_store",
+    "StoreError": "syncdoctor.interview.errors",
 }
 """Public name -> the module that defines it."""
 
@@ -68,12 +77,17 @@ __all__ = [
     "Escalation",
     "Evidence",
     "FactError",
+    "Interview",
+    "InterviewError",
     "KnowledgeBase",
     "KnowledgeBaseError",
+    "MemoryStore",
     "PackError",
     "Problem",
     "Question",
     "RuledOut",
+    "SqliteStore",
+    "StoreError",
     "SyncdoctorError",
     "__version__",
     "diagnose",

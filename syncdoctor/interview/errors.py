@@ -8,7 +8,12 @@ They extend the tree drawn in :mod:`syncdoctor.errors`::
     │   ├── SessionNotFound         no session with that id (append, load)
     │   ├── SessionExists           create() with an id already taken
     │   └── SchemaVersionError      the store file was written by a newer syncdoctor
-    └── DateTimeTextError           typed text that is not a date-time form we read (a ValueError)
+    ├── DateTimeTextError           typed text that is not a date-time form we read (a ValueError)
+    └── InterviewError              a step the interview cannot take now (nothing to undo, no
+                                    pack chosen yet, "not fixed" for a cause not found)
+
+A bad answer (unknown fact, wrong type) is a ``FactError`` from :mod:`syncdoctor.errors`, as in
+``diagnose()``.
 
 =====================  =========  ===========
 class                  exit_code  http_status
@@ -19,6 +24,7 @@ SessionNotFound        2          404
 SessionExists          2          409
 SchemaVersionError     2          503
 DateTimeTextError      2          422
+InterviewError         2          409
 =====================  =========  ===========
 
 Like the others, each carries structured fields (``to_dict()``) so that the CLI, the HTTP service
@@ -138,3 +144,18 @@ class DateTimeTextError(SyncdoctorError, ValueError):
 
     def _fields(self) -> dict[str, JsonValue]:
         return {"text": self.text[:80], "reason": self.reason, "accepted": list(self.accepted)}
+
+class InterviewError(SyncdoctorError):
+    """A step the interview cannot take in its current state; nothing was changed or stored.
+
+    ``hint`` says what the caller can do instead.
+    """
+
+    http_status = 409
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.hint = hint
+        super().__init__(f"{message} ({hint})" if hint else message)
+
+    def _fields(self) -> dict[str, JsonValue]:
+        return {"hint": self.hint}

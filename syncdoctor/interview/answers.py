@@ -1,0 +1,153 @@
+"""One answer, from what was typed to what is stored.
+
+Typed by the pack's catalogue, datetime phrases read against the case clock, and redacted
+before it reaches a store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from syncdoctor.engine.knowledge import KnowledgeBase, Pack
+from syncdoctor.errors import FactError
+from syncdoctor.interview.datetimes import ACCEPTED_FORMS, parse_datetime_text
+from syncdoctor.interview.errors import DateTimeTextError
+from syncdoctor.interview.events import EventSource
+from syncdoctor.interview.events import StoredJson as JsonValue
+from syncdoctor.kb.problems import nearest
+from syncdoctor.kb.values import iso_moment, type_records, type_value
+from syncdoctor.types import FactValue
+
+__all__ = ["Answer", "ParsedAnswer", "as_json", "check_fact", "parse_answer", "stored_value"]
+
+_JSON: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)
+
+
+class Answer(BaseModel):
+    """One answer or "don't know" still in effect, as ``Interview.answers`` lists it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seq: int = Field(description="The event's place in the session's log.")
+    fact: str = Field(description="The fact answered.")
+    value: JsonValue = Field(
+        description="The answer as stored (canonical JSON: datetimes ISO 8601 UTC, decimals as "
+        "text); None when unknown."
+    )
+    unknown: bool = Field(description="True for a skip: the user does not know.")
+    at: datetime = Field(description="When it was given (UTC).")
+    source: EventSource = Field(description="Who gave it: agent, case, bot, collector, derived.")
+
+
+@dataclass(frozen=True)
+class ParsedAnswer:
+    """An answer checked against the pack, before anything is stored."""
+
+    fact: str
+    value: FactValue
+    """The typed value."""
+    json: JsonValue
+    """Its canonical JSON form: what is stored (after :func:`stored_value`) and replayed."""
+    understood: str | None = None
+    """For a datetime phrase ("3 hours ago"): how it was read, to show the user."""
+
+
+def check_fact(pack: Pack, fact: object, *, for_skip: bool = False) -> str:
+    """The fact id, if the pack has it (and, for a skip, if it is ever asked).
+
+    Raises:
+        FactError: a fact the pack does not have, with the nearest id.
+    """
+    if not isinstance(fact, str):
+        raise FactError(repr(fact)[:60], "fact ids are text")
+    spec = pack.facts.get(fact)
+    if spec is None:
+        raise FactError(
+            fact, f"unknown fact for pack {pack.id!r}", suggestion=nearest(fact, pack.facts)
+        )
+    if for_skip and spec.derived:
+        raise FactError(fact, "is worked out by the rules, never asked; it cannot be skipped")
+    return fact
+
+
+def parse_answer(pack: Pack, fact: object, value: object, *, clock: datetime) -> ParsedAnswer:
+    """Type an answer with the pack's catalogue; datetime facts also take phrases.
+
+    ``clock`` is the case clock: "3 hours ago" and "yesterday 15:00" are read against it.
+
+    Raises:
+        FactError: an unknown fact, no value (a skip is the way to say "don't know"), or a value
+            of the wrong type (for a datetime, the message lists the phrases accepted).
+    """
+    name = check_fact(pack, fact)
+    spec = pack.facts[name]
+    if value is None:
+        raise FactError(name, "an answer needs a value; skip() says the user does not know")
+    if spec.type == "records":
+        typed: FactValue = type_records(name, spec, value)
+        return ParsedAnswer(name, typed, as_json(name, typed))
+    try:
+        scalar = type_value(name, spec, value)
+    except FactError as error:
+        if spec.type != "datetime" or not isinstance(value, str):
+            raise
+        try:
+            understood = parse_datetime_text(value, now=clock)
+        except DateTimeTextError:
+            raise FactError(
+                name,
+                f"cannot read {str(value)[:60]!r} as a date-time; accepted: "
+                + ", ".join(ACCEPTED_FORMS),
+                expected="datetime",
+                value=str(value)[:60],
+            ) from error
+        scalar = type_value(name, spec, understood.value)
+        return ParsedAnswer(name, scalar, as_json(name, scalar), understood.understood)
+    return ParsedAnswer(name, scalar, as_json(name, scalar))
+
+
+def as_json(fact: str, value: object) -> JsonValue:
+    """A fact value as JSON data (typed values in their canonical form).
+
+    Raises:
+        FactError: a value that is not JSON data (e.g. an object of some class).
+    """
+    try:
+        return _JSON.validate_python(_plain(value), strict=True)
+    except (ValidationError, RecursionError):
+        raise FactError(fact, "the value is not JSON data (text, number, true/false, list, "
+                        "mapping)", value=repr(value)[:60]) from None
+
+
+def _plain(value: object) -> object:
+    """Typed values (Decimal, datetime) in their JSON form; anything else as it is."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        moment = moment.astimezone(UTC)
+        # To the second as the Diagnosis shows it; finer only when there is more to keep.
+        return iso_moment(moment) if not moment.microsecond else moment.strftime(
+            "%Y-%m-%dT%H:%M:%S.%fZ")
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    return value
+
+
+def stored_value(kb: KnowledgeBase, fact: str, value: JsonValue) -> JsonValue:
+    """The value as it may be written to a session store: THE ONE PLACE FOR REDACTION.
+
+    Every fact value bound for a store (starting facts and answers alike) passes through here.
+    Issue 9 (branch ``hardening``) adds ``secret: true`` facts and a redaction helper; once it
+    lands, replace the value here with its redacted form (``***``) when any pack of ``kb``
+    marks ``fact`` secret (a session may not have chosen its pack yet). Until then no fact of
+    the catalogue is secret, and the value is kept as given.
+    """
+    del kb, fact  # read once secret facts exist (issue 9)
+    return value

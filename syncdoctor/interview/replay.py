@@ -1,0 +1,143 @@
+"""A session's state, rebuilt from its header and events: the one way an Interview gets state.
+
+The engine stays stateless: every step replays the events still in effect into facts, unknown
+facts and "not fixed" causes, and runs the whole pipeline again. A live Interview and one resumed
+from the store therefore hold the same state by construction.
+
+Replay is lenient, because a session may be resumed on a knowledge base that has changed since:
+an answer that no longer fits (its fact is gone, its value no longer types) is left out with a
+warning in the Diagnosis, and the interview carries on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from syncdoctor.diagnosis.case import clock
+from syncdoctor.diagnosis.pipeline import diagnose, run_case
+from syncdoctor.diagnosis.result import Diagnosis
+from syncdoctor.engine.knowledge import KnowledgeBase, Pack
+from syncdoctor.errors import FactError
+from syncdoctor.interview.answers import Answer
+from syncdoctor.interview.events import (
+    SessionEvent,
+    SessionHeader,
+    answers_in_effect,
+    latest_pack,
+)
+from syncdoctor.interview.events import StoredJson as JsonValue
+from syncdoctor.kb.values import type_records, type_value
+
+__all__ = ["SessionState", "replay"]
+
+
+@dataclass(frozen=True)
+class SessionState:
+    """What the events in effect amount to."""
+
+    pack: str | None
+    facts: dict[str, JsonValue]
+    """Every fact with a value: the starting facts, then the answers (the latest wins)."""
+    unknown: tuple[str, ...]
+    """Facts the user cannot answer, sorted."""
+    not_fixed: tuple[str, ...]
+    """Causes whose remediation did not fix the problem, in the order reported."""
+    answers: tuple[Answer, ...]
+    """Answers and skips in effect, oldest first."""
+    diagnosis: Diagnosis
+
+
+def replay(
+    kb: KnowledgeBase, header: SessionHeader, events: Sequence[SessionEvent]
+) -> SessionState:
+    """The state after these events, with the Diagnosis of the facts they give."""
+    warnings: list[str] = []
+    if header.kb_version != kb.version:
+        warnings.append(
+            f"this session started on knowledge base {header.kb_version} and is resumed on "
+            f"{kb.version}: its answers are replayed on the current rules"
+        )
+    pack_id = latest_pack(header, events)
+    if pack_id is not None and pack_id not in kb.packs:
+        warnings.append(f"pack {pack_id!r} is no longer in the knowledge base; choose a pack")
+        pack_id = None
+    facts: dict[str, JsonValue] = dict(header.facts)
+    unknown: set[str] = set(header.unknown)
+    answers: list[Answer] = []
+    for event in answers_in_effect(events):
+        fact = str(event.fact)
+        if event.kind == "answer":
+            facts[fact] = event.value
+            unknown.discard(fact)
+        else:
+            facts.pop(fact, None)
+            unknown.add(fact)
+        answers.append(Answer(seq=event.seq, fact=fact, value=event.value,
+                              unknown=event.kind == "skip", at=event.at, source=event.source))
+    not_fixed: list[str] = []
+    for event in events:
+        reported = event.value if event.kind == "not_fixed" else None
+        if isinstance(reported, str) and reported not in not_fixed:
+            not_fixed.append(reported)
+    now = clock(header.clock)
+    if pack_id is None:
+        diagnosis = diagnose(facts, kb=kb, now=now, unknown=sorted(unknown))
+    else:
+        pack = kb.packs[pack_id]
+        facts = _fitting_facts(pack, facts, warnings)
+        unknown = _fitting_unknown(pack, unknown, facts, warnings)
+        kept_causes = [c for c in not_fixed if c in pack.playbook.causes]
+        warnings.extend(
+            f"cause {c!r} (reported not fixed) is no longer in pack {pack_id!r}; left out"
+            for c in not_fixed if c not in pack.playbook.causes
+        )
+        not_fixed = kept_causes
+        diagnosis = run_case(
+            pack, facts, kb=kb, now=now, unknown=sorted(unknown), not_fixed=not_fixed
+        ).diagnosis
+    if warnings:
+        diagnosis = diagnosis.model_copy(update={"warnings": [*diagnosis.warnings, *warnings]})
+    return SessionState(
+        pack=diagnosis.pack,
+        facts=facts,
+        unknown=tuple(sorted(unknown)),
+        not_fixed=tuple(not_fixed),
+        answers=tuple(answers),
+        diagnosis=diagnosis,
+    )
+
+
+def _fitting_facts(
+    pack: Pack, facts: dict[str, JsonValue], warnings: list[str]
+) -> dict[str, JsonValue]:
+    """The facts the pack can still type; the others are left out with a warning."""
+    kept: dict[str, JsonValue] = {}
+    for fact, value in sorted(facts.items()):
+        spec = pack.facts.get(fact)
+        if spec is None:
+            warnings.append(f"fact {fact!r} is no longer in pack {pack.id!r}; its answer is "
+                            "left out")
+            continue
+        try:
+            if spec.type == "records":
+                type_records(fact, spec, value)
+            else:
+                type_value(fact, spec, value)
+        except FactError as error:
+            warnings.append(f"the answer to {fact!r} no longer fits pack {pack.id!r} "
+                            f"({error.expected or 'its type changed'}); left out")
+            continue
+        kept[fact] = value
+    return kept
+
+
+def _fitting_unknown(
+    pack: Pack, unknown: set[str], facts: dict[str, JsonValue], warnings: list[str]
+) -> set[str]:
+    kept = {f for f in unknown if f in pack.facts and not pack.facts[f].derived}
+    warnings.extend(
+        f"fact {f!r} (answered 'unknown') is no longer asked in pack {pack.id!r}; left out"
+        for f in sorted(unknown - kept)
+    )
+    return kept - set(facts)
