@@ -44,7 +44,7 @@ def test_no_rule_fires_on_an_unknown_fact_and_known_false_holds(bundled_kb) -> N
     assert "sync.status" not in [q.fact for q in unknown.questions]
 
 
-def test_an_extractor_does_not_set_a_fact_declared_unknown(bundled_kb) -> None:
+def test_an_error_message_still_states_a_fact_the_user_could_not_answer(bundled_kb) -> None:
     message = "Booking 10319: 1020 - Terms Code “F48” is not defined in A/R Terms."
     found = diagnose({"error.message": message}, pack="sage300", kb=bundled_kb, now=NOW)
     extracted = sorted(found.inferred)
@@ -53,8 +53,9 @@ def test_an_extractor_does_not_set_a_fact_declared_unknown(bundled_kb) -> None:
     kept = diagnose(
         {"error.message": message}, pack="sage300", kb=bundled_kb, now=NOW, unknown=[target]
     )
-    assert target not in kept.inferred
-    assert kept.unknown == [target]
+    assert kept.inferred[target] == found.inferred[target], "the message answers it"
+    assert kept.unknown == [], "worked out, so no longer unknown"
+    assert target not in [q.fact for q in kept.questions]
 
 
 def test_an_unknown_id_the_pack_lacks_is_a_fact_error_with_did_you_mean(bundled_kb) -> None:

@@ -29,7 +29,8 @@ class Case:
     """The facts the caller gave (the rest were inferred)."""
     inferred: dict[str, FactValue] = field(default_factory=dict)
     unknown: frozenset[str] = frozenset()
-    """Facts the user cannot answer: never asked again, never set by an extractor."""
+    """Facts the user cannot answer: never asked again (an error message may still state one:
+    extraction sets it, and the Diagnosis no longer lists it as unknown)."""
 
 
 def clock(now: datetime | str | None) -> datetime:
@@ -121,9 +122,7 @@ def extract(case: Case) -> None:
         pack.extractors, pack.source.patterns, pack.index.extractor_targets, strict=True
     ):
         text = case.facts.get(extractor.from_)
-        if not isinstance(text, str) or all(
-            t in case.facts or t in case.unknown for t in targets
-        ):
+        if not isinstance(text, str) or all(t in case.facts for t in targets):
             continue  # first value wins: nothing left for this pattern to set
         match = pattern.search(text)
         if match is None:
@@ -140,6 +139,6 @@ def extract(case: Case) -> None:
             except FactError:
                 continue  # text that does not fit the fact's type is no evidence
         for fact, value in found.items():
-            if fact not in case.facts and fact not in case.unknown:  # "unknown" stands
+            if fact not in case.facts:  # a fact the user could not answer, the message may
                 case.facts[fact] = value
                 case.inferred[fact] = value

@@ -79,7 +79,7 @@ def run_case(
             "ruled_out": explanation.ruled_out,
             "questions": questions,
             "inferred": {k: jsonable(v) for k, v in sorted(case.inferred.items())},
-            "unknown": sorted(case.unknown),
+            "unknown": sorted(case.unknown - case.inferred.keys()),
             "rules_fired": sorted(pack.rules[i].id for i in firings.rules),
             "warnings": warnings,
             "kb_version": kb.version,

@@ -136,7 +136,8 @@ class Diagnosis(_Result):
     )
     unknown: list[str] = Field(
         description="Facts the user cannot answer (\"I don't know\"), sorted: never asked again; "
-        "no rule fires on their value."
+        "no rule fires on their value. One that an error message states is worked out instead "
+        "(listed in inferred, not here)."
     )
     rules_fired: list[str] = Field(
         description="Every rule that fired, cause and derived-fact rules alike, by id."
