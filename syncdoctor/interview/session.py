@@ -209,6 +209,11 @@ class Interview:
         return self._events
 
     @property
+    def store(self) -> SessionStore:
+        """The store the session is kept in."""
+        return self._store
+
+    @property
     def kb(self) -> KnowledgeBase:
         """The knowledge base the session runs on."""
         return self._kb
