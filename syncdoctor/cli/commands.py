@@ -39,11 +39,18 @@ def diagnose(
         typer.Option(help="The clock, ISO 8601 (default: the case's 'now', else the system)."),
     ] = None,
     kb: KbOption = None,
+    report_templates: Annotated[
+        Path | None,
+        typer.Option(
+            help="A directory of report templates overriding the bundled ones by file name "
+            "(ticket.md.jinja, facts.md.jinja, causes.md.jinja, ...), for --format markdown."
+        ),
+    ] = None,
 ) -> None:
     """Diagnose one case: the causes, why, the remediation, and the questions still open."""
     from syncdoctor.casefile import read_case
     from syncdoctor.diagnosis.pipeline import diagnose as run_diagnosis
-    from syncdoctor.report import to_markdown, to_text
+    from syncdoctor.report import render_ticket, ticket_from_case, to_text
 
     try:
         if str(case) == "-" and sys.stdin is None:
@@ -61,7 +68,12 @@ def diagnose(
     if output is OutputFormat.json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif output is OutputFormat.markdown:
-        sys.stdout.write(to_markdown(result))
+        ticket = ticket_from_case(result, case_file.facts, title=case_file.title,
+                                  unknown=case_file.unknown)
+        try:
+            sys.stdout.write(render_ticket(ticket, templates=report_templates))
+        except SyncdoctorError as error:
+            fail(error)
     else:
         sys.stdout.write(to_text(result))
 

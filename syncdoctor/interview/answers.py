@@ -22,7 +22,16 @@ from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.values import iso_moment, type_records, type_value
 from syncdoctor.types import FactValue
 
-__all__ = ["Answer", "ParsedAnswer", "as_json", "check_fact", "parse_answer", "stored_value"]
+__all__ = [
+    "Answer",
+    "ParsedAnswer",
+    "as_json",
+    "check_fact",
+    "message_fact",
+    "parse_answer",
+    "shared_message_fact",
+    "stored_value",
+]
 
 _JSON: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)
 
@@ -138,6 +147,31 @@ def _plain(value: object) -> object:
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in sorted(value.items(), key=lambda kv: str(kv[0]))}
     return value
+
+
+def message_fact(pack: Pack) -> str:
+    """The text fact a pasted error message goes into: the one the pack's extractors read.
+
+    Raises:
+        FactError: (for ``message``) the pack classifies no error text.
+    """
+    sources = sorted(pack.index.extracted_from)
+    if not sources:
+        raise FactError("message", f"pack {pack.id!r} reads no error message; answer its "
+                        "questions instead")
+    return "error.message" if "error.message" in sources else sources[0]
+
+
+def shared_message_fact(kb: KnowledgeBase) -> str:
+    """The message fact most packs read (``error.message`` in the bundled KB), for routing."""
+    counts: dict[str, int] = {}
+    for pack in kb.packs.values():
+        if pack.index.extracted_from:
+            name = message_fact(pack)
+            counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        return "error.message"
+    return min(counts, key=lambda name: (-counts[name], name))
 
 
 def stored_value(kb: KnowledgeBase, fact: str, value: JsonValue) -> JsonValue:

@@ -31,7 +31,9 @@ from syncdoctor.interview.answers import (
     ParsedAnswer,
     as_json,
     check_fact,
+    message_fact,
     parse_answer,
+    shared_message_fact,
     stored_value,
 )
 from syncdoctor.interview.errors import InterviewError
@@ -47,20 +49,7 @@ from syncdoctor.interview.replay import SessionState, replay
 from syncdoctor.interview.store import SessionStore
 from syncdoctor.kb.values import iso_moment
 
-__all__ = ["Interview", "message_fact"]
-
-
-def message_fact(pack: Pack) -> str:
-    """The text fact a pasted error message goes into: the one the pack's extractors read.
-
-    Raises:
-        FactError: (for ``message``) the pack classifies no error text.
-    """
-    sources = sorted(pack.index.extracted_from)
-    if not sources:
-        raise FactError("message", f"pack {pack.id!r} reads no error message; answer its "
-                        "questions instead")
-    return "error.message" if "error.message" in sources else sources[0]
+__all__ = ["Interview"]
 
 
 class Interview:
@@ -126,9 +115,9 @@ class Interview:
                 raise FactError("message", "expected text", expected="text")
             if chosen is None:  # the message itself helps choose the pack
                 routed = {**dict.fromkeys(unknown_ids), **given,
-                          _shared_message_fact(knowledge): message}
+                          shared_message_fact(knowledge): message}
                 chosen = choose_pack(knowledge, routed)
-            target = message_fact(chosen) if chosen is not None else _shared_message_fact(
+            target = message_fact(chosen) if chosen is not None else shared_message_fact(
                 knowledge)
             given[target] = message
         # Check everything exactly as diagnose() would; this raises before anything is stored.
@@ -367,18 +356,6 @@ def _fact_ids(unknown: Iterable[str]) -> list[str]:
     if isinstance(unknown, str | bytes):
         raise FactError("unknown", "expected a list of fact ids", expected="list")
     return [str(fact) for fact in unknown]
-
-
-def _shared_message_fact(kb: KnowledgeBase) -> str:
-    """The message fact most packs read (``error.message`` in the bundled KB), for routing."""
-    counts: dict[str, int] = {}
-    for pack in kb.packs.values():
-        if pack.index.extracted_from:
-            name = message_fact(pack)
-            counts[name] = counts.get(name, 0) + 1
-    if not counts:
-        return "error.message"
-    return min(counts, key=lambda name: (-counts[name], name))
 
 
 def _stored_facts(

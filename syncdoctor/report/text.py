@@ -1,10 +1,11 @@
-"""Human-readable renderings of a Diagnosis: plain text for terminals, Markdown for tickets."""
+"""Human-readable renderings of a Diagnosis: plain text for terminals (Markdown: ticket.py)."""
 
 from __future__ import annotations
 
 import textwrap
 
 from syncdoctor.diagnosis.result import Diagnosis
+from syncdoctor.report.ticket import Ticket, render_ticket
 
 _INDENT = "     "
 
@@ -73,59 +74,5 @@ def to_text(diagnosis: Diagnosis) -> str:
 
 
 def to_markdown(diagnosis: Diagnosis) -> str:
-    """Markdown for a ticket: headings per cause, remediation as written in the playbook."""
-    out: list[str] = []
-    title = diagnosis.pack_title or "Which integration is concerned?"
-    out.append(f"# {title}")
-    out.append("")
-    for choice in diagnosis.pack_choices:
-        out.append(f"- `{choice.id}`: {choice.title}")
-    if diagnosis.pack_choices:
-        out.append("")
-    if diagnosis.causes:
-        for cause in diagnosis.causes:
-            out.append(f"## {cause.title}")
-            out.append("")
-            out.append(f"*Step: {cause.step_title}. Certainty {cause.certainty:.2f}.*")
-            out.append("")
-            out.append("**Why**")
-            out.append("")
-            for evidence in cause.evidence:
-                out.append(f"- {evidence.because} (`{evidence.rule}`)")
-            out.append("")
-            out.append("**What to do**")
-            out.append("")
-            out.append((cause.remediation or "_The remediation could not render._").strip())
-            out.append("")
-            if cause.escalation is not None:
-                out.append(f"**Escalate to:** {cause.escalation.contact}")
-                out.append("")
-                for item in cause.escalation.send:
-                    out.append(f"- {item}")
-                out.append("")
-    elif diagnosis.pack is not None:
-        out.append("No cause is established by the facts given yet.")
-        out.append("")
-    if diagnosis.ruled_out:
-        out.append("## Ruled out")
-        out.append("")
-        for ruled in diagnosis.ruled_out:
-            reasons = "; ".join(r.because for r in ruled.reasons)
-            out.append(f"- **{ruled.title}**: {reasons}")
-        out.append("")
-    if diagnosis.questions:
-        out.append("## Questions still worth asking")
-        out.append("")
-        for number, question in enumerate(diagnosis.questions, 1):
-            out.append(f"{number}. {question.ask} (`{question.fact}`, {question.type})")
-        out.append("")
-    if diagnosis.warnings:
-        out.append("## Warnings")
-        out.append("")
-        out.extend(f"- {w}" for w in diagnosis.warnings)
-        out.append("")
-    versions = ", ".join(f"{p.id} {p.version}" for p in diagnosis.packs)
-    out.append(
-        f"<sub>knowledge base {diagnosis.kb_version}; {versions}; clock {diagnosis.now}</sub>"
-    )
-    return "\n".join(out) + "\n"
+    """Markdown for a ticket: the ticket report of a Diagnosis alone, bundled templates."""
+    return render_ticket(Ticket(title=None, diagnosis=diagnosis))

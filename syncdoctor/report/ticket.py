@@ -1,0 +1,233 @@
+"""The report for the ticket: one report, rendered from Jinja templates a team can override.
+
+``diagnose --format markdown`` and a session export (``sessions export``) give the same report:
+the case title; the facts with who gave them and when (agent, case file, worked out); what was
+unknown; the questions asked, in order; the causes with their evidence; the remediation and the
+escalation with what to send.
+
+Templates live in ``syncdoctor/report/templates/``. A team overrides any of them by putting a
+file of the same name in its own directory and passing it as ``templates=`` (the CLI's
+``--report-templates DIR``): its files are looked up first, the bundled ones fill the gaps.
+Templates run in Jinja2's sandbox; fact values reach them as data, never as template text.
+The report is built from a Diagnosis and never changes it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from syncdoctor.diagnosis.result import Diagnosis
+from syncdoctor.errors import SyncdoctorError
+from syncdoctor.interview.session import Interview
+from syncdoctor.kb.values import iso_moment
+from syncdoctor.types import JsonValue
+
+__all__ = [
+    "BUNDLED_TEMPLATES",
+    "ReportError",
+    "Ticket",
+    "render_ticket",
+    "session_report",
+    "ticket_from_case",
+    "ticket_from_interview",
+]
+
+BUNDLED_TEMPLATES = Path(__file__).with_name("templates")
+ReportFormat = Literal["markdown", "json"]
+SOURCE_LABELS = {"agent": "agent", "case": "case file", "bot": "chatbot",
+                 "collector": "collector", "derived": "worked out"}
+
+
+class ReportError(SyncdoctorError):
+    """A report template that cannot be found or rendered (a team's override, usually)."""
+
+
+@dataclass(frozen=True)
+class TicketFact:
+    """A fact in the report: its value, who gave it, and when (None: not recorded)."""
+
+    fact: str
+    value: JsonValue
+    source: str
+    at: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketQuestion:
+    """A question asked, in order, with the answer given (None for "don't know")."""
+
+    fact: str
+    ask: str
+    answer: JsonValue
+    unknown: bool
+    source: str
+    at: str
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """Everything the report shows; ``diagnosis`` is the Diagnosis, unchanged."""
+
+    title: str | None
+    diagnosis: Diagnosis
+    facts: list[TicketFact] = field(default_factory=list)
+    unknown: list[TicketFact] = field(default_factory=list)
+    asked: list[TicketQuestion] = field(default_factory=list)
+    session: str | None = None
+
+
+def _worked_out(diagnosis: Diagnosis) -> list[TicketFact]:
+    return [TicketFact(f, v, "worked out") for f, v in sorted(diagnosis.inferred.items())]
+
+
+def ticket_from_case(
+    diagnosis: Diagnosis,
+    facts: Mapping[str, object],
+    *,
+    title: str | None = None,
+    unknown: Iterable[str] = (),
+) -> Ticket:
+    """The report of a case file: its facts "from the case file", the rest worked out."""
+    given = [
+        TicketFact(str(f), _plain(v), "case file")
+        for f, v in sorted(facts.items(), key=lambda item: str(item[0])) if v is not None
+    ]
+    missing = [TicketFact(f, None, "case file") for f in sorted(set(unknown))
+               if f in diagnosis.unknown]
+    return Ticket(title=title, diagnosis=diagnosis, facts=given + _worked_out(diagnosis),
+                  unknown=missing)
+
+
+def ticket_from_interview(iv: Interview) -> Ticket:
+    """The report of a session: starting facts, answers with who and when, worked out."""
+    header = iv.header
+    started = iso_moment(header.created_at)
+    latest: dict[str, TicketFact] = {
+        f: TicketFact(f, v, "case file", started) for f, v in sorted(header.facts.items())
+    }
+    unknown: dict[str, TicketFact] = {
+        f: TicketFact(f, None, "case file", started) for f in header.unknown
+    }
+    asked: list[TicketQuestion] = []
+    pack = iv.kb.packs.get(iv.pack) if iv.pack is not None else None
+    for answer in iv.answers:
+        who, when = SOURCE_LABELS[answer.source], iso_moment(answer.at)
+        spec = pack.facts.get(answer.fact) if pack is not None else None
+        ask = (spec.ask if spec is not None else None) or f"What is {answer.fact}?"
+        asked.append(TicketQuestion(answer.fact, ask, answer.value, answer.unknown, who, when))
+        if answer.unknown:
+            latest.pop(answer.fact, None)
+            unknown[answer.fact] = TicketFact(answer.fact, None, who, when)
+        else:
+            unknown.pop(answer.fact, None)
+            latest[answer.fact] = TicketFact(answer.fact, answer.value, who, when)
+    diagnosis = iv.diagnosis
+    return Ticket(
+        title=header.title,
+        diagnosis=diagnosis,
+        facts=[latest[f] for f in sorted(latest)] + _worked_out(diagnosis),
+        unknown=[unknown[f] for f in sorted(unknown) if f in diagnosis.unknown],
+        asked=asked,
+        session=header.id,
+    )
+
+
+def render_ticket(
+    ticket: Ticket, format: ReportFormat = "markdown", *, templates: Path | None = None
+) -> str:
+    """The report as Markdown (from the templates) or JSON (the same content, as data).
+
+    Raises:
+        ReportError: a template that is missing, malformed, or fails to render.
+    """
+    if format == "json":
+        return json.dumps(_ticket_data(ticket), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if format != "markdown":
+        raise ReportError(f"unknown report format {str(format)[:20]!r}; use markdown or json")
+    environment = _environment(templates)
+    try:
+        template = environment.get_template("ticket.md.jinja")
+        text = template.render(ticket=ticket, d=ticket.diagnosis)
+    except TemplateError as error:
+        filename = getattr(error, "filename", None)  # syntax errors say which file
+        where = f" in {filename}" if filename else ""
+        raise ReportError(f"report template{where}: {error}") from None
+    return text.rstrip("\n") + "\n"
+
+
+def session_report(
+    iv: Interview, format: ReportFormat = "markdown", *, templates: Path | None = None
+) -> str:
+    """The report of a session (what ``syncdoctor sessions export ID`` prints)."""
+    return render_ticket(ticket_from_interview(iv), format, templates=templates)
+
+
+def _environment(templates: Path | None) -> ImmutableSandboxedEnvironment:
+    loaders = [FileSystemLoader(str(BUNDLED_TEMPLATES))]
+    if templates is not None:
+        if not templates.is_dir():
+            raise ReportError(f"{templates}: the report template directory does not exist")
+        loaders.insert(0, FileSystemLoader(str(templates)))
+    environment = ImmutableSandboxedEnvironment(
+        loader=ChoiceLoader(loaders), undefined=StrictUndefined, autoescape=False,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    environment.filters["code"] = inline_code
+    environment.filters["value"] = show_value
+    return environment
+
+
+def inline_code(text: object) -> str:
+    """Text as Markdown inline code, whatever backticks or line breaks it holds."""
+    flat = " ".join(str(text).split())
+    run = longest = 0
+    for char in flat:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
+
+
+def show_value(value: object) -> str:
+    """A fact value for a table cell: yes/no, code spans, records counted; ``|`` escaped."""
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, list):
+        return f"{len(value)} record{'s' if len(value) != 1 else ''}"
+    return inline_code(value).replace("|", "\\|")  # GFM tables split cells on any |
+
+
+def _plain(value: object) -> JsonValue:
+    if isinstance(value, datetime):
+        return iso_moment(value)
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return str(value)
+
+
+def _ticket_data(ticket: Ticket) -> dict[str, JsonValue]:
+    data: dict[str, JsonValue] = {
+        "title": ticket.title,
+        "session": ticket.session,
+        "facts": [asdict(f) for f in ticket.facts],
+        "unknown": [asdict(f) for f in ticket.unknown],
+        "asked": [asdict(q) for q in ticket.asked],
+        "diagnosis": json.loads(ticket.diagnosis.model_dump_json()),
+    }
+    return data
+

@@ -1,0 +1,102 @@
+"""The ticket report: one report from overridable Jinja templates, for cases and sessions."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from syncdoctor import Interview, MemoryStore, diagnose
+from syncdoctor.casefile import read_case
+from syncdoctor.report import ReportError, render_ticket, session_report, ticket_from_case
+from syncdoctor.report.ticket import inline_code, show_value
+
+from support import NOW, REPO
+
+DEMO = REPO / "examples" / "impac" / "sync-failed-app-api.yaml"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "syncdoctor", *args], capture_output=True,
+                          text=True, check=False)
+
+
+def test_a_case_report_says_who_gave_each_fact_and_what_to_send(bundled_kb) -> None:
+    case = read_case(DEMO)
+    result = diagnose(case.facts, pack=case.pack, kb=bundled_kb, now=case.now)
+    before = result.model_dump_json()
+    text = render_ticket(ticket_from_case(result, case.facts, title=case.title))
+    assert text.startswith(f"# {case.title}\n")
+    assert "| `sync.status` | `failed` | case file |" in text
+    assert "| `org.group_id` | `cld-4f2a` | worked out |" in text
+    assert "**What to do**" in text and "**Escalate to:** Xero support" in text
+    assert "- Group id cld-4f2a" in text, "what to send"
+    assert result.model_dump_json() == before, "rendering never changes the Diagnosis"
+    assert render_ticket(ticket_from_case(result, case.facts, title=case.title)) == text
+
+
+def test_a_session_report_lists_questions_in_order_with_sources_and_unknowns(bundled_kb) -> None:
+    iv = Interview.start(store=MemoryStore(), pack="connectbooster", now=NOW, kb=bundled_kb,
+                         facts={"client.name": "Northwind"}, title="Payment CB-1 failing")
+    iv.answer("payment.applied_manually", True, source="bot")
+    iv.skip("error.message")
+    text = session_report(iv)
+    assert text.startswith("# Payment CB-1 failing\n")
+    assert "| `client.name` | `Northwind` | case file |" in text
+    assert "| `payment.applied_manually` | yes | chatbot |" in text
+    assert "## Not known\n\n- `error.message` (agent, " in text
+    asked = text.split("## Questions asked\n\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert asked[0].startswith("1. Has someone already manually created")
+    assert asked[0].split(" — ")[1].startswith("yes (chatbot, ")
+    assert asked[1].startswith("2. ") and "*don't know*" in asked[1]
+    assert f"session {iv.id}" in text
+    data = json.loads(session_report(iv, "json"))
+    assert [q["fact"] for q in data["asked"]] == ["payment.applied_manually", "error.message"]
+    assert data["diagnosis"] == json.loads(iv.diagnosis.model_dump_json())
+
+
+def test_a_team_overrides_one_template_and_keeps_the_others(tmp_path: Path, bundled_kb) -> None:
+    (tmp_path / "facts.md.jinja").write_text(
+        "## What we knew\n\n{% for f in ticket.facts %}* {{ f.fact }}\n{% endfor %}\n",
+        encoding="utf-8")
+    case = read_case(DEMO)
+    result = diagnose(case.facts, pack=case.pack, kb=bundled_kb, now=case.now)
+    text = render_ticket(ticket_from_case(result, case.facts), templates=tmp_path)
+    assert "## What we knew\n\n* app.name\n" in text
+    assert "| fact | value |" not in text
+    assert "**What to do**" in text, "the bundled templates fill the gaps"
+
+
+def test_a_broken_team_template_is_a_report_error_on_the_command_line(tmp_path: Path) -> None:
+    (tmp_path / "causes.md.jinja").write_text("{% for x in %}", encoding="utf-8")
+    with pytest.raises(ReportError, match=r"causes\.md\.jinja"):
+        render_ticket(ticket_from_case(diagnose({}, pack="impac", now=NOW), {}),
+                      templates=tmp_path)
+    done = run("diagnose", str(DEMO), "-f", "markdown", "--report-templates", str(tmp_path))
+    assert done.returncode == 2 and "causes.md.jinja" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_sandbox_refuses_unsafe_template_code(tmp_path: Path) -> None:
+    (tmp_path / "footer.md.jinja").write_text("{{ d.__class__.__mro__ }}", encoding="utf-8")
+    with pytest.raises(ReportError):
+        render_ticket(ticket_from_case(diagnose({}, pack="impac", now=NOW), {}),
+                      templates=tmp_path)
+
+
+def test_values_with_backticks_and_line_breaks_stay_one_code_span() -> None:
+    assert inline_code("a `b` c") == "``a `b` c``"
+    assert inline_code("`x`") == "`` `x` ``"
+    assert inline_code("line one\nline two | three") == "`line one line two | three`"
+    assert show_value("a | b") == "`a \\| b`", "a table cell keeps its column"
+    assert (show_value(True), show_value([{}, {}])) == ("yes", "2 records")
+
+
+def test_diagnose_markdown_on_the_command_line_is_the_ticket_report() -> None:
+    done = run("diagnose", str(DEMO), "-f", "markdown")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# Sync failed with HTTP 500 from Xero's API\n")
+    assert "## Facts" in done.stdout and "**What to do**" in done.stdout
