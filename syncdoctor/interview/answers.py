@@ -16,8 +16,7 @@ from syncdoctor.engine.knowledge import KnowledgeBase, Pack
 from syncdoctor.errors import FactError
 from syncdoctor.interview.datetimes import ACCEPTED_FORMS, parse_datetime_text
 from syncdoctor.interview.errors import DateTimeTextError
-from syncdoctor.interview.events import EventSource
-from syncdoctor.interview.events import StoredJson as JsonValue
+from syncdoctor.interview.events import EventSource, StoredJson
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.values import iso_moment, type_records, type_value
 from syncdoctor.types import FactValue
@@ -33,7 +32,7 @@ __all__ = [
     "stored_value",
 ]
 
-_JSON: TypeAdapter[JsonValue] = TypeAdapter(JsonValue)
+_JSON: TypeAdapter[StoredJson] = TypeAdapter(StoredJson)
 
 
 class Answer(BaseModel):
@@ -43,7 +42,7 @@ class Answer(BaseModel):
 
     seq: int = Field(description="The event's place in the session's log.")
     fact: str = Field(description="The fact answered.")
-    value: JsonValue = Field(
+    value: StoredJson = Field(
         description="The answer as stored (canonical JSON: datetimes ISO 8601 UTC, decimals as "
         "text); None when unknown."
     )
@@ -59,7 +58,7 @@ class ParsedAnswer:
     fact: str
     value: FactValue
     """The typed value."""
-    json: JsonValue
+    json: StoredJson
     """Its canonical JSON form: what is stored (after :func:`stored_value`) and replayed."""
     understood: str | None = None
     """For a datetime phrase ("3 hours ago"): how it was read, to show the user."""
@@ -119,7 +118,7 @@ def parse_answer(pack: Pack, fact: object, value: object, *, clock: datetime) ->
     return ParsedAnswer(name, scalar, as_json(name, scalar))
 
 
-def as_json(fact: str, value: object) -> JsonValue:
+def as_json(fact: str, value: object) -> StoredJson:
     """A fact value as JSON data (typed values in their canonical form).
 
     Raises:
@@ -174,7 +173,7 @@ def shared_message_fact(kb: KnowledgeBase) -> str:
     return min(counts, key=lambda name: (-counts[name], name))
 
 
-def stored_value(kb: KnowledgeBase, fact: str, value: JsonValue) -> JsonValue:
+def stored_value(kb: KnowledgeBase, fact: str, value: StoredJson) -> StoredJson:
     """The value as it may be written to a session store: THE ONE PLACE FOR REDACTION.
 
     Every fact value bound for a store (starting facts and answers alike) passes through here.

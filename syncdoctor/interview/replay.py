@@ -23,10 +23,10 @@ from syncdoctor.interview.answers import Answer
 from syncdoctor.interview.events import (
     SessionEvent,
     SessionHeader,
+    StoredJson,
     answers_in_effect,
     latest_pack,
 )
-from syncdoctor.interview.events import StoredJson as JsonValue
 from syncdoctor.kb.values import type_records, type_value
 
 __all__ = ["SessionState", "replay"]
@@ -37,7 +37,7 @@ class SessionState:
     """What the events in effect amount to."""
 
     pack: str | None
-    facts: dict[str, JsonValue]
+    facts: dict[str, StoredJson]
     """Every fact with a value: the starting facts, then the answers (the latest wins)."""
     unknown: tuple[str, ...]
     """Facts the user cannot answer, sorted."""
@@ -62,7 +62,7 @@ def replay(
     if pack_id is not None and pack_id not in kb.packs:
         warnings.append(f"pack {pack_id!r} is no longer in the knowledge base; choose a pack")
         pack_id = None
-    facts: dict[str, JsonValue] = dict(header.facts)
+    facts: dict[str, StoredJson] = dict(header.facts)
     unknown: set[str] = set(header.unknown)
     answers: list[Answer] = []
     for event in answers_in_effect(events):
@@ -109,10 +109,10 @@ def replay(
 
 
 def _fitting_facts(
-    pack: Pack, facts: dict[str, JsonValue], warnings: list[str]
-) -> dict[str, JsonValue]:
+    pack: Pack, facts: dict[str, StoredJson], warnings: list[str]
+) -> dict[str, StoredJson]:
     """The facts the pack can still type; the others are left out with a warning."""
-    kept: dict[str, JsonValue] = {}
+    kept: dict[str, StoredJson] = {}
     for fact, value in sorted(facts.items()):
         spec = pack.facts.get(fact)
         if spec is None:
@@ -133,7 +133,7 @@ def _fitting_facts(
 
 
 def _fitting_unknown(
-    pack: Pack, unknown: set[str], facts: dict[str, JsonValue], warnings: list[str]
+    pack: Pack, unknown: set[str], facts: dict[str, StoredJson], warnings: list[str]
 ) -> set[str]:
     kept = {f for f in unknown if f in pack.facts and not pack.facts[f].derived}
     warnings.extend(

@@ -42,9 +42,9 @@ from syncdoctor.interview.events import (
     EventSource,
     SessionEvent,
     SessionHeader,
+    StoredJson,
     new_session_id,
 )
-from syncdoctor.interview.events import StoredJson as JsonValue
 from syncdoctor.interview.replay import SessionState, replay
 from syncdoctor.interview.store import SessionStore
 from syncdoctor.kb.values import iso_moment
@@ -183,7 +183,7 @@ class Interview:
         return self._state.answers
 
     @property
-    def facts(self) -> dict[str, JsonValue]:
+    def facts(self) -> dict[str, StoredJson]:
         """Every fact with a value so far (starting facts and answers), as stored."""
         return dict(self._state.facts)
 
@@ -333,7 +333,7 @@ class Interview:
 
     def _commit(
         self, kind: EventKind, source: EventSource, *, fact: str | None = None,
-        value: JsonValue = None,
+        value: StoredJson = None,
     ) -> Diagnosis:
         at = datetime.now(UTC)
         draft = SessionEvent(seq=len(self._events) + 1, kind=kind, fact=fact, value=value,
@@ -360,9 +360,9 @@ def _fact_ids(unknown: Iterable[str]) -> list[str]:
 
 def _stored_facts(
     kb: KnowledgeBase, pack: Pack | None, facts: Mapping[str, object], now: datetime
-) -> dict[str, JsonValue]:
+) -> dict[str, StoredJson]:
     """The starting facts as stored: typed when the pack is known, JSON, redacted."""
-    stored: dict[str, JsonValue] = {}
+    stored: dict[str, StoredJson] = {}
     for fact, value in sorted(facts.items(), key=lambda item: str(item[0])):
         if value is None:
             continue  # "not given"
