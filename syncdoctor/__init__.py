@@ -3,9 +3,18 @@
 The public surface is small on purpose::
 
     from syncdoctor import diagnose
-    result = diagnose({"sync.status": "failed", "sync.error_message": "HTTP 500"}, pack="impac")
+    result = diagnose({"sync.status": "failed", "error.message": "HTTP 500"}, pack="impac")
     for cause in result.causes:
         print(cause.title, cause.certainty)
+
+A guided interview, one question at a time, kept in a session store::
+
+    from syncdoctor import Interview, MemoryStore
+    iv = Interview.start(store=MemoryStore(), pack="connectbooster")
+    question = iv.next_question()
+    iv.skip(question.fact)                       # "I don't know": never asked again
+    iv.answer("payment.applied_manually", "yes")
+    print(iv.diagnosis.causes[0].title)
 
 Names are imported on first use (PEP 562), so ``import syncdoctor`` loads neither durable_rules
 nor Jinja2 nor RE2 until a diagnosis or a knowledge base needs them.

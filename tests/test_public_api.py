@@ -366,3 +366,17 @@ def test_a_text_that_looks_like_a_digest_is_digested_too(tmp_path) -> None:
 def test_negative_zero_is_zero(demo_kb) -> None:
     result = diagnose({"txn": [{"id": "A", "ui": "-0", "api": "1"}]}, kb=demo_kb, now=NOW)
     assert result.causes[0].evidence[0].record == {"api": "1", "id": "A", "ui": "0"}
+
+
+def test_the_package_docstring_examples_run() -> None:
+    import textwrap
+
+    blocks = (syncdoctor.__doc__ or "").split("::\n\n")[1:]
+    assert len(blocks) == 2
+    printed: list[tuple[object, ...]] = []
+    for block in blocks:
+        code = textwrap.dedent(block.split("\n\n")[0])
+        namespace: dict[str, object] = {"print": lambda *args: printed.append(args)}
+        exec(compile(code, "syncdoctor.__doc__", "exec"), namespace)
+    assert printed, "the examples print causes"
+    assert printed[-1] == ("The payment was already applied by hand in the accounting package",)
