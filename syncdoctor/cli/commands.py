@@ -43,7 +43,7 @@ def diagnose(
         Path | None,
         typer.Option(
             help="A directory of report templates overriding the bundled ones by file name "
-            "(ticket.md.jinja, facts.md.jinja, causes.md.jinja, ...), for --format markdown."
+            "(header, facts, asked, causes, footer .md.jinja), for --format markdown."
         ),
     ] = None,
 ) -> None:

@@ -5,10 +5,13 @@ the case title; the facts with who gave them and when (agent, case file, worked 
 unknown; the questions asked, in order; the causes with their evidence; the remediation and the
 escalation with what to send.
 
-Templates live in ``syncdoctor/report/templates/``. A team overrides any of them by putting a
+Templates live in ``syncdoctor/report/templates/`` (one per part: header, facts, asked, causes,
+footer). A team overrides any of them by putting a
 file of the same name in its own directory and passing it as ``templates=`` (the CLI's
 ``--report-templates DIR``): its files are looked up first, the bundled ones fill the gaps.
-Templates run in Jinja2's sandbox; fact values reach them as data, never as template text.
+Templates run in the KB templates' bounded sandbox (``kb.template_limits``: Jinja2's immutable
+sandbox, with steps, time and text built bounded); fact values reach them as data, never as
+template text.
 The report is built from a Diagnosis and never changes it.
 """
 
@@ -22,11 +25,11 @@ from pathlib import Path
 from typing import Literal
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from syncdoctor.diagnosis.result import Diagnosis
 from syncdoctor.errors import SyncdoctorError
 from syncdoctor.interview.session import Interview
+from syncdoctor.kb.template_limits import LimitedSandbox, TemplateLimitError, render_budget
 from syncdoctor.kb.values import iso_moment
 from syncdoctor.types import JsonValue
 
@@ -41,6 +44,10 @@ __all__ = [
 ]
 
 BUNDLED_TEMPLATES = Path(__file__).with_name("templates")
+PARTS = ("header.md.jinja", "facts.md.jinja", "asked.md.jinja", "causes.md.jinja",
+         "footer.md.jinja")
+"""The report's templates, rendered in this order and joined (the bounded sandbox renders
+each one alone: it has no ``include``). Context of each: ``ticket`` and ``d`` (its Diagnosis)."""
 ReportFormat = Literal["markdown", "json"]
 SOURCE_LABELS = {"agent": "agent", "case": "case file", "bot": "chatbot",
                  "collector": "collector", "derived": "worked out"}
@@ -154,12 +161,18 @@ def render_ticket(
         raise ReportError(f"unknown report format {str(format)[:20]!r}; use markdown or json")
     environment = _environment(templates)
     try:
-        template = environment.get_template("ticket.md.jinja")
-        text = template.render(ticket=ticket, d=ticket.diagnosis)
+        parts: list[str] = []
+        for part in PARTS:
+            template = environment.get_template(part)
+            with render_budget():  # the KB templates' bounds: steps, time, text built
+                parts.append(template.render(ticket=ticket, d=ticket.diagnosis))
+        text = "".join(parts)
     except TemplateError as error:
         filename = getattr(error, "filename", None)  # syntax errors say which file
         where = f" in {filename}" if filename else ""
         raise ReportError(f"report template{where}: {error}") from None
+    except TemplateLimitError as error:
+        raise ReportError(f"report template: {error}") from None
     return text.rstrip("\n") + "\n"
 
 
@@ -170,18 +183,20 @@ def session_report(
     return render_ticket(ticket_from_interview(iv), format, templates=templates)
 
 
-def _environment(templates: Path | None) -> ImmutableSandboxedEnvironment:
+def _environment(templates: Path | None) -> LimitedSandbox:
     loaders = [FileSystemLoader(str(BUNDLED_TEMPLATES))]
     if templates is not None:
         if not templates.is_dir():
             raise ReportError(f"{templates}: the report template directory does not exist")
         loaders.insert(0, FileSystemLoader(str(templates)))
-    environment = ImmutableSandboxedEnvironment(
+    environment = LimitedSandbox(
         loader=ChoiceLoader(loaders), undefined=StrictUndefined, autoescape=False,
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+        cache_size=0,  # the bounded compiler deep-copies the AST, environment and cache with it
     )
     environment.filters["code"] = inline_code
     environment.filters["value"] = show_value
+    environment.filters["certainty"] = lambda number: f"{float(number):.2f}"
     return environment
 
 
