@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, ValidationError
 
-from syncdoctor.errors import CaseFileError, KnowledgeBaseError
-from syncdoctor.kb.problems import field_names, validation_problems
+from syncdoctor.errors import CaseFileError, FactError, KnowledgeBaseError, Problem
+from syncdoctor.kb.problems import field_names, nearest, validation_problems
+from syncdoctor.kb.spec import FactSpec
+from syncdoctor.kb.values import type_records, type_value
 from syncdoctor.kb.yamlfile import Located, load_yaml_text
 
 CASE_FILE_LIMIT = 2 * 1024 * 1024
@@ -58,6 +61,7 @@ class CaseFile(BaseModel):
         description="Facts the user cannot answer (\"I don't know\"): never asked again.",
     )
     expect: Expectation | None = Field(default=None, description="What the case expects.")
+    _located: Located | None = PrivateAttr(default=None)
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -125,10 +129,44 @@ def read_case(path: Path, stream: BinaryIO | None = None) -> CaseFile:
             ) from None
     if not isinstance(data, dict):
         raise CaseFileError(name, "a case file holds a mapping with a 'facts' key")
+    if located is None:  # JSON: no positions, but every key path still named
+        located = Located(data=data, file=name, lines=tuple(text.splitlines()), marks={})
     try:
-        return CaseFile.model_validate(data)
+        case = CaseFile.model_validate(data)
     except ValidationError as error:
-        if located is None:  # JSON: no positions, but every key path still named
-            located = Located(data=data, file=name, lines=tuple(text.splitlines()), marks={})
         problems = validation_problems(located, error, field_names(CaseFile, Expectation))
         raise CaseFileError.from_problems(name, problems) from None
+    case._located = located
+    return case
+
+
+def check_case_facts(case: CaseFile, catalogue: Mapping[str, FactSpec], name: str) -> None:
+    """Check every fact of a case against a pack's catalogue, reporting every problem at once.
+
+    Each problem is located at the fact's key in the file (file:line:col), with "did you mean"
+    for an id the catalogue does not have; values are checked by the engine's own typing.
+
+    Raises:
+        CaseFileError: one or more facts are unknown or of the wrong type.
+    """
+    located = case._located or Located(data={}, file=name, lines=(), marks={})
+    problems: list[Problem] = []
+    for fact, value in case.facts.items():
+        spec = catalogue.get(fact)
+        if spec is None:
+            problems.append(located.problem(
+                "CASE101", f"unknown fact {fact!r}", ("facts", fact), nearest(fact, catalogue)
+            ))
+            continue
+        if value is None:
+            continue  # None means unknown, as in diagnose()
+        try:
+            if spec.type == "records":
+                type_records(fact, spec, value)
+            else:
+                type_value(fact, spec, value)
+        except FactError as error:
+            message = str(error).removeprefix(f"fact {fact!r}: ")
+            problems.append(located.problem("CASE102", f"{fact}: {message}", ("facts", fact)))
+    if problems:
+        raise CaseFileError.from_problems(located.file, problems)

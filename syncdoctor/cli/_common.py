@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from syncdoctor.errors import KnowledgeBaseError, SyncdoctorError
+from syncdoctor.errors import CaseFileError, KnowledgeBaseError, SyncdoctorError
 
 if TYPE_CHECKING:
     from syncdoctor.engine.knowledge import KnowledgeBase
@@ -47,6 +47,11 @@ def fail(error: SyncdoctorError) -> NoReturn:
     """Print an error for a human and exit with its code; never a traceback."""
     if isinstance(error, KnowledgeBaseError):
         typer.echo(error.render(), err=True)
+    elif isinstance(error, CaseFileError) and len(error.problems) > 1:
+        # Every problem of the file at once, each at its file:line:col with its caret.
+        count = len(error.problems)
+        typer.echo(f"error: {error.file}: {count} problems", err=True)
+        typer.echo("\n\n".join(problem.render() for problem in error.problems), err=True)
     else:
         typer.echo(f"error: {error}", err=True)
     raise typer.Exit(error.exit_code)

@@ -1,4 +1,4 @@
-"""The typer application: ``syncdoctor diagnose``, ``syncdoctor packs`` and ``syncdoctor kb``.
+"""The typer application: every ``syncdoctor`` command, ``--version`` and shell completion.
 
 Only :mod:`syncdoctor.cli` imports this module; the commands live in modules of their own that
 never import it, so the command modules form no circle.
@@ -6,20 +6,53 @@ never import it, so the command modules form no circle.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-from syncdoctor.cli import commands
+from syncdoctor.cli import catalogue, commands, interview, sessions
 from syncdoctor.cli.kb import kb_app
 
 app = typer.Typer(
     name="syncdoctor",
-    help="Diagnose data that differs or fails to sync between business applications and hubs.",
+    help="Diagnose data that differs or fails to sync between business applications and hubs.\n\n"
+    "Start with `syncdoctor interview`: it asks one question at a time.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from syncdoctor._version import __version__
+
+        typer.echo(f"syncdoctor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Diagnose data that differs or fails to sync between business applications and hubs."""
+
+
+app.command()(interview.interview)
 app.command()(commands.diagnose)
 app.command()(commands.packs)
+app.command()(catalogue.facts)
+app.command("new-case")(catalogue.new_case)
+app.add_typer(sessions.sessions_app, name="sessions")
 app.add_typer(kb_app, name="kb")
 
 

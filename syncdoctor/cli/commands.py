@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import enum
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from syncdoctor.cli._common import KbOption, fail, open_kb
+from syncdoctor.cli._common import Format, KbOption, fail, open_kb
 from syncdoctor.errors import CaseFileError, SyncdoctorError
 
 __all__ = ["diagnose", "packs"]
@@ -47,7 +48,16 @@ def diagnose(
         ),
     ] = None,
 ) -> None:
-    """Diagnose one case: the causes, why, the remediation, and the questions still open."""
+    """Diagnose one case: the causes, why, the remediation, and the questions still open.
+
+    Examples:
+
+        syncdoctor diagnose examples/impac/sync-failed-app-api.yaml
+
+        syncdoctor diagnose case.yaml --format markdown > ticket.md
+
+        echo '{"pack": "sage300", "facts": {"error.number": 1020}}' | syncdoctor diagnose -
+    """
     from syncdoctor.casefile import read_case
     from syncdoctor.diagnosis.pipeline import diagnose as run_diagnosis
     from syncdoctor.report import render_ticket, ticket_from_case, to_text
@@ -78,12 +88,30 @@ def diagnose(
         sys.stdout.write(to_text(result))
 
 
-def packs(kb: KbOption = None) -> None:
-    """List the packs of the knowledge base, with their versions and titles."""
+def packs(
+    output: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
+    kb: KbOption = None,
+) -> None:
+    """List the packs of the knowledge base, with their versions and titles.
+
+    Examples:
+
+        syncdoctor packs
+
+        syncdoctor packs --format json
+    """
     try:
         knowledge = open_kb(kb)
     except SyncdoctorError as error:
         fail(error)
+    if output is Format.json:
+        rows = [
+            {"id": p.id, "version": p.version, "title": p.playbook.title, "rules": len(p.rules),
+             "facts": len(p.facts), "systems": list(p.playbook.systems)}
+            for p in (knowledge.packs[name] for name in sorted(knowledge.packs))
+        ]
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return
     for pack_id in sorted(knowledge.packs):
         pack = knowledge.packs[pack_id]
         typer.echo(

@@ -1,0 +1,223 @@
+"""The conversation: one question at a time over an Interview, until no answer changes the end.
+
+The loop never holds state of its own: every answer, skip, undo and "this did not fix it" goes
+to the Interview (which commits it before returning), and what is shown is read back from it.
+So a quit, Ctrl-C, Ctrl-D or a lost terminal at any prompt loses nothing acknowledged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.markup import escape
+
+from syncdoctor.cli.terminal.answers import AnswerError, read_answer
+from syncdoctor.cli.terminal.prompter import Prompter, PromptRequest
+from syncdoctor.cli.terminal.show import (
+    COMMAND_HELP,
+    TYPE_HINTS,
+    show_answers,
+    show_conclusion,
+    show_how,
+    show_question,
+    show_why,
+)
+from syncdoctor.diagnosis.result import Diagnosis, Question
+from syncdoctor.errors import FactError
+from syncdoctor.kb.spec import FactSpec
+
+if TYPE_CHECKING:
+    from syncdoctor.engine.knowledge import Pack
+    from syncdoctor.interview import Interview
+
+__all__ = ["COMMANDS", "Outcome", "converse"]
+
+COMMANDS = frozenset({"?", "why", "how", "back", "skip", "facts", "report", "quit", "help"})
+FIXED_COMMANDS = frozenset({"back", "how", "facts", "report", "quit", "help"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a conversation ended."""
+
+    finished: bool
+    """True once the agent said the remediation fixed it, or no cause was left to try."""
+    fixed: str | None = None
+    """The cause whose remediation fixed the problem, if the agent said so."""
+
+
+def clock_of(diagnosis: Diagnosis) -> datetime:
+    """The case clock the interview runs on (what "3 hours ago" is relative to)."""
+    return datetime.fromisoformat(diagnosis.now.replace("Z", "+00:00"))
+
+
+def converse(
+    interview: Interview,
+    pack: Pack,
+    prompter: Prompter,
+    console: Console,
+    report: str,
+) -> Outcome:
+    """Ask until no answer can change the outcome, then "did this fix it?"; returns how it ended.
+
+    ``report`` is the command that prints the report so far (for the hint after ``report``).
+    Raises EOFError or KeyboardInterrupt when the agent leaves; ``quit`` returns unfinished.
+    """
+    asked = 0
+    while True:
+        question = interview.next_question()
+        if question is None:
+            outcome = _conclude(interview, pack, prompter, console)
+            if outcome is not None:
+                return outcome
+            continue
+        asked += 1
+        show_question(console, asked, question, interview.diagnosis, pack.playbook)
+        spec = pack.facts[question.fact]
+        while True:
+            text = prompter.ask(_request(question, spec, interview.diagnosis))
+            if text in ("?", "why"):
+                show_why(console, question, pack.playbook)
+            elif text == "how":
+                show_how(console, interview.diagnosis)
+            elif text == "facts":
+                show_facts(console, interview)
+            elif text == "report":
+                console.print(report_text(interview), markup=False)
+            elif text == "help":
+                _show_commands(console)
+            elif text == "quit":
+                return Outcome(finished=False)
+            elif text == "back":
+                if _undo(interview, console):
+                    asked = max(asked - 2, 0)
+                    break
+            elif text == "skip":
+                interview.skip(question.fact)
+                console.print("[dim]noted: don't know; it will not be asked again[/dim]")
+                break
+            elif _answer(interview, question, spec, text, console):
+                break
+
+
+def _request(question: Question, spec: FactSpec, diagnosis: Diagnosis) -> PromptRequest:
+    now = clock_of(diagnosis)
+
+    def check(text: str) -> str | None:
+        try:
+            read_answer(question.fact, spec, text, now=now)
+        except AnswerError as error:
+            return str(error)
+        return None
+
+    choices: tuple[str, ...] = tuple(question.values or ())
+    if question.type == "bool":
+        choices = ("yes", "no")
+    hint = TYPE_HINTS.get(question.type, "")
+    if question.values:
+        hint = f"a number 1-{len(question.values)} or a value; Tab completes"
+    return PromptRequest(
+        label=f"{question.fact} ({'yes/no' if question.type == 'bool' else question.type}) >",
+        check=check,
+        choices=choices,
+        multiline=question.type in ("text", "records"),
+        commands=COMMANDS,
+        hint=hint + " · ? for why, skip if unknown",
+    )
+
+
+def _answer(
+    interview: Interview, question: Question, spec: FactSpec, text: str, console: Console
+) -> bool:
+    """Commit one answer; False (and a message) when the interview refuses it."""
+    try:
+        answer = read_answer(question.fact, spec, text, now=clock_of(interview.diagnosis))
+        if answer.understood:
+            console.print(f"[dim]{escape(answer.understood)}[/dim]")
+        interview.answer(question.fact, answer.value)
+    except AnswerError as error:
+        console.print(f"[red]![/red] {escape(str(error))}")
+        return False
+    except FactError as error:
+        console.print(f"[red]![/red] {escape(str(error))}")
+        return False
+    return True
+
+
+def _undo(interview: Interview, console: Console) -> bool:
+    if not interview.answers:
+        console.print("Nothing to take back yet.")
+        return False
+    last = interview.answers[-1]
+    interview.undo()
+    console.print(f"[dim]took back {escape(last.fact or '')}[/dim]")
+    return True
+
+
+def _show_commands(console: Console) -> None:
+    for command, meaning in COMMAND_HELP:
+        console.print(f"  {command:<10} {meaning}")
+
+
+def show_facts(console: Console, interview: Interview) -> None:
+    """The ``facts`` command: every answer in effect, what was worked out, what is unknown."""
+    rows = [
+        (a.fact or "", a.value, a.source, a.at.strftime("%Y-%m-%d %H:%M:%S"))
+        for a in interview.answers
+        if a.kind == "answer"
+    ]
+    diagnosis = interview.diagnosis
+    show_answers(console, rows, dict(diagnosis.inferred), list(diagnosis.unknown))
+
+
+def report_text(interview: Interview) -> str:
+    """The report so far, as the ticket will hold it (Markdown)."""
+    return interview.report()
+
+
+def _conclude(
+    interview: Interview, pack: Pack, prompter: Prompter, console: Console
+) -> Outcome | None:
+    """Show the causes and ask "did this fix it?"; None to go on asking (an answer was undone
+    or a cause ruled out), else how the conversation ended."""
+    diagnosis = interview.diagnosis
+    show_conclusion(console, diagnosis)
+    if not diagnosis.causes:
+        return Outcome(finished=True)
+    top = diagnosis.causes[0]
+    console.print()
+    while True:
+        text = prompter.ask(
+            PromptRequest(
+                label=f"Did this fix it? ({escape(top.title)}) [yes/no] >",
+                check=lambda t: None if t.strip().lower() in ("y", "yes", "n", "no")
+                else "answer yes or no (or back, how, facts, report, quit)",
+                choices=("yes", "no"),
+                commands=FIXED_COMMANDS,
+                hint="no: rule this cause out and go on to the next hypothesis",
+            )
+        )
+        if text == "quit":
+            return Outcome(finished=False)
+        if text == "back":
+            if _undo(interview, console):
+                return None
+        elif text == "how":
+            show_how(console, diagnosis)
+        elif text == "facts":
+            show_facts(console, interview)
+        elif text == "report":
+            console.print(report_text(interview), markup=False)
+        elif text == "help":
+            _show_commands(console)
+        elif text.strip().lower() in ("y", "yes"):
+            console.print(f"[green]Fixed[/green]: {escape(top.title)}.")
+            return Outcome(finished=True, fixed=top.id)
+        else:
+            interview.not_fixed(top.id)
+            console.print(f"[dim]ruled out {escape(top.title)}: its remediation did not fix "
+                          "it; going on to the next hypothesis[/dim]")
+            return None

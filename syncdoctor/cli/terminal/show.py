@@ -1,0 +1,190 @@
+"""What the interview prints: the question with its help and hypotheses, facts, why, how, the end.
+
+Everything goes through a rich Console made by :func:`syncdoctor.cli.console.make_console`, so
+colour appears on a terminal only. Text from the knowledge base or the agent is printed with
+``markup=False`` (or escaped): a fact value such as ``[red]`` is shown, never interpreted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.markup import escape
+from rich.table import Table
+
+from syncdoctor.diagnosis.result import Cause, Diagnosis, Question
+from syncdoctor.kb.spec import PlaybookFile
+from syncdoctor.types import JsonValue
+
+__all__ = [
+    "COMMAND_HELP",
+    "show_answers",
+    "show_conclusion",
+    "show_how",
+    "show_question",
+    "show_why",
+]
+
+COMMAND_HELP = (
+    ("? or why", "which causes this question serves"),
+    ("how", "how the current causes were reached"),
+    ("back", "take back the last answer"),
+    ("skip", "I don't know (never asked again)"),
+    ("facts", "what is known so far"),
+    ("report", "the report so far"),
+    ("quit", "stop here; the session stays saved"),
+)
+TYPE_HINTS = {
+    "bool": "yes or no",
+    "integer": "a whole number",
+    "decimal": "a number, e.g. 12.50",
+    "datetime": "e.g. 2026-11-20 15:00, yesterday 15:00, 3 hours ago",
+    "duration": "e.g. 90s, 15m, 2h, 1d 12h",
+    "text": "paste it; end with an empty line",
+    "records": "CSV: a header row, one row per record, an empty line to end; or a .csv path",
+}
+
+
+def _title(playbook: PlaybookFile, cause: str) -> str:
+    spec = playbook.causes.get(cause)
+    return spec.title if spec is not None else cause
+
+
+def live_causes(diagnosis: Diagnosis) -> list[str]:
+    """Causes still possible: those some open question bears on, in playbook order of asking."""
+    seen: dict[str, None] = {}
+    for question in diagnosis.questions:
+        for cause in question.causes:
+            seen.setdefault(cause, None)
+    held = set(diagnosis.cause_ids)
+    ruled = {r.id for r in diagnosis.ruled_out}
+    return [c for c in seen if c not in held and c not in ruled]
+
+
+def show_hypotheses(console: Console, diagnosis: Diagnosis, playbook: PlaybookFile) -> None:
+    """The causes that hold, those still possible, and those ruled out (with why)."""
+    for cause in diagnosis.causes:
+        console.print(f"  [green]holds[/green]  {escape(cause.title)} "
+                      f"[dim]({cause.certainty:.0%})[/dim]")
+    live = live_causes(diagnosis)
+    if live:
+        console.print("  [yellow]possible[/yellow]  " + escape("; ".join(
+            _title(playbook, c) for c in live[:6]
+        )) + (f" [dim](+{len(live) - 6} more)[/dim]" if len(live) > 6 else ""))
+    for ruled in diagnosis.ruled_out:
+        reason = ruled.reasons[0].because if ruled.reasons else ""
+        console.print(f"  [red]ruled out[/red]  {escape(ruled.title)}"
+                      + (f" [dim]- {escape(reason)}[/dim]" if reason else ""))
+
+
+def show_question(
+    console: Console,
+    number: int,
+    question: Question,
+    diagnosis: Diagnosis,
+    playbook: PlaybookFile,
+) -> None:
+    """One question: the step, the question, its help, its choices, and the hypotheses."""
+    step = next((s for s in playbook.steps if s.id == question.step), None)
+    where = f"step {playbook.steps.index(step) + 1}: {step.title}" if step else question.step
+    console.print()
+    console.rule(f"[bold]Question {number}[/bold] [dim]· {escape(where)}[/dim]", align="left")
+    show_hypotheses(console, diagnosis, playbook)
+    console.print()
+    console.print(f"[bold]{escape(question.ask)}[/bold]")
+    if question.help:
+        console.print(f"[dim]{escape(question.help)}[/dim]")
+    if question.values:
+        for position, value in enumerate(question.values, start=1):
+            console.print(f"  {position}) {escape(value)}")
+    if question.fields:
+        names = ", ".join(f"{f.name} ({f.type})" for f in question.fields)
+        console.print(f"  [dim]fields: {escape(names)}[/dim]")
+    console.print("[dim]  commands: ? why how back skip facts report quit[/dim]")
+
+
+def show_why(console: Console, question: Question, playbook: PlaybookFile) -> None:
+    """Which causes the question serves, and why it comes now."""
+    console.print(f"[bold]Why this question[/bold]: {escape(question.why)}")
+    for cause in question.causes:
+        console.print(f"  - {escape(_title(playbook, cause))} [dim]({escape(cause)})[/dim]")
+
+
+def show_how(console: Console, diagnosis: Diagnosis) -> None:
+    """How each current cause was reached: every rule that fired, with the facts it read."""
+    if not diagnosis.causes:
+        console.print("No cause holds yet: nothing has been concluded from the answers.")
+    for cause in diagnosis.causes:
+        console.print(f"[bold]{escape(cause.title)}[/bold] ({cause.certainty:.0%})")
+        for evidence in cause.evidence:
+            console.print(f"  because {escape(evidence.because)} [dim]({evidence.rule})[/dim]")
+            for fact, value in evidence.facts.items():
+                console.print(f"    {escape(fact)} = {escape(_shown(value))}", markup=True)
+
+
+def _shown(value: JsonValue) -> str:
+    if value is None:
+        return "unknown"
+    if value is True or value is False:
+        return "yes" if value else "no"
+    text = str(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def show_answers(
+    console: Console,
+    rows: Iterable[tuple[str, JsonValue, str, str]],
+    inferred: dict[str, JsonValue],
+    unknown: Sequence[str],
+) -> None:
+    """What is known: each answer (fact, value, who, when), what was worked out, what is not."""
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("fact", "value", "from", "when"):
+        table.add_column(column)
+    count = 0
+    for fact, value, source, when in rows:
+        table.add_row(escape(fact), escape(_shown(value)), source, when)
+        count += 1
+    for fact, value in inferred.items():
+        table.add_row(escape(fact), escape(_shown(value)), "worked out", "")
+        count += 1
+    for fact in unknown:
+        table.add_row(escape(fact), "don't know", "", "")
+        count += 1
+    if count:
+        console.print(table)
+    else:
+        console.print("Nothing is known yet.")
+
+
+def show_cause(console: Console, cause: Cause, position: int) -> None:
+    """One cause in full: why, the remediation, whom to escalate to and what to send."""
+    console.print()
+    console.rule(f"[bold]Cause {position}[/bold]: {escape(cause.title)} "
+                 f"[dim]({cause.certainty:.0%})[/dim]", align="left")
+    for evidence in cause.evidence:
+        console.print(f"  because {escape(evidence.because)}")
+    if cause.remediation:
+        console.print()
+        console.print(Markdown(cause.remediation))
+    if cause.escalation is not None:
+        console.print()
+        console.print(f"[bold]Escalate to[/bold] {escape(cause.escalation.contact)}, sending:")
+        for item in cause.escalation.send:
+            console.print(f"  - {escape(item)}")
+
+
+def show_conclusion(console: Console, diagnosis: Diagnosis) -> None:
+    """The end of the questions: every cause in full, or that none was found."""
+    console.print()
+    if not diagnosis.causes:
+        console.print("[bold]No cause found[/bold] from these answers; no further question can "
+                      "change that.")
+        for ruled in diagnosis.ruled_out:
+            console.print(f"  ruled out: {escape(ruled.title)}")
+        return
+    console.print("[bold]Diagnosis[/bold]: no further answer can change the outcome.")
+    for position, cause in enumerate(diagnosis.causes, start=1):
+        show_cause(console, cause, position)
