@@ -63,6 +63,11 @@ class CaseFile(BaseModel):
     expect: Expectation | None = Field(default=None, description="What the case expects.")
     _located: Located | None = PrivateAttr(default=None)
 
+    @property
+    def display_name(self) -> str:
+        """The file the case was read from, as messages name it."""
+        return self._located.file if self._located is not None else "<case>"
+
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}

@@ -42,9 +42,9 @@ def fact_groups(pack: PackSource) -> list[FactGroup]:
     """
     first_step: dict[str, int] = {}
     for rule_index, asked in enumerate(pack.index.asked_facts):
-        step = pack.index.rule_steps[rule_index]
+        position = pack.index.rule_steps[rule_index]
         for fact in asked:
-            first_step[fact] = min(step, first_step.get(fact, step))
+            first_step[fact] = min(position, first_step.get(fact, position))
     for source, targets in pack.index.extracted_from.items():
         # An error message is asked at the step of the first fact it can fill in.
         steps = [first_step[t] for t in targets if t in first_step]
@@ -67,7 +67,7 @@ def fact_groups(pack: PackSource) -> list[FactGroup]:
 
 def fact_summary(fact: str, spec: FactSpec) -> str:
     """The fact's type in a few words: ``enum: success | failed``, ``decimal (%), 0 to 100``."""
-    text = spec.type
+    text: str = spec.type
     if spec.values:
         text += ": " + " | ".join(spec.values)
     if spec.unit:

@@ -16,6 +16,7 @@ import typer
 from syncdoctor.errors import CaseFileError, KnowledgeBaseError, SyncdoctorError
 
 if TYPE_CHECKING:
+    from syncdoctor.casefile import CaseFile
     from syncdoctor.engine.knowledge import KnowledgeBase
 
 KbOption = Annotated[
@@ -67,3 +68,22 @@ def open_kb(layers: list[Path] | None) -> KnowledgeBase:
     for note in kb.overrides:
         typer.echo(f"note: {note}", err=True)
     return kb
+
+
+def check_case(case: CaseFile, pack: str | None, kb: KnowledgeBase) -> None:
+    """Check a case's facts before running it: every unknown id and bad value at once, located.
+
+    Against the pack's catalogue when the pack is known, else against every pack's facts (the
+    engine then picks the pack).
+
+    Raises:
+        CaseFileError: one or more facts are unknown or of the wrong type.
+        PackError: an unknown pack id.
+    """
+    from syncdoctor.casefile import check_case_facts
+
+    if pack is not None:
+        catalogue = dict(kb.pack(pack).facts)
+    else:
+        catalogue = {f: s for p in kb.packs.values() for f, s in p.facts.items()}
+    check_case_facts(case, catalogue, case.display_name)

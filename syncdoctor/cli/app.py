@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from syncdoctor.cli import catalogue, commands, interview, sessions
+from syncdoctor.cli.examples import epilog
 from syncdoctor.cli.kb import kb_app
 
 app = typer.Typer(
@@ -47,11 +48,11 @@ def _root(
     """Diagnose data that differs or fails to sync between business applications and hubs."""
 
 
-app.command()(interview.interview)
-app.command()(commands.diagnose)
-app.command()(commands.packs)
-app.command()(catalogue.facts)
-app.command("new-case")(catalogue.new_case)
+app.command(epilog=epilog("interview"))(interview.interview)
+app.command(epilog=epilog("diagnose"))(commands.diagnose)
+app.command(epilog=epilog("packs"))(commands.packs)
+app.command(epilog=epilog("facts"))(catalogue.facts)
+app.command("new-case", epilog=epilog("new-case"))(catalogue.new_case)
 app.add_typer(sessions.sessions_app, name="sessions")
 app.add_typer(kb_app, name="kb")
 

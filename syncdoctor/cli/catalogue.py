@@ -23,14 +23,7 @@ def facts(
     output: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     kb: KbOption = None,
 ) -> None:
-    """List every fact with its type, allowed values and question, grouped by playbook step.
-
-    Examples:
-
-        syncdoctor facts sage300
-
-        syncdoctor facts --format json | jq '.[] | select(.type == "enum") | .id'
-    """
+    """List every fact with its type, allowed values and question, grouped by playbook step."""
     from syncdoctor.authoring.catalogue import fact_groups, fact_summary
     from syncdoctor.cli.console import make_console
 
@@ -76,12 +69,6 @@ def new_case(
     """Print a case-file template: every fact of the pack commented, grouped by playbook step.
 
     Uncomment the facts you know, fill in their values, and diagnose the file.
-
-    Examples:
-
-        syncdoctor new-case sage300 > case.yaml
-
-        syncdoctor diagnose case.yaml
     """
     from syncdoctor.authoring.catalogue import case_template
     from syncdoctor.kb.values import type_clock

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from syncdoctor.cli._common import Format, KbOption, fail, open_kb
+from syncdoctor.cli._common import Format, KbOption, check_case, fail, open_kb
 from syncdoctor.errors import CaseFileError, SyncdoctorError
 
 __all__ = ["diagnose", "packs"]
@@ -48,16 +48,7 @@ def diagnose(
         ),
     ] = None,
 ) -> None:
-    """Diagnose one case: the causes, why, the remediation, and the questions still open.
-
-    Examples:
-
-        syncdoctor diagnose examples/impac/sync-failed-app-api.yaml
-
-        syncdoctor diagnose case.yaml --format markdown > ticket.md
-
-        echo '{"pack": "sage300", "facts": {"error.number": 1020}}' | syncdoctor diagnose -
-    """
+    """Diagnose one case: the causes, why, the remediation, and the questions still open."""
     from syncdoctor.casefile import read_case
     from syncdoctor.diagnosis.pipeline import diagnose as run_diagnosis
     from syncdoctor.report import render_ticket, ticket_from_case, to_text
@@ -66,10 +57,12 @@ def diagnose(
         if str(case) == "-" and sys.stdin is None:
             raise CaseFileError("<stdin>", "there is no standard input to read the case from")
         case_file = read_case(case, sys.stdin.buffer if str(case) == "-" else None)
+        knowledge = open_kb(kb)
+        check_case(case_file, pack or case_file.pack, knowledge)
         result = run_diagnosis(
             case_file.facts,
             pack=pack or case_file.pack,
-            kb=open_kb(kb),
+            kb=knowledge,
             now=now or case_file.now,
             unknown=case_file.unknown,
         )
@@ -92,14 +85,7 @@ def packs(
     output: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     kb: KbOption = None,
 ) -> None:
-    """List the packs of the knowledge base, with their versions and titles.
-
-    Examples:
-
-        syncdoctor packs
-
-        syncdoctor packs --format json
-    """
+    """List the packs of the knowledge base, with their versions and titles."""
     try:
         knowledge = open_kb(kb)
     except SyncdoctorError as error:

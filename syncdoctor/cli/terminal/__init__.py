@@ -1,2 +1,5 @@
-"""The terminal interview: typed prompts (prompt_toolkit, or plain lines off a terminal), rich
-output, and the conversation loop over :class:`syncdoctor.Interview`."""
+"""The terminal interview: typed prompts, rich output, and the conversation loop.
+
+Prompts are prompt_toolkit on a terminal and plain lines elsewhere; the loop drives a
+:class:`syncdoctor.Interview`.
+"""

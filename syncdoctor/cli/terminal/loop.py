@@ -153,7 +153,7 @@ def _undo(interview: Interview, console: Console) -> bool:
         return False
     last = interview.answers[-1]
     interview.undo()
-    console.print(f"[dim]took back {escape(last.fact or '')}[/dim]")
+    console.print(f"[dim]took back {escape(last.fact)}; asking it again[/dim]")
     return True
 
 
@@ -164,25 +164,32 @@ def _show_commands(console: Console) -> None:
 
 def show_facts(console: Console, interview: Interview) -> None:
     """The ``facts`` command: every answer in effect, what was worked out, what is unknown."""
-    rows = [
-        (a.fact or "", a.value, a.source, a.at.strftime("%Y-%m-%d %H:%M:%S"))
-        for a in interview.answers
-        if a.kind == "answer"
-    ]
+    given = {a.fact: a for a in interview.answers if not a.unknown}
+    rows = []
+    for fact, value in interview.facts.items():
+        answer = given.get(fact)
+        source = answer.source if answer is not None else "case"
+        when = answer.at.strftime("%Y-%m-%d %H:%M:%S") if answer is not None else ""
+        rows.append((fact, value, source, when))
     diagnosis = interview.diagnosis
     show_answers(console, rows, dict(diagnosis.inferred), list(diagnosis.unknown))
 
 
 def report_text(interview: Interview) -> str:
     """The report so far, as the ticket will hold it (Markdown)."""
-    return interview.report()
+    from syncdoctor.report import to_markdown
+
+    return to_markdown(interview.diagnosis)
 
 
 def _conclude(
     interview: Interview, pack: Pack, prompter: Prompter, console: Console
 ) -> Outcome | None:
-    """Show the causes and ask "did this fix it?"; None to go on asking (an answer was undone
-    or a cause ruled out), else how the conversation ended."""
+    """Show the causes and ask "did this fix it?".
+
+    Returns None to go on asking (an answer was undone, or a cause ruled out), else how the
+    conversation ended.
+    """
     diagnosis = interview.diagnosis
     show_conclusion(console, diagnosis)
     if not diagnosis.causes:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
-__all__ = ["LinePrompter", "Prompter", "PromptRequest", "TerminalPrompter", "make_prompter"]
+__all__ = ["LinePrompter", "PromptRequest", "Prompter", "TerminalPrompter", "make_prompter"]
 
 Check = Callable[[str], str | None]
 """Text -> why it is refused, or None when it is accepted."""

@@ -1,0 +1,47 @@
+r"""The examples each command's ``--help`` ends with, kept in one place (a test checks them all).
+
+Click rewraps help paragraphs; a paragraph that starts with ``\\b`` is printed as written, one
+example per line.
+"""
+
+from __future__ import annotations
+
+__all__ = ["EXAMPLES", "epilog"]
+
+EXAMPLES: dict[str, tuple[str, ...]] = {
+    "interview": (
+        "syncdoctor interview",
+        "syncdoctor interview --pack sage300",
+        "syncdoctor interview examples/impac/almost-nothing.yaml",
+        "syncdoctor interview --store sqlite:sessions.db --pack impac",
+    ),
+    "diagnose": (
+        "syncdoctor diagnose examples/impac/sync-failed-app-api.yaml",
+        "syncdoctor diagnose case.yaml --format markdown > ticket.md",
+        "echo '{\"pack\": \"sage300\", \"facts\": {\"error.number\": 1020}}' "
+        "| syncdoctor diagnose -",
+    ),
+    "packs": ("syncdoctor packs", "syncdoctor packs --format json"),
+    "facts": (
+        "syncdoctor facts sage300",
+        "syncdoctor facts --format json | jq '.[] | select(.type == \"enum\") | .id'",
+    ),
+    "new-case": ("syncdoctor new-case sage300 > case.yaml", "syncdoctor diagnose case.yaml"),
+    "sessions list": (
+        "syncdoctor sessions list",
+        "syncdoctor sessions list --format json --store sqlite:sessions.db",
+    ),
+    "sessions show": ("syncdoctor sessions show 3f2a9c0d...",),
+    "sessions resume": ("syncdoctor sessions resume 3f2a9c0d...",),
+    "sessions export": (
+        "syncdoctor sessions export 3f2a9c0d... > ticket.md",
+        "syncdoctor sessions export 3f2a9c0d... --format json",
+    ),
+    "sessions delete": ("syncdoctor sessions delete 3f2a9c0d...",),
+}
+
+
+def epilog(command: str) -> str:
+    """The help's last paragraph for ``command``: its examples, one per line."""
+    lines = "\n".join(f"  {line}" for line in EXAMPLES[command])
+    return f"\b\nExamples:\n{lines}"

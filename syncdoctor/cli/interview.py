@@ -1,0 +1,159 @@
+"""``syncdoctor interview``: the guided interview on a terminal (or plain lines through a pipe).
+
+Ctrl-C and Ctrl-D at any prompt leave as ``quit`` does: the session is saved (every answer was
+committed before the next question showed) and the command to resume it is printed. Errors are
+printed as one message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from syncdoctor.cli._common import KbOption, check_case, fail, open_kb
+from syncdoctor.errors import SyncdoctorError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from syncdoctor.cli.terminal.prompter import Prompter
+    from syncdoctor.engine.knowledge import KnowledgeBase
+    from syncdoctor.interview import Interview
+
+__all__ = ["StoreOption", "interview", "resume_command", "run_session"]
+
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Where sessions are saved: sqlite:///abs/path.db, sqlite:relative.db or memory: "
+        "(default: $SYNCDOCTOR_STORE, else a file in your data directory).",
+    ),
+]
+
+
+def resume_command(session_id: str, store: str | None) -> str:
+    """The command that picks the session up again."""
+    where = f" --store {store}" if store else ""
+    return f"syncdoctor sessions resume {session_id}{where}"
+
+
+def interview(
+    case: Annotated[
+        Path | None,
+        typer.Argument(help="A case file to start from (its facts, pack, clock and unknowns)."),
+    ] = None,
+    pack: Annotated[
+        str | None,
+        typer.Option(help="The pack to use (see `syncdoctor packs`); omitted: asked first."),
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(help="The case clock, ISO 8601 (default: the case's 'now', else now)."),
+    ] = None,
+    kb: KbOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Diagnose by answering one question at a time; no fact ids needed.
+
+    At every prompt: ? or why (what the question serves), how (how a cause was reached), back
+    (undo), skip (don't know), facts, report, quit (the session stays saved). When no answer can
+    change the outcome it shows the causes, remediation and escalation, then asks whether that
+    fixed it; "no" rules the cause out and goes on to the next hypothesis.
+    """
+    from syncdoctor.casefile import read_case
+    from syncdoctor.cli.console import make_console
+    from syncdoctor.cli.terminal.prompter import make_prompter
+    from syncdoctor.cli.terminal.start import ask_pack, ask_start
+    from syncdoctor.interview import Interview, open_store
+
+    console = make_console()
+    prompter = make_prompter()
+    try:
+        knowledge = open_kb(kb)
+        facts: dict[str, object] = {}
+        unknown: list[str] = []
+        title: str | None = None
+        clock: str | None = now
+        if case is not None:
+            case_file = read_case(case)
+            pack = pack or case_file.pack
+            facts, unknown, title = dict(case_file.facts), list(case_file.unknown), case_file.title
+            if clock is None and case_file.now is not None:
+                clock = str(case_file.now) if isinstance(case_file.now, str) else (
+                    case_file.now.isoformat())
+            check_case(case_file, pack, knowledge)
+        if pack is not None:
+            knowledge.pack(pack)  # an unknown pack fails here, before anything is saved
+        opened = open_store(store)
+    except SyncdoctorError as error:
+        fail(error)
+    with opened:
+        session: Interview | None = None
+        try:
+            message = None
+            if pack is None and not facts:
+                start = ask_start(knowledge, prompter, console)
+                pack, message = start.pack, start.message
+            session = Interview.start(
+                store=opened, kb=knowledge, pack=pack, facts=facts, unknown=unknown, now=clock,
+                message=message, title=title,
+            )
+            if session.pack is None:
+                session.choose_pack(ask_pack(session.diagnosis.pack_choices, prompter, console))
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            if session is not None:
+                console.print(f"Session saved. Resume it with: "
+                              f"{resume_command(session.id, store)}", markup=False)
+            else:
+                console.print("Nothing was saved: the interview had not started.")
+            raise typer.Exit(0) from None
+        except SyncdoctorError as error:
+            fail(error)
+        console.print(f"[dim]session {session.id} (saved as you go in "
+                      f"{escape(opened.name)})[/dim]")
+        if session.pack is not None and message is not None:
+            console.print(f"[dim]recognised as pack {session.pack}[/dim]")
+        run_session(session, knowledge, store, console, prompter)
+
+
+def run_session(
+    session: Interview,
+    knowledge: KnowledgeBase,
+    store: str | None,
+    console: Console,
+    prompter: Prompter,
+) -> None:
+    """Run the conversation on a started or resumed session; exits with the right code."""
+    from syncdoctor.cli.terminal.loop import converse
+    from syncdoctor.cli.terminal.start import ask_pack
+
+    for warning in session.diagnosis.warnings:
+        console.print(f"[yellow]note[/yellow]: {escape(warning)}")
+    try:
+        if session.pack is None:
+            session.choose_pack(ask_pack(session.diagnosis.pack_choices, prompter, console))
+        pack_id = session.pack
+        assert pack_id is not None  # chosen just above
+        outcome = converse(session, knowledge.pack(pack_id), prompter, console,
+                           f"syncdoctor sessions export {session.id}")
+    except (EOFError, KeyboardInterrupt):
+        console.print()
+        outcome = None
+    except SyncdoctorError as error:
+        console.print(f"[red]error[/red]: {escape(str(error))}")
+        console.print(f"The session is saved. Resume it with: {resume_command(session.id, store)}",
+                      markup=False)
+        raise typer.Exit(error.exit_code) from None
+    if outcome is None or not outcome.finished:
+        console.print(f"Session saved. Resume it with: {resume_command(session.id, store)}",
+                      markup=False)
+        return
+    console.print(f"The report for the ticket: syncdoctor sessions export {session.id}"
+                  + (f" --store {store}" if store else ""), markup=False)
+    sys.stdout.flush()

@@ -1,0 +1,174 @@
+"""``syncdoctor sessions list|show|resume|export|delete``: interview sessions kept in a store."""
+
+from __future__ import annotations
+
+import enum
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from syncdoctor.cli._common import KbOption, fail, open_kb
+from syncdoctor.cli.examples import epilog
+from syncdoctor.cli.interview import StoreOption, run_session
+from syncdoctor.errors import SyncdoctorError
+from syncdoctor.types import JsonValue
+
+__all__ = ["sessions_app"]
+
+sessions_app = typer.Typer(
+    help="Interview sessions: list, show, resume, export the report, delete.\n\n"
+    "Sessions live in the store given by --store, else $SYNCDOCTOR_STORE, else a file in your "
+    "data directory.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+IdArgument = Annotated[str, typer.Argument(help="The session id (see `syncdoctor sessions list`).")]
+
+
+class ListFormat(enum.StrEnum):
+    """How to print the list."""
+
+    text = "text"
+    json = "json"
+
+
+class ExportFormat(enum.StrEnum):
+    """How to export a session."""
+
+    markdown = "markdown"
+    json = "json"
+
+
+@sessions_app.command("list", epilog=epilog("sessions list"))
+def list_sessions(
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many to list.")] = 50,
+    output: Annotated[
+        ListFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ListFormat.text,
+    store: StoreOption = None,
+) -> None:
+    """List sessions, most recently updated first."""
+    from syncdoctor.cli.console import make_console
+    from syncdoctor.interview import open_store
+
+    try:
+        with open_store(store) as opened:
+            summaries = opened.list(limit=limit)
+    except SyncdoctorError as error:
+        fail(error)
+    if output is ListFormat.json:
+        rows = [s.model_dump(mode="json") for s in summaries]
+        sys.stdout.write(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
+        return
+    console = make_console()
+    if not summaries:
+        console.print("No sessions yet. Start one with: syncdoctor interview", markup=False)
+    for s in summaries:
+        console.print(
+            f"{s.id}  {s.updated_at:%Y-%m-%d %H:%M}  {s.pack or '-':<16} "
+            f"{s.answers:>3} answers  {s.title or ''}",
+            markup=False,
+        )
+
+
+@sessions_app.command("show", epilog=epilog("sessions show"))
+def show(session_id: IdArgument, store: StoreOption = None, kb: KbOption = None) -> None:
+    """Show a session: how it started, every answer in order, and where the diagnosis stands."""
+    from syncdoctor.cli.console import make_console
+    from syncdoctor.cli.terminal.loop import show_facts
+    from syncdoctor.cli.terminal.show import show_hypotheses
+    from syncdoctor.interview import Interview, open_store
+
+    console = make_console()
+    try:
+        knowledge = open_kb(kb)
+        with open_store(store) as opened:
+            session = Interview.resume(session_id, store=opened, kb=knowledge)
+            diagnosis = session.diagnosis
+            console.print(f"session {session_id}: pack {diagnosis.pack or '-'}", markup=False)
+            show_facts(console, session)
+            if diagnosis.pack is not None:
+                show_hypotheses(console, diagnosis, knowledge.pack(diagnosis.pack).playbook)
+            question = session.next_question()
+            console.print(f"next question: {question.ask}" if question else
+                          "no question left: the diagnosis is complete", markup=False)
+    except SyncdoctorError as error:
+        fail(error)
+
+
+@sessions_app.command("resume", epilog=epilog("sessions resume"))
+def resume(session_id: IdArgument, store: StoreOption = None, kb: KbOption = None) -> None:
+    """Pick a session up exactly where it was left, and go on with the interview."""
+    from syncdoctor.cli.console import make_console
+    from syncdoctor.cli.terminal.prompter import make_prompter
+    from syncdoctor.interview import Interview, open_store
+
+    console = make_console()
+    try:
+        knowledge = open_kb(kb)
+        opened = open_store(store)
+    except SyncdoctorError as error:
+        fail(error)
+    with opened:
+        try:
+            session = Interview.resume(session_id, store=opened, kb=knowledge)
+        except SyncdoctorError as error:
+            fail(error)
+        console.print(f"resumed session {session_id} ({len(session.answers)} answers)",
+                      markup=False)
+        run_session(session, knowledge, store, console, make_prompter())
+
+
+@sessions_app.command("export", epilog=epilog("sessions export"))
+def export(
+    session_id: IdArgument,
+    output: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = ExportFormat.markdown,
+    store: StoreOption = None,
+    kb: KbOption = None,
+) -> None:
+    """Print the report for the ticket.
+
+    It holds the facts and who gave them, the unknowns, the questions asked, the causes with
+    their evidence, the remediation and the escalation.
+    """
+    from syncdoctor.cli.terminal.loop import report_text
+    from syncdoctor.interview import Interview, open_store
+
+    try:
+        knowledge = open_kb(kb)
+        with open_store(store) as opened:
+            session = Interview.resume(session_id, store=opened, kb=knowledge)
+            if output is ExportFormat.markdown:
+                sys.stdout.write(report_text(session))
+                return
+            data: dict[str, JsonValue] = {
+                "session": session_id,
+                "answers": [a.model_dump(mode="json") for a in session.answers],
+                "diagnosis": session.diagnosis.model_dump(mode="json"),
+            }
+            sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    except SyncdoctorError as error:
+        fail(error)
+
+
+@sessions_app.command("delete", epilog=epilog("sessions delete"))
+def delete(session_id: IdArgument, store: StoreOption = None) -> None:
+    """Delete a session and every answer in it."""
+    from syncdoctor.interview import open_store
+
+    try:
+        with open_store(store) as opened:
+            existed = opened.delete(session_id)
+    except SyncdoctorError as error:
+        fail(error)
+    if not existed:
+        typer.echo(f"error: no session {session_id!r} in {store or 'the default store'}",
+                   err=True)
+        raise typer.Exit(2)
+    typer.echo(f"deleted session {session_id}")
+

@@ -1,0 +1,108 @@
+"""Where an interview starts without a pack: a pasted error message, or a choice of pack.
+
+A pasted message is handed to ``Interview.start(message=...)``, which routes it to the pack
+whose error patterns recognise it; when that does not settle the pack, the Diagnosis lists the
+candidates (``pack_choices``) and :func:`ask_pack` lets the agent choose among them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.markup import escape
+
+from syncdoctor.cli.terminal.prompter import Prompter, PromptRequest
+from syncdoctor.diagnosis.result import PackChoice
+from syncdoctor.engine.knowledge import KnowledgeBase
+
+__all__ = ["Start", "ask_pack", "ask_start"]
+
+MAX_ERROR_TEXT = 100_000
+
+
+@dataclass(frozen=True)
+class Start:
+    """What the first prompt gave: a pack, or an error message to route."""
+
+    pack: str | None = None
+    message: str | None = None
+
+
+def ask_start(kb: KnowledgeBase, prompter: Prompter, console: Console) -> Start:
+    """The first prompt of an interview with no pack: paste an error message, or choose a pack.
+
+    Raises:
+        EOFError: the agent quit before anything started.
+    """
+    names = sorted(kb.packs)
+    console.print("[bold]What is the problem?[/bold] Paste the error message the customer sees "
+                  "(end with an empty line), or choose a pack:")
+    _list(console, [PackChoice(id=n, title=kb.packs[n].playbook.title) for n in names])
+
+    def check(text: str) -> str | None:
+        if not text.strip():
+            return "paste the error message, or type a pack's number or name"
+        if len(text) > MAX_ERROR_TEXT:
+            return f"at most {MAX_ERROR_TEXT} characters"
+        return None
+
+    text = prompter.ask(
+        PromptRequest(
+            label="error message or pack >",
+            check=check,
+            choices=tuple(names),
+            multiline=True,
+            # A pack's number or name is taken at once, without the empty line that ends a paste.
+            commands=frozenset({"quit", *names, *(str(n) for n in range(1, len(names) + 1))}),
+            hint=f"paste the message and end with an empty line, or type 1-{len(names)} or a "
+            "pack name",
+        )
+    )
+    if text == "quit":
+        raise EOFError
+    picked = _pack_named(names, text.strip())
+    if picked is not None:
+        return Start(pack=picked)
+    return Start(message=text.strip("\n"))
+
+
+def ask_pack(choices: Sequence[PackChoice], prompter: Prompter, console: Console) -> str:
+    """Which pack, among the candidates the Diagnosis offers.
+
+    Raises:
+        EOFError: the agent quit.
+    """
+    names = [choice.id for choice in choices]
+    console.print("Which integration is it about?")
+    _list(console, choices)
+    text = prompter.ask(
+        PromptRequest(
+            label="pack >",
+            check=lambda t: None if _pack_named(names, t.strip()) else
+            f"type 1-{len(names)} or a pack name",
+            choices=tuple(names),
+            commands=frozenset({"quit"}),
+            hint=f"1-{len(names)} or a pack name; Tab completes",
+        )
+    )
+    if text == "quit":
+        raise EOFError
+    chosen = _pack_named(names, text.strip())
+    if chosen is None:  # the check lets only a pack through
+        raise EOFError
+    return chosen
+
+
+def _list(console: Console, choices: Sequence[PackChoice]) -> None:
+    for position, choice in enumerate(choices, start=1):
+        console.print(f"  {position}) {choice.id:<18} {escape(choice.title)}")
+
+
+def _pack_named(names: Sequence[str], text: str) -> str | None:
+    """A pack by its number in the list or its name; None when the text is neither."""
+    if text.isdigit() and 1 <= int(text) <= len(names):
+        return names[int(text) - 1]
+    lowered = text.lower()
+    return next((n for n in names if n.lower() == lowered), None)
