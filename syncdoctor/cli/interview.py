@@ -37,7 +37,9 @@ StoreOption = Annotated[
 
 
 def resume_command(session_id: str, store: str | None) -> str:
-    """The command that picks the session up again."""
+    """The command that picks the session up again (or why none can, for a memory store)."""
+    if store is not None and store.strip().startswith("memory:"):
+        return "nothing: a memory: store ends with this process (use --store sqlite:FILE)"
     where = f" --store {store}" if store else ""
     return f"syncdoctor sessions resume {session_id}{where}"
 

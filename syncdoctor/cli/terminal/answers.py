@@ -69,7 +69,8 @@ def read_answer(fact: str, spec: FactSpec, text: str, *, now: datetime) -> ReadA
         case "duration":
             answer = ReadAnswer(stripped)
         case "records":
-            answer = ReadAnswer(read_records_csv(fact, spec, stripped))
+            records: list[JsonValue] = list(read_records_csv(fact, spec, stripped))
+            answer = ReadAnswer(records)
         case _:
             answer = ReadAnswer(text.strip("\n"))
     _check(fact, spec, answer.value)

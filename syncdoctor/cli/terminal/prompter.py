@@ -47,17 +47,21 @@ class LinePrompter:
     first line is taken at once.
     """
 
-    def __init__(self, stdin: TextIO, stdout: TextIO) -> None:
+    def __init__(self, stdin: TextIO | None, stdout: TextIO, *, echo: bool = True) -> None:
         self._in = stdin
         self._out = stdout
+        self._echo = echo
 
     def _line(self, prompt: str) -> str:
         self._out.write(prompt)
         self._out.flush()
-        line = self._in.readline()
+        line = self._in.readline() if self._in is not None else ""
         if not line:
             raise EOFError
-        return line.rstrip("\r\n")
+        text = line.rstrip("\r\n")
+        if self._echo:  # piped input is not shown by a terminal: keep the transcript readable
+            self._out.write(text + "\n")
+        return text
 
     def ask(self, request: PromptRequest) -> str:
         """Ask until the text passes the check."""
@@ -142,4 +146,4 @@ def make_prompter(stdin: TextIO | None = None, stdout: TextIO | None = None) -> 
     out = stdout if stdout is not None else sys.stdout
     if inp is not None and inp.isatty() and out.isatty():
         return TerminalPrompter()
-    return LinePrompter(inp, out)
+    return LinePrompter(inp, out, echo=inp is None or not inp.isatty())
