@@ -12,21 +12,28 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from terminal_support import AgentAtPrompts, Screen
 
 from syncdoctor import diagnose
 from syncdoctor.casefile import read_case
 from syncdoctor.cli.app import app
 from syncdoctor.engine.knowledge import default_kb
-from syncdoctor.interview import Interview, SqliteStore
+from syncdoctor.interview import Interview, MemoryStore
 
 from support import REPO
-from terminal_support import AgentAtPrompts, Screen
 
 EXAMPLES = sorted((REPO / "examples").glob("*/*.yaml"))
 
 
+class KeptMemoryStore(MemoryStore):
+    """A memory store that the command's ``with`` does not close, to read it back after."""
+
+    def close(self) -> None:
+        return None
+
+
 def drive(example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[
-        AgentAtPrompts, Screen, str]:
+        AgentAtPrompts, Screen, MemoryStore]:
     case = read_case(example)
     pack = case.pack or example.parent.name
     screen = Screen()
@@ -36,8 +43,11 @@ def drive(example: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tup
     agent = AgentAtPrompts(screen, pack, case.facts, fixed_by)
     monkeypatch.setattr("sys.stdin", agent)
     monkeypatch.setattr("sys.stdout", screen)
-    store = f"sqlite:{tmp_path / 'sessions.db'}"
-    args = ["interview", "--store", store]
+    # One memory store that outlives the command, to read the session back (the SQLite store
+    # has its own tests; here 105 interviews need not wait for fsync).
+    store = KeptMemoryStore()
+    monkeypatch.setattr("syncdoctor.interview.open_store", lambda url=None: store)
+    args = ["interview", "--store", "memory:"]
     if case.now is not None:
         args += ["--now", case.now if isinstance(case.now, str) else case.now.isoformat()]
     try:
@@ -52,13 +62,12 @@ def test_an_agent_reaches_the_expected_cause(example: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     expected = read_case(example).expect
     assert expected is not None, "every example states what it expects"
-    agent, screen, _ = drive(example, tmp_path, monkeypatch)
+    agent, screen, store = drive(example, tmp_path, monkeypatch)
     out = screen.getvalue()
     assert "Traceback" not in out
     assert agent.typed <= agent.limit, out[-2000:]
-    with SqliteStore(tmp_path / "sessions.db") as store:
-        (summary,) = store.list()
-        session = Interview.resume(summary.id, store=store)
+    (summary,) = store.list()
+    session = Interview.resume(summary.id, store=store)
     assert session.next_question() is None, "the interview stopped before its end"
     case = read_case(example)
     whole = diagnose(case.facts, pack=session.pack, now=case.now, unknown=case.unknown)

@@ -1,0 +1,115 @@
+"""The prompt validators: what an agent may type for each fact type, and what is refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from syncdoctor.cli.terminal.answers import AnswerError, read_answer
+from syncdoctor.kb.spec import FactSpec, RecordFieldSpec
+
+NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+BOOL = FactSpec(type="bool")
+ENUM = FactSpec(type="enum", values=("never_requested", "pending", "success", "failed"))
+COUNT = FactSpec(type="integer", minimum=0, maximum=100)
+AMOUNT = FactSpec(type="decimal")
+WHEN = FactSpec(type="datetime")
+TEXT = FactSpec(type="text")
+RECORDS = FactSpec(type="records", key="id", fields={
+    "id": RecordFieldSpec(type="text", required=True),
+    "amount": RecordFieldSpec(type="decimal"),
+    "paid": RecordFieldSpec(type="bool"),
+})
+
+
+@pytest.mark.parametrize(("typed", "value"), [("yes", True), ("Y", True), ("no", False),
+                                              (" n ", False), ("true", True), ("0", False)])
+def test_bool_takes_yes_and_no(typed: str, value: bool) -> None:
+    assert read_answer("f", BOOL, typed, now=NOW).value is value
+
+
+def test_bool_refuses_maybe() -> None:
+    with pytest.raises(AnswerError, match="yes or no"):
+        read_answer("f", BOOL, "maybe", now=NOW)
+
+
+def test_enum_by_name_number_or_unique_prefix() -> None:
+    assert read_answer("f", ENUM, "failed", now=NOW).value == "failed"
+    assert read_answer("f", ENUM, "FAILED", now=NOW).value == "failed"
+    assert read_answer("f", ENUM, "2", now=NOW).value == "pending"
+    by_prefix = read_answer("f", ENUM, "succ", now=NOW)
+    assert by_prefix.value == "success" and by_prefix.understood == "understood as success"
+
+
+@pytest.mark.parametrize(("typed", "message"), [("5", "choose 1 to 4"), ("zz", "choose one of"),
+                                                ("", "skip")])
+def test_enum_refuses_what_names_no_value(typed: str, message: str) -> None:
+    with pytest.raises(AnswerError, match=message):
+        read_answer("f", ENUM, typed, now=NOW)
+
+
+def test_an_ambiguous_prefix_lists_the_candidates() -> None:
+    spec = FactSpec(type="enum", values=("pending", "paid"))
+    with pytest.raises(AnswerError, match="could be pending, paid"):
+        read_answer("f", spec, "p", now=NOW)
+
+
+def test_integer_is_checked_as_typed_against_the_catalogue_range() -> None:
+    assert read_answer("f", COUNT, "42", now=NOW).value == 42
+    assert read_answer("f", COUNT, "1,0", now=NOW).value == 10
+    with pytest.raises(AnswerError, match="whole number"):
+        read_answer("f", COUNT, "4.5", now=NOW)
+    with pytest.raises(AnswerError):
+        read_answer("f", COUNT, "101", now=NOW)  # above the fact's maximum
+
+
+def test_decimal_keeps_the_digits_typed() -> None:
+    assert read_answer("f", AMOUNT, "1,234.50", now=NOW).value == "1,234.50"
+    with pytest.raises(AnswerError):
+        read_answer("f", AMOUNT, "twelve", now=NOW)
+
+
+@pytest.mark.parametrize(("typed", "iso"), [
+    ("2026-11-20 15:00", "2026-11-20T15:00:00Z"),
+    ("yesterday 15:00", "2026-11-19T15:00:00Z"),
+    ("3 hours ago", "2026-11-20T12:00:00Z"),
+])
+def test_datetime_phrases_are_read_against_the_case_clock_and_say_so(typed: str, iso: str) -> None:
+    answer = read_answer("f", WHEN, typed, now=NOW)
+    assert answer.value == iso
+    assert answer.understood is not None and "understood as" in answer.understood
+
+
+def test_datetime_refuses_nonsense_with_the_forms_it_takes() -> None:
+    with pytest.raises(AnswerError):
+        read_answer("f", WHEN, "next blue moon", now=NOW)
+
+
+def test_text_keeps_every_line_of_a_pasted_message() -> None:
+    pasted = "HTTP 500\nat sync.run()\n"
+    assert read_answer("f", TEXT, pasted, now=NOW).value == "HTTP 500\nat sync.run()"
+
+
+def test_records_from_typed_csv_rows() -> None:
+    typed = "id,amount,paid\nINV-1,12.50,yes\nINV-2,,no\n"
+    assert read_answer("f", RECORDS, typed, now=NOW).value == [
+        {"id": "INV-1", "amount": "12.50", "paid": True}, {"id": "INV-2", "paid": False}]
+
+
+def test_records_from_a_csv_file(tmp_path: Path) -> None:
+    path = tmp_path / "txns.csv"
+    path.write_text("id,amount\nINV-9,3\n", encoding="utf-8")
+    assert read_answer("f", RECORDS, str(path), now=NOW).value == [{"id": "INV-9", "amount": "3"}]
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("id,colour\nINV-1,red\n", "column 'colour' is not a field"),
+    ("id,amount\n", "header row"),
+    ("amount\n3\n", "id"),  # the key field is required
+    ("missing.csv", "cannot read missing.csv"),
+])
+def test_records_refuse_unknown_columns_missing_rows_and_missing_files(typed: str, message: str) -> None:
+    with pytest.raises(AnswerError, match=message):
+        read_answer("f", RECORDS, typed, now=NOW)

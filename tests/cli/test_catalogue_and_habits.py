@@ -1,0 +1,175 @@
+"""facts, new-case, packs --format json, --version, completion, colour, examples, bad case files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from syncdoctor import __version__, diagnose
+from syncdoctor.casefile import read_case
+from syncdoctor.cli.app import app
+from syncdoctor.cli.examples import EXAMPLES
+from syncdoctor.engine.knowledge import default_kb
+
+from support import REPO
+
+PACKS = sorted(default_kb().packs)
+COMMENTED_FACT = re.compile(r"^  # ([a-z_][a-z0-9_.]*): (.*)$")
+
+
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Done:
+    """The command in this process (click's runner): the bundled KB is compiled once."""
+    result = CliRunner().invoke(app, list(args), input=stdin, env=env, catch_exceptions=False)
+    return Done(result.exit_code, result.stdout, result.stderr)
+
+
+def run_process(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "syncdoctor", *args], capture_output=True,
+                          text=True, cwd=REPO, timeout=120, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("pack", PACKS)
+def test_new_case_lists_every_fact_and_loads_once_filled_in(pack: str, tmp_path: Path) -> None:
+    done = run("new-case", pack, "--now", "2024-05-01T12:00:00Z")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    listed = [m.group(1) for m in map(COMMENTED_FACT.match, lines) if m]
+    assert sorted(listed) == sorted(default_kb().pack(pack).facts)  # every fact, once
+    filled = tmp_path / "case.yaml"
+    filled.write_text("\n".join(COMMENTED_FACT.sub(r"  \1: \2", line) for line in lines) + "\n",
+                      encoding="utf-8")
+    case = read_case(filled)
+    assert set(case.facts) == set(listed)
+    result = diagnose(case.facts, pack=case.pack, now=case.now)  # every value typed as valid
+    assert result.pack == pack
+    checked = run("diagnose", str(filled), "--format", "json")
+    assert checked.returncode == 0, checked.stderr
+
+
+def test_new_case_groups_facts_by_playbook_step() -> None:
+    out = run("new-case", "sage300").stdout
+    steps = re.findall(r"^  # --- step (\d+):", out, flags=re.M)
+    assert steps and steps == sorted(steps, key=int)
+
+
+def test_facts_json_gives_type_values_and_question_of_every_fact() -> None:
+    done = run("facts", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    kb = default_kb()
+    assert sorted((r["pack"], r["id"]) for r in rows) == sorted(
+        (p, f) for p in kb.packs for f in kb.packs[p].facts)
+    status = next(r for r in rows if r["pack"] == "impac" and r["id"] == "sync.status")
+    assert status["type"] == "enum" and "failed" in status["values"] and status["ask"]
+
+
+def test_facts_text_for_one_pack_and_a_bad_pack_is_refused_with_a_suggestion() -> None:
+    out = run("facts", "sage300").stdout
+    assert "error.message" in out and "What error does the Integration Monitor show" in out
+    bad = run("facts", "sage3000")
+    assert bad.returncode == 2 and "did you mean 'sage300'" in bad.stderr
+
+
+def test_packs_json() -> None:
+    rows = json.loads(run("packs", "--format", "json").stdout)
+    assert [r["id"] for r in rows] == PACKS
+    assert all(r["title"] and r["version"] and r["rules"] > 0 for r in rows)
+
+
+def test_version_and_shell_completion() -> None:
+    assert run("--version").stdout.strip() == f"syncdoctor {__version__}"
+    completion = run("--show-completion", "bash", env={"SHELL": "/bin/bash"})
+    assert completion.returncode == 0 and "complete" in completion.stdout
+
+
+@pytest.mark.parametrize("command", sorted(EXAMPLES))
+def test_every_command_help_ends_with_examples(command: str) -> None:
+    done = run(*command.split(), "--help")
+    assert done.returncode == 0, done.stderr
+    tail = done.stdout.split("Examples:", 1)[1]
+    for example in EXAMPLES[command]:
+        assert example in tail
+
+
+def test_piped_output_has_no_colour_and_no_color_is_honoured() -> None:
+    piped = run_process("facts", "impac")
+    assert "\x1b[" not in piped.stdout
+    from syncdoctor.cli.console import use_colour
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    os.environ.pop("NO_COLOR", None)
+    previous = os.environ.get("TERM")
+    os.environ["TERM"] = "xterm"
+    try:
+        assert use_colour(Tty())
+        os.environ["NO_COLOR"] = "1"
+        assert not use_colour(Tty())
+    finally:
+        os.environ.pop("NO_COLOR", None)
+        if previous is None:
+            os.environ.pop("TERM", None)
+        else:
+            os.environ["TERM"] = previous
+
+
+def test_a_bad_case_file_reports_every_problem_located_with_did_you_mean(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("pack: impac\nfacts:\n  app.nam: Xero\n  app.linked: maybe\n"
+                   "  sync.status: failedx\n", encoding="utf-8")
+    for command in ("diagnose", "interview"):
+        done = run(command, str(bad), "--store", "memory:") if command == "interview" else run(
+            command, str(bad))
+        assert done.returncode == 2
+        err = done.stderr
+        assert "3 problems" in err and "Traceback" not in err
+        assert f"{bad}:3:3: CASE101 unknown fact 'app.nam'" in err
+        assert "did you mean 'app.name'?" in err
+        assert f"{bad}:4:3: CASE102 app.linked" in err
+        assert f"{bad}:5:3: CASE102 sync.status" in err and "did you mean 'failed'?" in err
+
+
+def test_interview_on_a_closed_stdin_quits_cleanly() -> None:
+    done = run_process("interview", "--store", "memory:")
+    assert done.returncode == 0 and "Traceback" not in done.stdout + done.stderr
+    assert "Nothing was saved" in done.stdout
+
+
+def test_sessions_list_export_and_delete(tmp_path: Path) -> None:
+    store = f"sqlite:{tmp_path / 's.db'}"
+    script = "yes\nno\nquit\n"
+    started = run("interview", "--pack", "impac", "--now", "2024-05-01T12:00:00Z",
+                  "--store", store, stdin=script)
+    assert started.returncode == 0, started.stderr
+    session_id = re.search(r"sessions resume ([0-9a-f]{32})", started.stdout).group(1)
+    listed = json.loads(run("sessions", "list", "--format", "json", "--store", store).stdout)
+    assert [s["id"] for s in listed] == [session_id] and listed[0]["answers"] == 2
+    exported = json.loads(run("sessions", "export", session_id, "--format", "json",
+                              "--store", store).stdout)
+    assert [a["fact"] for a in exported["answers"]] == ["app.linked", "app.is_report_source"]
+    markdown = run("sessions", "export", session_id, "--store", store)
+    assert markdown.returncode == 0 and markdown.stdout.startswith("#")
+    shown = run("sessions", "show", session_id, "--store", store)
+    assert "app.linked" in shown.stdout and "next question" in shown.stdout
+    assert run("sessions", "delete", session_id, "--store", store).returncode == 0
+    gone = run("sessions", "delete", session_id, "--store", store)
+    assert gone.returncode == 2 and "no session" in gone.stderr
+    assert yaml.safe_load(run("sessions", "list", "--format", "json", "--store", store).stdout) == []
