@@ -48,11 +48,13 @@ def fail(error: SyncdoctorError) -> NoReturn:
     """Print an error for a human and exit with its code; never a traceback."""
     if isinstance(error, KnowledgeBaseError):
         typer.echo(error.render(), err=True)
-    elif isinstance(error, CaseFileError) and len(error.problems) > 1:
+    elif isinstance(error, CaseFileError) and error.problems:
         # Every problem of the file at once, each at its file:line:col with its caret.
         count = len(error.problems)
-        typer.echo(f"error: {error.file}: {count} problems", err=True)
-        typer.echo("\n\n".join(problem.render() for problem in error.problems), err=True)
+        if count > 1:
+            typer.echo(f"error: {error.file}: {count} problems", err=True)
+        shown = "\n\n".join(problem.render() for problem in error.problems)
+        typer.echo(shown if count > 1 else f"error: {shown}", err=True)
     else:
         typer.echo(f"error: {error}", err=True)
     raise typer.Exit(error.exit_code)
