@@ -66,7 +66,7 @@ def converse(
     ``report`` is the command that prints the report so far (for the hint after ``report``).
     Raises EOFError or KeyboardInterrupt when the agent leaves; ``quit`` returns unfinished.
     """
-    asked = 0
+    asked = len(interview.answers)  # a resumed session goes on counting
     while True:
         question = interview.next_question()
         if question is None:

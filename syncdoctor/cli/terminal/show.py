@@ -168,7 +168,10 @@ def show_cause(console: Console, cause: Cause, position: int) -> None:
         console.print(f"  because {escape(evidence.because)}")
     if cause.remediation:
         console.print()
-        console.print(Markdown(cause.remediation))
+        if console.is_terminal:
+            console.print(Markdown(cause.remediation))
+        else:  # piped: the Markdown source, whole lines (rich would crop them to 80 columns)
+            console.print(cause.remediation.strip(), markup=False)
     if cause.escalation is not None:
         console.print()
         console.print(f"[bold]Escalate to[/bold] {escape(cause.escalation.contact)}, sending:")
