@@ -149,7 +149,7 @@ def test_ctrl_c_and_ctrl_d_quit_with_the_session_saved_and_resume_goes_on(tmp_pa
                   tmp_path=tmp_path)
     child.expect(PROMPT)
     first = child.match.group(1)
-    child.send("no\r")
+    child.send({"yes/no": "no", "enum": "1"}.get(child.match.group(2), "skip") + "\r")
     child.expect(NEXT[0])
     child.expect(PROMPT)
     second = child.match.group(1)
