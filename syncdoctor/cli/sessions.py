@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,7 +14,6 @@ from syncdoctor.cli._common import KbOption, fail, open_kb
 from syncdoctor.cli.examples import epilog
 from syncdoctor.cli.interview import StoreOption, run_session
 from syncdoctor.errors import SyncdoctorError
-from syncdoctor.types import JsonValue
 
 __all__ = ["sessions_app"]
 
@@ -130,28 +130,25 @@ def export(
     ] = ExportFormat.markdown,
     store: StoreOption = None,
     kb: KbOption = None,
+    report_templates: Annotated[
+        Path | None,
+        typer.Option(help="A directory of report templates overriding the bundled ones by "
+                     "file name (see docs/agents.md)."),
+    ] = None,
 ) -> None:
     """Print the report for the ticket.
 
     It holds the facts and who gave them, the unknowns, the questions asked, the causes with
     their evidence, the remediation and the escalation.
     """
-    from syncdoctor.cli.terminal.loop import report_text
     from syncdoctor.interview import Interview, open_store
+    from syncdoctor.report import session_report
 
     try:
         knowledge = open_kb(kb)
         with open_store(store) as opened:
             session = Interview.resume(session_id, store=opened, kb=knowledge)
-            if output is ExportFormat.markdown:
-                sys.stdout.write(report_text(session))
-                return
-            data: dict[str, JsonValue] = {
-                "session": session_id,
-                "answers": [a.model_dump(mode="json") for a in session.answers],
-                "diagnosis": session.diagnosis.model_dump(mode="json"),
-            }
-            sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+            sys.stdout.write(session_report(session, output.value, templates=report_templates))
     except SyncdoctorError as error:
         fail(error)
 

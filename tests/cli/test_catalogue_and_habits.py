@@ -164,8 +164,9 @@ def test_sessions_list_export_and_delete(tmp_path: Path) -> None:
     assert [s["id"] for s in listed] == [session_id] and listed[0]["answers"] == 2
     exported = json.loads(run("sessions", "export", session_id, "--format", "json",
                               "--store", store).stdout)
-    skipped = [a["fact"] for a in exported["answers"]]
-    assert len(skipped) == 2 and all(a["unknown"] for a in exported["answers"])
+    assert exported["session"] == session_id
+    skipped = [a["fact"] for a in exported["asked"]]
+    assert len(skipped) == 2 and all(a["unknown"] for a in exported["asked"])
     assert exported["diagnosis"]["unknown"] == sorted(skipped)
     markdown = run("sessions", "export", session_id, "--store", store)
     assert markdown.returncode == 0 and markdown.stdout.startswith("#")

@@ -177,9 +177,9 @@ def show_facts(console: Console, interview: Interview) -> None:
 
 def report_text(interview: Interview) -> str:
     """The report so far, as the ticket will hold it (Markdown)."""
-    from syncdoctor.report import to_markdown
+    from syncdoctor.report import session_report
 
-    return to_markdown(interview.diagnosis)
+    return session_report(interview, "markdown")
 
 
 def _conclude(
