@@ -82,13 +82,16 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/diagnose.py --json
 
 # Regenerate the locks, keeping every version that still fits; `make lock UPGRADE=pydantic`
-# moves one package (and what it needs) to its newest release. The dev lock is resolved first
-# and the other two are constrained by it, so a package has one version in all three.
+# moves one package (and what it needs) to its newest release. The dev lock (every extra the
+# tests need) is resolved first and the others are constrained by it, so a package has one
+# version in all of them: runtime.txt (pip install syncdoctor), service.txt (runtime + the
+# service extra: serve and mcp), build.txt.
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
 lock: | $(VENV)/.installed  # order-only: an out-of-date lock must not block its own fix
-	$(UV_COMPILE) pyproject.toml requirements/build.in --extra dev $(if $(UPGRADE),--upgrade-package $(UPGRADE)) -o requirements/dev.txt
+	$(UV_COMPILE) pyproject.toml requirements/build.in --extra dev --extra service $(if $(UPGRADE),--upgrade-package $(UPGRADE)) -o requirements/dev.txt
 	$(UV_COMPILE) pyproject.toml -c requirements/dev.txt -o requirements/runtime.txt
+	$(UV_COMPILE) pyproject.toml --extra service -c requirements/dev.txt -o requirements/service.txt
 	$(UV_COMPILE) requirements/build.in -c requirements/dev.txt -o requirements/build.txt
 
 clean:

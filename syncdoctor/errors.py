@@ -7,6 +7,7 @@ The tree::
     ├── FactError                   a case fact is unknown, of the wrong type or out of range
     ├── PackError                   a pack id that the knowledge base does not have
     ├── CaseFileError               a case file (YAML/JSON) that cannot be read
+    ├── RequestError                a tool call or HTTP request of the wrong shape (fields named)
     └── EngineError                 the inference engine failed (a bug, never a user mistake)
         └── CapacityError           a ruleset would exceed what durable_rules can build
 
@@ -22,6 +23,7 @@ KnowledgeBaseError        2          422
 FactError                 2          422
 PackError                 2          404
 CaseFileError             2          400
+RequestError              2          422
 EngineError               3          500
 CapacityError             3          500
 ========================  =========  ===========
@@ -253,3 +255,42 @@ class EngineError(SyncdoctorError):
 
 class CapacityError(EngineError):
     """A ruleset that durable_rules could not build (it would hang or run out of room)."""
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One wrong field of a request: where, what is wrong, what was expected."""
+
+    field: str
+    """The field's path, dotted: ``facts``, ``include[1]``, ``cause``."""
+    message: str
+    expected: str | None = None
+    suggestion: str | None = None
+
+    def to_dict(self) -> dict[str, JsonValue]:
+        """The problem as JSON data."""
+        return {"field": self.field, "message": self.message, "expected": self.expected,
+                "suggestion": self.suggestion}
+
+
+class RequestError(SyncdoctorError):
+    """A tool call or HTTP request whose fields are missing, mistyped or name nothing known.
+
+    ``problems`` names every wrong field; a chatbot reads them to correct its next call.
+    """
+
+    http_status = 422
+
+    def __init__(self, problems: Sequence[FieldProblem]) -> None:
+        self.problems: tuple[FieldProblem, ...] = tuple(problems)
+        first = self.problems[0] if self.problems else FieldProblem("", "invalid request")
+        text = f"{first.field}: {first.message}" if first.field else first.message
+        if first.suggestion:
+            text += f" (did you mean {first.suggestion!r}?)"
+        more = len(self.problems) - 1
+        if more > 0:
+            text += f" (and {more} more problem{'s' if more != 1 else ''})"
+        super().__init__(text)
+
+    def _fields(self) -> dict[str, JsonValue]:
+        return {"problems": [problem.to_dict() for problem in self.problems]}

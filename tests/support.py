@@ -7,3 +7,17 @@ from pathlib import Path
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).parent.parent
 NOW = "2024-05-01T12:00:00Z"
+
+
+def reply(question: dict) -> dict:
+    """A scripted user: a plausible answer of the question's type; records are skipped."""
+    if question["type"] == "records":
+        return {"fact": question["fact"], "unknown": True}
+    if question["type"] == "bool":
+        value: object = True
+    elif question["values"]:
+        value = question["values"][0]
+    else:
+        value = {"datetime": "2024-05-01T08:00:00Z", "integer": 1, "decimal": 1,
+                 "duration": "1h"}.get(question["type"], "text")
+    return {"fact": question["fact"], "value": value}

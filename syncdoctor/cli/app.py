@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from syncdoctor.cli import catalogue, commands, interview, sessions
+from syncdoctor.cli import catalogue, commands, interview, services, sessions
 from syncdoctor.cli.examples import epilog
 from syncdoctor.cli.kb import kb_app
 
@@ -54,6 +54,9 @@ app.command(epilog=epilog("packs"))(commands.packs)
 app.command(epilog=epilog("facts"))(catalogue.facts)
 app.command("new-case", epilog=epilog("new-case"))(catalogue.new_case)
 app.add_typer(sessions.sessions_app, name="sessions")
+app.command(epilog=epilog("tools"))(services.tools)
+app.command(epilog=epilog("serve"))(services.serve)
+app.command(epilog=epilog("mcp"))(services.mcp)
 app.add_typer(kb_app, name="kb")
 
 

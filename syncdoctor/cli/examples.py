@@ -38,6 +38,19 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "syncdoctor sessions export 3f2a9c0d... --format json",
     ),
     "sessions delete": ("syncdoctor sessions delete 3f2a9c0d...",),
+    "tools": (
+        "syncdoctor tools --format openai --pack impac > tools.json",
+        "syncdoctor tools --format mcp",
+    ),
+    "serve": (
+        "syncdoctor serve",
+        "SYNCDOCTOR_API_KEYS_FILE=/etc/syncdoctor/keys syncdoctor serve --workers 2 "
+        "--store sqlite:///srv/syncdoctor/sessions.db",
+    ),
+    "mcp": (
+        "syncdoctor mcp",
+        "syncdoctor mcp --transport http --port 8081 --allow-origin https://desk.example",
+    ),
 }
 
 

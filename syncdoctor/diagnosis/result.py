@@ -10,6 +10,8 @@ from syncdoctor.types import JsonValue
 
 __all__ = [
     "Cause",
+    "CauseAccount",
+    "ConditionAccount",
     "Diagnosis",
     "Escalation",
     "Evidence",
@@ -17,6 +19,7 @@ __all__ = [
     "PackVersion",
     "Question",
     "RecordField",
+    "RuleAccount",
     "RuledOut",
 ]
 
@@ -151,3 +154,53 @@ class Diagnosis(_Result):
     def cause_ids(self) -> list[str]:
         """The ids of the causes, in order."""
         return [cause.id for cause in self.causes]
+
+
+class ConditionAccount(_Result):
+    """One top-level condition of a rule, and what the case's facts make of it."""
+
+    condition: str = Field(description="The condition in words.")
+    state: Literal["true", "false", "undecided"] = Field(
+        description="'true': the rule fired; 'false': the facts contradict it; 'undecided': "
+        "neither shown (it waits on an unknown fact, a record or a worked-out fact)."
+    )
+    unknown_facts: list[str] = Field(description="The facts it reads that are still unknown.")
+
+
+class RuleAccount(_Result):
+    """One rule that concludes about the cause: whether it fired, and which condition stopped it."""
+
+    rule: str = Field(description="The rule's id.")
+    effect: Literal["supports", "rules_out"] = Field(
+        description="'supports': it would confirm the cause; 'rules_out': it would exclude it."
+    )
+    certainty: float = Field(description="The rule's certainty.")
+    state: Literal["fired", "refuted", "open"] = Field(
+        description="'fired': all its conditions hold; 'refuted': a condition is false, it "
+        "cannot fire for these facts; 'open': it could still fire once more is known."
+    )
+    conditions: list[ConditionAccount] = Field(description="Its top-level conditions.")
+
+
+class CauseAccount(_Result):
+    """HOW a cause was concluded, or WHY NOT: the answer to "why not the cause I expected?"."""
+
+    pack: str = Field(description="The pack the cause belongs to.")
+    cause: str = Field(description="The cause's id.")
+    title: str = Field(description="The cause's title.")
+    step: str = Field(description="The playbook step the cause belongs to.")
+    status: Literal["holds", "ruled_out", "possible", "unsupported"] = Field(
+        description="'holds': it is among the causes; 'ruled_out': a rule excludes it; "
+        "'possible': not shown yet, some rule could still confirm it; 'unsupported': every "
+        "rule that could confirm it has a false condition."
+    )
+    certainty: float | None = Field(description="Its combined certainty, when it holds.")
+    summary: str = Field(description="The answer in one or two sentences.")
+    evidence: list[Evidence] = Field(description="HOW: the rules that fired for it.")
+    against: list[Evidence] = Field(description="The rules that ruled it out.")
+    rules: list[RuleAccount] = Field(
+        description="Every rule that concludes about the cause, supporting ones first."
+    )
+    questions: list[Question] = Field(
+        description="Questions whose answers bear on this cause, best first."
+    )

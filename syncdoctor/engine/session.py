@@ -36,6 +36,8 @@ class Firings:
     """Rule index -> its firings (one per true alternative)."""
     blocked: set[int] = field(default_factory=set)
     """Rules a blocker showed can no longer fire."""
+    refuted: set[tuple[int, int]] = field(default_factory=set)
+    """(rule index, top-level condition position) of every condition shown false."""
     conflicts: set[str] = field(default_factory=set)
     """Warnings: two rules derived different values for one fact."""
 
@@ -104,6 +106,7 @@ def run_session(
         entry = compiled.entries[name]
         if entry.kind == "blocker":
             firings.blocked.update(entry.blocks)
+            firings.refuted.update(entry.refutes)
             return []
         if entry.kind == "sentinel":
             return []

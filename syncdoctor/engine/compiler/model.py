@@ -50,6 +50,9 @@ class Entry:
     """Index into the pack's rules (sorted by id), for a rule; -1 otherwise."""
     blocks: tuple[int, ...] = ()
     """For a blocker: the rules it shows cannot fire."""
+    refutes: tuple[tuple[int, int], ...] = ()
+    """For a blocker: (rule index, position among the rule's top-level conditions) of every
+    condition it shows false; WHY NOT explanations name them."""
     records: bool = False
     """Whether the rule binds records (its firings must be decoded to read them)."""
 

@@ -192,17 +192,19 @@ def _classify(
     rule: RuleSpec, catalogue: Mapping[str, FactSpec]
 ) -> tuple[list[Condition], list[Condition], list[Condition]]:
     """Split top-level items into case tests, record tests and derived-fact tests."""
-    case: list[Condition] = []
-    records: list[Condition] = []
-    derived: list[Condition] = []
+    split: dict[str, list[Condition]] = {"case": [], "records": [], "derived": []}
     for item in top_level(rule.when):
-        if item.fact is not None and item.any_record is not None:
-            records.append(item)
-        elif item.fact is not None and catalogue[item.fact].derived:
-            derived.append(item)
-        else:
-            case.append(item)
-    return case, records, derived
+        split[_kind(item, catalogue)].append(item)
+    return split["case"], split["records"], split["derived"]
+
+
+def _kind(item: Condition, catalogue: Mapping[str, FactSpec]) -> str:
+    """Which message a top-level item tests: the case, a record, or a derived fact."""
+    if item.fact is not None and item.any_record is not None:
+        return "records"
+    if item.fact is not None and catalogue[item.fact].derived:
+        return "derived"
+    return "case"
 
 
 def _derived_expr(item: Condition, field_name: str) -> Expr:
@@ -267,20 +269,25 @@ class _PackCompiler:
 
     def blockers(self) -> list[tuple[str, Entry, Expr]]:
         """One rule per distinct top-level case condition, firing when it is definitely false."""
-        blocked: dict[str, tuple[Expr, set[int]]] = {}
+        blocked: dict[str, tuple[Expr, set[tuple[int, int]]]] = {}
         scope = self.scope()
         for index, rule in enumerate(self.rules):
-            case, _, _ = _classify(rule, self.catalogue)
-            for item in case:
+            for position, item in enumerate(top_level(rule.when)):
+                if _kind(item, self.catalogue) != "case":
+                    continue
                 expr = and_([{"t": "case"}, definite(scope, item, negate=True, settled=True)])
                 key = json.dumps(expr, sort_keys=True)
-                blocked.setdefault(key, (expr, set()))[1].add(index)
+                blocked.setdefault(key, (expr, set()))[1].add((index, position))
         out = []
         for number, key in enumerate(sorted(blocked)):
-            expr, rules = blocked[key]
+            expr, conditions = blocked[key]
             if expr == and_([{"t": "case"}, NEVER]):
                 continue  # nothing known can refute this condition
-            entry = Entry("blocker", blocks=tuple(sorted(rules)))
+            entry = Entry(
+                "blocker",
+                blocks=tuple(sorted({rule for rule, _ in conditions})),
+                refutes=tuple(sorted(conditions)),
+            )
             out.append((f"b{number:05d}", entry, {"all": [{"c": expr}]}))
         return out
 

@@ -1,0 +1,207 @@
+"""Benchmark: POST /v1/diagnose under 8 concurrent clients, against in-process diagnose.
+
+Usage: python bench/service.py [--json] [--seconds 30] [--clients 8]
+
+Measured in this one run, side by side, on every bundled example (round robin):
+
+- inprocess_rps: syncdoctor.tools.diagnose on one thread, in this process, before any server;
+- rps_1_worker / rps_2_workers: `syncdoctor serve --workers N` on 127.0.0.1, 8 keep-alive
+  clients (one asyncio process, raw HTTP/1.1, so that the client costs little CPU);
+- p50_ms / p99_ms: request latency with 1 worker (p50_ms_2_workers / p99_ms_2_workers too);
+- errors: requests that failed or answered anything but 200; wrong: a 200 whose body differs by
+  a single byte from the in-process Diagnosis JSON;
+- http_vs_inprocess_per_worker: rps_1_worker / inprocess_rps (goal: at least 0.7).
+
+The machine has 2 cores: with 2 workers the clients share them with the servers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+from syncdoctor.casefile import read_case
+from syncdoctor.tools import diagnose
+
+REPO = Path(__file__).resolve().parent.parent
+SYNCDOCTOR = str(Path(sys.executable).parent / "syncdoctor")
+
+
+def _iso(value: object) -> str:
+    assert isinstance(value, datetime | date)
+    return value.isoformat()
+
+
+def load_cases() -> list[tuple[bytes, bytes]]:
+    """(request body, expected response body) for every bundled example."""
+    cases = []
+    for path in sorted((REPO / "examples").glob("*/*.yaml")):
+        case = read_case(path)
+        args = {"facts": case.facts, "pack": case.pack, "now": case.now or "2024-05-01T12:00:00Z",
+                "unknown": list(case.unknown)}
+        body = json.dumps({k: v for k, v in args.items() if v is not None}, default=_iso)
+        plain = json.loads(body)
+        expected = diagnose(plain["facts"], pack=plain.get("pack"), now=plain["now"],
+                            unknown=plain["unknown"]).model_dump_json()
+        cases.append((body.encode(), expected.encode()))
+    return cases
+
+
+def inprocess_rps(cases: list[tuple[bytes, bytes]], seconds: float) -> float:
+    """Diagnoses per second on one thread, from the same JSON bodies the server gets."""
+    bodies = [json.loads(body) for body, _ in cases]
+    for plain in bodies:  # warm-up
+        diagnose(plain["facts"], pack=plain.get("pack"), now=plain["now"],
+                 unknown=plain["unknown"])
+    done = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        plain = bodies[done % len(bodies)]
+        diagnose(plain["facts"], pack=plain.get("pack"), now=plain["now"],
+                 unknown=plain["unknown"]).model_dump_json()
+        done += 1
+    return done / (time.perf_counter() - start)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def server(workers: int) -> Iterator[int]:
+    """`syncdoctor serve --workers N` on a free loopback port, stopped at the end."""
+    port = _free_port()
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [SYNCDOCTOR, "serve", "--port", str(port), "--workers", str(workers),
+             "--store", "memory:"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=log,
+            start_new_session=True, env={**os.environ})
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                assert process.poll() is None, "the server exited"
+                with contextlib.suppress(OSError), socket.create_connection(
+                        ("127.0.0.1", port), timeout=1) as probe:
+                    probe.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                    if probe.recv(12).endswith(b"200"):
+                        break
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+            time.sleep(1.0 if workers > 1 else 0.2)  # let every worker finish starting
+            yield port
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(60)
+
+
+async def _client(port: int, cases: list[tuple[bytes, bytes]], offset: int, until: float,
+                  latencies: list[float], counts: dict[str, int]) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    index = offset
+    try:
+        while time.perf_counter() < until:
+            body, expected = cases[index % len(cases)]
+            index += 1
+            request = (b"POST /v1/diagnose HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       b"Content-Type: application/json\r\nContent-Length: "
+                       + str(len(body)).encode() + b"\r\n\r\n" + body)
+            sent = time.perf_counter()
+            try:
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                answer = await reader.readexactly(length)
+            except (OSError, asyncio.IncompleteReadError):
+                counts["errors"] += 1
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                continue
+            latencies.append(time.perf_counter() - sent)
+            if not head.startswith(b"HTTP/1.1 200"):
+                counts["errors"] += 1
+            elif answer != expected:
+                counts["wrong"] += 1
+    finally:
+        writer.close()
+
+
+def load(port: int, cases: list[tuple[bytes, bytes]], clients: int,
+         seconds: float) -> dict[str, float]:
+    """Drive the server with ``clients`` keep-alive connections for ``seconds``."""
+    latencies: list[float] = []
+    counts = {"errors": 0, "wrong": 0}
+
+    async def run() -> float:
+        start = time.perf_counter()
+        until = start + seconds
+        await asyncio.gather(*(_client(port, cases, i * 7, until, latencies, counts)
+                               for i in range(clients)))
+        return time.perf_counter() - start
+
+    elapsed = asyncio.run(run())
+    ordered = sorted(latencies)
+    return {
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(ordered) * 1000,
+        "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+        "errors": counts["errors"],
+        "wrong": counts["wrong"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--seconds", type=float, default=30.0, help="per server run")
+    parser.add_argument("--clients", type=int, default=8)
+    options = parser.parse_args()
+    cases = load_cases()
+    baseline = inprocess_rps(cases, min(options.seconds, 10.0))
+    runs = {}
+    for workers in (1, 2):
+        with server(workers) as port:
+            load(port, cases, options.clients, 2.0)  # warm every worker up
+            runs[workers] = load(port, cases, options.clients, options.seconds)
+    one, two = runs[1], runs[2]
+    result = {
+        "rps_1_worker": round(one["rps"], 1),
+        "rps_2_workers": round(two["rps"], 1),
+        "p50_ms": round(one["p50_ms"], 2),
+        "p99_ms": round(one["p99_ms"], 2),
+        "p50_ms_2_workers": round(two["p50_ms"], 2),
+        "p99_ms_2_workers": round(two["p99_ms"], 2),
+        "errors": int(one["errors"] + two["errors"]),
+        "wrong": int(one["wrong"] + two["wrong"]),
+        "inprocess_rps": round(baseline, 1),
+        "http_vs_inprocess_per_worker": round(one["rps"] / baseline, 3),
+        "http_2_workers_vs_inprocess_per_worker": round(two["rps"] / 2 / baseline, 3),
+        "clients": options.clients,
+        "seconds": options.seconds,
+    }
+    if options.json:
+        print(json.dumps(result, sort_keys=True))
+    else:
+        for key, value in result.items():
+            print(f"{key:<40} {value}")
+
+
+if __name__ == "__main__":
+    main()

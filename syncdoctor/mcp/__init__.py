@@ -1,0 +1,1 @@
+"""The MCP server (``syncdoctor mcp``); needs the service extra."""

@@ -1,0 +1,1 @@
+"""The HTTP JSON API (``syncdoctor serve``); needs the service extra."""

@@ -1,0 +1,167 @@
+"""The service's outer wall, one ASGI layer: origin, API key, body limit, access log, last resort.
+
+- A browser ``Origin`` not allowed gets 403; requests without one (curl, bots) pass.
+- With API keys configured, every route but ``/v1/health`` needs ``Authorization: Bearer KEY``
+  or ``X-API-Key: KEY`` (401 otherwise); keys are compared in constant time and never logged.
+- A body over the limit gets 413, whether or not it declared its length.
+- Any exception no handler caught becomes a 500 problem that says nothing but a request id; the
+  log gets the exception's type and where it was raised, never its message (it may hold data).
+- One JSON line per request on the ``syncdoctor.access`` logger: method, path, status, time,
+  sizes, request id, worker pid. No query string, header or body: no fact value is ever logged.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import traceback
+import uuid
+from collections.abc import Iterable
+
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from syncdoctor.service.config import ApiKeys, ServiceConfig
+from syncdoctor.service.problems import Problem, http_problem
+
+__all__ = ["Guard", "access_logger"]
+
+access_logger = logging.getLogger("syncdoctor.access")
+error_logger = logging.getLogger("syncdoctor.service")
+
+OPEN_PATHS = frozenset({"/v1/health"})
+"""Paths that need no API key (a load balancer's health check)."""
+
+
+def _presented_key(headers: Headers) -> str | None:
+    direct = headers.get("x-api-key")
+    if direct is not None:
+        return direct
+    authorization = headers.get("authorization", "")
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _where(error: BaseException) -> str:
+    frames = traceback.extract_tb(error.__traceback__)
+    inside = [f for f in frames if "syncdoctor" in f.filename] or list(frames)
+    last = inside[-1] if inside else None
+    return f"{last.filename}:{last.lineno} in {last.name}" if last else "?"
+
+
+class Guard:
+    """Wraps the app: checks first, then the app, with a problem for whatever escapes it."""
+
+    def __init__(self, app: ASGIApp, config: ServiceConfig, keys: ApiKeys) -> None:
+        self.app = app
+        self.max_body = config.max_body_bytes
+        self.origins = frozenset(config.allowed_origins)
+        self.keys = keys
+        self.log = config.access_log
+        self.pid = os.getpid()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Check, then run the app; log one line; answer a problem for whatever escapes."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = uuid.uuid4().hex[:16]
+        scope.setdefault("state", {})["request_id"] = request_id
+        path = str(scope.get("path", ""))
+        status = 500
+        sent_bytes = 0
+        received = 0
+        response_started = False  # once set, a failure can only close the connection
+
+        async def send_counted(message: Message) -> None:
+            nonlocal status, sent_bytes, response_started
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+                response_started = True
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"x-request-id", request_id.encode())]}
+            elif message["type"] == "http.response.body":
+                sent_bytes += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            refusal = self._refusal(scope, path, request_id)
+            body: list[Message] = []
+            if refusal is None:
+                body, received = await self._read_body(receive)
+                if received > self.max_body:
+                    refusal = http_problem(
+                        413, f"the request body is larger than {self.max_body} bytes", path,
+                        code="BodyTooLarge", request_id=request_id)
+            if refusal is not None:
+                await self._answer(send_counted, refusal, refusal_headers(refusal))
+            else:
+                async def replay() -> Message:
+                    return body.pop(0) if body else await receive()
+
+                await self.app(scope, replay, send_counted)
+        except Exception as error:  # the last resort: a problem that leaks nothing
+            error_logger.error(json.dumps({"event": "unhandled", "request_id": request_id,
+                                           "error": type(error).__name__,
+                                           "where": _where(error)}))
+            if not response_started:
+                await self._answer(send_counted, http_problem(
+                    500, "internal error; the request id is in the server's log", path,
+                    code="InternalError", request_id=request_id))
+        finally:
+            if self.log:
+                access_logger.info(json.dumps({
+                    "method": scope.get("method"), "path": path, "status": status,
+                    "ms": round((time.perf_counter() - started) * 1000, 2),
+                    "in": received, "out": sent_bytes, "request_id": request_id,
+                    "worker": self.pid,
+                }, separators=(",", ":")))
+
+    def _refusal(self, scope: Scope, path: str, request_id: str) -> Problem | None:
+        headers = Headers(scope=scope)
+        origin = headers.get("origin")
+        if origin is not None and origin not in self.origins:
+            return http_problem(403, "this origin may not call the service", path,
+                                code="OriginNotAllowed", request_id=request_id)
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            return http_problem(413, f"the request body is larger than {self.max_body} bytes",
+                                path, code="BodyTooLarge", request_id=request_id)
+        if self.keys.enabled and path not in OPEN_PATHS and not self.keys.check(
+                _presented_key(headers)):
+            return http_problem(401, "a valid API key is needed (Authorization: Bearer KEY)",
+                                path, code="Unauthorized", request_id=request_id)
+        return None
+
+    async def _read_body(self, receive: Receive) -> tuple[list[Message], int]:
+        """The whole body, read up to just past the limit; chunked bodies are bounded too.
+
+        A declared length over the limit was refused before anything was read.
+        """
+        messages: list[Message] = []
+        received = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            received += len(message.get("body", b""))
+            if received > self.max_body or not message.get("more_body", False):
+                break
+        return messages, received
+
+    async def _answer(self, send: Send, problem: Problem,
+                      headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
+        body = problem.model_dump_json(exclude_none=True).encode()
+        await send({"type": "http.response.start", "status": problem.status, "headers": [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode()), *headers]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def refusal_headers(problem: Problem) -> list[tuple[bytes, bytes]]:
+    """Extra headers a refusal carries (how to authenticate, for a 401)."""
+    return [(b"www-authenticate", b"Bearer")] if problem.status == 401 else []

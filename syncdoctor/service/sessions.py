@@ -1,0 +1,90 @@
+"""The interview's routes: /v1/sessions (start, read, answer or skip, undo, report).
+
+Each worker opens the store the configuration names (``--store URL``, else ``SYNCDOCTOR_STORE``,
+else the default SQLite file) and uses it from its engine thread only. Every step is committed to
+the store before it is answered, so any worker can take the next request of a session.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import FastAPI, Query
+from starlette.responses import Response
+
+from syncdoctor.interview import open_store
+from syncdoctor.service.app import Engine
+from syncdoctor.service.config import ServiceConfig
+from syncdoctor.tools.requests import AnswerBody, StartInterviewRequest, UndoRequest
+from syncdoctor.tools.sessions import Session, SessionTools
+
+__all__ = ["session_routes"]
+
+
+class ReportFormat(enum.StrEnum):
+    """How the report is rendered."""
+
+    markdown = "markdown"
+    json = "json"
+
+
+def _json(session: Session, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(session.model_dump_json(), status_code=status, media_type="application/json",
+                    headers=headers)
+
+
+def session_routes(config: ServiceConfig) -> Callable[[FastAPI, Engine], None]:
+    """What adds the session routes to an app, over the configured store."""
+
+    def extend(app: FastAPI, engine: Engine) -> None:
+        store = open_store(config.store)
+        engine.on_close.append(store.close)
+        tools = SessionTools(store, engine.kb, source="bot")
+        ok: dict[int | str, dict[str, object]] = {200: {"model": Session}}
+
+        @app.post("/v1/sessions", tags=["sessions"], summary="Start an interview",
+                  status_code=201, response_model=None, responses={201: {"model": Session}})
+        async def post_session(body: StartInterviewRequest) -> Response:
+            session = await engine.run(lambda: tools.start_interview(
+                pack=body.pack, message=body.message, facts=body.facts, now=body.now,
+                max_questions=body.max_questions, include=body.include))
+            return _json(session, 201, {"location": f"/v1/sessions/{session.id}"})
+
+        @app.get("/v1/sessions/{session_id}", tags=["sessions"], summary="Read a session",
+                 response_model=None, responses=ok)
+        async def get_session(session_id: str) -> Response:
+            return _json(await engine.run(lambda: tools.get(session_id)))
+
+        @app.post("/v1/sessions/{session_id}/answers", tags=["sessions"],
+                  summary="Answer the question, or skip it with unknown: true",
+                  response_model=None, responses=ok)
+        async def post_answer(session_id: str, body: AnswerBody) -> Response:
+            return _json(await engine.run(lambda: tools.answer(
+                session_id, body.fact, body.value, unknown=body.unknown,
+                max_questions=body.max_questions, include=body.include)))
+
+        @app.delete("/v1/sessions/{session_id}/answers/last", tags=["sessions"],
+                    summary="Undo the last answer or skip", response_model=None, responses=ok)
+        async def delete_last_answer(session_id: str) -> Response:
+            options = UndoRequest(session=session_id)
+            return _json(await engine.run(lambda: tools.undo(
+                options.session, max_questions=options.max_questions, include=options.include)))
+
+        @app.get("/v1/sessions/{session_id}/report", tags=["sessions"],
+                 summary="The ticket report, as Markdown or JSON", response_model=None,
+                 responses={200: {"content": {"text/markdown": {"schema": {"type": "string"}},
+                                              "application/json": {"schema": {
+                                                  "type": "object"}}}}})
+        async def get_report(
+            session_id: str,
+            format: Annotated[ReportFormat, Query(description="markdown or json.")]
+            = ReportFormat.markdown,
+        ) -> Response:
+            text = await engine.run(lambda: tools.report(session_id, format.value))
+            if format is ReportFormat.json:
+                return Response(text, media_type="application/json")
+            return Response(text, media_type="text/markdown; charset=utf-8")
+
+    return extend

@@ -1,0 +1,211 @@
+"""The interview tools: start_interview, answer, undo, and a session as JSON.
+
+A session lives in a store (:func:`syncdoctor.interview.open_store`: SQLite, memory, later
+PostgreSQL), so that a chatbot carries a conversation across calls, and several workers share it.
+Each call resumes the session from the store, takes one step, and returns the whole session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from syncdoctor.diagnosis.result import CauseAccount, Diagnosis, Question
+from syncdoctor.diagnosis.why import account_for
+from syncdoctor.engine.knowledge import KnowledgeBase, default_kb
+from syncdoctor.errors import FieldProblem, RequestError
+from syncdoctor.interview import Interview, SessionStore
+from syncdoctor.interview.events import EventSource
+from syncdoctor.kb.values import iso_moment
+from syncdoctor.tools.contract import budget, parse_arguments
+from syncdoctor.tools.requests import (
+    AnswerRequest,
+    ExplainRequest,
+    Include,
+    StartInterviewRequest,
+    UndoRequest,
+)
+from syncdoctor.types import JsonValue
+
+__all__ = ["Session", "SessionAnswer", "SessionTools", "session_of"]
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SessionAnswer(_Result):
+    """One answer or skip in effect."""
+
+    seq: int = Field(description="Its place in the session's log.")
+    fact: str = Field(description="The fact answered.")
+    value: JsonValue = Field(description="The answer as stored; null for a skip.")
+    unknown: bool = Field(description="True: the user does not know (a skip).")
+    at: str = Field(description="When it was given (ISO 8601, UTC).")
+    source: str = Field(description="Who gave it: agent, case, bot, collector, derived.")
+
+
+class Session(_Result):
+    """An interview session: what was answered, what to ask next, and the Diagnosis so far."""
+
+    id: str = Field(description="The session id: send it back as session=.")
+    pack: str | None = Field(description="The pack in use; null until one is chosen.")
+    title: str | None = Field(description="What the case is about.")
+    now: str = Field(description="The case clock (ISO 8601, UTC).")
+    facts: dict[str, JsonValue] = Field(description="Every fact with a value so far.")
+    answers: list[SessionAnswer] = Field(description="Every answer and skip in effect, in order.")
+    next_question: Question | None = Field(
+        description="The question to ask the user now; null when none is left (or while the "
+        "pack must be chosen: see diagnosis.pack_choices)."
+    )
+    finished: bool = Field(description="True once no answer can change the outcome.")
+    diagnosis: Diagnosis = Field(description="The Diagnosis of the facts so far.")
+
+
+def session_of(
+    interview: Interview, *, max_questions: int | None = None,
+    include: Collection[Include] | None = None,
+) -> Session:
+    """The interview as a Session result, its Diagnosis trimmed to the caller's budget."""
+    return Session(
+        id=interview.id, pack=interview.pack, title=interview.header.title,
+        now=iso_moment(interview.now), facts=interview.facts,
+        answers=[SessionAnswer(seq=a.seq, fact=a.fact, value=a.value, unknown=a.unknown,
+                               at=a.at.isoformat().replace("+00:00", "Z"), source=a.source)
+                 for a in interview.answers],
+        next_question=interview.next_question(), finished=interview.finished,
+        diagnosis=budget(interview.diagnosis, max_questions=max_questions, include=include),
+    )
+
+
+class SessionTools:
+    """The interview tools over one store and knowledge base."""
+
+    def __init__(self, store: SessionStore, kb: KnowledgeBase | None = None,
+                 source: EventSource = "bot") -> None:
+        self.store = store
+        self.kb = kb if kb is not None else default_kb()
+        self.source: EventSource = source
+
+    def resume(self, session: str) -> Interview:
+        """The session as stored.
+
+        Raises:
+            SessionNotFound: no such session.
+        """
+        return Interview.resume(session, store=self.store, kb=self.kb)
+
+    def start_interview(
+        self, *, pack: str | None = None, message: str | None = None,
+        facts: Mapping[str, object] | None = None, now: datetime | str | None = None,
+        max_questions: int | None = None, include: Collection[Include] | None = None,
+    ) -> Session:
+        """Start a session, from a pack or from the user's first message."""
+        interview = Interview.start(store=self.store, pack=pack, message=message, facts=facts,
+                                    now=now, kb=self.kb)
+        return session_of(interview, max_questions=max_questions, include=include)
+
+    def answer(
+        self, session: str, fact: str, value: object = None, *, unknown: bool = False,
+        max_questions: int | None = None, include: Collection[Include] | None = None,
+    ) -> Session:
+        """Answer the question about ``fact``, or (``unknown=True``) skip it."""
+        interview = self.resume(session)
+        if unknown:
+            if value is not None:
+                raise RequestError([FieldProblem(
+                    "value", "a skip (unknown: true) carries no value", expected="null")])
+            interview.skip(fact, source=self.source)
+        else:
+            if value is None:
+                raise RequestError([FieldProblem(
+                    "value", "an answer needs a value; send unknown: true to skip",
+                    expected="the answer, typed as next_question.type says")])
+            interview.answer(fact, value, source=self.source)
+        return session_of(interview, max_questions=max_questions, include=include)
+
+    def undo(self, session: str, *, max_questions: int | None = None,
+             include: Collection[Include] | None = None) -> Session:
+        """Take back the last answer or skip."""
+        interview = self.resume(session)
+        interview.undo(source=self.source)
+        return session_of(interview, max_questions=max_questions, include=include)
+
+    def get(self, session: str, *, max_questions: int | None = None,
+            include: Collection[Include] | None = None) -> Session:
+        """The session as it stands."""
+        return session_of(self.resume(session), max_questions=max_questions, include=include)
+
+    def report(self, session: str, format: Literal["markdown", "json"] = "markdown") -> str:
+        """The ticket report of the session (what ``syncdoctor sessions export`` prints)."""
+        from syncdoctor.report import session_report
+
+        return session_report(self.resume(session), format)
+
+    def explain(self, session: str, cause: str) -> CauseAccount:
+        """HOW or WHY NOT for a cause, on the session's facts."""
+        interview = self.resume(session)
+        if interview.pack is None:
+            raise RequestError([FieldProblem(
+                "session", "the session has no pack yet: choose one first",
+                expected="a session with a pack")])
+        return account_for(
+            self.kb.pack(interview.pack), interview.facts, cause, kb=self.kb, now=interview.now,
+            unknown=interview.diagnosis.unknown, not_fixed=interview.not_fixed_causes)
+
+    def call(self, name: str, arguments: Mapping[str, JsonValue]) -> BaseModel:
+        """Call an interview tool (or explain with a session) by name, with JSON arguments.
+
+        Raises:
+            RequestError: wrong arguments. Whatever the step raises (FactError,
+            SessionNotFound, InterviewError, ...).
+        """
+        if name == "start_interview":
+            start = parse_arguments(StartInterviewRequest, arguments)
+            assert isinstance(start, StartInterviewRequest)
+            return self.start_interview(pack=start.pack, message=start.message,
+                                        facts=start.facts, now=start.now,
+                                        max_questions=start.max_questions, include=start.include)
+        if name == "answer":
+            given = parse_arguments(AnswerRequest, arguments)
+            assert isinstance(given, AnswerRequest)
+            return self.answer(given.session, given.fact, given.value, unknown=given.unknown,
+                               max_questions=given.max_questions, include=given.include)
+        if name == "undo":
+            undo = parse_arguments(UndoRequest, arguments)
+            assert isinstance(undo, UndoRequest)
+            return self.undo(undo.session, max_questions=undo.max_questions,
+                             include=undo.include)
+        if name == "explain":
+            request = parse_arguments(ExplainRequest, arguments)
+            assert isinstance(request, ExplainRequest) and request.session is not None
+            return self.explain(request.session, request.cause)
+        raise RequestError([FieldProblem("name", f"no interview tool {name!r}")])
+
+
+SESSION_TOOLS = ("start_interview", "answer", "undo")
+
+
+def dispatch(
+    name: str, arguments: Mapping[str, JsonValue], *, kb: KnowledgeBase | None = None,
+    sessions: SessionTools | None = None,
+) -> BaseModel:
+    """Call any tool by name: the interview's through ``sessions``, the rest statelessly.
+
+    Raises:
+        RequestError: an unknown tool, wrong arguments, or an interview tool without a store.
+    """
+    from syncdoctor.tools.contract import call_tool
+
+    wants_session = name in SESSION_TOOLS or (
+        name == "explain" and isinstance(arguments, Mapping) and arguments.get("session")
+        is not None)
+    if not wants_session:
+        return call_tool(name, arguments, kb=kb)
+    if sessions is None:
+        raise RequestError([FieldProblem("name", f"{name!r} needs a session store",
+                                         expected="a server started with a store")])
+    return sessions.call(name, arguments)

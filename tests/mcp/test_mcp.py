@@ -1,0 +1,128 @@
+"""The MCP server through the SDK's own client: tools, resources, errors, Origin and Host."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from mcp import Client, StdioServerParameters
+from servers import SYNCDOCTOR, free_port, uvicorn_thread
+
+from syncdoctor.engine.knowledge import default_kb
+from syncdoctor.mcp.server import build_server, transport_security
+from syncdoctor.service.app import create_app
+from syncdoctor.service.config import ApiKeys, ServiceConfig
+from syncdoctor.service.sessions import session_routes
+
+from support import NOW, REPO, reply
+
+INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    "protocolVersion": "2025-06-18", "capabilities": {},
+    "clientInfo": {"name": "probe", "version": "1"}}}
+HEADERS = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+
+
+@pytest.fixture(scope="module")
+def mcp_http() -> Iterator[str]:
+    port = free_port()
+    server = build_server(default_kb())
+    app = server.streamable_http_app(
+        transport_security=transport_security("127.0.0.1", port, ["https://desk.example"]))
+    with uvicorn_thread(app, port) as base:
+        yield f"{base}/mcp"
+
+
+def test_origin_and_host_are_checked(mcp_http: str) -> None:
+    evil = httpx.post(mcp_http, json=INIT, headers={**HEADERS, "origin": "https://evil.example"})
+    assert evil.status_code == 403
+    rebound = httpx.post(mcp_http, json=INIT, headers={**HEADERS, "host": "evil.example:80"})
+    assert rebound.status_code == 421
+    allowed = httpx.post(mcp_http, json=INIT,
+                         headers={**HEADERS, "origin": "https://desk.example"})
+    assert allowed.status_code == 200
+
+
+def test_tools_resources_and_structured_errors(mcp_http: str) -> None:
+    async def run() -> None:
+        async with Client(mcp_http) as client:
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            assert {"diagnose", "explain", "list_packs", "describe_facts"} <= set(tools)
+            facts = tools["diagnose"].input_schema["properties"]["facts"]["properties"]
+            assert facts["sync.status"]["enum"][:2] and "failed" in facts["sync.status"]["enum"]
+            assert tools["diagnose"].output_schema["title"] == "Diagnosis"
+            error = await client.call_tool("diagnose", {"pack": "impac",
+                                                        "facts": {"sync.stauts": "failed"}})
+            assert error.is_error and error.structured_content["code"] == "FactError"
+            assert error.structured_content["suggestion"] == "sync.status"
+            why = await client.call_tool("explain", {"cause": "sync_in_progress", "now": NOW,
+                                                     "facts": {"sync.status": "failed"}})
+            assert why.structured_content["status"] == "ruled_out"
+            uris = [str(r.uri) for r in (await client.list_resources()).resources]
+            assert "syncdoctor://packs" in uris and "syncdoctor://packs/impac/facts" in uris
+            page = await client.read_resource("syncdoctor://packs/impac/page")
+            assert "Remediation" in page.contents[0].text
+
+    asyncio.run(run())
+
+
+def _comparable(session: dict) -> dict:
+    """A session without what two runs cannot share: the id and when each answer came."""
+    return {**session, "id": None, "answers": [{**a, "at": None} for a in session["answers"]]}
+
+
+async def _script(step) -> list[dict]:
+    """The same interview, whatever the door: start, answer four, skip one, undo one."""
+    sessions = [await step("start_interview", {
+        "pack": "impac", "facts": {"sync.status": "failed"}, "now": NOW})]
+    sid = sessions[0]["id"]
+    for index in range(6):
+        question = sessions[-1]["next_question"]
+        if index == 4:
+            sessions.append(await step("answer", {"session": sid, "fact": question["fact"],
+                                                  "unknown": True}))
+        else:
+            sessions.append(await step("answer", {"session": sid, **reply(question)}))
+    sessions.append(await step("undo", {"session": sid}))
+    return [_comparable(s) for s in sessions]
+
+
+def test_an_interview_over_http_and_over_mcp_gives_identical_sessions(tmp_path) -> None:
+    config = ServiceConfig(store="memory:")
+    app = create_app(config, keys=ApiKeys([]), extend=session_routes(config))
+    params = StdioServerParameters(command=SYNCDOCTOR, cwd=str(REPO), args=[
+        "mcp", "--store", f"sqlite:///{tmp_path / 'mcp.db'}"])
+
+    async def run(base: str) -> tuple[list[dict], list[dict]]:
+        async with httpx.AsyncClient(base_url=base) as http:
+
+            async def over_http(tool: str, args: dict) -> dict:
+                if tool == "start_interview":
+                    response = await http.post("/v1/sessions", json=args)
+                elif tool == "answer":
+                    body = {k: v for k, v in args.items() if k != "session"}
+                    response = await http.post(f"/v1/sessions/{args['session']}/answers",
+                                               json=body)
+                else:
+                    response = await http.delete(f"/v1/sessions/{args['session']}/answers/last")
+                assert response.status_code in (200, 201), response.text
+                return response.json()
+
+            via_http = await _script(over_http)
+        async with Client(params) as client:  # stdio, a real SQLite store
+
+            async def over_mcp(tool: str, args: dict) -> dict:
+                result = await client.call_tool(tool, args)
+                assert not result.is_error, result.content
+                return result.structured_content
+
+            via_mcp = await _script(over_mcp)
+        return via_http, via_mcp
+
+    with uvicorn_thread(app) as base:
+        via_http, via_mcp = asyncio.run(run(base))
+    assert len(via_mcp) == len(via_http) == 8
+    assert via_mcp == via_http
+    assert via_http[5]["answers"][-1]["unknown"] is True
+    assert len(via_http[-1]["answers"]) == len(via_http[-2]["answers"]) - 1 == 5

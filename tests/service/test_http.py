@@ -1,0 +1,233 @@
+"""The HTTP service on a real uvicorn server: routes, problem+json, limits, keys, logs."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from servers import uvicorn_thread
+
+from syncdoctor.service.app import Engine, create_app
+from syncdoctor.service.config import ApiKeys, ServiceConfig
+from syncdoctor.service.sessions import session_routes
+
+from support import NOW, reply
+
+PROBLEM = "application/problem+json"
+SECRET_VALUE = "Xero API returned HTTP 500 for group cld-SECRET-4f2a"
+
+
+def _faulty(app: FastAPI, engine: Engine) -> None:
+    @app.get("/v1/boom")
+    async def boom() -> None:
+        raise RuntimeError("password=hunter2 in an exception message")
+
+    @app.get("/v1/slow")
+    async def slow() -> dict[str, str]:
+        await engine.run(lambda: time.sleep(1.0))
+        return {"done": "yes"}
+
+
+def _extend(config: ServiceConfig):
+    sessions = session_routes(config)
+
+    def both(app: FastAPI, engine: Engine) -> None:
+        sessions(app, engine)
+        _faulty(app, engine)
+
+    return both
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    config = ServiceConfig(store="memory:", max_body_bytes=50_000,
+                           allowed_origins=("https://desk.example",))
+    app = create_app(config, keys=ApiKeys([]), extend=_extend(config))
+    with uvicorn_thread(app) as url:
+        yield url
+
+
+def _problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status and body["title"] and body["type"] and body["code"]
+    return body
+
+
+def test_diagnose_packs_facts_tools_health(base: str) -> None:
+    diagnosis = httpx.post(f"{base}/v1/diagnose", json={
+        "pack": "impac", "now": NOW, "facts": {"sync.status": "failed"}, "max_questions": 2,
+        "include": []}).json()
+    assert diagnosis["pack"] == "impac" and len(diagnosis["questions"]) == 2
+    assert "impac" in [p["id"] for p in httpx.get(f"{base}/v1/packs").json()["packs"]]
+    facts = httpx.get(f"{base}/v1/packs/impac/facts").json()
+    assert facts["pack"] == "impac" and facts["facts"]
+    tools = httpx.get(f"{base}/v1/tools", params={"format": "openai", "pack": "impac"}).json()
+    assert tools[0]["function"]["strict"] is True
+    assert httpx.get(f"{base}/v1/health").json()["status"] == "ok"
+    explained = httpx.post(f"{base}/v1/explain", json={
+        "cause": "sync_in_progress", "facts": {"sync.status": "failed"}, "now": NOW}).json()
+    assert explained["status"] == "ruled_out"
+
+
+def test_a_session_over_http(base: str) -> None:
+    started = httpx.post(f"{base}/v1/sessions", json={
+        "pack": "impac", "facts": {"sync.status": "failed"}, "now": NOW})
+    assert started.status_code == 201
+    session = started.json()
+    assert started.headers["location"] == f"/v1/sessions/{session['id']}"
+    question = session["next_question"]
+    answered = httpx.post(f"{base}/v1/sessions/{session['id']}/answers",
+                          json=reply(question)).json()
+    assert [a["fact"] for a in answered["answers"]] == [question["fact"]]
+    skipped = httpx.post(f"{base}/v1/sessions/{session['id']}/answers",
+                         json={"fact": answered["next_question"]["fact"], "unknown": True}).json()
+    assert skipped["answers"][-1]["unknown"] is True
+    undone = httpx.delete(f"{base}/v1/sessions/{session['id']}/answers/last").json()
+    assert len(undone["answers"]) == 1
+    assert httpx.get(f"{base}/v1/sessions/{session['id']}").json() == undone
+    report = httpx.get(f"{base}/v1/sessions/{session['id']}/report")
+    assert report.headers["content-type"].startswith("text/markdown") and "#" in report.text
+    as_json = httpx.get(f"{base}/v1/sessions/{session['id']}/report", params={"format": "json"})
+    assert as_json.headers["content-type"] == "application/json" and as_json.json()
+    _problem(httpx.get(f"{base}/v1/sessions/0123456789abcdef0123456789abcdef"), 404)
+    bad = _problem(httpx.post(f"{base}/v1/sessions/{session['id']}/answers",
+                              json={"fact": "app.linkd", "value": True}), 422)
+    assert bad["suggestion"] == "app.linked"
+
+
+def test_router_and_validation_errors_are_problems(base: str) -> None:
+    _problem(httpx.get(f"{base}/v1/nowhere"), 404)
+    assert _problem(httpx.put(f"{base}/v1/health"), 405)["code"] == "HTTP405"
+    invalid = _problem(httpx.post(f"{base}/v1/diagnose", json={"facts": [], "colour": 1}), 422)
+    assert {e["field"] for e in invalid["errors"]} == {"facts", "colour"}
+    broken = _problem(httpx.post(f"{base}/v1/diagnose", content=b"{not json",
+                                 headers={"content-type": "application/json"}), 422)
+    assert broken["errors"]
+    fact = _problem(httpx.post(f"{base}/v1/diagnose", json={
+        "pack": "impac", "facts": {"sync.stauts": "failed"}}), 422)
+    assert fact["fact"] == "sync.stauts" and fact["suggestion"] == "sync.status"
+    assert fact["errors"][0]["field"] == "facts.sync.stauts"
+    pack = _problem(httpx.get(f"{base}/v1/packs/impak/facts"), 404)
+    assert pack["code"] == "PackError" and pack["suggestion"] == "impac"
+
+
+def test_an_unexpected_error_is_a_500_that_leaks_nothing(base: str, caplog) -> None:
+    with caplog.at_level(logging.ERROR, logger="syncdoctor.service"):
+        body = _problem(httpx.get(f"{base}/v1/boom"), 500)
+    assert "hunter2" not in json.dumps(body) and body["request_id"]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert body["request_id"] in logged and "RuntimeError" in logged
+    assert "hunter2" not in logged
+
+
+def test_the_deadline_answers_503() -> None:
+    config = ServiceConfig(deadline_seconds=0.3)
+    with uvicorn_thread(create_app(config, keys=ApiKeys([]), extend=_faulty)) as url:
+        assert _problem(httpx.get(f"{url}/v1/slow"), 503)["code"] == "DeadlineExceeded"
+        # the engine is still busy for a while: a queued call that outlives its deadline is
+        # refused too, and the server stays up
+        assert _problem(httpx.get(f"{url}/v1/slow"), 503)["code"] == "DeadlineExceeded"
+        assert httpx.get(f"{url}/v1/health").status_code == 200
+
+
+def test_the_body_limit(base: str) -> None:
+    big = {"pack": "impac", "facts": {"error.message": "x" * 60_000}}
+    assert _problem(httpx.post(f"{base}/v1/diagnose", json=big), 413)["code"] == "BodyTooLarge"
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit counts what arrives
+        yield b'{"facts": {"error.message": "'
+        for _ in range(20):
+            yield b"y" * 5_000
+        yield b'"}}'
+
+    _problem(httpx.post(f"{base}/v1/diagnose", content=chunks(),
+                        headers={"content-type": "application/json"}), 413)
+
+
+def test_origins(base: str) -> None:
+    _problem(httpx.get(f"{base}/v1/packs", headers={"origin": "https://evil.example"}), 403)
+    allowed = httpx.get(f"{base}/v1/packs", headers={"origin": "https://desk.example"})
+    assert allowed.status_code == 200
+
+
+class _Lines(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def test_access_log_lines_hold_no_fact_value(base: str) -> None:
+    logger = logging.getLogger("syncdoctor.access")
+    handler, was = _Lines(), (logger.level, logger.disabled)
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.disabled = False  # another test's logging set-up may have switched it off
+    try:
+        httpx.post(f"{base}/v1/diagnose?facts={SECRET_VALUE}", json={
+            "pack": "impac", "facts": {"error.message": SECRET_VALUE}})
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(was[0])
+        logger.disabled = was[1]
+    lines = [json.loads(line) for line in handler.lines]
+    assert lines and lines[-1]["path"] == "/v1/diagnose" and lines[-1]["status"] == 200
+    assert not any("SECRET" in line for line in handler.lines)
+
+
+def test_api_keys_are_required_compared_and_never_logged(caplog) -> None:
+    key = "sk-test-6f1d2c"
+    with caplog.at_level(logging.INFO), uvicorn_thread(create_app(keys=ApiKeys([key]))) as url:
+        assert _problem(httpx.get(f"{url}/v1/packs"), 401)["code"] == "Unauthorized"
+        _problem(httpx.get(f"{url}/v1/packs", headers={"x-api-key": key + "x"}), 401)
+        _problem(httpx.get(f"{url}/v1/packs", headers={"authorization": "Basic " + key}), 401)
+        assert httpx.get(f"{url}/v1/packs", headers={"x-api-key": key}).status_code == 200
+        bearer = httpx.get(f"{url}/v1/packs", headers={"authorization": f"Bearer {key}"})
+        assert bearer.status_code == 200
+        assert httpx.get(f"{url}/v1/health").status_code == 200  # load balancers need no key
+    assert key not in caplog.text and key not in repr(ApiKeys([key]))
+
+
+def test_keys_come_from_the_environment_or_a_file(tmp_path) -> None:
+    keyfile = tmp_path / "keys"
+    keyfile.write_text("# team keys\nk-one\n\nk-two\n", encoding="utf-8")
+    keys = ApiKeys.from_env({"SYNCDOCTOR_API_KEYS": "k-env", "SYNCDOCTOR_API_KEYS_FILE":
+                             str(keyfile)})
+    assert all(keys.check(k) for k in ("k-env", "k-one", "k-two"))
+    assert not keys.check("# team keys") and not keys.check(None) and not keys.check("")
+
+
+def test_the_openapi_document_declares_every_error_as_a_problem(base: str) -> None:
+    document = httpx.get(f"{base}/openapi.json").json()
+    assert document["components"]["schemas"]["Problem"]["properties"]["errors"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            for status in ("400", "404", "405", "413", "422", "500", "503"):
+                declared = operation["responses"].get(status)
+                assert declared and PROBLEM in declared["content"], (method, path, status)
+    assert httpx.get(f"{base}/docs").status_code == 200
+
+
+def test_shutdown_joins_the_engine_thread() -> None:
+    app = create_app(keys=ApiKeys([]))
+    with uvicorn_thread(app) as url:
+        httpx.post(f"{url}/v1/diagnose", json={"pack": "impac", "facts": {}})
+        assert app.state.engine.alive
+    assert not app.state.engine.alive  # joined by the lifespan's shutdown, not left behind
+
+
+def test_serve_binds_loopback_by_default() -> None:
+    import inspect
+
+    from syncdoctor.cli.services import serve
+
+    assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"

@@ -1,0 +1,145 @@
+"""The tools contract in plain Python: budgets, WHY NOT, catalogues, structured errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncdoctor.errors import FactError, PackError, RequestError, SyncdoctorError
+from syncdoctor.interview import MemoryStore
+from syncdoctor.tools import (
+    call_tool,
+    describe_facts,
+    diagnose,
+    explain,
+    list_packs,
+    problem_of,
+)
+from syncdoctor.tools.sessions import SessionTools
+
+from support import NOW, reply
+
+FAILED = {"app.name": "Xero", "sync.status": "failed", "sync.failed_at": "2024-05-01T09:42:00Z",
+          "error.message": "Xero API returned HTTP 500 Internal Server Error for group cld-4f2a"}
+
+
+def test_the_budget_keeps_a_diagnosis_small_and_says_the_same_thing() -> None:
+    full = diagnose(FAILED, pack="impac", now=NOW)
+    small = diagnose(FAILED, pack="impac", now=NOW, max_questions=1, include=[])
+    assert full.ruled_out and full.inferred and full.causes[0].evidence and len(full.questions) > 1
+    assert small.cause_ids == full.cause_ids
+    assert small.questions == full.questions[:1]
+    assert small.ruled_out == [] and small.inferred == {}
+    assert all(c.evidence == [] for c in small.causes)
+    assert len(small.model_dump_json()) < len(full.model_dump_json()) / 2
+    only_evidence = diagnose(FAILED, pack="impac", now=NOW, include=["evidence"])
+    assert only_evidence.causes == full.causes and only_evidence.ruled_out == []
+
+
+def test_unknown_facts_are_not_asked_again() -> None:
+    first = diagnose(FAILED, pack="impac", now=NOW).questions[0].fact
+    again = diagnose(FAILED, pack="impac", now=NOW, unknown=[first])
+    assert first not in [q.fact for q in again.questions] and again.unknown == [first]
+
+
+def test_how_for_a_cause_that_holds() -> None:
+    account = explain("sync_failure_app_api", FAILED, now=NOW)
+    assert account.pack == "impac" and account.status == "holds" and account.evidence
+    assert account.certainty == diagnose(FAILED, pack="impac", now=NOW).causes[0].certainty
+    assert any(r.state == "fired" for r in account.rules)
+
+
+def test_why_not_names_the_condition_the_facts_contradict() -> None:
+    facts = {**FAILED, "logs.app_api_errors": True}
+    account = explain("sync_failure_integration", facts, pack="impac", now=NOW)
+    assert account.status == "unsupported"
+    refuted = [r for r in account.rules if r.effect == "supports"]
+    assert refuted and all(r.state == "refuted" for r in refuted)
+    false = [c.condition for r in refuted for c in r.conditions if c.state == "false"]
+    assert "logs.app_api_errors is false" in false
+    assert "logs.app_api_errors is false" in account.summary
+    true = [c.condition for r in refuted for c in r.conditions if c.state == "true"]
+    assert "sync.status is failed" in true
+
+
+def test_why_not_for_a_ruled_out_and_a_possible_cause() -> None:
+    ruled_out = explain("sync_in_progress", FAILED, pack="impac", now=NOW)
+    assert ruled_out.status == "ruled_out" and ruled_out.against
+    possible = explain("app_not_linked", FAILED, pack="impac", now=NOW)
+    assert possible.status == "possible" and "app.linked" in possible.summary
+    assert [q.fact for q in possible.questions] == ["app.linked"]
+
+
+def test_explain_refuses_a_cause_no_pack_has_with_a_suggestion() -> None:
+    with pytest.raises(RequestError) as caught:
+        explain("sync_failure_app_apy", FAILED)
+    problem = problem_of(caught.value)
+    assert problem.errors[0].field == "cause" and problem.suggestion == "sync_failure_app_api"
+
+
+def test_catalogues() -> None:
+    packs = list_packs()
+    impac = next(p for p in packs.packs if p.id == "impac")
+    assert "sync_failure_app_api" in [c.id for c in impac.causes]
+    facts = describe_facts("impac")
+    status = next(f for f in facts.facts if f.id == "sync.status")
+    assert status.type == "enum" and "failed" in (status.values or [])
+    with pytest.raises(PackError):
+        describe_facts("impak")
+
+
+@pytest.mark.parametrize(("arguments", "code", "field", "suggestion"), [
+    ({"pack": "impac", "facts": {"sync.stauts": "failed"}}, "FactError", "facts.sync.stauts",
+     "sync.status"),
+    ({"pack": "impak", "facts": {}}, "PackError", "pack", "impac"),
+    ({"pack": "impac", "facts": {}, "max_questions": -1}, "RequestError", "max_questions", None),
+    ({"pack": "impac", "facts": {}, "include": ["everything"]}, "RequestError", "include[0]",
+     None),
+    ({"pack": "impac", "facts": [1]}, "RequestError", "facts", None),
+    ({"pack": "impac", "facts": {}, "colour": "red"}, "RequestError", "colour", None),
+])
+def test_errors_name_the_code_the_field_and_a_suggestion(arguments, code, field,
+                                                         suggestion) -> None:
+    with pytest.raises(SyncdoctorError) as caught:
+        call_tool("diagnose", arguments)
+    problem = problem_of(caught.value)
+    assert problem.code == code and problem.errors[0].field == field
+    assert problem.suggestion == suggestion
+    assert problem.status == caught.value.http_status
+
+
+def test_a_wrong_value_names_what_was_expected_and_never_echoes_it_in_fields() -> None:
+    with pytest.raises(FactError) as caught:
+        call_tool("diagnose", {"pack": "impac", "facts": {"sync.status": "s3cr3t-value"}})
+    problem = problem_of(caught.value)
+    assert problem.fact == "sync.status" and problem.expected and "failed" in problem.expected
+    assert "s3cr3t-value" not in str(problem.details)
+
+
+def test_an_unknown_tool_is_named() -> None:
+    with pytest.raises(RequestError) as caught:
+        call_tool("diagnoze", {})
+    assert problem_of(caught.value).suggestion == "diagnose"
+
+
+def test_an_interview_through_the_tools() -> None:
+    tools = SessionTools(MemoryStore())
+    session = tools.start_interview(pack="impac", facts={"sync.status": "failed"}, now=NOW)
+    asked = session.next_question
+    assert asked is not None and session.answers == []
+    scripted = reply(asked.model_dump())
+    answered = tools.answer(session.id, asked.fact, scripted.get("value"),
+                            unknown=scripted.get("unknown", False))
+    assert [a.fact for a in answered.answers] == [asked.fact]
+    asked = answered.answers[0]
+    skipped = tools.answer(session.id, answered.next_question.fact, unknown=True)
+    assert skipped.answers[-1].unknown and skipped.answers[-1].value is None
+    undone = tools.undo(session.id)
+    assert undone.answers == answered.answers
+    assert tools.get(session.id) == undone
+    account = tools.explain(session.id, "app_not_linked")
+    settled = {a.fact for a in undone.answers}
+    assert account.cause == "app_not_linked" and account.status != "unsupported"
+    assert not settled & {q.fact for q in account.questions}  # the session's answers count
+    with pytest.raises(RequestError):
+        tools.answer(session.id, asked.fact)  # neither a value nor unknown
+    assert "#" in tools.report(session.id)
