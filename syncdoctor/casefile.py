@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -10,11 +12,11 @@ from typing import Annotated, Any, BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, ValidationError
 
-from syncdoctor.errors import CaseFileError, FactError, KnowledgeBaseError, Problem
+from syncdoctor.errors import CaseFileError, FactError, KnowledgeBaseError, Problem, quoted_id
 from syncdoctor.kb.problems import field_names, nearest, validation_problems
 from syncdoctor.kb.spec import FactSpec
 from syncdoctor.kb.values import type_records, type_value
-from syncdoctor.kb.yamlfile import Located, load_yaml_text
+from syncdoctor.kb.yamlfile import Located, load_yaml_text, open_regular_file
 
 CASE_FILE_LIMIT = 2 * 1024 * 1024
 
@@ -87,6 +89,20 @@ def _looks_like_json(text: str) -> bool:
     return True
 
 
+def _read_regular(path: Path, name: str) -> bytes:
+    """The bytes of a regular file, at most one past the limit; anything else is refused.
+
+    Raises:
+        CaseFileError: larger than the limit.
+        OSError: not a regular file (a named pipe, a directory, a device), or unreadable.
+    """
+    with open_regular_file(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > CASE_FILE_LIMIT:
+            raise CaseFileError(name, f"the file is {size} bytes; the limit is {CASE_FILE_LIMIT}")
+        return handle.read(CASE_FILE_LIMIT + 1)  # bounded: a file may grow after fstat
+
+
 def read_case(path: Path, stream: BinaryIO | None = None) -> CaseFile:
     """Read and check a case file, or a case read from ``stream`` (JSON or YAML).
 
@@ -95,23 +111,18 @@ def read_case(path: Path, stream: BinaryIO | None = None) -> CaseFile:
     """
     name = str(path) if stream is None else "<stdin>"
     try:
-        if stream is None:
-            size = path.stat().st_size
-            if size > CASE_FILE_LIMIT:
-                raise CaseFileError(
-                    name, f"the file is {size} bytes; the limit is {CASE_FILE_LIMIT}"
-                )
-            with path.open("rb") as handle:  # bounded: /dev/zero says its size is 0
-                raw = handle.read(CASE_FILE_LIMIT + 1)
-        else:
-            raw = stream.read(CASE_FILE_LIMIT + 1)
+        raw = _read_regular(path, name) if stream is None else stream.read(CASE_FILE_LIMIT + 1)
         if len(raw) > CASE_FILE_LIMIT:
             raise CaseFileError(name, f"the case is larger than {CASE_FILE_LIMIT} bytes")
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise CaseFileError(name, f"not UTF-8 text (byte {error.start})") from None
     except OSError as error:
-        raise CaseFileError(name, f"cannot read the file: {error.strerror}") from None
+        hint = "; give a YAML or JSON file, or - to read standard input" if (
+            error.errno == errno.EINVAL) else ""
+        raise CaseFileError(
+            name, f"cannot read the file: {error.strerror or error}{hint}"
+        ) from None
     data: object
     located: Located | None = None
     if path.suffix.lower() == ".json" or (stream is not None and _looks_like_json(text)):
@@ -160,7 +171,8 @@ def check_case_facts(case: CaseFile, catalogue: Mapping[str, FactSpec], name: st
         spec = catalogue.get(fact)
         if spec is None:
             problems.append(located.problem(
-                "CASE101", f"unknown fact {fact!r}", ("facts", fact), nearest(fact, catalogue)
+                "CASE101", f"unknown fact {quoted_id(fact)}", ("facts", fact),
+                nearest(fact, catalogue)
             ))
             continue
         if value is None:
@@ -171,7 +183,7 @@ def check_case_facts(case: CaseFile, catalogue: Mapping[str, FactSpec], name: st
             else:
                 type_value(fact, spec, value)
         except FactError as error:
-            message = str(error).removeprefix(f"fact {fact!r}: ")
+            message = str(error).removeprefix(f"fact {quoted_id(fact)}: ")
             problems.append(located.problem("CASE102", f"{fact}: {message}", ("facts", fact)))
     if problems:
         raise CaseFileError.from_problems(located.file, problems)

@@ -31,6 +31,7 @@ CapacityError             3          500
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -39,6 +40,60 @@ from syncdoctor.types import JsonValue
 
 EXIT_FINDINGS = 1
 """Exit code of a check that ran and found something (``kb lint``, ``kb test``)."""
+ECHO_LIMIT = 60
+"""Longest echo, in characters, of a value or an id that came from the caller."""
+MESSAGE_LIMIT = 2_000
+"""Longest message an error carries; past it the message is cut (its head names the problem)."""
+REDACTED = "***"
+"""What is shown in place of the value of a fact marked ``secret: true``."""
+
+
+class _BoundedRepr(reprlib.Repr):
+    """reprlib with every level bounded: nesting, items, strings and the digits of integers."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.maxlevel = 3
+        self.maxstring = ECHO_LIMIT
+        self.maxother = ECHO_LIMIT
+        self.maxlong = ECHO_LIMIT
+
+    def repr_int(self, x: int, level: int) -> str:
+        # repr() of an integer past 4,300 digits raises ValueError; say its size instead.
+        if x.bit_length() > 512:
+            return f"<an integer of about {int(x.bit_length() * 0.30103)} digits>"
+        return super().repr_int(x, level)
+
+
+_REPR = _BoundedRepr()
+
+
+def describe(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A short, safe description of any value the caller gave: it never raises.
+
+    Deep nesting, huge integers, lone surrogates and objects whose ``repr`` fails are all
+    described in at most ``limit`` characters (plus an ellipsis).
+    """
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # a hostile __repr__ or a recursion: name the type, nothing else
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: max(limit - 3, 1)] + "..."
+
+
+def echo_id(name: object) -> str:
+    """An id the caller gave, as it may be echoed: itself when it is short text, else described."""
+    return name if isinstance(name, str) and len(name) <= 200 else describe(name, 200)
+
+
+def quoted_id(name: object) -> str:
+    """An id for a message: quoted whole when it is text of at most 200 characters."""
+    return repr(name) if isinstance(name, str) and len(name) <= 200 else describe(name, 200)
+
+
+def bounded(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters, so that no echo of caller data is unbounded."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class SyncdoctorError(Exception):
@@ -177,11 +232,13 @@ class FactError(SyncdoctorError):
         value: object = None,
         suggestion: str | None = None,
     ) -> None:
-        self.fact = fact
+        # Ids and values come from the caller: each echo of them is bounded.
+        self.fact = echo_id(fact)
         self.expected = expected
-        self.value = value
+        self.value = None if value is None else describe(value) if not isinstance(
+            value, str) else bounded(value, 200)
         self.suggestion = suggestion
-        text = f"fact {fact!r}: {message}"
+        text = f"fact {quoted_id(fact)}: {bounded(message)}"
         if suggestion:
             text += f" (did you mean {suggestion!r}?)"
         super().__init__(text)
@@ -197,11 +254,11 @@ class PackError(SyncdoctorError):
 
     http_status = 404
 
-    def __init__(self, pack: str, known: Sequence[str], suggestion: str | None = None) -> None:
-        self.pack = pack
+    def __init__(self, pack: object, known: Sequence[str], suggestion: str | None = None) -> None:
+        self.pack = echo_id(pack)
         self.known = tuple(known)
         self.suggestion = suggestion
-        text = f"unknown pack {pack!r}; known packs: {', '.join(self.known) or 'none'}"
+        text = f"unknown pack {quoted_id(pack)}; known packs: {', '.join(self.known) or 'none'}"
         if suggestion:
             text += f" (did you mean {suggestion!r}?)"
         super().__init__(text)
@@ -227,7 +284,7 @@ class CaseFileError(SyncdoctorError):
         self.problems: tuple[Problem, ...] = tuple(problems)
         """Every located problem, when the case's shape is wrong."""
         where = f"{file}:{line}:{column}" if line else file
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{where}: {bounded(message)}")
 
     @classmethod
     def from_problems(cls, file: str, problems: Sequence[Problem]) -> CaseFileError:

@@ -10,12 +10,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from syncdoctor.engine.knowledge import Pack
-from syncdoctor.errors import FactError
+from syncdoctor.errors import FactError, describe
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.values import type_clock, type_records, type_value
 from syncdoctor.types import FactValue
 
-__all__ = ["Case", "check_unknown", "extract", "prepare", "type_facts"]
+__all__ = [
+    "MAX_ID_LENGTH", "Case", "check_ids", "check_unknown", "extract", "prepare", "type_facts"
+]
+
+MAX_ID_LENGTH = 80
+"""The longest fact id a catalogue may declare (``Identifier`` in kb/condition.py)."""
 
 
 @dataclass
@@ -40,6 +45,25 @@ def clock(now: datetime | str | None) -> datetime:
     return type_clock(now)
 
 
+def check_ids(raw: Iterable[object]) -> list[str]:
+    """The fact ids (the keys) of ``raw``, each checked to be text of a sensible length.
+
+    Runs before anything sorts, prints or looks up an id, so that a hostile key (nested 10,000
+    deep, a megabyte long) is refused in a few words instead of a RecursionError.
+
+    Raises:
+        FactError: an id that is not text, or is too long to be a fact id.
+    """
+    ids: list[str] = []
+    for fact in raw:
+        if not isinstance(fact, str):
+            raise FactError(describe(fact), "fact ids are text")
+        if len(fact) > MAX_ID_LENGTH:
+            raise FactError(fact, f"no fact id is longer than {MAX_ID_LENGTH} characters")
+        ids.append(fact)
+    return ids
+
+
 def type_facts(pack: Pack, raw: Mapping[str, object]) -> dict[str, FactValue]:
     """Type every supplied fact against the pack's catalogue.
 
@@ -47,10 +71,8 @@ def type_facts(pack: Pack, raw: Mapping[str, object]) -> dict[str, FactValue]:
         FactError: an unknown fact or a value of the wrong type.
     """
     typed: dict[str, FactValue] = {}
-    for fact in sorted(raw, key=str):
+    for fact in sorted(check_ids(raw)):
         value = raw[fact]
-        if not isinstance(fact, str):
-            raise FactError(repr(fact), "fact ids are text")
         spec = pack.facts.get(fact)
         if spec is None:
             raise FactError(
@@ -79,7 +101,7 @@ def check_unknown(
     checked: set[str] = set()
     for fact in unknown:
         if not isinstance(fact, str):
-            raise FactError(repr(fact)[:60], "fact ids are text")
+            raise FactError(describe(fact), "fact ids are text")
         spec = pack.facts.get(fact)
         if spec is None:
             raise FactError(

@@ -10,7 +10,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from syncdoctor.diagnosis.case import Case, clock, extract, prepare
+from syncdoctor.diagnosis.case import Case, check_ids, clock, extract, prepare
 from syncdoctor.diagnosis.explain import NOT_FIXED_RULE, explain
 from syncdoctor.diagnosis.questions import select_questions
 from syncdoctor.diagnosis.result import Diagnosis, PackChoice, PackVersion
@@ -18,9 +18,9 @@ from syncdoctor.diagnosis.routing import candidates, choose_pack
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack, default_kb, ensure_open
 from syncdoctor.engine.runtime import Message
 from syncdoctor.engine.session import Firings, build_messages, run_session
-from syncdoctor.errors import FactError
+from syncdoctor.errors import FactError, PackError, describe
 from syncdoctor.kb.problems import nearest
-from syncdoctor.kb.values import iso_moment, jsonable
+from syncdoctor.kb.values import iso_moment, jsonable, redact_secrets
 
 __all__ = ["NOT_FIXED_RULE", "CaseRun", "check_not_fixed", "diagnose", "run_case"]
 
@@ -78,7 +78,9 @@ def run_case(
             "causes": explanation.causes,
             "ruled_out": explanation.ruled_out,
             "questions": questions,
-            "inferred": {k: jsonable(v) for k, v in sorted(case.inferred.items())},
+            "inferred": redact_secrets(
+                {k: jsonable(v) for k, v in sorted(case.inferred.items())}, pack.facts
+            ),
             "unknown": sorted(case.unknown - case.inferred.keys()),
             "rules_fired": sorted(pack.rules[i].id for i in firings.rules),
             "warnings": warnings,
@@ -99,21 +101,21 @@ def check_not_fixed(pack: Pack, not_fixed: Collection[str]) -> None:
     Raises:
         FactError: (for ``not_fixed``) naming the cause, with the nearest cause id.
     """
-    if isinstance(not_fixed, str | bytes):
+    if isinstance(not_fixed, str | bytes) or not isinstance(not_fixed, Iterable):
         raise FactError("not_fixed", "expected a list of cause ids", expected="list")
     for cause in not_fixed:
         if not isinstance(cause, str) or cause not in pack.playbook.causes:
             raise FactError(
                 "not_fixed",
-                f"pack {pack.id!r} has no cause {str(cause)[:60]!r}",
-                suggestion=nearest(str(cause), pack.playbook.causes),
+                f"pack {pack.id!r} has no cause {describe(cause)}",
+                suggestion=nearest(cause, pack.playbook.causes) if isinstance(cause, str) else None,
             )
 
 
 def _unknown_ids(unknown: Iterable[str]) -> list[str]:
-    if isinstance(unknown, str | bytes):
+    if isinstance(unknown, str | bytes) or not isinstance(unknown, Iterable):
         raise FactError("unknown", "expected a list of fact ids", expected="list")
-    return sorted({str(fact) for fact in unknown})
+    return sorted(set(check_ids(unknown)))  # each checked to be text before it is sorted
 
 
 def _which_pack(
@@ -172,6 +174,8 @@ def diagnose(
     if not isinstance(facts, Mapping):
         raise FactError("facts", "expected a mapping of fact id to value", expected="mapping")
     knowledge = kb if kb is not None else default_kb()
+    if pack is not None and not isinstance(pack, str):
+        raise PackError(pack, sorted(knowledge.packs))
     when = clock(now)
     unknown_ids = _unknown_ids(unknown)
     routed = {**dict.fromkeys(unknown_ids), **facts}  # unknown ids choose a pack as facts do

@@ -7,13 +7,15 @@ compiled rulesets, never half-built.
 
 from __future__ import annotations
 
+import os
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from syncdoctor.engine.compiler import CompiledPack, RuleCapacityError, RuleShapeError, compile_pack
-from syncdoctor.engine.runtime import RegisteredRuleset, runtime
+from syncdoctor.engine.runtime import RegisteredRuleset, Runtime, runtime
 from syncdoctor.errors import EngineError, KnowledgeBaseError, PackError, Problem
 from syncdoctor.kb.loader import load_sources
 from syncdoctor.kb.pack import Origins, PackIndex, PackSource, Templates
@@ -31,9 +33,18 @@ class Registration:
     rulesets: tuple[RegisteredRuleset, ...]
 
     def release(self) -> None:
-        """Free the rulesets in the engine."""
-        runtime().release(self.rulesets)
-        self.rulesets = ()
+        """Free the rulesets in the engine (waits for a case that is running on them)."""
+        # Emptied first: a case that takes the engine lock after this sees a closed knowledge
+        # base (a clear EngineError), never a freed ruleset.
+        rulesets, self.rulesets = self.rulesets, ()
+        runtime().release(rulesets)
+
+
+def _release_unreachable(engine: Runtime, registrations: tuple[Registration, ...]) -> None:
+    """The finalizer of a knowledge base that was never closed: free its rulesets soon."""
+    for registration in registrations:
+        rulesets, registration.rulesets = registration.rulesets, ()
+        engine.release_later(rulesets)
 
 
 @dataclass(frozen=True)
@@ -114,16 +125,29 @@ class KnowledgeBase:
         Raises:
             PackError: no such pack.
         """
-        try:
-            return self.packs[pack_id]
-        except KeyError:
+        found = self.packs.get(pack_id) if isinstance(pack_id, str) else None
+        if found is None:
             known = sorted(self.packs)
-            raise PackError(pack_id, known, nearest(pack_id, known)) from None
+            hint = nearest(pack_id, known) if isinstance(pack_id, str) else None
+            raise PackError(pack_id, known, hint)
+        return found
 
     def close(self) -> None:
-        """Free the engine's rulesets; the KB cannot diagnose afterwards."""
+        """Free the engine's rulesets; the KB cannot diagnose afterwards.
+
+        Safe while other threads diagnose with it: a case already in the engine finishes, a
+        later one raises EngineError ("the knowledge base was closed"). A knowledge base that
+        is never closed is freed when it is garbage-collected; closing it (or ``with
+        load_kb(...) as kb:``) frees its memory, several MB per pack, at once.
+        """
         for pack in self.packs.values():
             pack.registration.release()
+
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
 def load_kb(
@@ -159,9 +183,13 @@ def load_kb(
             regex_patterns=tuple(compile_pattern(t.pattern) for t in done.regexes),
             marked_facts=tuple(f for f, name in fields.facts.items() if name in fields.markers),
         )
-    return KnowledgeBase(
+    kb = KnowledgeBase(
         packs=packs, version=source.version, layers=source.layers, overrides=source.overrides
     )
+    registrations = tuple(pack.registration for pack in packs.values())
+    finalizer = weakref.finalize(kb, _release_unreachable, runtime(), registrations)
+    finalizer.atexit = False  # at exit the process frees everything; the engine may be gone
+    return kb
 
 
 def _compile(pack: PackSource, problems: list[Problem]) -> CompiledPack | None:
@@ -182,6 +210,16 @@ def _compile(pack: PackSource, problems: list[Problem]) -> CompiledPack | None:
 
 _DEFAULT: KnowledgeBase | None = None
 _DEFAULT_LOCK = threading.Lock()
+
+
+def _reset_after_fork() -> None:
+    # A thread of the parent may have been loading the default KB: in the child that thread
+    # is gone, and so must be its hold on the lock.
+    global _DEFAULT_LOCK
+    _DEFAULT_LOCK = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
 
 
 def default_kb() -> KnowledgeBase:

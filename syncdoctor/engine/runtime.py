@@ -21,10 +21,12 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import os
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import durable_rules_engine
 from durable import engine as durable_engine
@@ -59,19 +61,38 @@ class RegisteredRuleset:
     handle: int
 
 
+class RulesetHolder(Protocol):
+    """Something whose rulesets may be released while a case waits for the lock."""
+
+    @property
+    def rulesets(self) -> tuple[RegisteredRuleset, ...]:
+        """The rulesets, read under the lock; empty once released."""
+        ...
+
+
 class Runtime:
-    """The process-wide durable_rules host, and the lock that serialises every call into it."""
+    """The process-wide durable_rules host, and the lock that serialises every call into it.
+
+    Every session lives inside one :meth:`run`, under the lock, and is deleted before the lock
+    is let go: at most one session per ruleset is ever live (durable_rules fails past 1,024).
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._host = QuietHost()
         self._names = itertools.count(1)
         self._sids = itertools.count(1)
+        self._doomed: list[RegisteredRuleset] = []
+        self.live_sessions = 0
+        """Sessions created and not yet deleted (0 whenever no case is running)."""
+        self.peak_sessions = 0
+        """The most sessions ever live at once in this process."""
 
     def register(self, definitions: Sequence[Mapping[str, Any]]) -> tuple[RegisteredRuleset, ...]:
         """Build rulesets from their JSON definitions; each gets a never-reused name."""
         built: list[RegisteredRuleset] = []
         with self._lock:
+            self._release_doomed()
             for definition in definitions:
                 name = f"syncdoctor_{next(self._names)}"
                 rules = copy.deepcopy(dict(definition))
@@ -87,33 +108,58 @@ class Runtime:
         return tuple(built)
 
     def release(self, rulesets: Iterable[RegisteredRuleset]) -> None:
-        """Free rulesets that are no longer used (a reloaded knowledge base)."""
+        """Free rulesets that are no longer used (a closed or reloaded knowledge base)."""
         with self._lock:
-            for ruleset in rulesets:
-                try:
-                    durable_rules_engine.delete_ruleset(ruleset.handle)
-                except durable_rules_engine.error:
-                    continue
-                self._host._ruleset_directory.pop(ruleset.name, None)
-                self._host._ruleset_list[:] = [
-                    r for r in self._host._ruleset_list if r._handle != ruleset.handle
-                ]
+            self._doomed.extend(rulesets)
+            self._release_doomed()
+
+    def release_later(self, rulesets: Iterable[RegisteredRuleset]) -> None:
+        """Free rulesets at the next call into the engine, without waiting for the lock.
+
+        For finalizers: the garbage collector may run one on a thread that already holds the
+        lock, where :meth:`release` would deadlock. ``list.extend`` is atomic under the GIL.
+        """
+        self._doomed.extend(rulesets)
+
+    def _release_doomed(self) -> None:
+        doomed, self._doomed[:] = list(self._doomed), []
+        for ruleset in doomed:
+            try:
+                durable_rules_engine.delete_ruleset(ruleset.handle)
+            except durable_rules_engine.error:
+                continue
+            self._host._ruleset_directory.pop(ruleset.name, None)
+            self._host._ruleset_list[:] = [
+                r for r in self._host._ruleset_list if r._handle != ruleset.handle
+            ]
 
     def run(
         self,
-        rulesets: Sequence[RegisteredRuleset],
+        rulesets: Sequence[RegisteredRuleset] | RulesetHolder,
         messages: Sequence[Message],
         on_fire: FiringHandler,
     ) -> None:
         """Assert ``messages`` into every ruleset under a fresh session, until nothing fires.
 
         Messages returned by ``on_fire`` (derived facts) are asserted into every ruleset in
-        turn: forward chaining across the rulesets a large pack is split into.
+        turn: forward chaining across the rulesets a large pack is split into. A holder's
+        rulesets are read under the lock, so that a knowledge base closed meanwhile gives a
+        clear EngineError, never durable_rules' own error on a freed ruleset.
+
+        Raises:
+            EngineError: the rulesets were released, or durable_rules failed.
         """
         with self._lock:
+            self._release_doomed()
+            if isinstance(rulesets, Sequence):
+                current: Sequence[RegisteredRuleset] = rulesets
+            else:
+                current = rulesets.rulesets
+                if not current:
+                    raise EngineError("the knowledge base was closed; it cannot diagnose")
             sid = str(next(self._sids))
-            pending: list[list[str]] = [[] for _ in rulesets]
-            started = [False] * len(rulesets)
+            pending: list[deque[str]] = [deque() for _ in current]
+            started = [False] * len(current)
             seen: set[str] = set()
 
             def enqueue(message: Message) -> None:
@@ -126,18 +172,48 @@ class Runtime:
 
             for message in messages:
                 enqueue(message)
+            failed = True
             try:
                 while any(pending):
-                    for index, ruleset in enumerate(rulesets):
-                        while pending[index]:
-                            text = pending[index].pop(0)
-                            started[index] = True
+                    for index, ruleset in enumerate(current):
+                        queue = pending[index]
+                        while queue:
+                            text = queue.popleft()
+                            if not started[index]:
+                                started[index] = True
+                                self.live_sessions += 1
+                                self.peak_sessions = max(self.peak_sessions, self.live_sessions)
                             for produced in self._assert(ruleset.handle, text, on_fire):
                                 enqueue(produced)
+                failed = False
             finally:
-                for index, ruleset in enumerate(rulesets):
-                    if started[index]:
-                        self._delete(ruleset.handle, sid)
+                self._delete_all(current, started, sid, raise_failure=not failed)
+
+    def _delete_all(
+        self,
+        rulesets: Sequence[RegisteredRuleset],
+        started: Sequence[bool],
+        sid: str,
+        *,
+        raise_failure: bool,
+    ) -> None:
+        """Delete the session from every ruleset it reached; the first failure is raised last.
+
+        Stopping at the first failure would leave the other rulesets' sessions alive, and
+        durable_rules fails for good past 1,024 of them.
+        """
+        failures: list[EngineError] = []
+        for ruleset, was_started in zip(rulesets, started, strict=True):
+            if not was_started:
+                continue
+            try:
+                self._delete(ruleset.handle, sid)
+            except EngineError as error:
+                failures.append(error)
+            else:
+                self.live_sessions -= 1
+        if failures and raise_failure:
+            raise failures[0]  # when the run itself failed, its own error is the one to see
 
     @staticmethod
     def _assert(handle: int, text: str, on_fire: FiringHandler) -> list[Message]:
@@ -189,3 +265,21 @@ def runtime() -> Runtime:
         if _RUNTIME is None:
             _RUNTIME = Runtime()
         return _RUNTIME
+
+
+def _before_fork() -> None:
+    # Fork only between two calls into the engine: a child that inherited a held lock (another
+    # thread was inside diagnose()) would wait for it forever, and durable_rules' state would be
+    # half-updated.
+    _RUNTIME_LOCK.acquire()
+    if _RUNTIME is not None:
+        _RUNTIME._lock.acquire()
+
+
+def _after_fork() -> None:
+    if _RUNTIME is not None:
+        _RUNTIME._lock.release()
+    _RUNTIME_LOCK.release()
+
+
+os.register_at_fork(before=_before_fork, after_in_parent=_after_fork, after_in_child=_after_fork)

@@ -18,7 +18,11 @@ from syncdoctor.engine.runtime import Message, runtime
 from syncdoctor.kb.values import jsonable, type_value
 from syncdoctor.types import FactValue, JsonValue
 
-__all__ = ["Firing", "Firings", "build_messages", "run_session"]
+__all__ = ["POSITION", "Firing", "Firings", "build_messages", "run_session"]
+
+
+POSITION = "p"
+"""The field of a record message that holds the record's position in its (typed) fact."""
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,8 @@ class Firing:
     """One firing of a rule: the record it bound, as encoded (None for a rule over facts)."""
 
     record: Mapping[str, JsonValue] | None
+    position: int | None = None
+    """Where the bound record sits in its records fact (typed order): an O(1) way back."""
 
 
 @dataclass
@@ -57,8 +63,8 @@ def build_messages(pack: Pack, facts: Mapping[str, FactValue], now: datetime) ->
             message[fields.counts[fact]] = len(value)
             record_fields = fields.record_fields[fact]
             field_specs = spec.fields or {}
-            for record in value:
-                encoded: Message = {"t": fields.record_types[fact]}
+            for position, record in enumerate(value):
+                encoded: Message = {"t": fields.record_types[fact], POSITION: position}
                 for key, short in record_fields.items():
                     if key not in record and short in fields.markers:
                         encoded[unknown_marker(short)] = 1
@@ -111,13 +117,16 @@ def run_session(
         if entry.kind == "sentinel":
             return []
         record = None
+        position = None
         if entry.records:
             bindings = json.loads(text)[name]
             for alias, bound in sorted(bindings.items()):
                 if alias.startswith("r") and bound.get("t") in record_by_type:
                     record = _decode_record(pack, record_by_type[bound["t"]], bound)
+                    found = bound.get(POSITION)
+                    position = found if isinstance(found, int) else None
                     break
-        firings.rules[entry.rule].append(Firing(record))
+        firings.rules[entry.rule].append(Firing(record, position))
         rule = pack.rules[entry.rule]
         if rule.derive is None:
             return []
@@ -136,7 +145,7 @@ def run_session(
             )
         return [{"t": "d", "f": compiled.derived_field[fact], "v": value}]
 
-    runtime().run(pack.registered, build_messages(pack, facts, now), on_fire)
+    runtime().run(pack.registration, build_messages(pack, facts, now), on_fire)
     return firings
 
 

@@ -87,6 +87,11 @@ class FactSpec(_Strict):
         le=10,
         description="How costly the question is to answer (0: a collector fetches it).",
     )
+    secret: bool = Field(
+        default=False,
+        description="True when the value must never be shown (a token, a password): errors, "
+        "warnings, evidence, reports and stored sessions show *** instead.",
+    )
 
     @model_validator(mode="after")
     def _type_specific(self) -> FactSpec:

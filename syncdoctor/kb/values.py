@@ -12,16 +12,19 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from syncdoctor.errors import FactError
+from syncdoctor.errors import REDACTED, FactError, describe
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.spec import FactSpec, RecordFieldSpec
 from syncdoctor.types import FactValue, JsonValue, Record, ScalarValue
 
 SCALE = 10**6
 """Numbers reach durable_rules as integers in millionths: exact, and never in exponent form."""
+MILLIONTH = Decimal(1) / SCALE
+"""The finest decimal a fact may hold: finer ones are refused, never rounded."""
 NUMBER_LIMIT = Decimal(9_000_000_000_000)
 """|value| * SCALE must stay inside a signed 64-bit integer."""
 TEXT_LIMIT = 200_000
@@ -40,37 +43,44 @@ Fail = Callable[[str], FactError]
 """Builds the FactError for a value, given what is wrong with it."""
 
 
-def _describe(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def type_value(fact: str, spec: FactSpec | RecordFieldSpec, value: object) -> ScalarValue:
+def type_value(
+    fact: str, spec: FactSpec | RecordFieldSpec, value: object, *, secret: bool | None = None
+) -> ScalarValue:
     """Check ``value`` against the fact's type and return it in its canonical Python form.
+
+    Args:
+        fact: the fact id (or ``fact[3].field`` for a record field), for the error.
+        spec: the fact's (or field's) type and range.
+        value: the raw value the caller gave.
+        secret: whether the value may not be echoed in an error (default: the spec's
+            ``secret``; a records fact passes its own for its fields).
 
     Raises:
         FactError: the value has the wrong type or is out of range.
     """
+    hidden = (isinstance(spec, FactSpec) and spec.secret) if secret is None else secret
     try:
-        return _type_value(fact, spec, value)
+        return _type_value(fact, spec, value, hidden)
     except (ArithmeticError, OverflowError, ValueError) as error:
         # Extreme inputs (a year-9999 date with an offset, 1e999999999, a 400-digit duration)
         # overflow inside the standard library: still the user's value, still a FactError.
+        shown = REDACTED if hidden else describe(value)
         raise FactError(
             fact,
-            f"value out of range ({type(error).__name__}); got {_describe(value)}",
+            f"value out of range ({type(error).__name__}); got {shown}",
             expected=spec.type,
-            value=_describe(value),
+            value=shown,
         ) from None
 
 
-def _type_value(fact: str, spec: FactSpec | RecordFieldSpec, value: object) -> ScalarValue:
+def _type_value(
+    fact: str, spec: FactSpec | RecordFieldSpec, value: object, hidden: bool
+) -> ScalarValue:
     kind = spec.type
 
     def fail(message: str) -> FactError:
-        return FactError(
-            fact, f"{message}; got {_describe(value)}", expected=kind, value=_describe(value)
-        )
+        shown = REDACTED if hidden else describe(value)
+        return FactError(fact, f"{message}; got {shown}", expected=kind, value=shown)
 
     if value is None:
         raise fail("a value is required (omit the fact when it is unknown)")
@@ -88,12 +98,13 @@ def _type_value(fact: str, spec: FactSpec | RecordFieldSpec, value: object) -> S
             folded = {v.lower(): v for v in allowed}
             if value.strip().lower() in folded:
                 return folded[value.strip().lower()]
-        hint = nearest(str(value), allowed)
+        hint = nearest(value, allowed) if isinstance(value, str) and not hidden else None
+        shown = REDACTED if hidden else describe(value)
         raise FactError(
             fact,
-            f"expected one of {', '.join(allowed)}; got {_describe(value)}",
+            f"expected one of {', '.join(allowed)}; got {shown}",
             expected=f"enum({', '.join(allowed)})",
-            value=_describe(value),
+            value=shown,
             suggestion=hint,
         )
     if kind == "text":
@@ -117,9 +128,15 @@ def _type_value(fact: str, spec: FactSpec | RecordFieldSpec, value: object) -> S
                 raise fail("expected a whole number")
             result: int | Decimal = int(number)
         else:
-            result = _plain(number.quantize(Decimal(1) / SCALE, rounding=ROUND_HALF_EVEN))
-        minimum = getattr(spec, "minimum", None)
-        maximum = getattr(spec, "maximum", None)
+            # Compared exactly to the millionth (see SCALE): a finer value would be rounded
+            # into a wrong answer, so it is refused instead.
+            exact = number.quantize(MILLIONTH, rounding=ROUND_HALF_EVEN)
+            if exact != number:
+                raise fail("at most 6 decimal places (decimals are compared exactly)")
+            result = _plain(exact)
+        # isinstance, not getattr: pydantic's __getattr__ makes a missing attribute slow.
+        minimum = spec.minimum if isinstance(spec, FactSpec) else None
+        maximum = spec.maximum if isinstance(spec, FactSpec) else None
         if minimum is not None and number < Decimal(str(minimum)):
             raise fail(f"expected at least {minimum}")
         if maximum is not None and number > Decimal(str(maximum)):
@@ -148,7 +165,8 @@ def _to_decimal(value: object) -> Decimal | None:
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
-        number = Decimal(value)
+        # Far past NUMBER_LIMIT either way; clamped so no huge integer is ever converted.
+        number = Decimal(value) if value.bit_length() <= 128 else Decimal(2**128 * _sign(value))
     elif isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
             return None
@@ -172,6 +190,10 @@ def _to_decimal(value: object) -> Decimal | None:
     if not number.is_finite():
         return None
     return number
+
+
+def _sign(value: int) -> int:
+    return 1 if value > 0 else -1
 
 
 def _to_datetime(value: object, fail: Fail) -> datetime:
@@ -215,10 +237,13 @@ def _to_seconds(value: object, fail: Fail) -> int:
 
 def type_records(fact: str, spec: FactSpec, value: object) -> list[Record]:
     """Type every record of a records fact, naming the record and field in errors."""
+    secret = spec.secret
+
+    def shown(raw: object) -> str:
+        return REDACTED if secret else describe(raw)
+
     if not isinstance(value, list | tuple):
-        raise FactError(
-            fact, "expected a list of records", expected="records", value=_describe(value)
-        )
+        raise FactError(fact, "expected a list of records", expected="records", value=shown(value))
     if len(value) > RECORD_LIMIT:
         raise FactError(fact, f"more than {RECORD_LIMIT} records", expected="records")
     fields = spec.fields or {}
@@ -227,19 +252,21 @@ def type_records(fact: str, spec: FactSpec, value: object) -> list[Record]:
         where = f"{fact}[{index}]"
         if not isinstance(record, Mapping):
             raise FactError(
-                where, "expected a mapping of fields", expected="record", value=_describe(record)
+                where, "expected a mapping of fields", expected="record", value=shown(record)
             )
         typed: Record = {}
         for name, field_value in record.items():
-            if name not in fields:
+            if not isinstance(name, str) or name not in fields:
                 raise FactError(
-                    f"{where}.{name}",
+                    f"{where}.{describe(name, 200) if not isinstance(name, str) else name}",
                     f"unknown field; {fact} records have {', '.join(fields)}",
-                    suggestion=nearest(str(name), fields),
+                    suggestion=nearest(name, fields) if isinstance(name, str) else None,
                 )
             if field_value is None:
                 continue
-            typed[str(name)] = type_value(f"{where}.{name}", fields[name], field_value)
+            typed[name] = type_value(
+                f"{where}.{name}", fields[name], field_value, secret=secret
+            )
         missing = [n for n, f in fields.items() if f.required and n not in typed]
         if missing:
             raise FactError(where, f"missing required field(s): {', '.join(missing)}")
@@ -255,7 +282,6 @@ def type_records(fact: str, spec: FactSpec, value: object) -> list[Record]:
     return sorted(records, key=order)
 
 
-
 def type_clock(value: object) -> datetime:
     """The clock of a diagnosis: an aware or naive-UTC datetime, or ISO 8601 text.
 
@@ -264,11 +290,11 @@ def type_clock(value: object) -> datetime:
     """
     if not isinstance(value, datetime | str):
         raise FactError("now", "expected a date-time or ISO 8601 text", expected="datetime",
-                        value=repr(value)[:60])
+                        value=describe(value))
 
     def fail(message: str) -> FactError:
-        return FactError("now", f"{message}; got {_describe(value)}", expected="datetime",
-                         value=_describe(value))
+        return FactError("now", f"{message}; got {describe(value)}", expected="datetime",
+                         value=describe(value))
 
     try:
         return _to_datetime(value, fail)
@@ -293,6 +319,23 @@ def parse_duration(value: str | int) -> int:
         raise ValueError(f"{value!r} is not a duration such as '90s', '15m', '2h' or '1d 12h'")
     parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}
     return parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
+
+
+_V = TypeVar("_V")
+
+
+def redact_secrets(
+    facts: Mapping[str, _V], catalogue: Mapping[str, FactSpec]
+) -> dict[str, _V | str]:
+    """A copy of ``facts`` with the value of every fact marked ``secret: true`` shown as ``***``.
+
+    Use it before a value leaves the engine: a report, a log line, a stored session. Facts the
+    catalogue does not know are kept as they are (they carry no ``secret`` mark).
+    """
+    return {
+        fact: REDACTED if (spec := catalogue.get(fact)) is not None and spec.secret else value
+        for fact, value in facts.items()
+    }
 
 
 def iso_moment(moment: datetime) -> str:

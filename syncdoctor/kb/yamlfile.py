@@ -28,11 +28,14 @@ KB009   the file cannot be read at all (missing, a directory, no permission)
 
 from __future__ import annotations
 
+import errno
+import os
 import pathlib
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final, NoReturn
+from typing import Any, BinaryIO, Final, NoReturn
 
 from syncdoctor.errors import KnowledgeBaseError, Problem
 from syncdoctor.kb.yamlevents import _Builder
@@ -206,6 +209,39 @@ def load_yaml_text(text: str, file: str) -> Located:
     return Located(data=data, file=file, lines=lines, marks=builder.marks)
 
 
+_O_CLOEXEC: Final = getattr(os, "O_CLOEXEC", 0)
+_FILE_KINDS: Final = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def open_regular_file(path: pathlib.Path) -> BinaryIO:
+    """``path`` opened for reading, refused unless it is a regular file (symlinks followed).
+
+    A named pipe would block ``open`` until a writer comes (forever) and a device may never
+    end: so the file is opened without blocking and checked with ``fstat`` on the open
+    descriptor, which no rename in between can fool.
+
+    Raises:
+        OSError: the file cannot be opened, or is not a regular file (``strerror`` says what
+            it is instead).
+    """
+    descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | _O_CLOEXEC)
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a file")
+            raise OSError(errno.EINVAL, f"not a regular file ({kind})")
+        return os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+
 def load_yaml_file(path: pathlib.Path, display: str | None = None) -> Located:
     """Load one YAML document from a UTF-8 file; see :func:`load_yaml_text`.
 
@@ -224,8 +260,8 @@ def load_yaml_file(path: pathlib.Path, display: str | None = None) -> Located:
     """
     file = display if display is not None else str(path)
     try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
+        with open_regular_file(path) as handle:
+            size = os.fstat(handle.fileno()).st_size
             if size > MAX_BYTES:
                 head = handle.read(4096).decode("utf-8", "replace")
                 _raise_size(file, size, head.splitlines()[0] if head else "")
