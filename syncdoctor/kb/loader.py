@@ -142,7 +142,12 @@ def _content_version(packs: Mapping[str, PackSource]) -> str:
     canonical: dict[str, JsonValue] = {
         pack_id: {
             "playbook": pack.playbook.model_dump(mode="json", by_alias=True),
-            "facts": {k: v.model_dump(mode="json") for k, v in pack.facts.items()},
+            # secret: false is what every fact meant before the mark existed: left out, so
+            # that a KB without secrets keeps its version.
+            "facts": {
+                k: v.model_dump(mode="json", exclude=None if v.secret else {"secret"})
+                for k, v in pack.facts.items()
+            },
             "rules": [r.model_dump(mode="json", by_alias=True) for r in pack.rules],
             # File order decides which extractor's value wins, so it is part of the meaning.
             "extractors": [e.model_dump(mode="json", by_alias=True) for e in pack.extractors],

@@ -189,15 +189,21 @@ REPRESENTATIVE = doc(
 )
 
 
-def test_same_data_as_safe_load() -> None:
+YAML_1_1_ONLY = {
+    "big": "1_000", "sexagesimal": "1:30", "enabled": "yes", "disabled": "Off", "octal": 15
+}
+"""What YAML 1.1 (safe_load) reads as numbers or booleans and the YAML 1.2 core schema as text."""
+
+
+def test_same_data_as_safe_load_but_by_yaml_1_2_core_rules() -> None:
     located = load_yaml_text(REPRESENTATIVE, "rep.yaml")
-    expected = yaml.safe_load(REPRESENTATIVE)
+    expected = {**yaml.safe_load(REPRESENTATIVE), **YAML_1_1_ONLY}
     assert located.data == expected
     assert list(located.data) == list(expected)
     assert isinstance(located.data["day"], datetime.date)
     assert isinstance(located.data["moment"], datetime.datetime)
     assert located.data["moment"].tzinfo is not None
-    assert located.data["enabled"] is True
+    assert located.data["truthy"] is True
     assert located.data["version"] == 3 and isinstance(located.data["version"], int)
     assert located.data[123] == "integer key"
     assert located.data["explicit"] == "42"
@@ -280,13 +286,43 @@ def test_kb001_more_than_one_document() -> None:
         ("a: 2024-02-30\n", "'2024-02-30' is not a valid timestamp"),
         ("a: !!int twelve\n", "'twelve' is not a valid int"),
         ("a: !!bool maybe\n", "'maybe' is not a valid bool"),
-        ("a: =\n", "a plain '=' has a special meaning"),
+        ("a: !!float 1_000.5\n", "'1_000.5' is not a valid float"),
     ],
 )
 def test_kb001_unreadable_scalars(text: str, message: str) -> None:
     problem = fail(text, "KB001")
     assert where(problem) == (1, 4)
     assert message in problem.message
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("8:20", "8:20"),  # YAML 1.1: 500 (base 60)
+        ("1_000", "1_000"),  # YAML 1.1: 1000
+        ("0b101", "0b101"),  # YAML 1.1: 5
+        ("0777", 777),  # YAML 1.1: 511 (octal)
+        ("yes", "yes"),  # YAML 1.1: True
+        ("off", "off"),  # YAML 1.1: False
+        ("=", "="),  # YAML 1.1: the 'value' tag
+        ("0o17", 15),
+        ("0x1F", 31),
+        ("1e3", 1000.0),  # YAML 1.1: text
+        ("-.INF", float("-inf")),
+        ("True", True),
+        ("Null", None),
+    ],
+)
+def test_plain_scalars_follow_yaml_1_2_core(text: str, value: object) -> None:
+    data = load_yaml_text(f"a: {text}\n", "core.yaml").data
+    assert data == {"a": value}
+    assert type(data["a"]) is type(value)
+
+
+def test_huge_integer_literal_is_a_short_kb001() -> None:
+    problem = fail("a: " + "1" * 5000 + "\n", "KB001")
+    assert "is not a valid int" in problem.message
+    assert len(problem.message) < 400
 
 
 def test_kb001_undefined_alias_and_duplicate_anchor() -> None:
@@ -345,8 +381,8 @@ def test_kb004_duplicate_in_flow_mapping() -> None:
     [
         ("a: 1\n[x]: 2\n", (2, 1)),
         ("? {k: v}\n: 2\n", (1, 3)),
-        ("yes: 1\n", (1, 1)),
-        ("on: push\n", (1, 1)),
+        ("true: 1\n", (1, 1)),
+        ("False: push\n", (1, 1)),
         ("~: 1\n", (1, 1)),
         ("a:\n  1.5: x\n", (2, 3)),
         ("2024-01-01: x\n", (1, 1)),
