@@ -131,7 +131,7 @@ def _type_value(
             # Compared exactly to the millionth (see SCALE): a finer value would be rounded
             # into a wrong answer, so it is refused instead.
             exact = number.quantize(MILLIONTH, rounding=ROUND_HALF_EVEN)
-            if exact != number:
+            if exact != number and not _float_noise(value, exact):
                 raise fail("at most 6 decimal places (decimals are compared exactly)")
             result = _plain(exact)
         # isinstance, not getattr: pydantic's __getattr__ makes a missing attribute slow.
@@ -147,6 +147,15 @@ def _type_value(
     if kind == "duration":
         return _to_seconds(value, fail)
     raise fail(f"cannot type a {kind} fact here")
+
+
+def _float_noise(value: object, exact: Decimal) -> bool:
+    """Whether a float differs from ``exact`` only by binary rounding (0.1 + 0.2 is 0.3).
+
+    A float cannot hold 0.3 itself; what it holds within a few units in the last place of a
+    6-place decimal means that decimal. 1e-7 is no such float: it is refused, not read as 0.
+    """
+    return isinstance(value, float) and abs(float(exact) - value) <= 4 * math.ulp(value)
 
 
 def _plain(number: Decimal) -> Decimal:

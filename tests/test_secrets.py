@@ -1,0 +1,74 @@
+"""Facts marked ``secret: true``: their values never leave the engine, only ``***`` does."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from syncdoctor import FactError, KnowledgeBase, load_kb
+from syncdoctor import diagnose as run_diagnosis
+from syncdoctor.errors import REDACTED
+from syncdoctor.kb.values import redact_secrets
+from syncdoctor.report import to_markdown, to_text
+
+from support import FIXTURES, NOW
+
+TOKEN = "tok3nvalu3"
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    """Pack alpha: a.token (text) and a.keys (records) are secret."""
+    return load_kb([FIXTURES / "hostile_kb"], bundled=False)
+
+
+def _everything(result: object) -> str:
+    return json.dumps(result, default=str)
+
+
+def test_secret_value_is_redacted_in_evidence_templates_and_reports(kb) -> None:
+    facts = {"a.token": TOKEN, "a.keys": [{"id": "k1", "value": TOKEN}], "a.flag": True}
+    result = run_diagnosis(facts, pack="alpha", kb=kb, now=NOW)
+    assert {"token", "key"} <= set(result.cause_ids)
+    token = next(c for c in result.causes if c.id == "token")
+    assert token.evidence[0].facts == {"a.token": REDACTED}
+    assert token.evidence[0].because == "The token is ***."
+    assert token.remediation == "Rotate the token ***."
+    key = next(c for c in result.causes if c.id == "key")
+    assert key.evidence[0].record == {"id": REDACTED, "value": REDACTED}
+    for shown in (result.model_dump_json(), to_text(result), to_markdown(result)):
+        assert TOKEN not in shown
+        assert "k1" not in shown
+
+
+def test_secret_value_captured_by_an_extractor_is_redacted_in_inferred(kb) -> None:
+    result = run_diagnosis({"msg": f"token={TOKEN}"}, pack="alpha", kb=kb, now=NOW)
+    assert result.inferred["a.token"] == REDACTED
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"a.token": ["not", "text", TOKEN]},
+        {"a.token": TOKEN * 50_000},
+        {"a.keys": [{"id": "k", "value": [TOKEN]}]},
+        {"a.keys": [TOKEN]},
+        {"a.keys": TOKEN},
+    ],
+    ids=["wrong-type", "too-long", "record-field", "record-row", "not-records"],
+)
+def test_secret_value_is_never_echoed_in_an_error(kb, facts: dict[str, object]) -> None:
+    with pytest.raises(FactError) as info:
+        run_diagnosis(facts, pack="alpha", kb=kb, now=NOW)
+    assert TOKEN not in str(info.value)
+    assert TOKEN not in _everything(info.value.to_dict())
+    assert info.value.value in (REDACTED, None)
+
+
+def test_redact_secrets_is_the_helper_for_stored_sessions(kb) -> None:
+    facts = {"a.token": TOKEN, "a.flag": True, "not.in.catalogue": 1}
+    assert redact_secrets(facts, kb.packs["alpha"].facts) == {
+        "a.token": REDACTED, "a.flag": True, "not.in.catalogue": 1
+    }
+    assert facts["a.token"] == TOKEN  # a copy: the caller's facts are left alone
