@@ -96,7 +96,7 @@ def _outcome(call: Callable[[], Diagnosis]) -> Diagnosis | SyncdoctorError:
 def test_hostile_value_of_every_scalar_type(hostile_kb, fact: str, name: str) -> None:
     value = HOSTILE_VALUES[name]
     for pack in ("alpha", None):
-        _outcome(lambda: diagnose({fact: value}, pack=pack, kb=hostile_kb, now=NOW))
+        _outcome(lambda pack=pack: diagnose({fact: value}, pack=pack, kb=hostile_kb, now=NOW))
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_VALUES))
@@ -105,7 +105,7 @@ def test_hostile_records_rows_and_fields(hostile_kb, name: str) -> None:
     shapes: list[object] = [value, [value], [{"id": "r", field: value} for field in RECORD_FIELDS]]
     shapes.append([{value if isinstance(value, str) else "bad": 1}])
     for shape in shapes:
-        outcome = _outcome(lambda: diagnose({"a.rows": shape}, kb=hostile_kb, now=NOW))
+        outcome = _outcome(lambda shape=shape: diagnose({"a.rows": shape}, kb=hostile_kb, now=NOW))
         assert isinstance(outcome, FactError | Diagnosis)
 
 
@@ -117,7 +117,9 @@ def test_hostile_records_rows_and_fields(hostile_kb, name: str) -> None:
 def test_hostile_fact_ids(hostile_kb, bundled_kb, fact_id: object) -> None:
     for kb in (hostile_kb, bundled_kb):
         for pack in (None, sorted(kb.packs)[0]):
-            outcome = _outcome(lambda: diagnose({fact_id: 1}, pack=pack, kb=kb, now=NOW))  # type: ignore[dict-item]
+            outcome = _outcome(
+                lambda kb=kb, pack=pack: diagnose({fact_id: 1}, pack=pack, kb=kb, now=NOW)
+            )
             assert isinstance(outcome, FactError)
 
 
@@ -126,7 +128,7 @@ def test_hostile_fact_ids(hostile_kb, bundled_kb, fact_id: object) -> None:
     ids=["int", "list", "dict", "float", "megabyte", "deep"],
 )
 def test_pack_that_is_not_a_known_text_id_is_a_pack_error(bundled_kb, pack: object) -> None:
-    outcome = _outcome(lambda: diagnose({"sync.status": "failed"}, pack=pack, kb=bundled_kb))  # type: ignore[arg-type]
+    outcome = _outcome(lambda: diagnose({"sync.status": "failed"}, pack=pack, kb=bundled_kb))
     assert isinstance(outcome, PackError)
 
 
@@ -161,7 +163,7 @@ def test_issue_lone_surrogate_on_stdin_exits_2_without_a_traceback() -> None:
 
 
 def test_issue_value_that_fits_no_candidate_pack_is_a_fact_error(bundled_kb, hostile_kb) -> None:
-    with pytest.raises(FactError, match="error.message"):
+    with pytest.raises(FactError, match=r"error\.message"):
         diagnose({"error.message": 5}, kb=bundled_kb)
     with pytest.raises(FactError, match="msg"):
         diagnose({"msg": 5}, kb=hostile_kb)

@@ -72,3 +72,19 @@ def test_redact_secrets_is_the_helper_for_stored_sessions(kb) -> None:
         "a.token": REDACTED, "a.flag": True, "not.in.catalogue": 1
     }
     assert facts["a.token"] == TOKEN  # a copy: the caller's facts are left alone
+
+
+def test_capturing_a_secret_out_of_a_text_that_is_not_secret_is_kb109(tmp_path) -> None:
+    import shutil
+
+    from syncdoctor import KnowledgeBaseError
+
+    layer = tmp_path / "kb"
+    shutil.copytree(FIXTURES / "hostile_kb", layer)
+    facts = layer / "facts" / "alpha.yaml"
+    text = facts.read_text(encoding="utf-8")
+    facts.write_text(text.replace("msg: {type: text, secret: true}", "msg: {type: text}"), "utf-8")
+    with pytest.raises(KnowledgeBaseError) as info:
+        load_kb([layer], bundled=False)
+    assert info.value.code == "KB109"
+    assert "mark 'msg' secret: true too" in str(info.value)

@@ -107,8 +107,8 @@ def _evidence(case: Case, firings: Firings, renderer: _CaseRenderer,
             view = _record_view(case, fact, firing.position) or bound
             records.append({k: REDACTED for k in view} if pack.facts[fact].secret else view)
         # One firing per true alternative of the rule: keep one per distinct record.
-        distinct = {repr(_plain(r)): r for r in records}
-        for _, record in sorted(distinct.items()):
+        distinct = {repr(plain): (r, plain) for r in records for plain in (_plain(r),)}
+        for _, (record, shown) in sorted(distinct.items()):
             because = renderer.render(
                 pack.templates.because[rule.id], f"rule {rule.id}: 'because'", record
             )
@@ -118,7 +118,7 @@ def _evidence(case: Case, firings: Firings, renderer: _CaseRenderer,
                 "certainty": rule.certainty,
                 "effect": rule.effect,
                 "facts": used,
-                "record": _plain(record),
+                "record": shown,
             }
             (support if rule.effect == "supports" else against)[rule.cause].append(evidence)
     return support, against

@@ -138,7 +138,12 @@ def _patterns(draft: Draft, check: Checker, problems: list[Problem]) -> tuple[Te
                 except FactError as error:
                     problems.append(origin.problem("KB109", str(error), "set", fact_id))
         for group, fact_id in extractor.capture.items():
-            check.fact(origin, ("capture", group), fact_id)
+            target = check.fact(origin, ("capture", group), fact_id)
+            if target is not None and target.secret and source is not None and not source.secret:
+                problems.append(origin.problem(
+                    "KB109", f"{fact_id!r} is secret, and is captured out of {extractor.from_!r},"
+                    f" which would show it; mark {extractor.from_!r} secret: true too",
+                    "capture", group))
         try:
             compiled = compile_pattern(extractor.pattern,
                                        case_sensitive=extractor.case_sensitive)

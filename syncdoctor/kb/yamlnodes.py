@@ -7,8 +7,6 @@ Tags, keys, anchors and aliases each have their refusal here.
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Sequence
 from typing import Any, Final, NoReturn
 
@@ -16,6 +14,7 @@ import yaml
 from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 
 from syncdoctor.errors import describe
+from syncdoctor.kb.yamlcore import _SCALAR_BUILDERS, _TAG_PREFIX, CoreResolver
 
 Path_ = tuple[str | int, ...]
 """A key path into the loaded data: mapping keys and sequence indexes, outermost first."""
@@ -36,7 +35,6 @@ Every key and item costs memory and time in proportion to its depth, so 2 MiB of
 items at depth 63 would need gigabytes of paths; ordinary files stay far below this.
 """
 
-_TAG_PREFIX: Final = "tag:yaml.org,2002:"
 _STR: Final = _TAG_PREFIX + "str"
 _NULL: Final = _TAG_PREFIX + "null"
 _MAP: Final = _TAG_PREFIX + "map"
@@ -44,84 +42,9 @@ _SEQ: Final = _TAG_PREFIX + "seq"
 _MERGE: Final = _TAG_PREFIX + "merge"
 
 
-class CoreResolver(yaml.resolver.BaseResolver):
-    """Plain scalars read by the YAML 1.2 core schema, not PyYAML's YAML 1.1 rules.
-
-    YAML 1.1 reads ``8:20`` as 500 (base 60), ``1_000`` as 1000, ``0777`` as 511 and ``yes``
-    or ``off`` as booleans: a case file's ``sync.error_http_status: 8:20`` would quietly be
-    HTTP 500. Under the core schema those are text, and only ``true``/``false``, ``null``/``~``,
-    decimal, ``0o`` and ``0x`` integers and plain floats are anything else. ISO 8601 dates and
-    date-times are still read as such (not core, but unambiguous, and what the KB and case
-    files have always meant); ``<<`` still resolves as a merge key so it is refused clearly.
-    """
-
-
-for _tag, _pattern, _first in (
-    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("null", r"^(?:~|null|Null|NULL|)$", "~nN"),
-    ("int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    (
-        "float",
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        "-+.0123456789",
-    ),
-    ("merge", r"^<<$", "<"),
-):
-    CoreResolver.add_implicit_resolver(
-        _TAG_PREFIX + _tag, re.compile(_pattern), [*_first, ""] if _tag == "null" else [*_first]
-    )
-# Dates exactly as PyYAML has always read them (the same pattern, taken from its resolver).
-_TIMESTAMP: Final = next(
-    pattern
-    for tag, pattern in yaml.resolver.Resolver.yaml_implicit_resolvers["2"]
-    if tag == _TAG_PREFIX + "timestamp"
-)
-CoreResolver.add_implicit_resolver(_TAG_PREFIX + "timestamp", _TIMESTAMP, list("0123456789"))
-
-# Resolver.resolve is untyped in the stubs; this is its real signature.
 _RESOLVER: Final = CoreResolver()
+# Resolver.resolve is untyped in the stubs; this is its real signature.
 _RESOLVE: Final[Callable[[type[yaml.Node], str, tuple[bool, bool]], str]] = _RESOLVER.resolve
-_CONSTRUCTOR: Final = yaml.constructor.SafeConstructor()
-
-
-def _no_underscore(text: str) -> str:
-    # Python's int() and float() accept "1_000"; YAML 1.2 does not (an explicit !!int gets here).
-    if "_" in text:
-        raise ValueError("YAML 1.2 numbers have no '_'")
-    return text
-
-
-def _core_int(node: yaml.ScalarNode) -> int:
-    text = _no_underscore(str(node.value))
-    if text.startswith(("0o", "0x")):
-        return int(text[2:], 8 if text[1] == "o" else 16)
-    return int(text, 10)  # "012" is twelve under YAML 1.2, not octal
-
-
-def _core_float(node: yaml.ScalarNode) -> float:
-    text = _no_underscore(str(node.value)).lower()
-    if text.endswith(".inf"):
-        return -math.inf if text.startswith("-") else math.inf
-    if text == ".nan":
-        return math.nan
-    return float(text)
-
-
-def _core_bool(node: yaml.ScalarNode) -> bool:
-    text = str(node.value).lower()
-    if text not in ("true", "false"):  # reached only through an explicit !!bool tag
-        raise KeyError(text)
-    return text == "true"
-
-
-# Only these scalar tags are constructed.
-_SCALAR_BUILDERS: Final[dict[str, Callable[[yaml.ScalarNode], Any]]] = {
-    _TAG_PREFIX + "int": _core_int,
-    _TAG_PREFIX + "float": _core_float,
-    _TAG_PREFIX + "bool": _core_bool,
-    _TAG_PREFIX + "timestamp": _CONSTRUCTOR.construct_yaml_timestamp,
-}
 
 
 def _short_tag(tag: str) -> str:
