@@ -13,7 +13,7 @@ from jinja2 import TemplateError
 
 from syncdoctor.diagnosis.case import Case
 from syncdoctor.engine.session import Firings
-from syncdoctor.errors import REDACTED
+from syncdoctor.errors import REDACTED, bounded
 from syncdoctor.kb.templates import Renderer
 from syncdoctor.kb.values import jsonable, redact_secrets
 from syncdoctor.types import JsonValue, Record
@@ -23,6 +23,8 @@ __all__ = ["NOT_FIXED_RULE", "Explanation", "combine", "explain"]
 NOT_FIXED_RULE = "agent.not_fixed"
 """The ``rule`` of the evidence that rules a cause out because its remediation did not fix it."""
 
+WARNING_LIMIT = 500
+"""Longest warning a failed template leaves (its error may quote what it was given)."""
 Data = dict[str, JsonValue]
 """A result object as plain data, validated once as a whole into the Diagnosis."""
 
@@ -67,7 +69,7 @@ class _CaseRenderer:
         except Exception as error:  # a template is KB data: its failure must not crash
             why = str(error) if isinstance(error, TemplateError) else (
                 f"{type(error).__name__}: {error}")
-            self.warnings.append(f"{what} could not render: {why}")
+            self.warnings.append(bounded(f"{what} could not render: {why}", WARNING_LIMIT))
             return None
 
 

@@ -112,10 +112,11 @@ def _type_value(
             raise fail("expected text")
         if len(value) > TEXT_LIMIT:
             raise fail(f"text longer than {TEXT_LIMIT} characters")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise fail("text holds an unpaired surrogate, which is not Unicode text") from None
+        if not value.isascii():  # ASCII needs no check (and no copy of a long text)
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise fail("text holds an unpaired surrogate, which is not Unicode text") from None
         return value
     if kind in ("integer", "decimal"):
         number = _to_decimal(value)
