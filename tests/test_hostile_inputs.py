@@ -315,3 +315,30 @@ def test_a_kb_file_that_is_a_named_pipe_is_skipped_or_kb009(tmp_path: Path) -> N
         load_yaml_file(trap, "facts/trap.yaml")
     assert info.value.code == "KB009"
     assert "named pipe" in str(info.value)
+
+
+def test_hostile_ids_and_values_through_diagnose_options_and_the_interview(hostile_kb) -> None:
+    from syncdoctor import Interview, MemoryStore
+
+    deep = _deep(10_000, lambda v: (v,))
+    for unknown in ([deep], [10**5000], 5, [b"msg"]):
+        outcome = _outcome(lambda unknown=unknown: diagnose(
+            {}, pack="alpha", kb=hostile_kb, now=NOW, unknown=unknown))
+        assert isinstance(outcome, FactError)
+    for not_fixed in ([deep], [10**5000], 5):
+        outcome = _outcome(lambda not_fixed=not_fixed: diagnose(
+            {}, pack="alpha", kb=hostile_kb, now=NOW, not_fixed=not_fixed))
+        assert isinstance(outcome, FactError)
+    store = MemoryStore()
+    for facts in ({deep: 1}, {"a.when": _deep(10_000, lambda v: [v], [])}, {"msg": 10**5000}):
+        outcome = _outcome(lambda facts=facts: Interview.start(  # type: ignore[return-value]
+            store=store, kb=hostile_kb, pack="alpha", facts=facts, now=NOW).diagnosis)
+        assert isinstance(outcome, FactError)
+    for unknown in ([deep], 5):
+        outcome = _outcome(lambda unknown=unknown: Interview.start(  # type: ignore[return-value]
+            store=store, kb=hostile_kb, pack="alpha", unknown=unknown, now=NOW).diagnosis)
+        assert isinstance(outcome, FactError)
+    iv = Interview.start(store=store, kb=hostile_kb, pack="alpha", now=NOW)
+    for fact, value in ((deep, 1), ("a.when", "\ud800 yesterday"), ("a.when", 10**5000)):
+        outcome = _outcome(lambda fact=fact, value=value: iv.answer(fact, value))
+        assert isinstance(outcome, FactError)

@@ -88,3 +88,18 @@ def test_capturing_a_secret_out_of_a_text_that_is_not_secret_is_kb109(tmp_path) 
         load_kb([layer], bundled=False)
     assert info.value.code == "KB109"
     assert "mark 'msg' secret: true too" in str(info.value)
+
+
+def test_a_secret_never_reaches_the_session_store(kb) -> None:
+    from syncdoctor import Interview, MemoryStore
+
+    store = MemoryStore()
+    iv = Interview.start(store=store, kb=kb, pack="alpha", facts={"a.token": TOKEN}, now=NOW)
+    iv.answer("a.keys", [{"id": "k1", "value": TOKEN}])
+    stored = store.load(iv.id).model_dump_json()
+    assert TOKEN not in stored
+    assert "k1" not in stored
+    assert REDACTED in stored
+    assert "token" in iv.diagnosis.cause_ids  # the session still knows it was given
+    again = Interview.resume(iv.id, store=store, kb=kb)
+    assert TOKEN not in again.diagnosis.model_dump_json()

@@ -13,12 +13,12 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack
-from syncdoctor.errors import FactError
+from syncdoctor.errors import REDACTED, FactError, describe
 from syncdoctor.interview.datetimes import ACCEPTED_FORMS, parse_datetime_text
 from syncdoctor.interview.errors import DateTimeTextError
 from syncdoctor.interview.events import EventSource, StoredJson
 from syncdoctor.kb.problems import nearest
-from syncdoctor.kb.values import iso_moment, type_records, type_value
+from syncdoctor.kb.values import iso_moment, redact_secrets, type_records, type_value
 from syncdoctor.types import FactValue
 
 __all__ = [
@@ -71,7 +71,7 @@ def check_fact(pack: Pack, fact: object, *, for_skip: bool = False) -> str:
         FactError: a fact the pack does not have, with the nearest id.
     """
     if not isinstance(fact, str):
-        raise FactError(repr(fact)[:60], "fact ids are text")
+        raise FactError(describe(fact), "fact ids are text")
     spec = pack.facts.get(fact)
     if spec is None:
         raise FactError(
@@ -106,12 +106,12 @@ def parse_answer(pack: Pack, fact: object, value: object, *, clock: datetime) ->
         try:
             understood = parse_datetime_text(value, now=clock)
         except DateTimeTextError:
+            shown = REDACTED if spec.secret else describe(value)
             raise FactError(
                 name,
-                f"cannot read {str(value)[:60]!r} as a date-time; accepted: "
-                + ", ".join(ACCEPTED_FORMS),
+                f"cannot read {shown} as a date-time; accepted: " + ", ".join(ACCEPTED_FORMS),
                 expected="datetime",
-                value=str(value)[:60],
+                value=shown,
             ) from error
         scalar = type_value(name, spec, understood.value)
         return ParsedAnswer(name, scalar, as_json(name, scalar), understood.understood)
@@ -128,7 +128,7 @@ def as_json(fact: str, value: object) -> StoredJson:
         return _JSON.validate_python(_plain(value), strict=True)
     except (ValidationError, RecursionError):
         raise FactError(fact, "the value is not JSON data (text, number, true/false, list, "
-                        "mapping)", value=repr(value)[:60]) from None
+                        "mapping)", value=describe(value)) from None
 
 
 def _plain(value: object) -> object:
@@ -177,10 +177,12 @@ def stored_value(kb: KnowledgeBase, fact: str, value: StoredJson) -> StoredJson:
     """The value as it may be written to a session store: THE ONE PLACE FOR REDACTION.
 
     Every fact value bound for a store (starting facts and answers alike) passes through here.
-    Issue 9 (branch ``hardening``) adds ``secret: true`` facts and a redaction helper; once it
-    lands, replace the value here with its redacted form (``***``) when any pack of ``kb``
-    marks ``fact`` secret (a session may not have chosen its pack yet). Until then no fact of
-    the catalogue is secret, and the value is kept as given.
+    A fact that any pack of ``kb`` marks ``secret: true`` is stored as ``***`` (a session may not
+    have chosen its pack yet): the store never holds a secret, and the session's state, which
+    is replayed from the store, knows only that the fact was given.
     """
-    del kb, fact  # read once secret facts exist (issue 9)
+    for pack in kb.packs.values():
+        redacted = redact_secrets({fact: value}, pack.facts)[fact]
+        if redacted is not value:
+            return REDACTED
     return value

@@ -20,12 +20,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
-from syncdoctor.diagnosis.case import clock
+from syncdoctor.diagnosis.case import check_ids, clock
 from syncdoctor.diagnosis.pipeline import diagnose
 from syncdoctor.diagnosis.result import Diagnosis, Question
 from syncdoctor.diagnosis.routing import choose_pack
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack, default_kb
-from syncdoctor.errors import FactError
+from syncdoctor.errors import FactError, describe
 from syncdoctor.interview.answers import (
     Answer,
     ParsedAnswer,
@@ -303,7 +303,7 @@ class Interview:
         if target is None or target not in current:
             found = ", ".join(current) or "none"
             raise InterviewError(
-                f"cause {str(target)[:60]!r} is not among the current causes" if target
+                f"cause {describe(target)} is not among the current causes" if target
                 else "there is no cause to report as not fixed",
                 hint=f"current causes: {found}",
             )
@@ -353,9 +353,9 @@ class Interview:
 
 
 def _fact_ids(unknown: Iterable[str]) -> list[str]:
-    if isinstance(unknown, str | bytes):
+    if isinstance(unknown, str | bytes) or not isinstance(unknown, Iterable):
         raise FactError("unknown", "expected a list of fact ids", expected="list")
-    return [str(fact) for fact in unknown]
+    return check_ids(unknown)  # each checked to be text (a hostile id cannot crash str())
 
 
 def _stored_facts(
@@ -363,10 +363,10 @@ def _stored_facts(
 ) -> dict[str, StoredJson]:
     """The starting facts as stored: typed when the pack is known, JSON, redacted."""
     stored: dict[str, StoredJson] = {}
-    for fact, value in sorted(facts.items(), key=lambda item: str(item[0])):
+    for name in sorted(check_ids(facts)):
+        value = facts[name]
         if value is None:
             continue  # "not given"
-        name = str(fact)
         if pack is not None:
             parsed = parse_answer(pack, name, value, clock=now)
             stored[name] = stored_value(kb, name, parsed.json)
