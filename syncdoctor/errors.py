@@ -138,9 +138,9 @@ class Problem:
     def headline(self) -> str:
         """One line: ``file:line:col: CODE message (at key.path) (did you mean 'x'?)``."""
         where = f"{self.file}:{self.line}:{self.column}"
-        text = f"{where}: {self.code} {self.message}"
-        if self.path:
-            text += f" (at {self.key_path})"
+        text = f"{where}: {self.code} {bounded(self.message)}"
+        if self.path:  # keys come from the file: a megabyte-long key is shown cut
+            text += f" (at {bounded(self.key_path, 200)})"
         if self.suggestion:
             text += f" (did you mean {self.suggestion!r}?)"
         return text
@@ -150,11 +150,11 @@ class Problem:
         return {
             "code": self.code,
             "severity": self.severity,
-            "message": self.message,
+            "message": bounded(self.message),
             "file": self.file,
             "line": self.line,
             "column": self.column,
-            "path": self.key_path,
+            "path": bounded(self.key_path, 200),
             "suggestion": self.suggestion,
             "source_line": self.source_line,
         }
