@@ -27,7 +27,7 @@ from typing import Literal
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError
 
 from syncdoctor.diagnosis.result import Diagnosis
-from syncdoctor.errors import SyncdoctorError
+from syncdoctor.errors import SyncdoctorError, describe
 from syncdoctor.interview.session import Interview
 from syncdoctor.kb.template_limits import LimitedSandbox, TemplateLimitError, render_budget
 from syncdoctor.kb.values import iso_moment
@@ -158,7 +158,7 @@ def render_ticket(
     if format == "json":
         return json.dumps(_ticket_data(ticket), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if format != "markdown":
-        raise ReportError(f"unknown report format {str(format)[:20]!r}; use markdown or json")
+        raise ReportError(f"unknown report format {describe(format, 20)}; use markdown or json")
     environment = _environment(templates)
     try:
         parts: list[str] = []
