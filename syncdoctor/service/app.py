@@ -139,6 +139,7 @@ def create_app(
     settings = config or ServiceConfig()
     knowledge = kb or (load_kb(list(settings.kb)) if settings.kb else default_kb())
     engine = Engine(knowledge, settings.deadline_seconds)
+    api_keys = keys or ApiKeys.from_env()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -154,10 +155,11 @@ def create_app(
         "applications and hubs. Errors are RFC 9457 application/problem+json.",
     )
     app.state.engine = engine
+    app.state.api_keys = api_keys  # the web page signs browsers in with the same keys
     app.add_exception_handler(RequestValidationError, _body_problem)  # type: ignore[arg-type]
     app.add_exception_handler(SyncdoctorError, _our_problem)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_problem)  # type: ignore[arg-type]
-    app.add_middleware(Guard, config=settings, keys=keys or ApiKeys.from_env())
+    app.add_middleware(Guard, config=settings, keys=api_keys)
     _stateless_routes(app, engine)
     if extend is not None:
         extend(app, engine)

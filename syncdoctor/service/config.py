@@ -8,6 +8,7 @@ worker processes as JSON in ``SYNCDOCTOR_SERVICE_CONFIG``; it never holds a key.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
 import os
@@ -90,6 +91,10 @@ class ApiKeys:
         for key in self._keys:
             found |= hmac.compare_digest(candidate, key)
         return found
+
+    def macs(self, message: bytes) -> tuple[bytes, ...]:
+        """HMAC-SHA256 of ``message`` under each key (the web page's sign-in cookie holds none)."""
+        return tuple(hmac.new(key, message, hashlib.sha256).digest() for key in self._keys)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiKeys:

@@ -1,8 +1,11 @@
 """The service's outer wall, one ASGI layer: origin, API key, body limit, access log, last resort.
 
-- A browser ``Origin`` not allowed gets 403; requests without one (curl, bots) pass.
+- A browser ``Origin`` not allowed gets 403; requests without one (curl, bots) pass, and so do
+  the service's own pages posting to it (an Origin naming the Host the request was sent to).
 - With API keys configured, every route but ``/v1/health`` needs ``Authorization: Bearer KEY``
   or ``X-API-Key: KEY`` (401 otherwise); keys are compared in constant time and never logged.
+  The web page's paths (:func:`syncdoctor.web.is_browser_path`) sign a browser in with a cookie
+  of their own instead, which they check themselves.
 - A body over the limit gets 413, whether or not it declared its length.
 - Any exception no handler caught becomes a 500 problem that says nothing but a request id; the
   log gets the exception's type and where it was raised, never its message (it may hold data).
@@ -25,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syncdoctor.service.config import ApiKeys, ServiceConfig
 from syncdoctor.service.problems import Problem, http_problem
+from syncdoctor.web.paths import is_browser_path
 
 __all__ = ["Guard", "access_logger"]
 
@@ -42,6 +46,15 @@ def _presented_key(headers: Headers) -> str | None:
     authorization = headers.get("authorization", "")
     scheme, _, value = authorization.partition(" ")
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def _same_origin(origin: str, host: str | None) -> bool:
+    """Whether a browser's Origin names the host it sent the request to (our own page).
+
+    The scheme is not compared: behind a TLS proxy the page is https while we see http.
+    """
+    scheme, _, rest = origin.partition("://")
+    return bool(host) and scheme in ("http", "https") and rest == host
 
 
 def _where(error: BaseException) -> str:
@@ -123,15 +136,16 @@ class Guard:
     def _refusal(self, scope: Scope, path: str, request_id: str) -> Problem | None:
         headers = Headers(scope=scope)
         origin = headers.get("origin")
-        if origin is not None and origin not in self.origins:
+        if origin is not None and origin not in self.origins and not _same_origin(
+                origin, headers.get("host")):
             return http_problem(403, "this origin may not call the service", path,
                                 code="OriginNotAllowed", request_id=request_id)
         declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body:
             return http_problem(413, f"the request body is larger than {self.max_body} bytes",
                                 path, code="BodyTooLarge", request_id=request_id)
-        if self.keys.enabled and path not in OPEN_PATHS and not self.keys.check(
-                _presented_key(headers)):
+        if self.keys.enabled and path not in OPEN_PATHS and not is_browser_path(
+                path) and not self.keys.check(_presented_key(headers)):
             return http_problem(401, "a valid API key is needed (Authorization: Bearer KEY)",
                                 path, code="Unauthorized", request_id=request_id)
         return None

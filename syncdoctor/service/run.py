@@ -42,10 +42,10 @@ LOG_CONFIG: dict[str, object] = {
 def app_from_env() -> FastAPI:
     """The app a worker process serves, from the configuration its parent left in the env."""
     from syncdoctor.service.app import create_app
-    from syncdoctor.service.sessions import session_routes
+    from syncdoctor.service.browser import service_routes
 
     config = ServiceConfig.from_env()
-    return create_app(config, keys=ApiKeys.from_env(), extend=session_routes(config))
+    return create_app(config, keys=ApiKeys.from_env(), extend=service_routes(config))
 
 
 def run_service(config: ServiceConfig, *, host: str, port: int, workers: int = 1) -> None:

@@ -41,6 +41,7 @@ def session_routes(config: ServiceConfig) -> Callable[[FastAPI, Engine], None]:
     def extend(app: FastAPI, engine: Engine) -> None:
         store = open_store(config.store)
         engine.on_close.append(store.close)
+        app.state.session_store = store  # the web page (service.browser) shares it
         tools = SessionTools(store, engine.kb, source="bot")
         ok: dict[int | str, dict[str, object]] = {200: {"model": Session}}
 

@@ -1,0 +1,93 @@
+"""Rendering: the templates (autoescaped), the page headers, the cookies every page sets.
+
+Templates are the package's own files; no value from a case ever becomes template source. Every
+value is autoescaped, so a hostile error message shows as the text it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import quote
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from syncdoctor.web.security import (
+    AUTH_COOKIE,
+    CSRF_COOKIE,
+    PAGE_HEADERS,
+    KeyRing,
+    is_signed_in,
+    new_csrf_token,
+)
+from syncdoctor.web.views import percent
+
+__all__ = ["Pages"]
+
+_ENVIRONMENT = Environment(
+    loader=PackageLoader("syncdoctor.web", "templates"),
+    autoescape=select_autoescape(default=True, default_for_string=True),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    auto_reload=False,
+)
+_ENVIRONMENT.globals["percent"] = percent
+
+
+def is_https(request: Request) -> bool:
+    """Whether the browser reached us over TLS (then cookies are Secure)."""
+    return request.url.scheme == "https"
+
+
+class Pages:
+    """Renders pages and fragments for one request, with the cookies and headers they need."""
+
+    def __init__(self, keys: KeyRing) -> None:
+        self.keys = keys
+
+    def signed_in(self, request: Request) -> bool:
+        """Whether the browser may use the page (no keys, or a valid sign-in cookie)."""
+        return is_signed_in(self.keys, request.cookies.get(AUTH_COOKIE))
+
+    def render(self, request: Request, template: str, context: Mapping[str, object],
+               status: int = 200) -> Response:
+        """A whole page; gives the browser a CSRF token if it has none."""
+        token = request.cookies.get(CSRF_COOKIE) or new_csrf_token()
+        html = _ENVIRONMENT.get_template(template).render(
+            {"error": None, "why_open": False, "result_view": False, **context, "csrf": token,
+             "signed_in_with_key": self.keys.enabled and self.signed_in(request)})
+        response = HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+        if request.cookies.get(CSRF_COOKIE) != token:
+            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict",
+                                secure=is_https(request), path="/")
+        return response
+
+    def fragment(self, template: str, context: Mapping[str, object], status: int = 200
+                 ) -> Response:
+        """A piece of a page, for htmx to put in place."""
+        html = _ENVIRONMENT.get_template(template).render(
+            {"error": None, "result_view": False, **context})
+        return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+    def problem(self, request: Request, heading: str, message: str, status: int) -> Response:
+        """A page that says what went wrong."""
+        return self.render(request, "problem.html", {"heading": heading, "error": message},
+                           status)
+
+    @staticmethod
+    def redirect(location: str) -> Response:
+        """After a post: see the page (303, so a reload does not post again)."""
+        return RedirectResponse(location, status_code=303, headers=PAGE_HEADERS)
+
+    def to_sign_in(self, request: Request) -> Response:
+        """A browser not signed in: to the sign-in page, coming back here after."""
+        return self.redirect(f"/sign-in?next={quote(request.url.path, safe='/')}")
+
+
+def template_source(name: str) -> str:
+    """A template's source text (for the screenshot staleness check)."""
+    loader = _ENVIRONMENT.loader
+    assert loader is not None
+    return loader.get_source(_ENVIRONMENT, name)[0]
