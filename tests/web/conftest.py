@@ -12,16 +12,11 @@ import contextlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from web_browser import REQUIRE_ENV, chromium, driver, why_no_browser
 from playwright.sync_api import BrowserContext, Error, Page, Playwright
-from servers import uvicorn_thread
-
-from syncdoctor.service.app import create_app
-from syncdoctor.service.browser import service_routes
-from syncdoctor.service.config import ApiKeys, ServiceConfig
+from web_browser import REQUIRE_ENV, chromium, driver, why_no_browser
+from web_server import serve
 
 _skipped_reason: list[str] = []
 
@@ -43,12 +38,6 @@ def _no_browser(reason: str) -> None:
         pytest.fail(f"{REQUIRE_ENV}=1 but no browser can run: {reason}", pytrace=False)
     _skipped_reason.append(reason)
     pytest.skip(f"NO BROWSER: {reason}")
-
-
-def serve(store: str, keys: ApiKeys | None = None):  # type: ignore[no-untyped-def]
-    config = ServiceConfig(store=store, access_log=False)
-    app = create_app(config, keys=keys or ApiKeys([]), extend=service_routes(config))
-    return uvicorn_thread(app)
 
 
 @pytest.fixture(scope="module")
@@ -128,4 +117,3 @@ def page_without_js(browser_without_js: BrowserContext) -> Iterator[Page]:
     yield from _watched(browser_without_js)
 
 
-REPO = Path(__file__).resolve().parents[2]
