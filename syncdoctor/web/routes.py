@@ -20,7 +20,7 @@ from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.errors import FactError, SyncdoctorError
 from syncdoctor.interview import Interview, SessionNotFound, SessionStore
 from syncdoctor.interview.events import is_session_id
-from syncdoctor.report import to_markdown
+from syncdoctor.report import session_report
 from syncdoctor.web.forms import Form, answer_value
 from syncdoctor.web.pages import Pages
 from syncdoctor.web.posts import Refused, read_post
@@ -244,7 +244,7 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
             return pages.to_sign_in(request)
 
         async def action() -> Response:
-            text = await run(lambda: to_markdown(resume(session_id).diagnosis))
+            text = await run(lambda: session_report(resume(session_id)))
             return Response(text, media_type="text/markdown; charset=utf-8",
                             headers={"cache-control": "no-store",
                                      "x-content-type-options": "nosniff"})

@@ -7,8 +7,8 @@
   key. The cookie holds a random nonce and the HMAC of it under that key, never the key itself;
   any worker checks it against every key, and removing a key signs its browsers out.
 - **Headers**: a Content-Security-Policy that allows scripts and styles from this origin only
-  (no inline script, no eval), no framing, no referrer to other sites (session ids are in the URLs), no caching
-  of pages (they hold case facts).
+  (no inline script, no eval), no framing, no referrer to other sites (session ids are in the
+  URLs), no caching of pages (they hold case facts).
 """
 
 from __future__ import annotations

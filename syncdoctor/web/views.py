@@ -12,7 +12,7 @@ from syncdoctor.diagnosis.why import account_for
 from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.interview import Interview, SessionStore
 from syncdoctor.interview.events import SessionSummary
-from syncdoctor.report import to_markdown
+from syncdoctor.report import session_report
 from syncdoctor.tools.catalogue import FactDescription, catalogue_of
 from syncdoctor.types import JsonValue
 from syncdoctor.web.forms import Form, table_rows
@@ -138,7 +138,7 @@ def session_page(
                  for a in interview.answers],
         given=[AnswerLine(f, _ask(described.get(f), f), _shown(v))
                for f, v in interview.header.facts.items()],
-        warnings=list(diagnosis.warnings), report=to_markdown(diagnosis),
+        warnings=list(diagnosis.warnings), report=session_report(interview),
         can_go_back=bool(interview.answers), understood=understood,
     )
     if question is not None and pack is not None:
