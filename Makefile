@@ -37,7 +37,7 @@ define install
 	touch $(2)/.installed
 endef
 
-.PHONY: demo test lint postgres check bench lock clean $(addprefix pytest-,$(PYTHONS))
+.PHONY: demo test lint postgres browser screenshots check bench lock clean $(addprefix pytest-,$(PYTHONS))
 
 $(VENV)/.installed: $(LOCKS) pyproject.toml
 	$(call install,$(PRIMARY),$(VENV))
@@ -48,7 +48,7 @@ $(VENV)/.installed: $(LOCKS) pyproject.toml
 demo: $(VENV)/.installed
 	$(BIN)/syncdoctor diagnose examples/impac/sync-failed-app-api.yaml
 
-test: lint postgres $(addprefix pytest-,$(PYTHONS))
+test: lint postgres browser $(addprefix pytest-,$(PYTHONS))
 
 # The session store tests start a throwaway PostgreSQL cluster (tests/postgres_server.py) from
 # the server binaries of Debian's postgresql package, installed here when missing and we are
@@ -63,6 +63,24 @@ postgres:
 		  { apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql; }; } || \
 		echo "== could not install postgresql: its tests will skip (or fail on CI)"; \
 	else echo "== no PostgreSQL server binaries and not root: the PostgreSQL store tests will skip"; fi
+
+# The web page's tests drive Debian's Chromium (Playwright cannot download a browser here).
+# As root, install it when it is missing; otherwise those tests skip loudly, or fail when
+# SYNCDOCTOR_REQUIRE_BROWSER=1 (as .ci/run sets it).
+CHROMIUM := /usr/bin/chromium
+browser:
+	@if [ -x $(CHROMIUM) ] || [ -n "$$SYNCDOCTOR_CHROMIUM" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "== installing Debian's chromium for the web page's tests"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 || \
+		  { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }; } || \
+		echo "== could not install chromium: the web page's tests will skip (or fail on CI)"; \
+	else echo "== no $(CHROMIUM) and not root: the web page's tests will skip"; fi
+
+# Regenerate docs/images/web-*.png (tests/web/test_screenshots.py says when they are stale).
+screenshots: $(VENV)/.installed browser
+	$(BIN)/python scripts/screenshots.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
