@@ -74,7 +74,7 @@ def serve(
                         ] = 10.0,
     kb: KbOption = None,
 ) -> None:
-    """Serve the HTTP JSON API, and the web page for agents at /. Keys: SYNCDOCTOR_API_KEYS(_FILE)."""
+    """Serve the HTTP JSON API, and the agents' web page at /. Keys: SYNCDOCTOR_API_KEYS(_FILE)."""
     try:
         from syncdoctor.service.config import ServiceConfig
         from syncdoctor.service.run import run_service
