@@ -136,7 +136,8 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
 
         async def action() -> Response:
             explain = request.query_params.get("explain")
-            page = await run(lambda: session_page(resume(session_id), explain=explain))
+            page = await run(lambda: session_page(resume(session_id), explain=explain,
+                                                  result=result))
             return show(request, page, result=result,
                         why_open=request.query_params.get("why") == "1")
         return await guarded(request, action)

@@ -84,8 +84,9 @@ class SessionPage:
     given: list[AnswerLine]
     """The facts the session started with (the pasted error message)."""
     warnings: list[str]
-    report: str
     can_go_back: bool
+    report: str = ""
+    """The ticket report (Markdown), for the result page only: it takes a while to render."""
     question_causes: list[Possible] = field(default_factory=list)
     """The causes the question bears on (its Why?)."""
     options: list[Option] = field(default_factory=list)
@@ -109,9 +110,13 @@ def start_page(kb: KnowledgeBase, store: SessionStore) -> StartPage:
 
 def session_page(
     interview: Interview, *, form: Form | None = None, extra_rows: int = 0,
-    understood: str | None = None, explain: str | None = None,
+    understood: str | None = None, explain: str | None = None, result: bool = False,
 ) -> SessionPage:
-    """The session as its page shows it; ``form`` keeps what was typed after an error."""
+    """The session as its page shows it; ``form`` keeps what was typed after an error.
+
+    The report is rendered for the result page: when ``result`` is asked for, or no question
+    is left.
+    """
     diagnosis = interview.diagnosis
     kb = interview.kb
     question = interview.next_question()
@@ -138,9 +143,11 @@ def session_page(
                  for a in interview.answers],
         given=[AnswerLine(f, _ask(described.get(f), f), _shown(v))
                for f, v in interview.header.facts.items()],
-        warnings=list(diagnosis.warnings), report=session_report(interview),
-        can_go_back=bool(interview.answers), understood=understood,
+        warnings=list(diagnosis.warnings), can_go_back=bool(interview.answers),
+        understood=understood,
     )
+    if pack is not None and (result or question is None):
+        page.report = session_report(interview)
     if question is not None and pack is not None:
         titles = pack.playbook.causes
         page.question_causes = [Possible(c, titles[c].title) for c in question.causes]

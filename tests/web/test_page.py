@@ -238,3 +238,15 @@ def test_check_button_reads_a_datetime_phrase_without_javascript(page_without_js
     page.wait_for_load_state()
     assert page.locator("#understood").inner_text().startswith("Understood as ")
     assert page.locator("#answer-value").input_value() == "2 days ago"
+
+
+def test_a_message_that_names_no_integration_asks_which(page: Page, base: str) -> None:
+    start_with_message(page, base, "sync failed again")
+    assert page.locator("h1").inner_text() == "Which integration is this about?"
+    assert sorted(b.get_attribute("data-pack") for b in page.query_selector_all("[data-pack]")
+                  ) == PACKS
+    page.click('[data-pack="connectbooster"]')
+    page.wait_for_load_state()
+    assert page.locator("[data-question]").count() == 1
+    assert "connectbooster" not in page.locator("[data-given]").all_inner_texts()
+    assert page.locator("[data-given]").first.inner_text() == "sync failed again"
