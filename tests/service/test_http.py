@@ -175,6 +175,10 @@ def test_access_log_lines_hold_no_fact_value(base: str) -> None:
     try:
         httpx.post(f"{base}/v1/diagnose?facts={SECRET_VALUE}", json={
             "pack": "impac", "facts": {"error.message": SECRET_VALUE}})
+        # The line is written once the response is sent: the client may read it first.
+        deadline = time.monotonic() + 10
+        while not handler.lines and time.monotonic() < deadline:
+            time.sleep(0.01)
     finally:
         logger.removeHandler(handler)
         logger.setLevel(was[0])
