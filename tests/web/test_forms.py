@@ -1,0 +1,44 @@
+"""What a posted form says: the records table, rows pasted as text, bools, bad forms."""
+
+from __future__ import annotations
+
+import pytest
+
+from syncdoctor.diagnosis.result import Question, RecordField
+from syncdoctor.errors import FactError
+from syncdoctor.web.forms import MAX_FIELDS, answer_value, parse_form, record_rows
+
+FIELDS = [RecordField(name="id", type="text"), RecordField(name="hub", type="decimal"),
+          RecordField(name="ok", type="bool")]
+
+
+def _question(kind: str) -> Question:
+    return Question(fact="f", ask="?", help=None, type=kind, values=None,  # type: ignore[arg-type]
+                    fields=FIELDS if kind == "records" else None, step="s", causes=[], why="")
+
+
+def test_table_cells_then_pasted_rows_with_or_without_a_header() -> None:
+    form = parse_form(b"rec-0-id=A&rec-0-hub=1.5&rec-1-id=&rec-7-id=B&rec-0-nope=x"
+                      b"&paste=hub%09id%0A2%09C%0A%0A")
+    assert record_rows(FIELDS, form) == [{"id": "A", "hub": "1.5"}, {"id": "B"},
+                                         {"hub": "2", "id": "C"}]
+    headless = parse_form(b"paste=D%093%09yes%0AE")
+    assert answer_value(_question("records"), headless) == [
+        {"id": "D", "hub": "3", "ok": True}, {"id": "E"}]
+
+
+def test_bool_and_empty_answers() -> None:
+    assert answer_value(_question("bool"), parse_form(b"value=false")) is False
+    with pytest.raises(FactError):
+        answer_value(_question("bool"), parse_form(b"value=maybe"))
+    with pytest.raises(FactError, match="I don't know"):
+        answer_value(_question("integer"), parse_form(b"value=+"))
+    with pytest.raises(FactError):
+        answer_value(_question("records"), parse_form(b"rec-0-id="))
+
+
+def test_a_form_too_big_or_not_utf8_is_a_clear_error() -> None:
+    with pytest.raises(FactError, match="fields"):
+        parse_form(b"&".join(b"a=1" for _ in range(MAX_FIELDS + 1)))
+    with pytest.raises(FactError, match="UTF-8"):
+        parse_form(b"value=\xff")
