@@ -15,6 +15,7 @@ from datetime import datetime
 from syncdoctor.engine.encoding import encode, unknown_marker
 from syncdoctor.engine.knowledge import Pack
 from syncdoctor.engine.runtime import Message, runtime
+from syncdoctor.kb.compare import evaluate
 from syncdoctor.kb.values import jsonable, type_value
 from syncdoctor.types import FactValue, JsonValue
 
@@ -89,6 +90,10 @@ def build_messages(pack: Pack, facts: Mapping[str, FactValue], now: datetime) ->
         text = facts.get(test.fact)
         if isinstance(text, str):
             message[test.field] = pattern.search(text) is not None
+    for computed in compiled.computed:
+        result = evaluate(computed.condition, facts, now, pack.facts)
+        if result is not None:
+            message[computed.field] = result
     return [message, *records, *derived]
 
 

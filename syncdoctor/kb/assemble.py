@@ -46,6 +46,12 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
     before = len(problems)
     facts = {k: v for k, (v, _) in sorted(draft.facts.items())}
     check = Checker(facts, problems)
+    for fact_id, (declared, origin) in sorted(draft.facts.items()):
+        if declared.default is not None:
+            try:
+                type_value(fact_id, declared, declared.default)
+            except FactError as error:
+                problems.append(origin.problem("KB109", str(error), "default"))
     if _version_tuple(playbook.min_engine) > _version_tuple(__version__):
         problems.append(book_origin.problem(
             "KB114", f"pack {pack_id!r} needs syncdoctor {playbook.min_engine} or newer; "

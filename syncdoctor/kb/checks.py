@@ -6,17 +6,35 @@ name exists; all of them are collected before the load fails.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from syncdoctor.errors import FactError, Problem
-from syncdoctor.kb.condition import Condition, Visit
+from syncdoctor.kb.clocktimes import parse_zone
+from syncdoctor.kb.condition import COMPUTED, Condition, Visit
 from syncdoctor.kb.patterns import PatternError, compile_pattern
+from syncdoctor.kb.periods import parse_year_start
 from syncdoctor.kb.problems import Origin, nearest
 from syncdoctor.kb.spec import FactSpec, RecordFieldSpec, RuleSpec
 from syncdoctor.kb.templates import Renderer, prepare
 from syncdoctor.kb.values import parse_duration, type_value
 
 __all__ = ["Checker"]
+
+_NUMBERS = ("integer", "decimal")
+_COMPUTED_TYPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "same_text_as": (("text",), ("text",)),
+    "close_to": (_NUMBERS, _NUMBERS),
+    "ratio_to": (_NUMBERS, _NUMBERS),
+    "time_passed_since": (("text",), ("datetime",)),
+    "same_period_as": (("text",), ("text",)),
+}
+"""Per computed operator: the types its subject and its other fact may have."""
+_PARAMETERS: tuple[tuple[str, tuple[str, ...], Callable[[str], object] | None], ...] = (
+    ("tolerance", _NUMBERS, None),
+    ("zone", ("text",), parse_zone),
+    ("year_start", ("text",), parse_year_start),
+)
+"""Modifiers that may name a fact: its allowed types, and how its default is read."""
 
 Spec = FactSpec | RecordFieldSpec
 Path_ = tuple[str | int, ...]
@@ -126,6 +144,9 @@ class Checker:
 
         if op == "known" or op == "any_record":
             return
+        if op in COMPUTED:
+            self._computed(cond, spec, origin, at)
+            return
         if op.endswith(("_fact", "_field")):
             if not op.endswith(suffix):
                 bad(f"{op} is for {'records' if suffix == '_fact' else 'facts'}; use "
@@ -190,6 +211,49 @@ class Checker:
                 continue
             if kind == "enum" and typed != value:
                 bad(f"write enum values exactly as declared: {typed!r}, not {value!r}")
+
+    def _computed(self, cond: Condition, spec: Spec, origin: Origin, at: Path_) -> None:
+        """A test comparing two facts: the other fact, both types, and the modifiers."""
+        op, name, other = cond.operator, cond.subject, str(cond.operand)
+
+        def bad(message: str, *where: str | int) -> None:
+            self.problems.append(origin.problem("KB109", message, *(where or at)))
+
+        other_spec = self.fact(origin, at, other)
+        if other_spec is None:
+            return
+        if other_spec.derived:
+            self.problems.append(origin.problem(
+                "KB113", f"{op} cannot compare with a derived fact ({other!r})", *at))
+            return
+        want_left, want_right = _COMPUTED_TYPES[op]
+        if spec.type not in want_left:
+            bad(f"{op} needs {' or '.join(want_left)} facts; {name!r} is {spec.type}")
+        if other_spec.type not in want_right:
+            bad(f"{op} compares with {' or '.join(want_right)} facts; {other!r} is "
+                f"{other_spec.type}")
+        base = at[:-1]
+        for modifier, kinds, reader in _PARAMETERS:
+            value = getattr(cond, modifier)
+            if value is None:
+                continue
+            where = (*base, modifier)
+            if not isinstance(value, str):
+                if value < 0:
+                    bad(f"{modifier} cannot be negative", *where)
+                continue
+            param = self.fact(origin, where, value)
+            if param is None:
+                continue
+            if param.type not in kinds:
+                bad(f"{modifier} names a {' or '.join(kinds)} fact; {value!r} is "
+                    f"{param.type}", *where)
+            elif reader is not None and param.default is not None and reader(
+                    str(param.default)) is None:
+                bad(f"the default of {value!r} ({param.default!r}) is not a valid {modifier}",
+                    *where)
+        if cond.at_least is not None and cond.at_least < 0:
+            bad("at_least cannot be negative", *base, "at_least")
 
     def template(self, origin: Origin, path: Path_, source: str) -> Renderer | None:
         """The checked template, or None after reporting each of its problems."""

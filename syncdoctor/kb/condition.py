@@ -90,6 +90,50 @@ class Condition(_Strict):
         default=None,
         description="For a records fact: at least one record satisfies this condition.",
     )
+    # Operators computed before assertion from two facts (see kb/compare.py).
+    same_text_as: Identifier | None = Field(
+        default=None,
+        description="Two text facts are equal once case, accents' forms and spacing are "
+        "ignored ('Current Asset' is 'current  asset').",
+    )
+    close_to: Identifier | None = Field(
+        default=None,
+        description="Two numbers differ by at most 'tolerance' (exact when none is given).",
+    )
+    ratio_to: Identifier | None = Field(
+        default=None,
+        description="This number divided by that one is at least 'at_least' "
+        "(30 failed of 250 payments is 0.12). Unknown when that one is 0.",
+    )
+    time_passed_since: Identifier | None = Field(
+        default=None,
+        description="One of the times of day this text fact lists ('21:00', '09:00, 13:00, "
+        "21:00', 'midnight') has come, in 'zone', between that datetime fact and the clock.",
+    )
+    same_period_as: Identifier | None = Field(
+        default=None,
+        description="Two period texts ('last month', 'Q1 2024', '1 Jan 2024 to 31 Mar 2024', "
+        "'as at 31 March 2024') name the same dates, resolved against the clock (in 'zone') "
+        "and the financial year's start ('year_start').",
+    )
+    tolerance: float | int | Identifier | None = Field(
+        default=None,
+        description="With close_to: the largest difference still counted as equal, a number "
+        "or a number fact (its value, else its default; else 0).",
+    )
+    at_least: float | int | None = Field(
+        default=None, description="With ratio_to: the smallest ratio that makes it true."
+    )
+    zone: Identifier | None = Field(
+        default=None,
+        description="With time_passed_since or same_period_as: a text fact naming the time "
+        "zone ('Asia/Jakarta', 'UTC+7'); its value, else its default, else UTC.",
+    )
+    year_start: Identifier | None = Field(
+        default=None,
+        description="With same_period_as: a text fact giving the first day of the financial "
+        "year ('1 July', '07-01'); its value, else its default, else 1 January.",
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> Condition:
@@ -109,6 +153,14 @@ class Condition(_Strict):
         if len(operators) != 1:
             shown = ", ".join(o.rstrip("_") for o in operators) or "none"
             raise ValueError(f"a test has exactly one operator (found: {shown})")
+        op = operators[0]
+        for modifier, owners in MODIFIERS.items():
+            if getattr(self, modifier) is not None and op not in owners:
+                raise ValueError(f"'{modifier}' goes with {' or '.join(owners)} only")
+        if op == "ratio_to" and self.at_least is None:
+            raise ValueError("ratio_to needs 'at_least' (e.g. at_least: 0.1)")
+        if op in COMPUTED and self.field is not None:
+            raise ValueError(f"{op} compares facts; it cannot be used inside any_record")
         return self
 
     def walk(self, path: tuple[str | int, ...] = ()) -> Iterator[Visit]:
@@ -141,9 +193,22 @@ class Condition(_Strict):
             if visit.record is not None or cond.fact is None:
                 continue
             named = [cond.fact]
-            if cond.operator.endswith("_fact"):
+            if cond.operator.endswith("_fact") or cond.operator in COMPUTED:
                 named.append(str(cond.operand))
             out.extend(f for f in named if f not in out)
+        return out
+
+    def parameters(self) -> list[str]:
+        """The facts read as parameters of computed tests (zone, year_start, tolerance).
+
+        They have defaults, so a test does not wait for them: they are read, not asked.
+        """
+        out: list[str] = []
+        for visit in self.walk():
+            for name in PARAMETER_FACTS:
+                value = getattr(visit.condition, name)
+                if isinstance(value, str) and value not in out:
+                    out.append(value)
         return out
 
     def conjuncts(self) -> tuple[Condition, ...]:
@@ -220,7 +285,24 @@ OPERATORS: tuple[str, ...] = (
     "eq_fact", "ne_fact", "lt_fact", "le_fact", "gt_fact", "ge_fact",
     "eq_field", "ne_field", "lt_field", "le_field", "gt_field", "ge_field",
     "any_record",
+    "same_text_as", "close_to", "ratio_to", "time_passed_since", "same_period_as",
 )
+
+COMPUTED: frozenset[str] = frozenset(
+    {"same_text_as", "close_to", "ratio_to", "time_passed_since", "same_period_as"}
+)
+"""Operators comparing two facts whose result is computed before assertion (kb/compare.py)."""
+
+MODIFIERS: dict[str, tuple[str, ...]] = {
+    "tolerance": ("close_to",),
+    "at_least": ("ratio_to",),
+    "zone": ("time_passed_since", "same_period_as"),
+    "year_start": ("same_period_as",),
+}
+"""Keys that qualify a computed operator, and the operators they go with."""
+
+PARAMETER_FACTS: tuple[str, ...] = ("tolerance", "zone", "year_start")
+"""Modifiers that may name a fact (tolerance may also be a number)."""
 
 
 Condition.model_rebuild()

@@ -116,6 +116,8 @@ class Describer:
             age = f"{operand}s" if isinstance(operand, int) else str(operand)
             words = " is older than " if op == "older_than" else " is newer than "
             return [subject, ("text", words), ("code", age)]
+        if op in _COMPUTED_WORDS:
+            return [subject, *self._computed(cond)]
         base, _, against = op.rpartition("_")
         if against == "fact":
             other: Token = ("fact", str(operand)) if operand in self.facts else (
@@ -127,6 +129,42 @@ class Describer:
         else:
             words = _COMPARISONS[base][1 if kind == "datetime" else 0]
         return [subject, ("text", f" {words} "), other]
+
+
+    def _fact_token(self, name: str) -> Token:
+        return ("fact", name) if name in self.facts else ("code", name)
+
+    def _computed(self, cond: Condition) -> list[Token]:
+        op = cond.operator
+        other = self._fact_token(str(cond.operand))
+        out: list[Token] = [("text", f" {_COMPUTED_WORDS[op]} "), other]
+        if op == "same_text_as":
+            out.append(("text", " (ignoring case and spacing)"))
+        elif op == "close_to":
+            tolerance = cond.tolerance if cond.tolerance is not None else 0
+            out.append(("text", " within "))
+            out.append(self._fact_token(tolerance) if isinstance(tolerance, str)
+                       else value_token(tolerance))
+        elif op == "ratio_to":
+            out = [("text", " divided by "), other, ("text", " is at least "),
+                   value_token(cond.at_least if cond.at_least is not None else 0)]
+        elif op == "time_passed_since":
+            out = [("text", " lists a time of day that has come since "), other]
+        if cond.zone is not None:
+            out.extend([("text", " (time zone "), self._fact_token(cond.zone), ("text", ")")])
+        if cond.year_start is not None:
+            out.extend([("text", " (financial year from "), self._fact_token(cond.year_start),
+                        ("text", ")")])
+        return out
+
+
+_COMPUTED_WORDS: Final[dict[str, str]] = {
+    "same_text_as": "is the same text as",
+    "close_to": "is close to",
+    "ratio_to": "divided by",
+    "time_passed_since": "lists a time of day that has come since",
+    "same_period_as": "names the same period as",
+}
 
 
 def value_token(value: Scalar) -> Token:

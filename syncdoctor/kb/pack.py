@@ -69,7 +69,7 @@ class PackIndex:
     rule_steps: tuple[int, ...]
     """Per rule (by index): its step's position in the playbook."""
     asked_facts: tuple[tuple[str, ...], ...]
-    """Per rule: the facts it reads that may be asked (not derived)."""
+    """Per rule: the facts it reads that may be asked (not derived, or derived but observable)."""
     derived_read: tuple[tuple[str, ...], ...]
     """Per rule: the derived facts it reads."""
     derivers: Mapping[str, tuple[int, ...]]
@@ -123,6 +123,10 @@ def build_index(
         spec = facts.get(fact)
         return spec is not None and spec.derived
 
+    def may_ask(fact: str) -> bool:
+        spec = facts.get(fact)
+        return spec is not None and (not spec.derived or spec.observable)
+
     step_order = {step.id: index for index, step in enumerate(playbook.steps)}
     facts_of = {rule.id: tuple(rule.when.facts()) for rule in rules}
     derivers: dict[str, list[int]] = {}
@@ -137,6 +141,8 @@ def build_index(
     used = set(templates.facts)
     for read in facts_of.values():
         used.update(read)
+    for rule in rules:
+        used.update(rule.when.parameters())
     used.update(extractor.from_ for extractor in extractors)
     return PackIndex(
         step_order=step_order,
@@ -144,7 +150,7 @@ def build_index(
         facts_of=facts_of,
         rule_steps=tuple(step_order.get(rule.step, 0) for rule in rules),
         asked_facts=tuple(
-            tuple(f for f in facts_of[rule.id] if f in facts and not is_derived(f))
+            tuple(f for f in facts_of[rule.id] if may_ask(f))
             for rule in rules
         ),
         derived_read=tuple(

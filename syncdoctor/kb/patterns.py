@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Protocol, cast
 
 import re2
@@ -31,6 +31,9 @@ class TextPattern(Protocol):
 
     def search(self, text: str, /) -> TextMatch | None:
         """The first match anywhere in the text."""
+
+    def finditer(self, text: str, /) -> Iterator[TextMatch]:
+        """Every non-overlapping match, left to right."""
 
 
 def compile_pattern(pattern: str, *, case_sensitive: bool = False) -> TextPattern:

@@ -92,6 +92,16 @@ class FactSpec(_Strict):
         description="True when the value must never be shown (a token, a password): errors, "
         "warnings, evidence, reports and stored sessions show *** instead.",
     )
+    observable: bool = Field(
+        default=False,
+        description="With derived: true, an agent can also observe and state it: it may be "
+        "asked, and rules derive it only when it is not given.",
+    )
+    default: Scalar | None = Field(
+        default=None,
+        description="The value a computed test uses when this parameter fact (a zone, a "
+        "financial year's start, a tolerance) is not given; the fact itself stays unknown.",
+    )
 
     @model_validator(mode="after")
     def _type_specific(self) -> FactSpec:
@@ -107,6 +117,10 @@ class FactSpec(_Strict):
             raise ValueError(f"key {self.key!r} is not one of the fields")
         if self.derived and self.type not in ("bool", "enum"):
             raise ValueError("a derived fact must be bool or enum")
+        if self.observable and not self.derived:
+            raise ValueError("'observable' qualifies a derived fact (derived: true)")
+        if self.default is not None and (self.derived or self.type == "records"):
+            raise ValueError("'default' is for parameter facts: not derived, not records")
         for name, spec in (self.fields or {}).items():
             if spec.type == "enum" and not spec.values:
                 raise ValueError(f"enum field {name!r} needs 'values'")

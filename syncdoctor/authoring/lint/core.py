@@ -27,7 +27,7 @@ CHECKS: dict[str, tuple[Severity, str]] = {
     "L201": ("error", "rule can never fire"),
     "L202": ("warning", "rule duplicated or shadowed by another"),
     "L203": ("warning", "cause with no rule supporting it"),
-    "L204": ("warning", "fact never used"),
+    "L204": ("warning", "fact never used (an error in the bundled knowledge base)"),
     "L205": ("warning", "fact with no question text"),
     "L206": ("warning", "template names a fact the conditions do not guarantee"),
     "L207": ("warning", "step with no rule"),
@@ -73,9 +73,12 @@ class Finding:
 
 
 def finding(origin: Origin | None, check: str, message: str, about: str, pack: str,
-             *path: str | int) -> Finding:
-    """A finding of ``check`` about ``about``, located at ``origin`` (or the pack alone)."""
-    severity = CHECKS[check][0]
+             *path: str | int, severity: Severity | None = None) -> Finding:
+    """A finding of ``check`` about ``about``, located at ``origin`` (or the pack alone).
+
+    ``severity`` overrides the check's own (an unused fact is an error in the bundled KB).
+    """
+    severity = severity or CHECKS[check][0]
     if origin is None:
         problem = Problem(check, message, file=pack, severity=severity)
     else:

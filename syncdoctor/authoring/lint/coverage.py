@@ -6,6 +6,9 @@ from collections.abc import Iterable
 
 from syncdoctor.authoring.lint.core import Finding, finding
 from syncdoctor.engine.knowledge import Pack
+from syncdoctor.kb.condition import COMPUTED
+from syncdoctor.kb.loader import bundled_kb_dir
+from syncdoctor.kb.problems import display_path
 from syncdoctor.kb.spec import Condition, RuleSpec
 from syncdoctor.kb.templates import ENVIRONMENT, facts_named, guarded_facts
 
@@ -19,11 +22,14 @@ def _coverage(pack: Pack) -> Iterable[Finding]:
     # Read by a rule, extractor or template (pack.index.used_facts), or written by one.
     used = set(pack.index.used_facts).union(*pack.index.extractor_targets)
     used.update(rule.derive.fact for rule in pack.rules if rule.derive is not None)
+    # The bundled packs are ours: a fact there that nothing reads is an error, not a hint.
+    bundled = display_path(bundled_kb_dir() / "facts" / f"{pack.id}.yaml", bundled_kb_dir())
     for fact, spec in sorted(pack.facts.items()):
         origin = pack.origins.facts[fact]
         if fact not in used:
             yield finding(origin, "L204", f"fact {fact} is not used by any rule, extractor "
-                           "or template", fact, pack.id)
+                           "or template", fact, pack.id,
+                           severity="error" if origin.file == bundled else None)
         if not spec.derived and not spec.ask:
             yield finding(origin, "L205", f"fact {fact} has no 'ask': agents and chatbots "
                            "cannot be asked for it", fact, pack.id)
@@ -50,7 +56,7 @@ def _known_when_true(cond: Condition, negate: bool = False) -> set[str]:
     if cond.known is not None:
         return {cond.fact} if cond.known != negate else set()
     known = {cond.fact}
-    if cond.operator.endswith("_fact"):
+    if cond.operator.endswith("_fact") or cond.operator in COMPUTED:
         known.add(str(cond.operand))
     return known
 

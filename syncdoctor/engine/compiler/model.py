@@ -13,9 +13,11 @@ from typing import Any, Literal
 
 from syncdoctor.engine.encoding import FieldMap, marked_field
 from syncdoctor.errors import CapacityError
+from syncdoctor.kb.condition import Condition
 
 __all__ = [
     "CompiledPack",
+    "ComputedTest",
     "Entry",
     "EntryKind",
     "Expr",
@@ -39,6 +41,15 @@ class RegexTest:
     field: str
     fact: str
     pattern: str
+
+
+@dataclass(frozen=True)
+class ComputedTest:
+    """A test comparing two facts (``same_text_as``, ``close_to``...), computed before assertion."""
+
+    field: str
+    condition: Condition
+    """The test as written (a single test, never a combinator)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,8 @@ class CompiledPack:
     """Derived fact id -> field name used in its ``d`` messages."""
     usage: dict[str, float] = field(default_factory=dict)
     """The highest share of each durable_rules limit that any of the rulesets uses."""
+    computed: tuple[ComputedTest, ...] = ()
+    """Tests comparing two facts, each asserted as one boolean field of the case message."""
 
 
     def alternatives(self) -> dict[int, list[Alternative]]:

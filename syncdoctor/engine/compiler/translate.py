@@ -38,6 +38,7 @@ from syncdoctor.engine.compiler.capacity import (
 )
 from syncdoctor.engine.compiler.model import (
     CompiledPack,
+    ComputedTest,
     Entry,
     Expr,
     RegexTest,
@@ -45,6 +46,7 @@ from syncdoctor.engine.compiler.model import (
 )
 from syncdoctor.engine.encoding import Encoded, FieldMap, encode, unknown_marker
 from syncdoctor.errors import CapacityError
+from syncdoctor.kb.condition import COMPUTED
 from syncdoctor.kb.spec import Condition, FactSpec, RecordFieldSpec, RuleSpec, Scalar
 from syncdoctor.kb.values import parse_duration, type_value
 
@@ -60,6 +62,7 @@ class _Scope:
     catalogue: Mapping[str, FactSpec]
     fields: FieldMap
     regex_field: dict[tuple[str, str], str]
+    computed_field: dict[str, str]
     record_fact: str | None = None
 
     def spec(self, name: str) -> FactSpec | RecordFieldSpec:
@@ -94,6 +97,12 @@ def _encoded(scope: _Scope, name: str, value: Scalar) -> Encoded:
     return encode(spec.type, type_value(name, spec, value))
 
 
+def computed_key(cond: Condition) -> str:
+    """One computed field per distinct test: its canonical JSON."""
+    return json.dumps(cond.model_dump(mode="json", exclude_none=True, by_alias=True),
+                      sort_keys=True)
+
+
 NEVER: Expr = {"t": "never"}
 """A test no message passes."""
 
@@ -108,6 +117,9 @@ def _test(scope: _Scope, cond: Condition, negate: bool, settled: bool = False) -
     op = cond.operator
     value = cond.operand
     here = scope.field(name)
+    if op in COMPUTED:
+        # Computed before assertion (kb/compare.py): a boolean field, absent when undecided.
+        return {scope.computed_field[computed_key(cond)]: not negate}
     if scope.record_fact is None and op not in ("known", "matches", "older_than", "newer_than"):
         # Both sides of a comparison keep their value; only "known" text can be a flag.
         for fact in (name, str(value)) if op.endswith("_fact") else (name,):
@@ -227,6 +239,8 @@ class _PackCompiler:
         self.fields = FieldMap.build(catalogue)
         self.regex_field: dict[tuple[str, str], str] = {}
         self.regexes: list[RegexTest] = []
+        self.computed_field: dict[str, str] = {}
+        self.computed: list[ComputedTest] = []
         self.derived_field = {
             fact: self.fields.facts[fact] for fact, spec in catalogue.items() if spec.derived
         }
@@ -240,6 +254,12 @@ class _PackCompiler:
             self._collect_regexes(cond.not_, record)
         if cond.any_record is not None and cond.fact is not None:
             self._collect_regexes(cond.any_record, cond.fact)
+        if cond.is_test and cond.operator in COMPUTED and record is None:
+            text = computed_key(cond)
+            if text not in self.computed_field:
+                name = f"y{len(self.computed_field)}"
+                self.computed_field[text] = name
+                self.computed.append(ComputedTest(name, cond))
         if cond.matches is not None and record is None and cond.fact is not None:
             key = (cond.fact, cond.matches)
             if key not in self.regex_field:
@@ -248,7 +268,7 @@ class _PackCompiler:
                 self.regexes.append(RegexTest(name, cond.fact, cond.matches))
 
     def scope(self, record: str | None = None) -> _Scope:
-        return _Scope(self.catalogue, self.fields, self.regex_field, record)
+        return _Scope(self.catalogue, self.fields, self.regex_field, self.computed_field, record)
 
     def rule_definitions(self, index: int, rule: RuleSpec) -> list[tuple[str, Entry, Expr]]:
         case, records, derived = _classify(rule, self.catalogue)
@@ -320,6 +340,7 @@ class _PackCompiler:
             regexes=tuple(self.regexes),
             derived_field=self.derived_field,
             usage=usage_of(tries),
+            computed=tuple(self.computed),
         )
 
 
