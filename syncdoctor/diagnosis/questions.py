@@ -48,7 +48,9 @@ def select_questions(
                     wanted[fact] = (step, entry[1])
         if depth < MAX_DERIVATION_DEPTH:  # derived facts: ask what their rules still need
             for fact in index.derived_read[rule]:
-                if fact not in known:
+                # An observable derived fact is asked itself (one question): the facts its
+                # rules compare are not asked as well.
+                if fact not in known and not pack.facts[fact].observable:
                     for deriver in index.derivers.get(fact, ()):
                         if deriver not in settled:
                             expand(deriver, cause, depth + 1)
