@@ -33,7 +33,7 @@ def parameter(
     name: str | float | int | None, facts: Mapping[str, FactValue],
     catalogue: Mapping[str, FactSpec],
 ) -> ScalarValue | float | None:
-    """A modifier's value: a constant, or the named fact's value, else that fact's default."""
+    """A constant, or the named fact's value, else that fact's default (None: unknown)."""
     if name is None or not isinstance(name, str):
         return name
     value = facts.get(name)
@@ -74,8 +74,8 @@ def evaluate(
 ) -> bool | None:
     """The test's truth for this case, or None when it cannot be decided yet."""
     op = cond.operator
-    left = facts.get(cond.subject)
-    right = facts.get(str(cond.operand))
+    left = parameter(cond.subject, facts, catalogue)
+    right = parameter(str(cond.operand), facts, catalogue)
     if left is None or right is None:
         return None
     if op == "same_text_as":

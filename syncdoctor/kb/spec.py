@@ -99,8 +99,9 @@ class FactSpec(_Strict):
     )
     default: Scalar | None = Field(
         default=None,
-        description="The value a computed test uses when this parameter fact (a zone, a "
-        "financial year's start, a tolerance) is not given; the fact itself stays unknown.",
+        description="The value the tests comparing two facts (same_text_as, close_to, "
+        "time_passed_since...) use while this fact is not given: a zone, a financial year's "
+        "start, a tolerance, a configured time. The fact itself stays unknown.",
     )
 
     @model_validator(mode="after")
