@@ -1,4 +1,4 @@
-"""Explanation: evidence, combined certainties, causes and ruled-out causes in playbook order.
+"""Explanation: evidence, combined certainties, causes (ranked: diagnosis/ranking.py), ruled out.
 
 Each template is rendered for the case, or leaves a warning when it fails.
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from jinja2 import TemplateError
 
 from syncdoctor.diagnosis.case import Case
+from syncdoctor.diagnosis.ranking import rank_causes
 from syncdoctor.engine.session import Firings
 from syncdoctor.errors import REDACTED, bounded
 from syncdoctor.kb.templates import Renderer
@@ -200,8 +201,7 @@ def explain(case: Case, firings: Firings, not_fixed: Collection[str] = ()) -> Ex
             "remediation": remediation,
             "escalation": escalation,
         })
-    out.causes.sort(key=lambda c: (step_order[str(c["step"])], -_number(c["certainty"]),
-                                   str(c["id"])))
+    out.causes = rank_causes(out.causes, playbook.causes, step_order)
     out.ruled_out.sort(
         key=lambda r: (step_order[playbook.causes[str(r["id"])].step], str(r["id"]))
     )

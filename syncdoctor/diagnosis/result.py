@@ -74,6 +74,11 @@ class Cause(_Result):
         description="Markdown remediation for this case; None if it could not render."
     )
     escalation: Escalation | None = Field(description="Whom to contact, if anyone.")
+    follows: list[str] = Field(
+        default_factory=list,
+        description="Causes held in this diagnosis that this one is a consequence of: it is "
+        "listed after them, and its steps are folded into their remediation.",
+    )
 
 
 class RuledOut(_Result):

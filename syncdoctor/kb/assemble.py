@@ -69,6 +69,11 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
         if cause.step not in step_ids:
             problems.append(origin.problem("KB106", f"unknown step {cause.step!r}", "step",
                                            suggestion=nearest(cause.step, step_ids)))
+        for position, root in enumerate(cause.follows):
+            if root not in playbook.causes or root == cause_id:
+                problems.append(origin.problem(
+                    "KB105", f"'follows' names {root!r}, which is not another cause",
+                    "follows", position, suggestion=nearest(root, playbook.causes)))
         renderer = check.template(origin, ("remediation",), cause.remediation)
         if renderer is not None:
             remediation[cause_id] = renderer

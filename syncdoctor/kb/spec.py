@@ -255,6 +255,12 @@ class CauseSpec(_Strict):
     escalation: EscalationSpec | None = Field(
         default=None, description="Whom to contact, if anyone."
     )
+    follows: tuple[Identifier, ...] = Field(
+        default=(),
+        description="Causes this one is a consequence of (retries exhausted follows a missing "
+        "setup): when one of them holds too, this cause is listed right after it, never "
+        "before, and its remediation is folded into that root cause's as the steps to take next.",
+    )
 
 
 class PlaybookFile(_Strict):
