@@ -109,7 +109,7 @@ def check_unknown(
                 f"declared unknown, but pack {pack.id!r} has no such fact",
                 suggestion=nearest(fact, pack.facts),
             )
-        if spec.derived:
+        if spec.derived and not spec.observable:
             raise FactError(
                 fact, "is worked out by the rules, never asked; it cannot be declared unknown"
             )

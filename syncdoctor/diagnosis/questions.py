@@ -48,9 +48,11 @@ def select_questions(
                     wanted[fact] = (step, entry[1])
         if depth < MAX_DERIVATION_DEPTH:  # derived facts: ask what their rules still need
             for fact in index.derived_read[rule]:
-                # An observable derived fact is asked itself (one question): the facts its
-                # rules compare are not asked as well.
-                if fact not in known and not pack.facts[fact].observable:
+                # An observable derived fact is asked itself (one question); the facts its
+                # rules compare are asked only once the user cannot answer it.
+                if fact not in known and (
+                    not pack.facts[fact].observable or fact in case.unknown
+                ):
                     for deriver in index.derivers.get(fact, ()):
                         if deriver not in settled:
                             expand(deriver, cause, depth + 1)

@@ -77,7 +77,7 @@ def check_fact(pack: Pack, fact: object, *, for_skip: bool = False) -> str:
         raise FactError(
             fact, f"unknown fact for pack {pack.id!r}", suggestion=nearest(fact, pack.facts)
         )
-    if for_skip and spec.derived:
+    if for_skip and spec.derived and not spec.observable:
         raise FactError(fact, "is worked out by the rules, never asked; it cannot be skipped")
     return fact
 
