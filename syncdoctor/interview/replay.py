@@ -135,7 +135,8 @@ def _fitting_facts(
 def _fitting_unknown(
     pack: Pack, unknown: set[str], facts: dict[str, StoredJson], warnings: list[str]
 ) -> set[str]:
-    kept = {f for f in unknown if f in pack.facts and (not pack.facts[f].derived or pack.facts[f].observable)}
+    askable = {f for f, spec in pack.facts.items() if not spec.derived or spec.observable}
+    kept = unknown & askable
     warnings.extend(
         f"fact {f!r} (answered 'unknown') is no longer asked in pack {pack.id!r}; left out"
         for f in sorted(unknown - kept)
