@@ -64,9 +64,13 @@ def test_why_not_names_the_condition_the_facts_contradict() -> None:
 def test_why_not_for_a_ruled_out_and_a_possible_cause() -> None:
     ruled_out = explain("sync_in_progress", FAILED, pack="impac", now=NOW)
     assert ruled_out.status == "ruled_out" and ruled_out.against
-    possible = explain("app_not_linked", FAILED, pack="impac", now=NOW)
-    assert possible.status == "possible" and "app.linked" in possible.summary
-    assert [q.fact for q in possible.questions] == ["app.linked"]
+    # A synchronisation that ran means the application is linked (issue 12): ruled out.
+    linked = explain("app_not_linked", FAILED, pack="impac", now=NOW)
+    assert linked.status == "ruled_out"
+    assert [r.rule for r in linked.against] == ["impac.sync-ran-so-linked"]
+    possible = explain("wrong_application", FAILED, pack="impac", now=NOW)
+    assert possible.status == "possible" and "app.is_report_source" in possible.summary
+    assert [q.fact for q in possible.questions] == ["app.is_report_source"]
 
 
 def test_explain_refuses_a_cause_no_pack_has_with_a_suggestion() -> None:
