@@ -1,7 +1,7 @@
 """One case, start to end: prepare, extract, run, explain, questions, the Diagnosis.
 
 :func:`diagnose` is the public door; :func:`run_case` runs the same stages on a chosen pack and,
-with ``trace=True``, keeps what each stage produced (the benchmark and the interview read it).
+with ``trace=True``, keeps what each stage produced (the benchmark and WHY NOT read it).
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ from syncdoctor.kb.yamlnodes import (
     _RESOLVE,
     _RESOLVER,
     _STR,
-    MAX_DEPTH,
     MAX_PATH_STEPS,
     Path_,
     _Frame,
@@ -40,8 +39,6 @@ _LOADER: Final[type[yaml.SafeLoader] | type[yaml.CSafeLoader]] = (
     yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 )
 
-_LIBYAML_DEPTH_LIMIT: Final = "maximum nesting depth"
-"""How libyaml words its own nesting refusal ("exceeded maximum nesting depth")."""
 
 
 class _Builder(_NodeRules):
@@ -119,24 +116,36 @@ class _Builder(_NodeRules):
             problem = str(exc.reason)
         if not problem:
             problem = (str(exc).splitlines() or [type(exc).__name__])[0]
-        if _LIBYAML_DEPTH_LIMIT in problem:
-            # libyaml (0.2.5+) has a nesting limit of its own and its scanner reads ahead, so on
-            # some versions it trips before our MAX_DEPTH is reached: same refusal, same code.
-            self.fail("KB002", f"nesting deeper than {MAX_DEPTH} levels", where, details=details)
         self.fail("KB001", f"YAML syntax error: {problem}", where, details=details)
 
     # -- the event loop ------------------------------------------------------------------
 
     def run(self) -> Any:
         """Build the document; the loader is driven directly so it is always disposed."""
-        loader = _LOADER(self.text)
+        try:
+            self._parse(_LOADER)
+        except yaml.YAMLError as exc:
+            if _LOADER is yaml.SafeLoader:
+                self.yaml_error(exc)
+            # libyaml refuses some files for reasons of its own, and its scanner reads ahead
+            # (its nesting limit, 1,000, can trip before our MAX_DEPTH sees the 65th level).
+            # The pure-Python parser yields the same events one at a time, so parsing the bad
+            # file again with it gives the one canonical, located error, whatever libyaml's
+            # version. Only refused files pay for this.
+            again = _Builder(self.text, self.file, self.lines)
+            try:
+                again._parse(yaml.SafeLoader)
+            except yaml.YAMLError as pure_exc:
+                again.yaml_error(pure_exc)
+            self.yaml_error(exc)  # the pure parser accepted it: report libyaml's own refusal
+        return self.root
+
+    def _parse(self, loader_class: type[yaml.SafeLoader] | type[yaml.CSafeLoader]) -> None:
+        loader = loader_class(self.text)
         try:
             self._loop(loader.get_event)
-        except yaml.YAMLError as exc:
-            self.yaml_error(exc)
         finally:
             loader.dispose()
-        return self.root
 
     def _loop(self, next_event: Callable[[], Any]) -> None:
         marks = self.marks

@@ -6,9 +6,11 @@ from people we do not trust, so reading one must be bounded in time and memory w
 
 :func:`load_yaml_text` and :func:`load_yaml_file` therefore build plain Python data straight from
 PyYAML's event stream, in one loop with an explicit stack, and record where every key and
-sequence item starts. Scalars are resolved and constructed exactly as :func:`yaml.safe_load`
-would, but only the standard YAML 1.1 tags are accepted, keys must be unique strings or integers,
-nesting and alias expansion are capped, and oversized or binary input is refused before parsing.
+sequence item starts. Plain scalars are resolved by the YAML 1.2 core schema
+(:mod:`syncdoctor.kb.yamlcore`: no base 60, no ``_`` in numbers, ``yes``/``no`` are text; ISO
+dates still read as dates), only the standard tags are accepted, keys must be unique strings
+or integers, nesting and alias expansion are capped, and oversized or binary input is refused
+before parsing.
 
 Every refusal is a :class:`~syncdoctor.errors.KnowledgeBaseError` holding one
 :class:`~syncdoctor.errors.Problem` with one of these codes:

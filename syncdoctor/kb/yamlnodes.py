@@ -139,7 +139,7 @@ class _NodeRules:
     def construct(
         self, tag: str, event: ScalarEvent, where: tuple[int, int], frame: _Frame | None
     ) -> Any:
-        """Build a non-string scalar exactly as SafeConstructor would, or refuse its tag."""
+        """Build a non-string scalar of a standard tag (as yamlcore reads it), or refuse it."""
         value = event.value
         path = frame.path if frame is not None else ()
         if tag == _NULL:

@@ -607,3 +607,13 @@ def test_error_render_shows_caret() -> None:
         "    4 |   c: 3",
         "      |   ^",
     ]
+
+
+@pytest.mark.parametrize("depth", [65, 1001, 10_000])
+def test_too_deep_is_located_at_the_65th_level_whichever_parser_runs(
+    depth: int, loader: str
+) -> None:
+    # libyaml's own limit (1,000) and its read-ahead must not move the error: the bad file is
+    # parsed again by the pure-Python parser, which stops at our limit.
+    problem = fail("[" * depth + "]" * depth, "KB002")
+    assert where(problem) == (1, MAX_DEPTH + 1)
