@@ -70,6 +70,25 @@ def test_a_team_overrides_one_template_and_keeps_the_others(tmp_path: Path, bund
     assert "**What to do**" in text, "the bundled templates fill the gaps"
 
 
+def test_an_edited_team_template_is_seen_on_the_next_render(tmp_path: Path, bundled_kb) -> None:
+    # The compiled parts are cached; the cache key holds each override's modification time.
+    import os
+
+    override = tmp_path / "facts.md.jinja"
+    override.write_text("## First\n", encoding="utf-8")
+    case = read_case(DEMO)
+    result = diagnose(case.facts, pack=case.pack, kb=bundled_kb, now=case.now)
+    ticket = ticket_from_case(result, case.facts)
+    assert "## First" in render_ticket(ticket, templates=tmp_path)
+    override.write_text("## Second\n", encoding="utf-8")
+    stat = override.stat()
+    os.utime(override, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
+    text = render_ticket(ticket, templates=tmp_path)
+    assert "## Second" in text and "## First" not in text
+    override.unlink()
+    assert "| fact | value |" in render_ticket(ticket, templates=tmp_path), "back to the bundled part"
+
+
 def test_a_broken_team_template_is_a_report_error_on_the_command_line(tmp_path: Path) -> None:
     (tmp_path / "causes.md.jinja").write_text("{% for x in %}", encoding="utf-8")
     with pytest.raises(ReportError, match=r"causes\.md\.jinja"):
