@@ -197,6 +197,8 @@ def _stateless_routes(app: FastAPI, engine: Engine) -> None:
     async def get_facts(pack: str) -> Response:
         return _json(describe_facts(pack, kb=kb))
 
+    tool_bodies: dict[tuple[str, str | None], str] = {}
+
     @app.get("/v1/tools", tags=["knowledge"], summary="Tool schemas for language models",
              response_model=None)
     async def get_tools(
@@ -204,10 +206,16 @@ def _stateless_routes(app: FastAPI, engine: Engine) -> None:
         = "json-schema",
         pack: Annotated[str | None, Query(description="Narrow the facts to one pack.")] = None,
     ) -> Response:
-        import json
+        key = (format, pack)
+        body = tool_bodies.get(key)
+        if body is None:
+            import json
 
-        schemas = tool_schemas(kb, format, pack=pack)
-        return Response(json.dumps(schemas, sort_keys=False), media_type="application/json")
+            # Building them is tens of milliseconds on the event loop; the KB is fixed for the
+            # app's life, so each (format, pack) is built once. A bad pack raises, not cached.
+            body = json.dumps(tool_schemas(kb, format, pack=pack), sort_keys=False)
+            tool_bodies[key] = body
+        return Response(body, media_type="application/json")
 
     @app.get("/v1/health", tags=["service"], summary="Whether the service is up",
              response_model=None)
