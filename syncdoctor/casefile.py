@@ -10,7 +10,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, Strict, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    Strict,
+    ValidationError,
+    field_validator,
+)
 
 from syncdoctor.errors import CaseFileError, FactError, KnowledgeBaseError, Problem, quoted_id
 from syncdoctor.kb.problems import field_names, nearest, validation_problems
@@ -64,6 +72,13 @@ class CaseFile(BaseModel):
     )
     expect: Expectation | None = Field(default=None, description="What the case expects.")
     _located: Located | None = PrivateAttr(default=None)
+
+    @field_validator("facts", mode="before")
+    @classmethod
+    def _nothing_known_yet(cls, value: object) -> object:
+        # `facts:` with every line under it still commented out (a fresh `syncdoctor new-case`
+        # template) reads as null: it means no fact is known yet, not a malformed file.
+        return {} if value is None else value
 
     @property
     def display_name(self) -> str:

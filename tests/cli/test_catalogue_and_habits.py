@@ -62,6 +62,16 @@ def test_new_case_lists_every_fact_and_loads_once_filled_in(pack: str, tmp_path:
     assert checked.returncode == 0, checked.stderr
 
 
+def test_a_fresh_new_case_template_diagnoses_as_it_is(tmp_path: Path) -> None:
+    # The README's first step: write the template, diagnose it before filling anything in.
+    fresh = tmp_path / "case.yaml"
+    fresh.write_text(run("new-case", "sage300").stdout, encoding="utf-8")
+    assert read_case(fresh).facts == {}
+    done = run("diagnose", str(fresh), "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["pack"] == "sage300"
+
+
 def test_new_case_groups_facts_by_playbook_step() -> None:
     out = run("new-case", "sage300").stdout
     steps = re.findall(r"^  # --- step (\d+):", out, flags=re.M)
