@@ -19,6 +19,12 @@ from syncdoctor import Interview, SqliteStore
 from syncdoctor.engine.knowledge import default_kb
 
 
+def say(line: str) -> None:
+    """One line in one write(2): under PYTHONUNBUFFERED (as CI runs) ``print`` writes each piece
+    separately, and a writer killed between two of them left half a line before ``reaped``."""
+    os.write(sys.stdout.fileno(), (line + "\n").encode())
+
+
 def answer_for(kind: str, values: list[str] | None, turn: int) -> object | None:
     if kind == "bool":
         return turn % 2 == 0
@@ -48,7 +54,7 @@ def write(path: str, session: str) -> None:
                 else:
                     iv.answer(question.fact, value)
             event = iv.events[-1]
-            print("ack", event.seq, event.kind, event.fact, json.dumps(event.value), flush=True)
+            say(f"ack {event.seq} {event.kind} {event.fact} {json.dumps(event.value)}")
 
 
 def serve(path: str, session: str) -> None:
@@ -60,9 +66,9 @@ def serve(path: str, session: str) -> None:
                 write(path, session)
             finally:
                 os._exit(1)  # only reached if the writer fails: never run the server's code
-        print("pid", pid, flush=True)
+        say(f"pid {pid}")
         os.waitpid(pid, 0)
-        print("reaped", flush=True)
+        say("reaped")
 
 
 if __name__ == "__main__":

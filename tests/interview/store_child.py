@@ -37,9 +37,12 @@ from store_support import make_header
 
 
 def say(line: str) -> None:
-    """One line in one write: a writer killed mid-print must not leave half a line."""
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+    """One line in one write(2) to the pipe, so a writer killed mid-line leaves no half line.
+
+    Below PIPE_BUF bytes a pipe write is atomic; ``print`` (or ``sys.stdout.write`` under
+    PYTHONUNBUFFERED, as CI runs) may issue several writes for one line.
+    """
+    os.write(sys.stdout.fileno(), (line + "\n").encode())
 
 
 def append(url: str, session: str, tag: str, count: int, ready: Path | None, peers: int) -> None:
