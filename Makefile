@@ -4,6 +4,9 @@
 # "Dependencies"); the build tools are installed first, from their own lock, so that nothing is
 # ever built in isolation from unpinned packages.
 #
+# The suite runs on every core (pytest-xdist: `-n auto`); a plain `.venv/bin/pytest tests/...`
+# stays serial, for the quick loop.
+#
 # The main environment is .venv, on the first of Python 3.11 and 3.12 found (durable-rules does
 # not import on 3.13). `make test` runs the suite on every one of the two that is installed.
 SUPPORTED := 3.11 3.12
@@ -90,7 +93,7 @@ lint: $(VENV)/.installed
 define pytest-on
 pytest-$(1): $(call venv-for,$(1))/.installed
 	@echo "== pytest on Python $(1)"
-	$(call venv-for,$(1))/bin/pytest
+	$(call venv-for,$(1))/bin/pytest -n auto
 endef
 $(foreach v,$(PYTHONS),$(eval $(call pytest-on,$(v))))
 
@@ -103,13 +106,14 @@ bench: $(VENV)/.installed
 # moves one package (and what it needs) to its newest release. The dev lock (every extra the
 # tests need) is resolved first and the others are constrained by it, so a package has one
 # version in all of them: runtime.txt (pip install syncdoctor), service.txt (runtime + the
-# service extra: serve and mcp), build.txt.
+# service extra: serve and mcp), reconcile.txt (runtime + polars), build.txt.
 UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes \
 	--custom-compile-command "make lock"
 lock: | $(VENV)/.installed  # order-only: an out-of-date lock must not block its own fix
-	$(UV_COMPILE) pyproject.toml requirements/build.in --extra dev --extra service $(if $(UPGRADE),--upgrade-package $(UPGRADE)) -o requirements/dev.txt
+	$(UV_COMPILE) pyproject.toml requirements/build.in --extra dev --extra service --extra reconcile $(if $(UPGRADE),--upgrade-package $(UPGRADE)) -o requirements/dev.txt
 	$(UV_COMPILE) pyproject.toml -c requirements/dev.txt -o requirements/runtime.txt
 	$(UV_COMPILE) pyproject.toml --extra service -c requirements/dev.txt -o requirements/service.txt
+	$(UV_COMPILE) pyproject.toml --extra reconcile -c requirements/dev.txt -o requirements/reconcile.txt
 	$(UV_COMPILE) requirements/build.in -c requirements/dev.txt -o requirements/build.txt
 
 clean:
