@@ -12,6 +12,10 @@ from syncdoctor.casefile import read_case
 
 from support import NOW, REPO
 
+# A guard against hangs (a backtracking regex, a quadratic scan), not a speed target: bench/
+# measures speed. Alone these take milliseconds; a loaded CI machine can be many times slower.
+HANG_GUARD_SECONDS = 15.0
+
 PACKS = ("connectbooster", "impac", "iseller_accurate", "mambu_xero", "sage300")
 
 
@@ -92,7 +96,7 @@ def test_patterns_take_bounded_time_on_100_kb_of_hostile_text(bundled_kb, pack: 
         start = time.perf_counter()
         diagnose({"error.message": text}, pack=pack, kb=bundled_kb, now=NOW)
         elapsed = time.perf_counter() - start
-        assert elapsed < 1.0, f"{pack}: {elapsed:.2f} s on a {len(text)}-character text"
+        assert elapsed < HANG_GUARD_SECONDS, f"{pack}: {elapsed:.2f} s on a {len(text)}-character text"
 
 
 def test_examples_cover_every_cause_of_every_pack(bundled_kb) -> None:

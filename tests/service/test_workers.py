@@ -66,15 +66,21 @@ def test_two_workers_keep_every_answer_of_an_interview(tmp_path) -> None:
             client.close()
 
 
+def _receive(sock: socket.socket) -> bytes:
+    chunk = sock.recv(65536)  # the socket's timeout bounds the wait
+    assert chunk, "the server closed the connection mid-response"  # b"" would loop forever
+    return chunk
+
+
 def _read_response(sock: socket.socket) -> bytes:
     data = b""
     while b"\r\n\r\n" not in data:
-        data += sock.recv(65536)
+        data += _receive(sock)
     head, _, body = data.partition(b"\r\n\r\n")
     length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
                   if line.lower().startswith(b"content-length"))
     while len(body) < length:
-        body += sock.recv(65536)
+        body += _receive(sock)
     return body
 
 
