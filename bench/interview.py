@@ -15,6 +15,10 @@ case's facts, or "unknown" when the case lacks the fact:
 The expected cause is the first cause, in playbook order, of the Diagnosis of the case's full
 facts that the case expects. Printed per pack and overall, with the ratio asked / linear (goal:
 below 1 in every pack, at most 0.6 overall) and the cases a walk never brought to their cause.
+
+Also per pack and overall: questions_listed_mean and questions_listed_max, the questions the
+Diagnosis of a case's full facts still lists (what an agent or a bot is left to consider once
+everything the case knows is given; only questions whose answer could change the outcome).
 """
 
 from __future__ import annotations
@@ -63,8 +67,11 @@ def bundled_cases(kb: KnowledgeBase) -> list[Case]:
     return cases
 
 
-def target_cause(case: Case, kb: KnowledgeBase) -> str | None:
-    full = diagnose(case.facts, pack=case.pack, kb=kb, now=case.now)
+def full_diagnosis(case: Case, kb: KnowledgeBase) -> Diagnosis:
+    return diagnose(case.facts, pack=case.pack, kb=kb, now=case.now)
+
+
+def target_cause(full: Diagnosis, case: Case) -> str | None:
     return next((c for c in full.cause_ids if c in case.expected), None)
 
 
@@ -124,8 +131,11 @@ def measure() -> dict[str, object]:
     kb = default_kb()
     packs: dict[str, dict[str, object]] = {}
     total_asked = total_linear = 0
+    listed: dict[str, list[int]] = {}
     for case in bundled_cases(kb):
-        target = target_cause(case, kb)
+        full = full_diagnosis(case, kb)
+        listed.setdefault(case.pack, []).append(len(full.questions))
+        target = target_cause(full, case)
         asked, asked_ok = interview_walk(case, kb, target)
         linear, linear_ok = linear_walk(case, kb, target)
         row = packs.setdefault(case.pack, {"cases": 0, "questions_asked": 0,
@@ -139,11 +149,16 @@ def measure() -> dict[str, object]:
             row["not_reached"].append(f"linear: {case.name}")  # type: ignore[attr-defined]
         total_asked += asked
         total_linear += linear
-    for row in packs.values():
+    for pack_id, row in packs.items():
         row["ratio"] = round(int(str(row["questions_asked"]))
                              / max(1, int(str(row["questions_linear"]))), 3)
+        row["questions_listed_mean"] = round(sum(listed[pack_id]) / len(listed[pack_id]), 2)
+        row["questions_listed_max"] = max(listed[pack_id])
     ratio = round(total_asked / max(1, total_linear), 3)
+    every = [count for counts in listed.values() for count in counts]
     return {
+        "questions_listed_mean": round(sum(every) / max(1, len(every)), 2),
+        "questions_listed_max": max(every, default=0),
         "packs": dict(sorted(packs.items())),
         "questions_asked": total_asked,
         "questions_linear": total_linear,
@@ -165,11 +180,14 @@ def main() -> int:
     else:
         for pack, row in result["packs"].items():  # type: ignore[attr-defined]
             print(f"{pack:<18} cases {row['cases']:>3}  asked {row['questions_asked']:>4}  "
-                  f"linear {row['questions_linear']:>4}  ratio {row['ratio']:.3f}")
+                  f"linear {row['questions_linear']:>4}  ratio {row['ratio']:.3f}  "
+                  f"listed mean {row['questions_listed_mean']:.2f} "
+                  f"max {row['questions_listed_max']}")
             for missed in row["not_reached"]:
                 print(f"    not reached: {missed}")
         print(f"overall: asked {result['questions_asked']}, linear {result['questions_linear']}, "
-              f"ratio {result['ratio']:.3f}, goal met: {result['goal_met']}")
+              f"ratio {result['ratio']:.3f}, goal met: {result['goal_met']}; listed mean "
+              f"{result['questions_listed_mean']:.2f}, max {result['questions_listed_max']}")
     return 0
 
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from syncdoctor.diagnosis.case import Case, check_ids, clock, extract, prepare
 from syncdoctor.diagnosis.explain import NOT_FIXED_RULE, explain
-from syncdoctor.diagnosis.questions import select_questions
+from syncdoctor.diagnosis.questions import frozen_facts, select_questions
 from syncdoctor.diagnosis.result import Diagnosis, PackChoice, PackVersion
 from syncdoctor.diagnosis.routing import candidates, choose_pack
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack, default_kb, ensure_open
@@ -62,9 +62,14 @@ def run_case(
     case = prepare(pack, facts, now, unknown)
     check_not_fixed(pack, not_fixed)
     extract(case)
-    firings = run_session(pack, case.facts, case.inferred, case.supplied, case.now)
+    firings = run_session(
+        pack, case.facts, case.inferred, case.supplied, case.now, frozen=frozen_facts(case)
+    )
     explanation = explain(case, firings, not_fixed)
-    questions = select_questions(case, firings, explanation.against, explanation.confirmed)
+    first = str(explanation.causes[0]["id"]) if explanation.causes else None
+    questions = select_questions(
+        case, firings, explanation.against, explanation.confirmed, first
+    )
     warnings = [*explanation.warnings, *sorted(firings.conflicts)]
     warnings.extend(
         f"fact {fact!r} is not used by any rule of pack {pack.id!r}; it changes nothing"

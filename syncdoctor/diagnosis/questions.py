@@ -1,8 +1,24 @@
-"""Question selection: the unknown facts that could still confirm or rule out a live cause.
+"""Question selection: only the unknown facts whose answer could change the causes held.
 
-Candidates come from the rules no blocker has refuted (see docs/design-notes.md), through the
-rules that derive the facts they read, and from the raw texts extractors read; they are ranked by
-playbook step, then by how many live causes they bear on, then by cost, then by id.
+A question is listed only if some answer to it could change the first cause or the set of
+causes held. The rules that could still do that are:
+
+- a rule supporting a cause not held yet (the cause would join the set), or supporting a held
+  cause that is not first and not yet certain (it could become first);
+- a rule ruling out a held cause (it would leave the set).
+
+A rule supporting the first cause, or ruling out a cause not held, would only confirm: its facts
+are not asked for it. Neither are the facts of a rule that can no longer fire: one that fired,
+one with a condition definitely false, or one that waits on a fact the user cannot answer
+(``Firings.impossible``, engine/refute.py). The candidates are the facts such rules read, the
+facts read by the rules deriving what they read, and the raw texts extractors read.
+
+Order: by value (how many live hypotheses, the causes those rules serve, an answer bears on),
+then playbook step, then cost, then id. ``Interview.next_question()`` asks the first: the
+interview, the tools and a bot all ask the same question next.
+
+The work follows the live rules, never the whole pack: the rules come from per-cause sets
+(``PackIndex.supporting`` / ``refuting``) less the settled ones, in C set operations.
 """
 
 from __future__ import annotations
@@ -13,61 +29,115 @@ from syncdoctor.diagnosis.case import Case
 from syncdoctor.engine.session import Firings
 from syncdoctor.types import JsonValue
 
-__all__ = ["select_questions"]
+__all__ = ["frozen_facts", "select_questions"]
 
 MAX_DERIVATION_DEPTH = 8
 """How deep question selection follows derived facts to the rules deriving them."""
 
 
+def frozen_facts(case: Case) -> frozenset[str]:
+    """The facts that stay unknown: declared unknown, not derivable, not extractable.
+
+    A derived fact may still be worked out by the rules, and a fact an extractor sets may still
+    come from an error text not given yet: neither is frozen.
+    """
+    if not case.unknown:
+        return frozenset()
+    index = case.pack.index
+    facts = case.facts
+    open_sources = [s for s in index.extracted_from if s not in facts and s not in case.unknown]
+    extractable = {t for s in open_sources for t in index.extracted_from[s]}
+    return frozenset(
+        f for f in case.unknown
+        if f not in facts and not case.pack.facts[f].derived and f not in extractable
+    )
+
+
+def _target_rules(
+    case: Case, firings: Firings, ruled_out: set[str], confirmed: Mapping[str, float],
+    first: str | None,
+) -> tuple[dict[int, set[str]], set[int]]:
+    """The rules whose firing could change the outcome, each with the causes it serves."""
+    index = case.pack.index
+    settled = firings.impossible | firings.rules.keys()
+    for fact in frozen_facts(case):
+        settled |= index.record_rules.get(fact, frozenset())
+    targets: dict[int, set[str]] = {}
+    for cause in case.pack.playbook.causes:
+        if cause in ruled_out:
+            continue
+        certainty = confirmed.get(cause)
+        rules: frozenset[int] | set[int] = frozenset()
+        if certainty is None or (certainty < 1.0 and cause != first):
+            rules = index.supporting[cause] - settled
+        if certainty is not None:
+            rules = rules | (index.refuting[cause] - settled)
+        for rule in rules:
+            targets.setdefault(rule, set()).add(cause)
+    return targets, settled
+
+
+def _expand_derivations(
+    case: Case, targets: dict[int, set[str]], settled: set[int]
+) -> dict[int, set[str]]:
+    """Add the live rules deriving what a target rule still needs, serving the same causes.
+
+    An observable derived fact is asked itself (one question); the facts its rules compare are
+    asked only once the user cannot answer it.
+    """
+    pack = case.pack
+    index = pack.index
+    known = case.facts
+    pending = [(rule, 0) for rule in targets]
+    while pending:
+        rule, depth = pending.pop()
+        if depth >= MAX_DERIVATION_DEPTH:
+            continue
+        for fact in index.derived_read[rule]:
+            if fact in known or (pack.facts[fact].observable and fact not in case.unknown):
+                continue
+            for deriver in index.derivers.get(fact, ()):
+                if deriver in settled:
+                    continue
+                served = targets.setdefault(deriver, set())
+                if not targets[rule] <= served:
+                    served |= targets[rule]
+                    pending.append((deriver, depth + 1))
+    return targets
+
+
 def select_questions(
-    case: Case, firings: Firings, ruled_out: set[str], confirmed: Mapping[str, float]
+    case: Case, firings: Firings, ruled_out: set[str], confirmed: Mapping[str, float],
+    first: str | None = None,
 ) -> list[dict[str, JsonValue]]:
-    """The questions still worth asking, best first, as plain data for the Diagnosis."""
+    """The questions still worth asking, best first, as plain data for the Diagnosis.
+
+    ``first``: the first cause held (its supporting rules would only confirm it).
+    """
     pack = case.pack
     index = pack.index
     known = case.facts
     unknown = case.unknown  # "the user cannot answer": never asked again
-    settled = firings.blocked | firings.rules.keys()
+    targets, settled = _target_rules(case, firings, ruled_out, confirmed, first)
+    targets = _expand_derivations(case, targets, settled)
     wanted: dict[str, tuple[int, set[str]]] = {}
-    expanded: set[tuple[int, str]] = set()
-
-    def expand(rule: int, cause: str, depth: int) -> None:
-        if (rule, cause) in expanded:
-            return
-        expanded.add((rule, cause))
+    for rule, causes in targets.items():
         step = index.rule_steps[rule]
         for fact in index.asked_facts[rule]:
             if fact in known or fact in unknown:
                 continue
             entry = wanted.get(fact)
             if entry is None:
-                wanted[fact] = (step, {cause})
+                wanted[fact] = (step, set(causes))
             else:
-                entry[1].add(cause)
+                entry[1].update(causes)
                 if step < entry[0]:
                     wanted[fact] = (step, entry[1])
-        if depth < MAX_DERIVATION_DEPTH:  # derived facts: ask what their rules still need
-            for fact in index.derived_read[rule]:
-                # An observable derived fact is asked itself (one question); the facts its
-                # rules compare are asked only once the user cannot answer it.
-                if fact not in known and (
-                    not pack.facts[fact].observable or fact in case.unknown
-                ):
-                    for deriver in index.derivers.get(fact, ()):
-                        if deriver not in settled:
-                            expand(deriver, cause, depth + 1)
-
-    for rule, cause in index.cause_rules:
-        if rule in settled or cause in ruled_out:
-            continue
-        if confirmed.get(cause, 0.0) >= 1.0 and pack.rules[rule].effect == "supports":
-            continue  # nothing can make it surer; what could rule it out is still worth asking
-        expand(rule, cause, 0)
     # A raw text (an error message) that extractors read can answer those facts at once.
-    for source, targets in index.extracted_from.items():
+    for source, extracted in index.extracted_from.items():
         if source in known or source in unknown:
             continue
-        for target in targets:
+        for target in extracted:
             if target in wanted:
                 step, target_causes = wanted[target]
                 current = wanted.get(source)
@@ -76,35 +146,31 @@ def select_questions(
                 else:
                     current[1].update(target_causes)
                     wanted[source] = (min(step, current[0]), current[1])
-
-    steps = pack.playbook.steps
-    causes_spec = pack.playbook.causes
     ranked = sorted(
         wanted.items(),
-        key=lambda item: (item[1][0], -len(item[1][1]), pack.facts[item[0]].cost, item[0]),
+        key=lambda item: (-len(item[1][1]), item[1][0], pack.facts[item[0]].cost, item[0]),
     )
-    questions: list[dict[str, JsonValue]] = []
-    for fact, (step, cause_set) in ranked:
-        spec = pack.facts[fact]
-        causes = sorted(cause_set, key=index.cause_rank.__getitem__)
-        fields = index.record_fields.get(fact)
-        questions.append(
-            {
-                "fact": fact,
-                "ask": spec.ask or f"What is {fact}?",
-                "help": spec.help,
-                "type": spec.type,
-                "values": list(spec.values) if spec.values else None,
-                "fields": None if fields is None else [
-                    {"name": f.name, "type": f.type,
-                     "values": list(f.values) if f.values else None}
-                    for f in fields
-                ],
-                "step": steps[step].id,
-                "causes": list(causes),
-                "why": "Could confirm or rule out: "
-                + "; ".join(causes_spec[c].title for c in causes)
-                + ".",
-            }
-        )
-    return questions
+    return [_question(case, fact, step, causes) for fact, (step, causes) in ranked]
+
+
+def _question(case: Case, fact: str, step: int, cause_set: set[str]) -> dict[str, JsonValue]:
+    pack = case.pack
+    index = pack.index
+    spec = pack.facts[fact]
+    causes = sorted(cause_set, key=index.cause_rank.__getitem__)
+    fields = index.record_fields.get(fact)
+    titles = pack.playbook.causes
+    return {
+        "fact": fact,
+        "ask": spec.ask or f"What is {fact}?",
+        "help": spec.help,
+        "type": spec.type,
+        "values": list(spec.values) if spec.values else None,
+        "fields": None if fields is None else [
+            {"name": f.name, "type": f.type, "values": list(f.values) if f.values else None}
+            for f in fields
+        ],
+        "step": pack.playbook.steps[step].id,
+        "causes": list(causes),
+        "why": "Could confirm or rule out: " + "; ".join(titles[c].title for c in causes) + ".",
+    }

@@ -2,7 +2,7 @@
 
 A cause the user expected is either among the causes (HOW: its evidence), ruled out (the rules
 against it), or not shown: then each of its rules either has a condition the facts contradict
-(read from the blockers that fired, see docs/design-notes.md) or still waits on unknown facts,
+(read from the refutation programs, engine/refute.py) or still waits on unknown facts,
 which become the questions worth asking.
 """
 
@@ -89,8 +89,8 @@ def _rule_account(
     rule = pack.rules[index]
     fired = index in firings.rules
     refuted = {position for rule_index, position in firings.refuted if rule_index == index}
-    # A condition some blocker tests, on known facts, that the blocker did not refute is true.
-    tested = {c for entry in pack.compiled.entries.values() for c in entry.refutes}
+    # A condition some refutation program tests, on known facts, and did not refute is true.
+    tested = pack.compiled.refutations.refutable
     conditions = []
     state: Literal["true", "false", "undecided"]
     for position, item in enumerate(rule.when.conjuncts()):

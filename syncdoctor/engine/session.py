@@ -14,6 +14,7 @@ from datetime import datetime
 
 from syncdoctor.engine.encoding import encode, unknown_marker
 from syncdoctor.engine.knowledge import Pack
+from syncdoctor.engine.refute import refute
 from syncdoctor.engine.runtime import Message, runtime
 from syncdoctor.kb.compare import evaluate
 from syncdoctor.kb.values import jsonable, type_value
@@ -42,9 +43,12 @@ class Firings:
     rules: dict[int, list[Firing]] = field(default_factory=lambda: defaultdict(list))
     """Rule index -> its firings (one per true alternative)."""
     blocked: set[int] = field(default_factory=set)
-    """Rules a blocker showed can no longer fire."""
+    """Rules with a top-level condition shown definitely false (they can no longer fire)."""
     refuted: set[tuple[int, int]] = field(default_factory=set)
     """(rule index, top-level condition position) of every condition shown false."""
+    impossible: set[int] = field(default_factory=set)
+    """Rules that cannot fire while the facts the user cannot answer stay unknown (a superset
+    of ``blocked``): question selection asks nothing for them."""
     conflicts: set[str] = field(default_factory=set)
     """Warnings: two rules derived different values for one fact."""
 
@@ -103,22 +107,27 @@ def run_session(
     inferred: MutableMapping[str, FactValue],
     supplied: frozenset[str],
     now: datetime,
+    frozen: frozenset[str] = frozenset(),
 ) -> Firings:
     """Run the case's facts through the pack's rulesets; derived facts land in ``facts``.
 
     A derived value the user supplied wins over the rules; two rules deriving different values
-    are reported in ``Firings.conflicts``.
+    are reported in ``Firings.conflicts``. ``frozen``: facts that stay unknown (the user
+    cannot answer them), for ``Firings.impossible``.
     """
     compiled = pack.compiled
     firings = Firings()
+    messages = build_messages(pack, facts, now)
+    # Which conditions are definitely false is read from the case message as asserted, in
+    # Python (engine/refute.py), before the rules run.
+    refuted = refute(compiled.refutations, messages[0], list(facts), frozen)
+    firings.blocked = refuted.blocked
+    firings.refuted = refuted.refuted
+    firings.impossible = refuted.impossible
     record_by_type = {t: f for f, t in compiled.fields.record_types.items()}
 
     def on_fire(name: str, text: str) -> list[Message]:
         entry = compiled.entries[name]
-        if entry.kind == "blocker":
-            firings.blocked.update(entry.blocks)
-            firings.refuted.update(entry.refutes)
-            return []
         if entry.kind == "sentinel":
             return []
         record = None
@@ -150,7 +159,7 @@ def run_session(
             )
         return [{"t": "d", "f": compiled.derived_field[fact], "v": value}]
 
-    runtime().run(pack.registration, build_messages(pack, facts, now), on_fire)
+    runtime().run(pack.registration, messages, on_fire)
     return firings
 
 

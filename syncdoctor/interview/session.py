@@ -215,21 +215,15 @@ class Interview:
     def next_question(self) -> Question | None:
         """The best question still worth asking; None once no answer can change the outcome.
 
-        Of ``diagnosis.questions`` (playbook order), the first of those bearing on the most
-        live causes.
+        The first of ``diagnosis.questions``: what :func:`syncdoctor.diagnose`, the tools and a
+        bot would ask next, too (the list is ordered by value, then playbook step, then cost).
 
         Also None while no pack is chosen: then ``diagnosis.pack_choices`` lists the packs to
         offer, and :meth:`choose_pack` takes the choice. Never a fact already known, skipped,
         or unknown from the start.
         """
         questions = self._state.diagnosis.questions
-        if not questions:
-            return None
-        # Diagnosis.questions is in playbook order (how a reader goes through it, and what KB
-        # tests pin with first_question). Asking, the one that bears on the most live causes
-        # settles the most: bench/interview.py measures 0.63 of a linear walk against 0.70 for
-        # questions[0]. Among equals, playbook order.
-        return min(questions, key=lambda question: -len(question.causes))
+        return questions[0] if questions else None
 
     @property
     def finished(self) -> bool:

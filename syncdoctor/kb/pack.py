@@ -86,6 +86,13 @@ class PackIndex:
     """Facts some rule, extractor or template reads."""
     cause_rank: Mapping[str, tuple[int, str]]
     """Cause id -> its sort key: playbook step, then id."""
+    supporting: Mapping[str, frozenset[int]]
+    """Cause id -> the rules that support it (question selection starts from these)."""
+    refuting: Mapping[str, frozenset[int]]
+    """Cause id -> the rules that rule it out."""
+    record_rules: Mapping[str, frozenset[int]]
+    """Records fact -> the rules with a top-level ``any_record`` on it (none can fire while the
+    records stay unknown)."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +151,14 @@ def build_index(
     for rule in rules:
         used.update(rule.when.parameters())
     used.update(extractor.from_ for extractor in extractors)
+    by_effect: dict[tuple[str, str], set[int]] = {}
+    record_rules: dict[str, set[int]] = {}
+    for index, rule in enumerate(rules):
+        if rule.cause is not None:
+            by_effect.setdefault((rule.cause, rule.effect), set()).add(index)
+        for item in rule.when.conjuncts():
+            if item.any_record is not None and item.fact is not None:
+                record_rules.setdefault(item.fact, set()).add(index)
     return PackIndex(
         step_order=step_order,
         rule_index={rule.id: index for index, rule in enumerate(rules)},
@@ -177,4 +192,11 @@ def build_index(
             cause: (step_order.get(spec.step, 0), cause)
             for cause, spec in playbook.causes.items()
         },
+        supporting={
+            cause: frozenset(by_effect.get((cause, "supports"), ())) for cause in playbook.causes
+        },
+        refuting={
+            cause: frozenset(by_effect.get((cause, "rules_out"), ())) for cause in playbook.causes
+        },
+        record_rules={fact: frozenset(found) for fact, found in sorted(record_rules.items())},
     )

@@ -2,9 +2,9 @@
 
 Each example is walked from no facts: every question is answered from the example's facts, or
 skipped when the example lacks the fact. At every step the question asked must be unknown so
-far, never skipped, and read by a rule that can still fire (neither fired nor refuted by a
-blocker) for a cause not ruled out, directly, through a rule deriving what such a rule reads,
-or as the error text whose patterns set such a fact.
+far, never skipped, and read by a rule that can still fire (neither fired nor with a condition
+shown false) for a cause not ruled out, directly, through a rule deriving what such a rule
+reads, or as the error text whose patterns set such a fact.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ __all__ = [
     "EntryKind",
     "Expr",
     "PlainTest",
+    "Refutations",
     "RegexTest",
     "RuleCapacityError",
     "RuleShapeError",
@@ -29,7 +30,7 @@ __all__ = [
 
 Expr = dict[str, Any]
 """A durable_rules expression, in its JSON form (a JSON boundary: any JSON value)."""
-EntryKind = Literal["rule", "blocker", "sentinel"]
+EntryKind = Literal["rule", "sentinel"]
 TestOp = Literal["known", "unknown", "eq", "ne", "lt", "le", "gt", "ge", "other"]
 _BOUNDS: dict[str, TestOp] = {"$lt": "lt", "$lte": "le", "$gt": "gt", "$gte": "ge"}
 
@@ -59,11 +60,6 @@ class Entry:
     kind: EntryKind
     rule: int = -1
     """Index into the pack's rules (sorted by id), for a rule; -1 otherwise."""
-    blocks: tuple[int, ...] = ()
-    """For a blocker: the rules it shows cannot fire."""
-    refutes: tuple[tuple[int, int], ...] = ()
-    """For a blocker: (rule index, position among the rule's top-level conditions) of every
-    condition it shows false; WHY NOT explanations name them."""
     records: bool = False
     """Whether the rule binds records (its firings must be decoded to read them)."""
 
@@ -103,6 +99,33 @@ class PlainTest:
         return cls(key, "other", None, text)
 
 
+@dataclass(frozen=True)
+class Refutations:
+    """The top-level conditions on the case message, as programs evaluated in Python.
+
+    See :mod:`syncdoctor.engine.compiler.refutation` (how they are built) and
+    :mod:`syncdoctor.engine.refute` (how a case evaluates them).
+    """
+
+    programs: tuple[tuple[Any, ...], ...] = ()
+    """One per distinct condition (plain nested tuples)."""
+    refutes: tuple[tuple[tuple[int, int], ...], ...] = ()
+    """Per program: (rule index, position among the rule's top-level conditions) of every
+    condition it stands for; WHY NOT names the ones shown false."""
+    blocks: tuple[tuple[int, ...], ...] = ()
+    """Per program: the rules that cannot fire once it is false."""
+    facts: tuple[frozenset[str], ...] = ()
+    """Per program: the facts it reads."""
+    by_fact: dict[str, int] = field(default_factory=dict)
+    """Fact -> a bitset (bit i: program i) of the programs reading it: a case evaluates only
+    the programs its known facts touch."""
+
+    @property
+    def refutable(self) -> frozenset[tuple[int, int]]:
+        """Every (rule, position) some program stands for."""
+        return frozenset(pair for pairs in self.refutes for pair in pairs)
+
+
 Alternative = tuple[tuple[PlainTest, ...], ...]
 """One durable rule a YAML rule expands to: per pattern (message), its chain of tests."""
 
@@ -122,6 +145,8 @@ class CompiledPack:
     """The highest share of each durable_rules limit that any of the rulesets uses."""
     computed: tuple[ComputedTest, ...] = ()
     """Tests comparing two facts, each asserted as one boolean field of the case message."""
+    refutations: Refutations = field(default_factory=Refutations)
+    """The "definitely false" tests of the top-level case conditions, evaluated in Python."""
 
 
     def alternatives(self) -> dict[int, list[Alternative]]:

@@ -6,12 +6,13 @@ per derived fact. Each YAML rule becomes:
 - a *rule* that fires when its conditions are definitely true (a test on an unknown fact is
   never true, nor is its negation: negations are pushed down to the tests, each guarded by
   ``$ex``);
-- *blockers*, one per distinct top-level condition of any rule, that fire when that condition
-  is definitely false. A rule none of whose conditions is blocked could still fire once its
-  unknown facts are known, so its unknown facts are questions worth asking. Under Kleene's
-  three-valued logic "possibly true" is exactly "not definitely false", and blockers fire only
-  for known facts, so question selection stays inside the Rete network and costs firings in
-  proportion to what is known, not to the number of rules.
+- and each distinct top-level condition on the case message also becomes a small program,
+  evaluated in Python, that says when the condition is definitely false
+  (:mod:`syncdoctor.engine.compiler.refutation`). A rule none of whose conditions is false could
+  still fire once its unknown facts are known, so its unknown facts are questions worth asking.
+  Under Kleene's three-valued logic "possibly true" is exactly "not definitely false". These
+  tests were durable rules of their own ("blockers") until they were measured to be half of all
+  firings and most of a large pack's network (docs/design-notes.md).
 
 Every ruleset also holds a *sentinel* that fires on every case: durable_rules 2.0.28 frees
 uninitialised memory when a session in which no action ran is deleted (a segfault), so every
@@ -24,7 +25,6 @@ tests, so rules are packed into as many rulesets as needed to keep every node un
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -44,8 +44,8 @@ from syncdoctor.engine.compiler.model import (
     RegexTest,
     RuleShapeError,
 )
+from syncdoctor.engine.compiler.refutation import build_refutations, computed_key
 from syncdoctor.engine.encoding import Encoded, FieldMap, encode, unknown_marker
-from syncdoctor.errors import CapacityError
 from syncdoctor.kb.condition import COMPUTED
 from syncdoctor.kb.spec import Condition, FactSpec, RecordFieldSpec, RuleSpec, Scalar
 from syncdoctor.kb.values import parse_duration, type_value
@@ -97,22 +97,12 @@ def _encoded(scope: _Scope, name: str, value: Scalar) -> Encoded:
     return encode(spec.type, type_value(name, spec, value))
 
 
-def computed_key(cond: Condition) -> str:
-    """One computed field per distinct test: its canonical JSON."""
-    return json.dumps(cond.model_dump(mode="json", exclude_none=True, by_alias=True),
-                      sort_keys=True)
-
-
 NEVER: Expr = {"t": "never"}
 """A test no message passes."""
 
 
-def _test(scope: _Scope, cond: Condition, negate: bool, settled: bool = False) -> Expr:
-    """A test on one fact (or record field), true only when definitely true (or false).
-
-    With ``settled``, only outcomes that further facts cannot change count: a fact that is
-    unknown now may be known later, so "unknown" never settles anything.
-    """
+def _test(scope: _Scope, cond: Condition, negate: bool) -> Expr:
+    """A test on one fact (or record field), true only when definitely true (or false)."""
     name = cond.subject
     op = cond.operator
     value = cond.operand
@@ -128,8 +118,6 @@ def _test(scope: _Scope, cond: Condition, negate: bool, settled: bool = False) -
     if op == "known":
         if bool(value) != negate:
             return _exists(here)
-        if settled:
-            return NEVER
         scope.fields.markers.add(here)
         return _unknown(here)
     if op == "matches":
@@ -180,19 +168,17 @@ def _finite_domain(spec: FactSpec | RecordFieldSpec) -> list[Encoded] | None:
 
 
 
-def definite(
-    scope: _Scope, cond: Condition, negate: bool = False, settled: bool = False
-) -> Expr:
+def definite(scope: _Scope, cond: Condition, negate: bool = False) -> Expr:
     """Expression true when ``cond`` (or, with negate, its negation) is definitely true."""
     if cond.all is not None:
-        parts = [definite(scope, c, negate, settled) for c in cond.all]
+        parts = [definite(scope, c, negate) for c in cond.all]
         return _or(parts) if negate else and_(parts)
     if cond.any is not None:
-        parts = [definite(scope, c, negate, settled) for c in cond.any]
+        parts = [definite(scope, c, negate) for c in cond.any]
         return and_(parts) if negate else _or(parts)
     if cond.not_ is not None:
-        return definite(scope, cond.not_, not negate, settled)
-    return _test(scope, cond, negate, settled)
+        return definite(scope, cond.not_, not negate)
+    return _test(scope, cond, negate)
 
 
 def top_level(when: Condition) -> tuple[Condition, ...]:
@@ -287,40 +273,10 @@ class _PackCompiler:
             aliases.append({f"d{j}": _derived_expr(item, self.derived_field[item.fact])})
         return [(f"r{index:05d}", Entry("rule", index, records=bool(records)), {"all": aliases})]
 
-    def blockers(self) -> list[tuple[str, Entry, Expr]]:
-        """One rule per distinct top-level case condition, firing when it is definitely false."""
-        blocked: dict[str, tuple[Expr, set[tuple[int, int]]]] = {}
-        scope = self.scope()
-        for index, rule in enumerate(self.rules):
-            for position, item in enumerate(top_level(rule.when)):
-                if _kind(item, self.catalogue) != "case":
-                    continue
-                expr = and_([{"t": "case"}, definite(scope, item, negate=True, settled=True)])
-                key = json.dumps(expr, sort_keys=True)
-                blocked.setdefault(key, (expr, set()))[1].add((index, position))
-        out = []
-        for number, key in enumerate(sorted(blocked)):
-            expr, conditions = blocked[key]
-            if expr == and_([{"t": "case"}, NEVER]):
-                continue  # nothing known can refute this condition
-            entry = Entry(
-                "blocker",
-                blocks=tuple(sorted({rule for rule, _ in conditions})),
-                refutes=tuple(sorted(conditions)),
-            )
-            out.append((f"b{number:05d}", entry, {"all": [{"c": expr}]}))
-        return out
-
     def compile(self) -> CompiledPack:
         groups = [
             expand(self.rule_definitions(i, rule)) for i, rule in enumerate(self.rules)
         ]
-        for blocker in self.blockers():
-            try:
-                groups.append(expand([blocker]))
-            except CapacityError:
-                # A negation too wide to expand only makes questions less precise: skip it.
-                continue
         groups = order_tests(groups)
         tries: list[Trie] = []
         chunks = pack_into_rulesets(groups, tries)
@@ -341,6 +297,10 @@ class _PackCompiler:
             derived_field=self.derived_field,
             usage=usage_of(tries),
             computed=tuple(self.computed),
+            refutations=build_refutations(
+                self.catalogue, self.rules, self.fields, self.regex_field, self.computed_field,
+                lambda item: _kind(item, self.catalogue) == "case",
+            ),
         )
 
 
