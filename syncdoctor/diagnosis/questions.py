@@ -17,8 +17,9 @@ Order: by value (how many live hypotheses, the causes those rules serve, an answ
 then playbook step, then cost, then id. ``Interview.next_question()`` asks the first: the
 interview, the tools and a bot all ask the same question next.
 
-The work follows the live rules, never the whole pack: the rules come from per-cause sets
-(``PackIndex.supporting`` / ``refuting``) less the settled ones, in C set operations.
+The work is set operations on precomputed indexes, not a walk over every rule's facts: the live
+rules come from per-cause sets (``PackIndex.supporting`` / ``refuting``) less the settled ones,
+and each fact's live readers from its own set (``PackIndex.askers``) intersected with them.
 """
 
 from __future__ import annotations
@@ -56,30 +57,28 @@ def frozen_facts(case: Case) -> frozenset[str]:
 def _target_rules(
     case: Case, firings: Firings, ruled_out: set[str], confirmed: Mapping[str, float],
     first: str | None,
-) -> tuple[dict[int, set[str]], set[int]]:
+) -> tuple[dict[int, frozenset[str]], set[int]]:
     """The rules whose firing could change the outcome, each with the causes it serves."""
     index = case.pack.index
     settled = firings.impossible | firings.rules.keys()
     for fact in frozen_facts(case):
         settled |= index.record_rules.get(fact, frozenset())
-    targets: dict[int, set[str]] = {}
+    targets: dict[int, frozenset[str]] = {}
     for cause in case.pack.playbook.causes:
         if cause in ruled_out:
             continue
         certainty = confirmed.get(cause)
-        rules: frozenset[int] | set[int] = frozenset()
+        served = frozenset((cause,))
         if certainty is None or (certainty < 1.0 and cause != first):
-            rules = index.supporting[cause] - settled
+            targets.update(dict.fromkeys(index.supporting[cause] - settled, served))
         if certainty is not None:
-            rules = rules | (index.refuting[cause] - settled)
-        for rule in rules:
-            targets.setdefault(rule, set()).add(cause)
+            targets.update(dict.fromkeys(index.refuting[cause] - settled, served))
     return targets, settled
 
 
 def _expand_derivations(
-    case: Case, targets: dict[int, set[str]], settled: set[int]
-) -> dict[int, set[str]]:
+    case: Case, targets: dict[int, frozenset[str]], settled: set[int]
+) -> dict[int, frozenset[str]]:
     """Add the live rules deriving what a target rule still needs, serving the same causes.
 
     An observable derived fact is asked itself (one question); the facts its rules compare are
@@ -88,7 +87,7 @@ def _expand_derivations(
     pack = case.pack
     index = pack.index
     known = case.facts
-    pending = [(rule, 0) for rule in targets]
+    pending = [(rule, 0) for rule in sorted(index.reads_derived.intersection(targets))]
     while pending:
         rule, depth = pending.pop()
         if depth >= MAX_DERIVATION_DEPTH:
@@ -99,9 +98,9 @@ def _expand_derivations(
             for deriver in index.derivers.get(fact, ()):
                 if deriver in settled:
                     continue
-                served = targets.setdefault(deriver, set())
+                served = targets.get(deriver, frozenset())
                 if not targets[rule] <= served:
-                    served |= targets[rule]
+                    targets[deriver] = served | targets[rule]
                     pending.append((deriver, depth + 1))
     return targets
 
@@ -121,18 +120,15 @@ def select_questions(
     targets, settled = _target_rules(case, firings, ruled_out, confirmed, first)
     targets = _expand_derivations(case, targets, settled)
     wanted: dict[str, tuple[int, set[str]]] = {}
-    for rule, causes in targets.items():
-        step = index.rule_steps[rule]
-        for fact in index.asked_facts[rule]:
-            if fact in known or fact in unknown:
-                continue
-            entry = wanted.get(fact)
-            if entry is None:
-                wanted[fact] = (step, set(causes))
-            else:
-                entry[1].update(causes)
-                if step < entry[0]:
-                    wanted[fact] = (step, entry[1])
+    steps = index.rule_steps
+    live_rules = frozenset(targets)
+    for fact, askers in index.askers.items():  # per fact: its live readers, by set intersection
+        if fact in known or fact in unknown:
+            continue
+        live = askers & live_rules
+        if live:
+            wanted[fact] = (min(map(steps.__getitem__, live)),
+                            set().union(*map(targets.__getitem__, live)))
     # A raw text (an error message) that extractors read can answer those facts at once.
     for source, extracted in index.extracted_from.items():
         if source in known or source in unknown:

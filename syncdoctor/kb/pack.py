@@ -93,6 +93,11 @@ class PackIndex:
     record_rules: Mapping[str, frozenset[int]]
     """Records fact -> the rules with a top-level ``any_record`` on it (none can fire while the
     records stay unknown)."""
+    askers: Mapping[str, frozenset[int]]
+    """Askable fact -> the rules that read it (``asked_facts``): question selection intersects
+    these with the live rules instead of walking every live rule's facts."""
+    reads_derived: frozenset[int]
+    """The rules that read some derived fact."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,11 @@ def build_index(
     used.update(extractor.from_ for extractor in extractors)
     by_effect: dict[tuple[str, str], set[int]] = {}
     record_rules: dict[str, set[int]] = {}
+    askers: dict[str, set[int]] = {}
     for index, rule in enumerate(rules):
+        for fact in facts_of[rule.id]:
+            if may_ask(fact):
+                askers.setdefault(fact, set()).add(index)
         if rule.cause is not None:
             by_effect.setdefault((rule.cause, rule.effect), set()).add(index)
         for item in rule.when.conjuncts():
@@ -199,4 +208,9 @@ def build_index(
             cause: frozenset(by_effect.get((cause, "rules_out"), ())) for cause in playbook.causes
         },
         record_rules={fact: frozenset(found) for fact, found in sorted(record_rules.items())},
+        askers={fact: frozenset(found) for fact, found in sorted(askers.items())},
+        reads_derived=frozenset(
+            index for index, rule in enumerate(rules)
+            if any(is_derived(f) for f in facts_of[rule.id])
+        ),
     )
