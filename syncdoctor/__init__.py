@@ -26,7 +26,7 @@ import typing as _typing
 from syncdoctor._version import __version__
 
 if _typing.TYPE_CHECKING:
-    from syncdoctor.diagnosis.pipeline import diagnose
+    from syncdoctor.collectors.lazy import diagnose
     from syncdoctor.diagnosis.result import (
         Cause,
         Diagnosis,
@@ -52,7 +52,7 @@ if _typing.TYPE_CHECKING:
     from syncdoctor.interview.store import MemoryStore
 
 _WHERE: dict[str, str] = {
-    "diagnose": "syncdoctor.diagnosis.pipeline",
+    "diagnose": "syncdoctor.collectors.lazy",
     "Cause": "syncdoctor.diagnosis.result",
     "Diagnosis": "syncdoctor.diagnosis.result",
     "Escalation": "syncdoctor.diagnosis.result",

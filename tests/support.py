@@ -21,3 +21,6 @@ def reply(question: dict) -> dict:
         value = {"datetime": "2024-05-01T08:00:00Z", "integer": 1, "decimal": 1,
                  "duration": "1h"}.get(question["type"], "text")
     return {"fact": question["fact"], "value": value}
+
+CANARY_TOKEN = "canary-7f3a9c21d4e8b6"
+"""The token the collectors' tests send: it must never come back out of syncdoctor."""

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
+from syncdoctor.kb.collector_spec import CollectorsFile
 from syncdoctor.kb.spec import FactsFile, PlaybookFile, RulesFile
 
 __all__ = [
@@ -38,7 +39,7 @@ DRAFT: Final = "https://json-schema.org/draft/2020-12/schema"
 ID_PREFIX: Final = "urn:syncdoctor:schema:"
 """Each schema's ``$id`` is this prefix followed by its kind."""
 
-KINDS: Final[tuple[str, ...]] = ("facts", "rules", "playbook", "tests")
+KINDS: Final[tuple[str, ...]] = ("facts", "rules", "playbook", "tests", "collectors")
 """The kinds of knowledge-base file, in the order schemas are listed."""
 
 _TITLES: Final[dict[str, str]] = {
@@ -46,6 +47,7 @@ _TITLES: Final[dict[str, str]] = {
     "rules": "syncdoctor rules file (rules/<pack>.yaml)",
     "playbook": "syncdoctor playbook file (playbooks/<pack>.yaml)",
     "tests": "syncdoctor rule tests file (rules/<pack>.test.yaml)",
+    "collectors": "syncdoctor collectors file (collectors/<pack>.yaml)",
 }
 
 
@@ -102,6 +104,8 @@ def _model(kind: str) -> type[BaseModel]:
         from syncdoctor.authoring.testfile import TestFile
 
         return TestFile
+    if kind == "collectors":
+        return CollectorsFile
     raise ValueError(f"unknown schema kind {kind!r}: use one of {', '.join(KINDS)}")
 
 

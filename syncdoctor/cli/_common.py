@@ -28,6 +28,16 @@ KbOption = Annotated[
         file_okay=False,
     ),
 ]
+CollectOption = Annotated[
+    bool,
+    typer.Option(
+        "--collect/--no-collect",
+        help="Fetch the facts the pack's collectors (collectors/<pack>.yaml) can give, when a "
+        "question needs them: base URLs and tokens come from the environment variables the "
+        "collectors name (e.g. SYNCDOCTOR_CONNEC_URL, SYNCDOCTOR_CONNEC_TOKEN). Off by default: "
+        "no request is made.",
+    ),
+]
 BundledOption = Annotated[
     bool,
     typer.Option(

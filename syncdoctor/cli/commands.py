@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from syncdoctor.cli._common import Format, KbOption, check_case, fail, open_kb
+from syncdoctor.cli._common import CollectOption, Format, KbOption, check_case, fail, open_kb
 from syncdoctor.errors import CaseFileError, SyncdoctorError
 
 __all__ = ["diagnose", "packs"]
@@ -47,10 +47,11 @@ def diagnose(
             "(header, facts, asked, causes, footer .md.jinja), for --format markdown."
         ),
     ] = None,
+    collect: CollectOption = False,
 ) -> None:
     """Diagnose one case: the causes, why, the remediation, and the questions still open."""
     from syncdoctor.casefile import read_case
-    from syncdoctor.diagnosis.pipeline import diagnose as run_diagnosis
+    from syncdoctor.collectors.lazy import diagnose as run_diagnosis
     from syncdoctor.report import render_ticket, ticket_from_case, to_text
 
     try:
@@ -65,6 +66,7 @@ def diagnose(
             kb=knowledge,
             now=now or case_file.now,
             unknown=case_file.unknown,
+            collect=collect,
         )
     except SyncdoctorError as error:
         fail(error)

@@ -11,6 +11,8 @@ from syncdoctor.types import JsonValue
 __all__ = [
     "Cause",
     "CauseAccount",
+    "CollectedFact",
+    "CollectionFailure",
     "ConditionAccount",
     "Diagnosis",
     "Escalation",
@@ -127,6 +129,28 @@ class PackChoice(_Result):
     title: str = Field(description="The problem the pack's playbook diagnoses.")
 
 
+class CollectedFact(_Result):
+    """A fact a collector fetched: its value, and where it came from and when."""
+
+    value: JsonValue = Field(description="The value, typed like any fact (*** for a secret).")
+    collector: str = Field(description="The collector's id (collectors/<pack>.yaml).")
+    source: str = Field(
+        description="The request it came from: method and URL (never a credential)."
+    )
+    at: str = Field(description="When the response came, ISO 8601 UTC.")
+
+
+class CollectionFailure(_Result):
+    """A collector that could not give facts the diagnosis needed: they stay unknown, to ask."""
+
+    collector: str = Field(description="The collector's id.")
+    facts: list[str] = Field(description="The facts it would have given, still unknown.")
+    reason: str = Field(
+        description="Why: a timeout, a status after retries, malformed JSON, a missing field, "
+        "a fact its URL needs still unknown, no base URL or token configured."
+    )
+
+
 class Diagnosis(_Result):
     """The result of one diagnosis."""
 
@@ -154,6 +178,16 @@ class Diagnosis(_Result):
     kb_version: str = Field(description="Content hash of the knowledge base used.")
     packs: list[PackVersion] = Field(description="The pack versions that produced this result.")
     now: str = Field(description="The clock the diagnosis used (ISO 8601, UTC).")
+    collected: dict[str, CollectedFact] = Field(
+        default_factory=dict,
+        description="Facts fetched by collectors (diagnose(collect=True), --collect), with "
+        "where each came from and when; empty when nothing was collected.",
+    )
+    not_collected: list[CollectionFailure] = Field(
+        default_factory=list,
+        description="Collectors that could not give facts the diagnosis needed, with the "
+        "reason: those facts stay unknown and are asked instead.",
+    )
 
     @property
     def cause_ids(self) -> list[str]:

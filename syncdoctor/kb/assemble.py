@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from syncdoctor._version import __version__
 from syncdoctor.errors import FactError, Problem
 from syncdoctor.kb.checks import Checker
+from syncdoctor.kb.collector_checks import check_collector
+from syncdoctor.kb.collector_spec import CollectorSpec, SourceSpec
 from syncdoctor.kb.pack import Origins, PackSource, Templates, build_index
 from syncdoctor.kb.patterns import PatternError, TextPattern, compile_pattern
 from syncdoctor.kb.problems import Origin, nearest
@@ -25,6 +27,8 @@ class Draft:
     facts: dict[str, tuple[FactSpec, Origin]] = field(default_factory=dict)
     extractors: dict[str, tuple[ExtractorSpec, Origin]] = field(default_factory=dict)
     rules: dict[str, tuple[RuleSpec, Origin]] = field(default_factory=dict)
+    sources: dict[str, tuple[SourceSpec, Origin]] = field(default_factory=dict)
+    collectors: dict[str, tuple[CollectorSpec, Origin]] = field(default_factory=dict)
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:
@@ -37,7 +41,8 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
     Returns None (having added to ``problems``) when anything is wrong.
     """
     if draft.playbook is None:
-        some = next(iter([*draft.rules.values(), *draft.facts.values()]), None)
+        some = next(iter([*draft.rules.values(), *draft.facts.values(),
+                          *draft.collectors.values(), *draft.sources.values()]), None)
         if some is not None:
             problems.append(some[1].problem(
                 "KB110", f"pack {pack_id!r} has no playbook (playbooks/{pack_id}.yaml)"))
@@ -108,6 +113,10 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
         if renderer is not None:
             because[rule_id] = renderer
     patterns = _patterns(draft, check, problems)
+    sources = {name: spec for name, (spec, _) in sorted(draft.sources.items())}
+    given_by: dict[str, str] = {}
+    for _, (collector, origin) in sorted(draft.collectors.items()):
+        check_collector(collector, origin, facts, sources, given_by, problems)
     rules = tuple(rule for _, (rule, _) in sorted(draft.rules.items()))
     if not rules:
         problems.append(book_origin.problem("KB110", f"pack {pack_id!r} has no rules"))
@@ -127,9 +136,13 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
             rules={k: o for k, (_, o) in draft.rules.items()},
             causes=cause_origins,
             extractors={k: o for k, (_, o) in draft.extractors.items()},
+            collectors={k: o for k, (_, o) in draft.collectors.items()},
+            sources={k: o for k, (_, o) in draft.sources.items()},
         ),
         templates=templates,
         patterns=patterns,
+        sources=sources,
+        collectors=tuple(c for _, (c, _) in sorted(draft.collectors.items())),
         index=build_index(playbook, facts, extractors, rules, templates),
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -20,6 +20,16 @@ from pydantic import BaseModel, ValidationError
 
 from syncdoctor.errors import KnowledgeBaseError, Problem
 from syncdoctor.kb.assemble import Draft, assemble_pack
+from syncdoctor.kb.collector_checks import inline_secrets
+from syncdoctor.kb.collector_spec import (
+    AuthSpec,
+    CollectorsFile,
+    CollectorSpec,
+    FactPick,
+    RetrySpec,
+    SourceSpec,
+    TimeoutSpec,
+)
 from syncdoctor.kb.pack import PackSource
 from syncdoctor.kb.problems import Origin, display_path, field_names, validation_problems
 from syncdoctor.kb.spec import (
@@ -36,11 +46,12 @@ from syncdoctor.types import JsonValue
 
 __all__ = ["KbSource", "bundled_kb_dir", "load_sources"]
 
-SECTIONS = ("facts", "rules", "playbooks")
+SECTIONS = ("facts", "rules", "playbooks", "collectors")
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
 M = TypeVar("M", bound=BaseModel)
 KB_KEYS = sorted(field_names(FactsFile, RulesFile, PlaybookFile, FactSpec, RuleSpec, Condition,
-                             ExtractorSpec))
+                             ExtractorSpec, CollectorsFile, SourceSpec, AuthSpec, TimeoutSpec,
+                             RetrySpec, CollectorSpec, FactPick))
 """Every key a KB file may hold: the pool for "did you mean" on an unknown key."""
 
 
@@ -151,6 +162,8 @@ def _content_version(packs: Mapping[str, PackSource]) -> str:
             "rules": [r.model_dump(mode="json", by_alias=True) for r in pack.rules],
             # File order decides which extractor's value wins, so it is part of the meaning.
             "extractors": [e.model_dump(mode="json", by_alias=True) for e in pack.extractors],
+            # Collectors are left out: they say where facts are fetched, not what they mean,
+            # so pointing a source at another hub does not make sessions warn on resume.
         }
         for pack_id, pack in packs.items()
     }
@@ -222,6 +235,8 @@ def _absorb(
             if rule.id in draft.rules:
                 note_override(draft.rules[rule.id][1], origin, f"rule {rule.id!r}")
             draft.rules[rule.id] = (rule, origin)
+    elif section == "collectors":
+        _absorb_collectors(located, drafts, place, note_override, problems)
     else:
         parsed_book = _validate(PlaybookFile, located)
         if isinstance(parsed_book, list):
@@ -235,3 +250,38 @@ def _absorb(
             note_override(draft.playbook[1], origin,
                           f"playbook {parsed_book.id!r}")
         draft.playbook = (parsed_book, origin)
+
+
+def _absorb_collectors(
+    located: Located,
+    drafts: dict[str, Draft],
+    place: Callable[[str, Origin, str], bool],
+    note_override: Callable[[Origin, Origin, str], None],
+    problems: list[Problem],
+) -> None:
+    """Add a collectors file's sources and collectors to its pack's draft."""
+    secrets = inline_secrets(located)
+    if secrets:
+        problems.extend(secrets)
+        return
+    parsed = _validate(CollectorsFile, located)
+    if isinstance(parsed, list):
+        problems.extend(parsed)
+        return
+    draft = drafts.setdefault(parsed.pack, Draft())
+    for name, source in parsed.sources.items():
+        origin = Origin(located, ("sources", name))
+        if not place(f"{parsed.pack}/source/{name}", origin, f"source {name!r}"):
+            continue
+        if name in draft.sources:
+            note_override(draft.sources[name][1], origin, f"source {name!r}")
+        draft.sources[name] = (source, origin)
+    for index, collector in enumerate(parsed.collectors):
+        origin = Origin(located, ("collectors", index))
+        if not place(f"{parsed.pack}/collector/{collector.id}", origin,
+                     f"collector {collector.id!r}"):
+            continue
+        if collector.id in draft.collectors:
+            note_override(draft.collectors[collector.id][1], origin,
+                          f"collector {collector.id!r}")
+        draft.collectors[collector.id] = (collector, origin)

@@ -7,8 +7,9 @@ and the indexes a diagnosis reads.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from syncdoctor.kb.collector_spec import CollectorSpec, SourceSpec
 from syncdoctor.kb.patterns import TextPattern
 from syncdoctor.kb.problems import Origin
 from syncdoctor.kb.spec import ExtractorSpec, FactSpec, PlaybookFile, RuleSpec
@@ -26,6 +27,8 @@ class Origins:
     rules: Mapping[str, Origin]
     causes: Mapping[str, Origin]
     extractors: Mapping[str, Origin]
+    collectors: Mapping[str, Origin] = field(default_factory=dict)
+    sources: Mapping[str, Origin] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,10 @@ class PackSource:
     patterns: tuple[TextPattern, ...]
     """Per extractor: its compiled pattern."""
     index: PackIndex
+    sources: Mapping[str, SourceSpec] = field(default_factory=dict)
+    """The HTTP APIs its collectors read, by name (collectors/<pack>.yaml)."""
+    collectors: tuple[CollectorSpec, ...] = ()
+    """Sorted by id: each one GET giving some facts (off unless a diagnosis collects)."""
 
     @property
     def version(self) -> str:

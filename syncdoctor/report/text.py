@@ -53,6 +53,16 @@ def to_text(diagnosis: Diagnosis) -> str:
         out.append("Worked out from the facts:")
         for fact, value in diagnosis.inferred.items():
             out.append(f"  - {fact} = {value}")
+    if diagnosis.collected:
+        out.append("")
+        out.append("Collected:")
+        for fact, got in diagnosis.collected.items():
+            out.append(f"  - {fact} = {got.value}  (collected from {got.source} at {got.at})")
+    if diagnosis.not_collected:
+        out.append("")
+        out.append("Not collected (asked instead):")
+        for failure in diagnosis.not_collected:
+            out.append(f"  - {failure.collector} ({', '.join(failure.facts)}): {failure.reason}")
     if diagnosis.questions:
         out.append("")
         out.append("Questions still worth asking, best first:")

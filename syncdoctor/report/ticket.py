@@ -93,7 +93,12 @@ class Ticket:
 
 
 def _worked_out(diagnosis: Diagnosis) -> list[TicketFact]:
-    return [TicketFact(f, v, "worked out") for f, v in sorted(diagnosis.inferred.items())]
+    """What the engine worked out, then what collectors fetched (with where from and when)."""
+    return [
+        *(TicketFact(f, v, "worked out") for f, v in sorted(diagnosis.inferred.items())),
+        *(TicketFact(f, c.value, f"collected from {c.source}", c.at)
+          for f, c in sorted(diagnosis.collected.items())),
+    ]
 
 
 def ticket_from_case(
