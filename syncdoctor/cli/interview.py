@@ -7,6 +7,7 @@ printed as one message, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,17 +15,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from syncdoctor.cli._common import KbOption, check_case, fail, open_kb
+from syncdoctor.cli._common import CollectOption, KbOption, check_case, fail, open_kb
 from syncdoctor.errors import SyncdoctorError
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from syncdoctor.cli.terminal.prompter import Prompter
+    from syncdoctor.collectors.runner import Collectors
     from syncdoctor.engine.knowledge import KnowledgeBase
     from syncdoctor.interview import Interview
 
-__all__ = ["StoreOption", "interview", "resume_command", "run_session"]
+__all__ = ["StoreOption", "collectors", "interview", "resume_command", "run_session"]
 
 StoreOption = Annotated[
     str | None,
@@ -59,6 +61,7 @@ def interview(
     ] = None,
     kb: KbOption = None,
     store: StoreOption = None,
+    collect: CollectOption = False,
 ) -> None:
     """Diagnose by answering one question at a time; no fact ids needed.
 
@@ -94,7 +97,7 @@ def interview(
         opened = open_store(store)
     except SyncdoctorError as error:
         fail(error)
-    with opened:
+    with opened, collectors(collect) as runner:
         session: Interview | None = None
         try:
             message = None
@@ -103,7 +106,7 @@ def interview(
                 pack, message = start.pack, start.message
             session = Interview.start(
                 store=opened, kb=knowledge, pack=pack, facts=facts, unknown=unknown, now=clock,
-                message=message, title=title,
+                message=message, title=title, collect=runner or False,
             )
             if session.pack is None:
                 session.choose_pack(ask_pack(session.diagnosis.pack_choices, prompter, console))
@@ -122,6 +125,15 @@ def interview(
         if session.pack is not None and message is not None:
             console.print(f"[dim]recognised as pack {session.pack}[/dim]")
         run_session(session, knowledge, store, console, prompter)
+
+
+def collectors(wanted: bool) -> contextlib.AbstractContextManager[Collectors | None]:
+    """A runner for the command's life when --collect is given (closed at the end), else None."""
+    if not wanted:
+        return contextlib.nullcontext()
+    from syncdoctor.collectors.runner import Collectors
+
+    return Collectors()
 
 
 def run_session(

@@ -73,6 +73,11 @@ def serve(
     deadline: Annotated[float, typer.Option(help="Seconds a request may wait for the engine.")
                         ] = 10.0,
     kb: KbOption = None,
+    collect: Annotated[bool, typer.Option(
+        "--collect/--no-collect",
+        help="Let diagnose requests ask for collect: true (facts fetched with the KB's "
+        "collectors; base URLs and tokens from this server's environment). Off: refused.",
+    )] = False,
 ) -> None:
     """Serve the HTTP JSON API, and the agents' web page at /. Keys: SYNCDOCTOR_API_KEYS(_FILE)."""
     try:
@@ -83,7 +88,7 @@ def serve(
     config = ServiceConfig(
         kb=tuple(str(Path(p).resolve()) for p in kb or ()), store=store,
         max_body_bytes=max_body, deadline_seconds=deadline,
-        allowed_origins=tuple(allow_origin or ()),
+        allowed_origins=tuple(allow_origin or ()), collect=collect,
     )
     try:
         run_service(config, host=host, port=port, workers=workers)

@@ -28,7 +28,7 @@ from syncdoctor.types import JsonValue
 if TYPE_CHECKING:
     from syncdoctor.collectors.runner import Collectors
 
-__all__ = ["diagnose"]
+__all__ = ["diagnose", "finish"]
 
 
 def diagnose(
@@ -119,18 +119,36 @@ def _collecting(
         unknown_ids = [fact for fact in unknown_ids if fact not in collected]
         result = run_diagnosis(given, pack=chosen.id, kb=knowledge, now=when,
                                unknown=unknown_ids, not_fixed=not_fixed)
-    plan = runner.plan(chosen.source, _wanted(result), _known(chosen, given, result), tried)
+    return finish(runner, chosen, result, collected, failures,
+                  _known(chosen, given, result), tried)
+
+
+def finish(
+    runner: Collectors,
+    pack: Pack,
+    result: Diagnosis,
+    collected: Mapping[str, CollectedFact],
+    failures: Mapping[str, CollectionFailure],
+    known: Mapping[str, JsonValue],
+    tried: Collection[str],
+) -> Diagnosis:
+    """The Diagnosis with what was collected, what could not be and why, URL facts first.
+
+    A failure whose facts are all known by now (a person answered them) is left out.
+    """
+    plan = runner.plan(pack.source, _wanted(result), known, tried)
+    reasons = {key: failure for key, failure in failures.items()
+               if any(known.get(fact) is None for fact in failure.facts)}
     for collector, missing in plan.blocked:
-        failures[collector.id] = CollectionFailure(
+        reasons[collector.id] = CollectionFailure(
             collector=collector.id, facts=sorted(collector.facts),
             reason=f"waits for {', '.join(missing)} (its URL needs "
             f"{'it' if len(missing) == 1 else 'them'})",
         )
-    questions = _unlocking_questions(chosen, result, plan.blocked)
     return result.model_copy(update={
         "collected": dict(sorted(collected.items())),
-        "not_collected": [failures[key] for key in sorted(failures)],
-        "questions": questions,
+        "not_collected": [reasons[key] for key in sorted(reasons)],
+        "questions": _unlocking_questions(pack, result, plan.blocked),
     })
 
 

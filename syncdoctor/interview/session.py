@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from syncdoctor.diagnosis.case import check_ids, clock
 from syncdoctor.diagnosis.pipeline import diagnose
@@ -36,6 +37,7 @@ from syncdoctor.interview.answers import (
     shared_message_fact,
     stored_value,
 )
+from syncdoctor.interview.collecting import SessionCollecting, collecting_for, session_view
 from syncdoctor.interview.errors import InterviewError
 from syncdoctor.interview.events import (
     EventKind,
@@ -49,6 +51,9 @@ from syncdoctor.interview.replay import SessionState, replay
 from syncdoctor.interview.store import SessionStore
 from syncdoctor.kb.values import iso_moment
 
+if TYPE_CHECKING:
+    from syncdoctor.collectors.runner import Collectors
+
 __all__ = ["Interview"]
 
 
@@ -60,13 +65,16 @@ class Interview:
 
     def __init__(
         self, store: SessionStore, kb: KnowledgeBase, header: SessionHeader,
-        events: tuple[SessionEvent, ...],
+        events: tuple[SessionEvent, ...], collecting: SessionCollecting | None = None,
     ) -> None:
         self._store = store
         self._kb = kb
         self._header = header
         self._events = events
         self._state: SessionState = replay(kb, header, events)
+        self._collecting = collecting
+        self._view = session_view(kb, self._state, collecting)
+        self._gather()
 
     # -- starting and resuming ----------------------------------------------------------------
 
@@ -82,6 +90,7 @@ class Interview:
         message: str | None = None,
         title: str | None = None,
         kb: KnowledgeBase | None = None,
+        collect: bool | Collectors = False,
     ) -> Interview:
         """Start a session and write it to ``store``.
 
@@ -98,6 +107,8 @@ class Interview:
                 (``error.message``) and helps choose the pack.
             title: what the case is about (a case file's title), for the report.
             kb: the knowledge base; None uses the bundled one.
+            collect: True (or a ``Collectors``): after every step, the pack's collectors fetch
+                what the questions need, each fact committed as the collector's answer.
 
         Raises:
             FactError: a fact or an unknown id the pack does not have, a value of the wrong
@@ -106,6 +117,7 @@ class Interview:
             StoreError: the store cannot write the session.
         """
         knowledge = kb if kb is not None else default_kb()
+        collecting = collecting_for(collect)
         moment = clock(now)
         given = dict(facts or {})
         unknown_ids = sorted(set(_fact_ids(unknown)))
@@ -137,14 +149,16 @@ class Interview:
             title=title,
         )
         store.create(header)
-        return cls(store, knowledge, header, ())
+        return cls(store, knowledge, header, (), collecting)
 
     @classmethod
     def resume(
-        cls, session_id: str, *, store: SessionStore, kb: KnowledgeBase | None = None
+        cls, session_id: str, *, store: SessionStore, kb: KnowledgeBase | None = None,
+        collect: bool | Collectors = False,
     ) -> Interview:
         """The session exactly as it was: its events replayed on ``kb`` (the bundled one).
 
+        ``collect`` as for :meth:`start` (what collectors gave before is replayed, not fetched).
         On another knowledge base version than the session started on, the Diagnosis says so in
         its warnings, and answers that no longer fit are left out with a warning.
 
@@ -152,8 +166,10 @@ class Interview:
             SessionNotFound: no such session in the store.
             StoreError: the store cannot be read.
         """
+        collecting = collecting_for(collect)
         stored = store.load(session_id)
-        return cls(store, kb if kb is not None else default_kb(), stored.header, stored.events)
+        return cls(store, kb if kb is not None else default_kb(), stored.header, stored.events,
+                   collecting)
 
     # -- what the session knows -------------------------------------------------------------
 
@@ -169,8 +185,8 @@ class Interview:
 
     @property
     def diagnosis(self) -> Diagnosis:
-        """The current Diagnosis."""
-        return self._state.diagnosis
+        """The current Diagnosis (with ``collected`` and ``not_collected`` when collecting)."""
+        return self._view
 
     @property
     def pack(self) -> str | None:
@@ -222,7 +238,7 @@ class Interview:
         offer, and :meth:`choose_pack` takes the choice. Never a fact already known, skipped,
         or unknown from the start.
         """
-        questions = self._state.diagnosis.questions
+        questions = self._view.questions
         return questions[0] if questions else None
 
     @property
@@ -343,7 +359,16 @@ class Interview:
         else:
             self._events = (*self._events, event)
             self._state = state
-        return self._state.diagnosis
+        self._view = session_view(self._kb, self._state, self._collecting)
+        if source != "collector":
+            self._gather()
+        return self._view
+
+    def _gather(self) -> None:
+        if self._collecting is not None:  # fetch what the questions need, commit as answers
+            self._collecting.gather(self._kb, lambda: self._state, lambda fact, value: (
+                self._commit("answer", "collector", fact=fact, value=value)))
+            self._view = session_view(self._kb, self._state, self._collecting)
 
 
 def _fact_ids(unknown: Iterable[str]) -> list[str]:

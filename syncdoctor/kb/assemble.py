@@ -143,7 +143,9 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
         patterns=patterns,
         sources=sources,
         collectors=tuple(c for _, (c, _) in sorted(draft.collectors.items())),
-        index=build_index(playbook, facts, extractors, rules, templates),
+        index=build_index(playbook, facts, extractors, rules, templates, frozenset(
+            fact for collector, _ in draft.collectors.values()
+            for fact in collector.parameters())),
     )
 
 

@@ -135,8 +135,12 @@ def build_index(
     extractors: tuple[ExtractorSpec, ...],
     rules: tuple[RuleSpec, ...],
     templates: Templates,
+    url_facts: frozenset[str] = frozenset(),
 ) -> PackIndex:
-    """Precompute what a diagnosis reads per rule, off its hot path."""
+    """Precompute what a diagnosis reads per rule, off its hot path.
+
+    ``url_facts``: the facts collectors' URLs need; they are used even if no rule reads them.
+    """
 
     def is_derived(fact: str) -> bool:
         spec = facts.get(fact)
@@ -157,7 +161,7 @@ def build_index(
         sources.setdefault(extractor.from_, set()).update(
             {*extractor.set, *extractor.capture.values()}
         )
-    used = set(templates.facts)
+    used = set(templates.facts) | url_facts
     for read in facts_of.values():
         used.update(read)
     for rule in rules:

@@ -92,12 +92,12 @@ class Ticket:
     session: str | None = None
 
 
-def _worked_out(diagnosis: Diagnosis) -> list[TicketFact]:
+def _worked_out(diagnosis: Diagnosis, *, collected: bool = True) -> list[TicketFact]:
     """What the engine worked out, then what collectors fetched (with where from and when)."""
     return [
         *(TicketFact(f, v, "worked out") for f, v in sorted(diagnosis.inferred.items())),
         *(TicketFact(f, c.value, f"collected from {c.source}", c.at)
-          for f, c in sorted(diagnosis.collected.items())),
+          for f, c in sorted(diagnosis.collected.items()) if collected),
     ]
 
 
@@ -131,8 +131,11 @@ def ticket_from_interview(iv: Interview) -> Ticket:
     }
     asked: list[TicketQuestion] = []
     pack = iv.kb.packs.get(iv.pack) if iv.pack is not None else None
+    fetched = iv.diagnosis.collected
     for answer in iv.answers:
         who, when = SOURCE_LABELS[answer.source], iso_moment(answer.at)
+        if answer.source == "collector" and answer.fact in fetched:
+            who = f"collected from {fetched[answer.fact].source}"
         spec = pack.facts.get(answer.fact) if pack is not None else None
         ask = (spec.ask if spec is not None else None) or f"What is {answer.fact}?"
         asked.append(TicketQuestion(answer.fact, ask, answer.value, answer.unknown, who, when))
@@ -146,7 +149,7 @@ def ticket_from_interview(iv: Interview) -> Ticket:
     return Ticket(
         title=header.title,
         diagnosis=diagnosis,
-        facts=[latest[f] for f in sorted(latest)] + _worked_out(diagnosis),
+        facts=[latest[f] for f in sorted(latest)] + _worked_out(diagnosis, collected=False),
         unknown=[unknown[f] for f in sorted(unknown) if f in diagnosis.unknown],
         asked=asked,
         session=header.id,

@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -37,10 +37,19 @@ from syncdoctor.service.problems import (
     problem_response,
 )
 from syncdoctor.tools.catalogue import FactCatalogue, PackList
-from syncdoctor.tools.contract import describe_facts, diagnose, explain, list_packs
+from syncdoctor.tools.contract import (
+    collect_argument,
+    describe_facts,
+    diagnose,
+    explain,
+    list_packs,
+)
 from syncdoctor.tools.problems import field_problems
 from syncdoctor.tools.requests import DiagnoseRequest, ExplainRequest
 from syncdoctor.tools.schemas import FORMATS, SchemaFormat, tool_schemas
+
+if TYPE_CHECKING:
+    from syncdoctor.collectors.runner import Collectors
 
 __all__ = ["Engine", "create_app"]
 
@@ -63,6 +72,8 @@ class Engine:
         self._thread: threading.Thread | None = None
         self.on_close: list[Callable[[], None]] = []
         """Run on the engine thread at shutdown, after the calls in flight (closing a store)."""
+        self.collectors: Collectors | None = None
+        """The collectors' runner when the service collects (serve --collect)."""
 
     async def run(self, job: Callable[[], T]) -> T:
         """``job()`` on the engine thread, or DeadlineExceeded once the deadline has passed."""
@@ -140,6 +151,11 @@ def create_app(
     knowledge = kb or (load_kb(list(settings.kb)) if settings.kb else default_kb())
     engine = Engine(knowledge, settings.deadline_seconds)
     api_keys = keys or ApiKeys.from_env()
+    if settings.collect:
+        from syncdoctor.collectors.runner import Collectors
+
+        engine.collectors = Collectors()  # one per worker: each source's limit holds across
+        engine.on_close.append(engine.collectors.close)  # requests, connections are reused
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -173,9 +189,19 @@ def _stateless_routes(app: FastAPI, engine: Engine) -> None:
     @app.post("/v1/diagnose", tags=["diagnose"], summary="Diagnose one case",
               response_model=None, responses={200: {"model": Diagnosis}})
     async def post_diagnose(body: DiagnoseRequest) -> Response:
-        result = await engine.run(lambda: diagnose(
-            body.facts, pack=body.pack, unknown=body.unknown or (), now=body.now,
-            max_questions=body.max_questions, include=body.include, kb=kb))
+        collect = collect_argument(body.collect, engine.collectors)
+
+        def job() -> Diagnosis:
+            return diagnose(body.facts, pack=body.pack, unknown=body.unknown or (),
+                            now=body.now, max_questions=body.max_questions,
+                            include=body.include, kb=kb, collect=collect)
+
+        if collect is False:
+            result = await engine.run(job)
+        else:
+            # Off the engine thread: the requests must not hold up other diagnoses. The
+            # collectors' own deadlines and retries bound it, not --deadline.
+            result = await asyncio.to_thread(job)
         return _json(result)
 
     @app.post("/v1/explain", tags=["diagnose"], summary="HOW, or WHY NOT, for one cause",

@@ -47,6 +47,8 @@ class ServiceConfig:
     """Write one JSON line per request to stderr."""
     extra: Mapping[str, str] = field(default_factory=dict)
     """Room for settings of later issues."""
+    collect: bool = False
+    """Whether ``collect: true`` diagnoses fetch facts with the KB's collectors (--collect)."""
 
     def to_env(self) -> str:
         """The configuration as JSON, for ``SYNCDOCTOR_SERVICE_CONFIG``."""
@@ -65,6 +67,7 @@ class ServiceConfig:
             deadline_seconds=float(data.get("deadline_seconds", 10.0)),
             allowed_origins=tuple(data.get("allowed_origins", ())),
             access_log=bool(data.get("access_log", True)), extra=dict(data.get("extra", {})),
+            collect=bool(data.get("collect", False)),
         )
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
+from syncdoctor.collectors.lazy import diagnose as run_diagnosis
 from syncdoctor.diagnosis.case import clock
-from syncdoctor.diagnosis.pipeline import diagnose as run_diagnosis
 from syncdoctor.diagnosis.result import Cause, CauseAccount, Diagnosis
 from syncdoctor.diagnosis.routing import choose_pack
 from syncdoctor.diagnosis.why import account_for
@@ -31,6 +32,9 @@ from syncdoctor.tools.requests import (
     ListPacksRequest,
 )
 from syncdoctor.types import JsonValue
+
+if TYPE_CHECKING:
+    from syncdoctor.collectors.runner import Collectors
 
 __all__ = ["budget", "call_tool", "describe_facts", "diagnose", "explain", "list_packs"]
 
@@ -68,8 +72,11 @@ def diagnose(
     max_questions: int | None = None,
     include: Collection[Include] | None = None,
     kb: KnowledgeBase | None = None,
+    collect: bool | Collectors = False,
 ) -> Diagnosis:
     """Diagnose one case; ``unknown`` facts (the user cannot answer them) are not asked again.
+
+    ``collect``: fetch what the pack's collectors can give (see ``syncdoctor.diagnose``).
 
     Raises:
         FactError: an unknown fact, a value of the wrong type, a bad ``unknown`` entry.
@@ -77,7 +84,7 @@ def diagnose(
     """
     knowledge = kb if kb is not None else default_kb()
     result = run_diagnosis(facts if facts is not None else {}, pack=pack, kb=knowledge, now=now,
-                           unknown=unknown)
+                           unknown=unknown, collect=collect)
     return budget(result, max_questions=max_questions, include=include)
 
 
@@ -139,17 +146,33 @@ def describe_facts(pack: str, *, kb: KnowledgeBase | None = None) -> FactCatalog
     return catalogue_of((kb if kb is not None else default_kb()).pack(pack))
 
 
-ToolHandler = Callable[[BaseModel, KnowledgeBase], BaseModel]
+ToolHandler = Callable[[BaseModel, KnowledgeBase, "Collectors | None"], BaseModel]
 
 
-def _diagnose(request: BaseModel, kb: KnowledgeBase) -> BaseModel:
+def collect_argument(collect: bool, collectors: Collectors | None) -> Collectors | bool:
+    """What ``collect: true`` in a request means here: the door's runner, or a refusal.
+
+    Raises:
+        RequestError: ``collect`` is true and this door was not started to collect.
+    """
+    if not collect:
+        return False
+    if collectors is None:
+        raise RequestError([FieldProblem(
+            "collect", "this server does not collect facts",
+            expected="false, or a server started with --collect")])
+    return collectors
+
+
+def _diagnose(request: BaseModel, kb: KnowledgeBase, collectors: Collectors | None) -> BaseModel:
     assert isinstance(request, DiagnoseRequest)
     return diagnose(request.facts, pack=request.pack, unknown=request.unknown or (),
                     now=request.now,
-                    max_questions=request.max_questions, include=request.include, kb=kb)
+                    max_questions=request.max_questions, include=request.include, kb=kb,
+                    collect=collect_argument(request.collect, collectors))
 
 
-def _explain(request: BaseModel, kb: KnowledgeBase) -> BaseModel:
+def _explain(request: BaseModel, kb: KnowledgeBase, _: Collectors | None) -> BaseModel:
     assert isinstance(request, ExplainRequest)
     if request.session is not None:
         raise RequestError([FieldProblem(
@@ -158,11 +181,12 @@ def _explain(request: BaseModel, kb: KnowledgeBase) -> BaseModel:
     return explain(request.cause, request.facts, pack=request.pack, now=request.now, kb=kb)
 
 
-def _list_packs(request: BaseModel, kb: KnowledgeBase) -> BaseModel:
+def _list_packs(request: BaseModel, kb: KnowledgeBase, _: Collectors | None) -> BaseModel:
     return list_packs(kb=kb)
 
 
-def _describe_facts(request: BaseModel, kb: KnowledgeBase) -> BaseModel:
+def _describe_facts(request: BaseModel, kb: KnowledgeBase, _: Collectors | None
+                    ) -> BaseModel:
     assert isinstance(request, DescribeFactsRequest)
     return describe_facts(request.pack, kb=kb)
 
@@ -189,9 +213,12 @@ def parse_arguments(model: type[BaseModel], arguments: Mapping[str, JsonValue]) 
 
 
 def call_tool(
-    name: str, arguments: Mapping[str, JsonValue], *, kb: KnowledgeBase | None = None
+    name: str, arguments: Mapping[str, JsonValue], *, kb: KnowledgeBase | None = None,
+    collectors: Collectors | None = None,
 ) -> BaseModel:
     """Call a stateless tool by name with JSON arguments, as a chatbot would.
+
+    ``collectors``: the runner a ``collect: true`` diagnose uses; without one it is refused.
 
     Raises:
         RequestError: an unknown tool or wrong arguments.
@@ -204,4 +231,5 @@ def call_tool(
     model, handler = entry
     if not isinstance(arguments, Mapping):
         raise FactError("arguments", "expected an object", expected="object")
-    return handler(parse_arguments(model, arguments), kb if kb is not None else default_kb())
+    return handler(parse_arguments(model, arguments), kb if kb is not None else default_kb(),
+                   collectors)

@@ -63,6 +63,12 @@ class DiagnoseRequest(_Budget):
     unknown: list[str] | None = Field(
         default=None, description="Facts the user cannot answer: they are not asked again.",
     )
+    collect: bool = Field(
+        default=False,
+        description="Fetch the facts the questions need that the pack's collectors can give "
+        "(the hub's sync status, last sync, error), before asking: Diagnosis.collected says "
+        "where each came from. Only on a server started with --collect.",
+    )
 
 
 class ExplainRequest(_Request):

@@ -67,7 +67,9 @@ def converse(
     Raises EOFError or KeyboardInterrupt when the agent leaves; ``quit`` returns unfinished.
     """
     asked = len(interview.answers)  # a resumed session goes on counting
+    noted: set[str] = set()
     while True:
+        show_collected(console, interview.diagnosis, noted)
         question = interview.next_question()
         if question is None:
             outcome = _conclude(interview, pack, prompter, console)
@@ -101,6 +103,24 @@ def converse(
                 break
             elif _answer(interview, question, spec, text, console):
                 break
+
+
+def show_collected(console: Console, diagnosis: Diagnosis, noted: set[str]) -> None:
+    """Each fact a collector fetched, and each collector that failed, once per conversation."""
+    for fact, got in diagnosis.collected.items():
+        if f"fact:{fact}" not in noted:
+            noted.add(f"fact:{fact}")
+            value = got.value
+            shown = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+            shown = shown if len(shown) <= 80 else shown[:79] + "…"
+            console.print(f"[dim]collected {escape(fact)} = {escape(shown)} "
+                          f"(from {escape(got.source)})[/dim]")
+    for failure in diagnosis.not_collected:
+        key = f"failure:{failure.collector}:{failure.reason}"
+        if key not in noted:
+            noted.add(key)
+            console.print(f"[yellow]not collected[/yellow] {escape(', '.join(failure.facts))}: "
+                          f"{escape(failure.reason)} [dim](asked instead)[/dim]")
 
 
 def _request(question: Question, spec: FactSpec, diagnosis: Diagnosis) -> PromptRequest:
