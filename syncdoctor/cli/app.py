@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from syncdoctor.cli import catalogue, commands, interview, services, sessions
+from syncdoctor.cli.cache import cache_app
 from syncdoctor.cli.examples import epilog
 from syncdoctor.cli.kb import kb_app
 
@@ -44,8 +45,20 @@ def _root(
             help="Print the version and exit.",
         ),
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Load the knowledge base from its files, neither reading nor writing the "
+            "compiled-KB cache (also SYNCDOCTOR_NO_CACHE=1).",
+        ),
+    ] = False,
 ) -> None:
     """Diagnose data that differs or fails to sync between business applications and hubs."""
+    if no_cache:
+        from syncdoctor.engine import kbcache
+
+        kbcache.disable()
 
 
 app.command(epilog=epilog("interview"))(interview.interview)
@@ -58,6 +71,7 @@ app.command(epilog=epilog("tools"))(services.tools)
 app.command(epilog=epilog("serve"))(services.serve)
 app.command(epilog=epilog("mcp"))(services.mcp)
 app.add_typer(kb_app, name="kb")
+app.add_typer(cache_app, name="cache")
 
 
 def main() -> None:

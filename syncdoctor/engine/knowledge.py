@@ -14,10 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from syncdoctor.engine import kbcache
 from syncdoctor.engine.compiler import CompiledPack, RuleCapacityError, RuleShapeError, compile_pack
 from syncdoctor.engine.runtime import RegisteredRuleset, Runtime, runtime
 from syncdoctor.errors import EngineError, KnowledgeBaseError, PackError, Problem
-from syncdoctor.kb.loader import load_sources
+from syncdoctor.kb.loader import kb_files, kb_folders, load_sources
 from syncdoctor.kb.pack import Origins, PackIndex, PackSource, Templates
 from syncdoctor.kb.patterns import TextPattern, compile_pattern
 from syncdoctor.kb.problems import nearest
@@ -151,7 +152,8 @@ class KnowledgeBase:
 
 
 def load_kb(
-    layers: Sequence[Path | str] | None = None, *, bundled: bool = True
+    layers: Sequence[Path | str] | None = None, *, bundled: bool = True,
+    cache: bool | None = None,
 ) -> KnowledgeBase:
     """Load, check and compile a knowledge base.
 
@@ -159,21 +161,24 @@ def load_kb(
         layers: extra KB folders (each with facts/, rules/, playbooks/), laid over the bundled
             one in order; a later layer overrides an earlier one by id.
         bundled: start from the bundled knowledge base.
+        cache: read and write the compiled-KB cache (:mod:`syncdoctor.engine.kbcache`);
+            None: unless ``--no-cache`` or ``SYNCDOCTOR_NO_CACHE=1`` said not to.
 
     Raises:
         KnowledgeBaseError: every problem found, each with file:line:col.
     """
-    source = load_sources(layers, bundled=bundled)
-    problems: list[Problem] = []
-    compiled: dict[str, CompiledPack] = {}
-    for pack_id, pack_source in source.packs.items():
-        result = _compile(pack_source, problems)
-        if result is not None:
-            compiled[pack_id] = result
-    if problems:
-        raise KnowledgeBaseError(problems)
+    folders = kb_folders(layers, bundled=bundled)
+    use_cache = kbcache.cache_enabled() if cache is None else cache
+    files = kb_files(folders)
+    key = kbcache.cache_key(files) if use_cache else None
+    loaded = _from_cache(key, files) if key is not None else None
+    if loaded is None:
+        loaded = _from_files(folders)
+        if key is not None:
+            _to_cache(key, files, *loaded)
+    version, overrides, sources, compiled = loaded
     packs: dict[str, Pack] = {}
-    for pack_id, pack_source in source.packs.items():
+    for pack_id, pack_source in sources.items():
         done = compiled[pack_id]
         fields = done.fields
         packs[pack_id] = Pack(
@@ -184,12 +189,71 @@ def load_kb(
             marked_facts=tuple(f for f, name in fields.facts.items() if name in fields.markers),
         )
     kb = KnowledgeBase(
-        packs=packs, version=source.version, layers=source.layers, overrides=source.overrides
+        packs=packs, version=version, layers=tuple(folders), overrides=overrides
     )
     registrations = tuple(pack.registration for pack in packs.values())
     finalizer = weakref.finalize(kb, _release_unreachable, runtime(), registrations)
     finalizer.atexit = False  # at exit the process frees everything; the engine may be gone
     return kb
+
+
+_Loaded = tuple[str, tuple[str, ...], dict[str, PackSource], dict[str, CompiledPack]]
+"""A KB before registration: version, overrides, checked sources and compiled packs by id."""
+
+
+def _from_files(folders: Sequence[Path]) -> _Loaded:
+    source = load_sources(folders, bundled=False)
+    problems: list[Problem] = []
+    compiled: dict[str, CompiledPack] = {}
+    for pack_id, pack_source in source.packs.items():
+        result = _compile(pack_source, problems)
+        if result is not None:
+            compiled[pack_id] = result
+    if problems:
+        raise KnowledgeBaseError(problems)
+    return source.version, source.overrides, dict(source.packs), compiled
+
+
+def _from_cache(key: str, files: Sequence[tuple[Path, str]]) -> _Loaded | None:
+    from syncdoctor.engine import codec
+
+    entry = kbcache.read(key)
+    if entry is None:
+        return None
+    decoder = codec.Decoder(list(files), entry.classes)
+    sources: dict[str, PackSource] = {}
+    compiled: dict[str, CompiledPack] = {}
+    try:
+        for pack_id, encoded in entry.packs.items():
+            if not isinstance(encoded, dict):
+                return None
+            source, done = decoder.decode(encoded["source"]), decoder.decode(encoded["compiled"])
+            if not isinstance(source, PackSource) or not isinstance(done, CompiledPack):
+                return None
+            sources[pack_id], compiled[pack_id] = source, done
+    except (codec.CacheFormatError, KeyError, RecursionError):
+        return None  # rebuilt from the files, and the entry rewritten
+    return entry.version, entry.overrides, sources, compiled
+
+
+def _to_cache(
+    key: str, files: Sequence[tuple[Path, str]], version: str, overrides: tuple[str, ...],
+    sources: Mapping[str, PackSource], compiled: Mapping[str, CompiledPack],
+) -> None:
+    from syncdoctor.engine import codec
+
+    if len({display for _, display in files}) != len(files):
+        return  # two files shown under one name: their origins could not be told apart
+    encoder = codec.Encoder({display: index for index, (_, display) in enumerate(files)})
+    try:
+        packs = {
+            pack_id: {"source": encoder.encode(source),
+                      "compiled": encoder.encode(compiled[pack_id])}
+            for pack_id, source in sources.items()
+        }
+    except codec.CacheFormatError:
+        return  # something the format cannot hold: this KB loads from its files each time
+    kbcache.write(key, version, overrides, packs, encoder.classes)
 
 
 def _compile(pack: PackSource, problems: list[Problem]) -> CompiledPack | None:

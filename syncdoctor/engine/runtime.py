@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import os
@@ -95,7 +94,9 @@ class Runtime:
             self._release_doomed()
             for definition in definitions:
                 name = f"syncdoctor_{next(self._names)}"
-                rules = copy.deepcopy(dict(definition))
+                # A JSON round trip copies these plain-JSON definitions several times faster
+                # than copy.deepcopy (durable_rules mutates what it is given).
+                rules = json.loads(json.dumps(definition))
                 for rule in rules.values():
                     rule["run"] = _never_called
                 try:

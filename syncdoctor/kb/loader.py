@@ -44,7 +44,7 @@ from syncdoctor.kb.spec import (
 from syncdoctor.kb.yamlfile import Located, load_yaml_file
 from syncdoctor.types import JsonValue
 
-__all__ = ["KbSource", "bundled_kb_dir", "load_sources"]
+__all__ = ["KbSource", "bundled_kb_dir", "kb_files", "kb_folders", "load_sources"]
 
 SECTIONS = ("facts", "rules", "playbooks", "collectors")
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
@@ -99,6 +99,37 @@ def _files(layer: Path, section: str) -> list[Path]:
 
 
 
+def kb_folders(layers: Sequence[Path | str] | None, *, bundled: bool) -> list[Path]:
+    """The layer folders in order, the bundled KB first unless told not to.
+
+    Raises:
+        KnowledgeBaseError: (KB100) a folder that does not exist.
+    """
+    folders: list[Path] = [bundled_kb_dir()] if bundled else []
+    folders.extend(Path(p) for p in layers or ())
+    problems = [
+        Problem("KB100", f"knowledge-base folder not found: {folder}", file=str(folder))
+        for folder in folders
+        if not folder.is_dir()
+    ]
+    if problems:
+        raise KnowledgeBaseError(problems)
+    return folders
+
+
+def kb_files(folders: Sequence[Path]) -> list[tuple[Path, str]]:
+    """Every file :func:`load_sources` reads from these folders, in its order: (path, display).
+
+    The KB cache is keyed by these files' names and bytes, so nothing else may be read.
+    """
+    return [
+        (path, display_path(path, folder))
+        for folder in folders
+        for section in SECTIONS
+        for path in _files(folder, section)
+    ]
+
+
 def load_sources(
     layers: Sequence[Path | str] | None = None, *, bundled: bool = True
 ) -> KbSource:
@@ -107,16 +138,8 @@ def load_sources(
     Raises:
         KnowledgeBaseError: every problem found, each with file:line:col.
     """
-    folders: list[Path] = [bundled_kb_dir()] if bundled else []
-    folders.extend(Path(p) for p in layers or ())
+    folders = kb_folders(layers, bundled=bundled)
     problems: list[Problem] = []
-    for folder in folders:
-        if not folder.is_dir():
-            problems.append(Problem("KB100", f"knowledge-base folder not found: {folder}",
-                                    file=str(folder)))
-    if problems:
-        raise KnowledgeBaseError(problems)
-
     drafts: dict[str, Draft] = {}
     overrides: list[str] = []
     for layer_index, folder in enumerate(folders):

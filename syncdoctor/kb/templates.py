@@ -282,17 +282,39 @@ class Renderer:
     diagnosis uses a handful of a large knowledge base's templates.
     """
 
-    __slots__ = ("_ast", "_template", "facts", "source")
+    __slots__ = ("_ast", "_template", "_unparsed", "facts", "source")
 
     def __init__(
         self, source: str, ast: nodes.Template | None, index: NodeIndex | None = None
     ) -> None:
         self.source = source
         self._ast = ast
+        self._unparsed = False
         self._template: Template | None = None
         self.facts: frozenset[str] = (
             frozenset() if ast is None else frozenset(f for f, _ in facts_named(ast, index))
         )
+
+    @classmethod
+    def checked(cls, source: str, facts: frozenset[str]) -> Renderer:
+        """A template checked when the knowledge base was cached: parsed at its first render.
+
+        The load-time checks run again then, on the parsed tree (a template that fails them
+        does not render), so a cache file is never what decides that a template is safe.
+        """
+        renderer = cls(source, None)
+        renderer.facts = facts
+        renderer._unparsed = "{" in source
+        return renderer
+
+    def _parsed(self) -> nodes.Template | None:
+        if self._unparsed:
+            ast = ENVIRONMENT.parse(self.source)
+            issues = _ast_issues(ast, index_nodes(ast), self.facts)
+            if issues:
+                raise SecurityError(issues[0].message)
+            self._ast, self._unparsed = ast, False
+        return self._ast
 
     def _compiled(self, ast: nodes.Template) -> Template:
         template = self._template
@@ -307,9 +329,10 @@ class Renderer:
 
     def render(self, context: Mapping[str, Any]) -> str:
         """Render with the given variables; raises jinja2's UndefinedError on a missing one."""
-        if self._ast is None:
+        ast = self._parsed()
+        if ast is None:
             return self.source.strip()
-        template = self._compiled(self._ast)
+        template = self._compiled(ast)
         # shared=True skips merging Jinja's globals into every context (most of a render's
         # cost here); the loader already refuses templates that name anything but our variables.
         frame = template.new_context(dict(context), shared=True)
