@@ -9,9 +9,18 @@ Every figure is measured in this one run, side by side:
   same compiled rulesets and the same messages, then delete_state;
 - durable_raw_p50_us: the same, driving durable_rules' C agenda directly as syncdoctor does;
 - ratio_p50: diagnose_p50_us / durable_p50_us;
-- compile_1000_s / compile_5000_s: load + validate + compile + register a synthetic KB;
-- diagnose_5000_p50_us: diagnose latency on the 5,000-rule KB;
-- rss_growth_mb_100k: resident memory growth over 100,000 diagnoses after a warm-up.
+- firings_per_case / rule_firings_per_case: durable_rules firings per example (all of them,
+  blockers and sentinels included / those of rules);
+- compile_300_s / compile_1000_s / compile_5000_s: load + validate + compile + register a
+  synthetic KB (no cache); rulesets_<n>: the rulesets its pack is split into;
+- diagnose_300_p50_us / diagnose_1000_p50_us / diagnose_5000_p50_us: diagnose latency on them,
+  and diagnose_5000_ratio: diagnose_5000_p50_us / diagnose_p50_us;
+- kb_load_ms / kb_load_nocache_ms: load_kb() of the bundled KB from a warm cache / its files;
+- cold_cli_ms / deps_import_ms: a whole ``syncdoctor diagnose`` process on one example (cache
+  warm, bytecode written as an installed package has it) and a bare import of its dependencies,
+  alternated, medians (and their CPU times, *_cpu_ms); cli_vs_deps: the ratio of the two;
+- rss_growth_mb_100k: resident memory growth over 100,000 diagnoses after a warm-up;
+- load_average: of the machine when the run ended (the figures are only comparable in one run).
 """
 
 from __future__ import annotations
@@ -20,7 +29,11 @@ import argparse
 import contextlib
 import gc
 import json
+import os
 import random
+import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -128,6 +141,83 @@ def durable_baselines(kb: KnowledgeBase, cases: Sequence[Any], rounds: int) -> t
     stock_p50 = percentile(time_calls([stock(p, m) for p, m in prepared], rounds), 0.5)
     raw_p50 = percentile(time_calls([raw(p, m) for p, m in prepared], rounds), 0.5)
     return stock_p50, raw_p50
+
+
+def firings_per_case(kb: KnowledgeBase, cases: Sequence[Any]) -> tuple[float, float]:
+    """Mean durable_rules firings per case: all of them, and those of rules."""
+    every = rules = 0
+    for case in cases:
+        result = diagnose(case.facts, pack=case.pack, kb=kb, now=case.now)
+        assert result.pack is not None
+        run = run_case(kb.packs[result.pack], case.facts, kb=kb, now=clock(case.now), trace=True)
+        assert run.firings is not None
+        every += run.firings.fired
+        rules += sum(len(found) for found in run.firings.rules.values())
+    return every / len(cases), rules / len(cases)
+
+
+DEPS = "import pydantic, jinja2, yaml, re2, durable.engine, typer"
+
+
+def cli_figures(runs: int) -> dict[str, float]:
+    """A whole ``syncdoctor diagnose`` process against a bare import of its dependencies.
+
+    Alternated, medians. The cache folder is a fresh one, warmed by one run first; bytecode is
+    written (this machine's environment sets PYTHONDONTWRITEBYTECODE, which an installed package
+    never meets: every module would be compiled from source each time).
+    """
+    case = str(REPO / "examples" / "impac" / "sync-failed-app-api.yaml")
+    with tempfile.TemporaryDirectory() as folder:
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("PYTHONDONTWRITEBYTECODE", "SYNCDOCTOR_NO_CACHE")}
+        env["SYNCDOCTOR_CACHE_DIR"] = folder
+        commands = {
+            "cold_cli": [sys.executable, "-m", "syncdoctor", "diagnose", case],
+            "deps_import": [sys.executable, "-c", DEPS],
+        }
+        for command in commands.values():  # warm: the cache entry, the bytecode
+            subprocess.run(command, env=env, capture_output=True, check=True)
+        wall: dict[str, list[float]] = {name: [] for name in commands}
+        cpu: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(runs):
+            for name, command in commands.items():
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                subprocess.run(command, env=env, capture_output=True, check=True)
+                wall[name].append((time.perf_counter() - start) * 1000)
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu[name].append((after.ru_utime - before.ru_utime + after.ru_stime
+                                  - before.ru_stime) * 1000)
+    figures = {f"{name}_ms": round(statistics.median(wall[name]), 1) for name in commands}
+    figures.update(
+        {f"{name}_cpu_ms": round(statistics.median(cpu[name]), 1) for name in commands}
+    )
+    figures["cli_vs_deps"] = round(figures["cold_cli_ms"] / figures["deps_import_ms"], 2)
+    figures["cli_vs_deps_cpu"] = round(
+        figures["cold_cli_cpu_ms"] / figures["deps_import_cpu_ms"], 2
+    )
+    return figures
+
+
+def kb_load_figures(rounds: int) -> dict[str, float]:
+    """load_kb() of the bundled KB from a warm cache and from its files, best of ``rounds``."""
+    with tempfile.TemporaryDirectory() as folder:
+        saved = os.environ.get("SYNCDOCTOR_CACHE_DIR")
+        os.environ["SYNCDOCTOR_CACHE_DIR"] = folder
+        try:
+            load_kb(cache=True).close()  # writes the entry
+            cached, files = [], []
+            for _ in range(rounds):
+                for use_cache, samples in ((True, cached), (False, files)):
+                    start = time.perf_counter()
+                    load_kb(cache=use_cache).close()
+                    samples.append((time.perf_counter() - start) * 1000)
+        finally:
+            if saved is None:
+                os.environ.pop("SYNCDOCTOR_CACHE_DIR")
+            else:
+                os.environ["SYNCDOCTOR_CACHE_DIR"] = saved
+    return {"kb_load_ms": round(min(cached), 1), "kb_load_nocache_ms": round(min(files), 1)}
 
 
 def synthetic_kb(root: Path, rules: int, seed: int = 7) -> Path:
@@ -253,25 +343,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     figures["durable_raw_p50_us"] = round(raw, 1)
     figures["ratio_p50"] = round(figures["diagnose_p50_us"] / stock, 3)
 
+    every, by_rules = firings_per_case(kb, cases)
+    figures["firings_per_case"] = round(every, 2)
+    figures["rule_firings_per_case"] = round(by_rules, 2)
+
     with tempfile.TemporaryDirectory() as tmp:
-        for size in (1000, 5000):
+        for size in (300, 1000, 5000):
             progress(f"compiling a synthetic {size}-rule KB")
             root = synthetic_kb(Path(tmp) / f"kb{size}", size)
             start = time.perf_counter()
-            synthetic = load_kb([root], bundled=False)
+            synthetic = load_kb([root], bundled=False, cache=False)
             figures[f"compile_{size}_s"] = round(time.perf_counter() - start, 3)
             pack = synthetic.packs["synthetic"]
             figures[f"rulesets_{size}"] = len(pack.compiled.rulesets)
-            if size == 5000:
-                facts = synthetic_cases(50)
-                big = [
-                    (lambda f=f, k=synthetic: diagnose(f, kb=k, now="2024-05-01T12:00:00Z"))
-                    for f in facts
-                ]
-                figures["diagnose_5000_p50_us"] = round(
-                    percentile(time_calls(big, max(2, rounds // 20)), 0.5), 1
-                )
+            facts = synthetic_cases(50)
+            big = [
+                (lambda f=f, k=synthetic: diagnose(f, kb=k, now="2024-05-01T12:00:00Z"))
+                for f in facts
+            ]
+            figures[f"diagnose_{size}_p50_us"] = round(
+                percentile(time_calls(big, max(2, rounds // (20 if size == 5000 else 4))), 0.5),
+                1,
+            )
             synthetic.close()
+    figures["diagnose_5000_ratio"] = round(
+        figures["diagnose_5000_p50_us"] / figures["diagnose_p50_us"], 1
+    )
+    progress("loading the bundled KB from the cache and from its files")
+    figures.update(kb_load_figures(3 if args.quick else 5))
+    progress("whole CLI processes against a bare import of the dependencies")
+    figures.update(cli_figures(3 if args.quick else 7))
 
     progress(f"{rss_runs:,} diagnoses for memory growth")
     for call in calls * 50:
@@ -285,6 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         rss_mb() - before, 2
     )
     figures["python"] = sys.version.split()[0]
+    figures["load_average"] = round(os.getloadavg()[0], 2)
     if args.json:
         print(json.dumps(figures, sort_keys=True))
     else:

@@ -12,7 +12,7 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from syncdoctor.engine.encoding import encode, unknown_marker
+from syncdoctor.engine.encoding import Encoded, encode, unknown_marker
 from syncdoctor.engine.knowledge import Pack
 from syncdoctor.engine.refute import refute
 from syncdoctor.engine.runtime import Message, runtime
@@ -51,6 +51,8 @@ class Firings:
     of ``blocked``): question selection asks nothing for them."""
     conflicts: set[str] = field(default_factory=set)
     """Warnings: two rules derived different values for one fact."""
+    fired: int = 0
+    """Every durable_rules firing (rules, blockers and sentinels): the benchmark counts them."""
 
 
 def build_messages(pack: Pack, facts: Mapping[str, FactValue], now: datetime) -> list[Message]:
@@ -68,13 +70,26 @@ def build_messages(pack: Pack, facts: Mapping[str, FactValue], now: datetime) ->
             message[fields.counts[fact]] = len(value)
             record_fields = fields.record_fields[fact]
             field_specs = spec.fields or {}
+            kinds = {key: field_specs[key].type for key in record_fields}
+            unknown = [
+                (key, unknown_marker(short)) for key, short in record_fields.items()
+                if short in fields.markers
+            ]
+            # Records repeat values: each distinct (field, value) is encoded once. Typed values
+            # are hashable (bool, str, int, Decimal, datetime).
+            encoded_before: dict[tuple[str, FactValue], Encoded] = {}
+            record_type = fields.record_types[fact]
             for position, record in enumerate(value):
-                encoded: Message = {"t": fields.record_types[fact], POSITION: position}
-                for key, short in record_fields.items():
-                    if key not in record and short in fields.markers:
-                        encoded[unknown_marker(short)] = 1
+                encoded: Message = {"t": record_type, POSITION: position}
+                for key, marker in unknown:
+                    if key not in record:
+                        encoded[marker] = 1
                 for key, item in record.items():
-                    encoded[record_fields[key]] = encode(field_specs[key].type, item)
+                    seen = (key, item)
+                    found = encoded_before.get(seen)
+                    if found is None:
+                        found = encoded_before[seen] = encode(kinds[key], item)
+                    encoded[record_fields[key]] = found
                 records.append(encoded)
             continue
         if spec.derived:
@@ -127,6 +142,7 @@ def run_session(
     record_by_type = {t: f for f, t in compiled.fields.record_types.items()}
 
     def on_fire(name: str, text: str) -> list[Message]:
+        firings.fired += 1
         entry = compiled.entries[name]
         if entry.kind == "sentinel":
             return []

@@ -21,7 +21,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from syncdoctor.kb.template_checks import load_issues
 from syncdoctor.kb.template_filters import limit_filters
-from syncdoctor.kb.template_limits import LimitedSandbox, render_budget
+from syncdoctor.kb.template_limits import LimitedSandbox, end_budget, start_budget
 
 TEMPLATE_NAMES = frozenset({"facts", "now", "record", "loop"})
 """The variables a template may use (`loop` exists inside a for loop)."""
@@ -120,6 +120,7 @@ def _make_environment() -> ImmutableSandboxedEnvironment:
 
 
 ENVIRONMENT = _make_environment()
+_CONTEXT = ENVIRONMENT.context_class
 
 
 @dataclass(frozen=True)
@@ -333,8 +334,13 @@ class Renderer:
         if ast is None:
             return self.source.strip()
         template = self._compiled(ast)
-        # shared=True skips merging Jinja's globals into every context (most of a render's
+        # The context is built as Template.new_context(shared=True) builds it, without its
+        # layers of calls: no merge of Jinja's globals into every context (most of a render's
         # cost here); the loader already refuses templates that name anything but our variables.
-        frame = template.new_context(dict(context), shared=True)
-        with render_budget():  # steps, time and text are bounded per render (template_limits)
+        frame = _CONTEXT(ENVIRONMENT, dict(context), template.name, template.blocks,
+                         globals=template.globals)
+        token = start_budget()  # steps, time and text are bounded per render (template_limits)
+        try:
             return ENVIRONMENT.concat(template.root_render_func(frame)).strip()
+        finally:
+            end_budget(token)

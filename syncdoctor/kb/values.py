@@ -258,6 +258,9 @@ def type_records(fact: str, spec: FactSpec, value: object) -> list[Record]:
         raise FactError(fact, f"more than {RECORD_LIMIT} records", expected="records")
     fields = spec.fields or {}
     records: list[Record] = []
+    # Many records repeat a field's value ("invoice", "10"): each distinct (field, type, value)
+    # is typed once. Only what typed well is kept, so an error still names its own record.
+    typed_before: dict[tuple[str, type, object], ScalarValue] = {}
     for index, record in enumerate(value):
         where = f"{fact}[{index}]"
         if not isinstance(record, Mapping):
@@ -274,9 +277,17 @@ def type_records(fact: str, spec: FactSpec, value: object) -> list[Record]:
                 )
             if field_value is None:
                 continue
-            typed[name] = type_value(
-                f"{where}.{name}", fields[name], field_value, secret=secret
-            )
+            seen = (name, type(field_value), field_value)
+            try:
+                known = typed_before.get(seen)
+                hashable = True
+            except TypeError:  # an unhashable value (a list, a mapping): typed, and refused
+                known, hashable = None, False
+            if known is None:
+                known = type_value(f"{where}.{name}", fields[name], field_value, secret=secret)
+                if hashable:
+                    typed_before[seen] = known
+            typed[name] = known
         missing = [n for n, f in fields.items() if f.required and n not in typed]
         if missing:
             raise FactError(where, f"missing required field(s): {', '.join(missing)}")
