@@ -50,3 +50,32 @@ def test_bench_imports_no_private_name() -> None:
             ):
                 private.append(f"{path.name}: .{node.attr}")
     assert private == []
+
+
+def _modules_after_cli(*args: str) -> set[str]:
+    """The modules a real ``syncdoctor`` command imported, as its process saw them at exit."""
+    code = (
+        "import atexit, sys; "
+        "atexit.register(lambda: sys.stderr.write('MODULES ' + ' '.join(sorted(sys.modules)))); "
+        f"sys.argv = ['syncdoctor', *{list(args)!r}]; "
+        "from syncdoctor.cli import main; main()"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=REPO, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return set(done.stderr.rpartition("MODULES ")[2].split())
+
+
+def test_help_and_kb_lint_need_no_durable_rules() -> None:
+    for command in (["--help"], ["kb", "lint"]):
+        loaded = _modules_after_cli(*command)
+        assert not {m for m in loaded if m.startswith("durable")}, command
+
+
+def test_diagnose_imports_only_what_a_diagnosis_uses() -> None:
+    case = str(REPO / "examples" / "impac" / "sync-failed-app-api.yaml")
+    loaded = _modules_after_cli("diagnose", case)
+    assert "durable_rules_engine" in loaded  # it did diagnose
+    unused = ("syncdoctor.interview", "rich", "syncdoctor.authoring",
+              "syncdoctor.tools", "syncdoctor.service", "fastapi")
+    assert sorted(m for m in loaded if m.startswith(unused)) == []

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 
 from syncdoctor.cli._common import CollectOption, KbOption, check_case, fail, open_kb
 from syncdoctor.errors import SyncdoctorError
@@ -36,6 +35,17 @@ StoreOption = Annotated[
         "(default: $SYNCDOCTOR_STORE, else a file in your data directory).",
     ),
 ]
+
+
+def escape(text: str) -> str:
+    """Rich's markup escape, imported on use.
+
+    rich costs about 40 ms to import, and only the interview prints through it (``diagnose``
+    and ``--help`` never do).
+    """
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
 
 
 def resume_command(session_id: str, store: str | None) -> str:

@@ -31,13 +31,18 @@ class Level(enum.StrEnum):
     never = "never"
 
 
-def _load(layers: list[Path] | None, output: Format, bundled: bool = True) -> KnowledgeBase:
-    """Load the KB, or print its hard errors and exit 2."""
+def _load(
+    layers: list[Path] | None, output: Format, bundled: bool = True, register: bool = True
+) -> KnowledgeBase:
+    """Load the KB, or print its hard errors and exit 2.
+
+    ``register=False``: checked and compiled, not built in durable_rules (never imported).
+    """
     from syncdoctor.authoring.lint import problem_json
     from syncdoctor.engine.knowledge import load_kb
 
     try:
-        return load_kb(layers or [], bundled=bundled)
+        return load_kb(layers or [], bundled=bundled, register=register)
     except KnowledgeBaseError as error:
         if output is Format.json:
             payload = {"errors": [problem_json(p) for p in error.problems]}
@@ -61,7 +66,7 @@ def lint_command(
     """Report hard errors (exit 2) and lint findings (exit 1 at or above --fail-on)."""
     from syncdoctor.authoring.lint import finding_json, lint, render_finding
 
-    knowledge = _load(kb, output, bundled)
+    knowledge = _load(kb, output, bundled, register=False)  # lint never diagnoses
     try:
         report = lint(knowledge)
     except KnowledgeBaseError as error:

@@ -14,16 +14,20 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syncdoctor.engine import kbcache
 from syncdoctor.engine.compiler import CompiledPack, RuleCapacityError, RuleShapeError, compile_pack
-from syncdoctor.engine.runtime import RegisteredRuleset, Runtime, runtime
 from syncdoctor.errors import EngineError, KnowledgeBaseError, PackError, Problem
 from syncdoctor.kb.loader import kb_files, kb_folders, load_sources
 from syncdoctor.kb.pack import Origins, PackIndex, PackSource, Templates
 from syncdoctor.kb.patterns import TextPattern, compile_pattern
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.spec import ExtractorSpec, FactSpec, PlaybookFile, RuleSpec
+
+if TYPE_CHECKING:
+    # durable_rules is imported only when a KB is registered: ``kb lint`` compiles without it.
+    from syncdoctor.engine.runtime import RegisteredRuleset, Runtime
 
 __all__ = ["KnowledgeBase", "Pack", "Registration", "default_kb", "load_kb"]
 
@@ -39,7 +43,10 @@ class Registration:
         # Emptied first: a case that takes the engine lock after this sees a closed knowledge
         # base (a clear EngineError), never a freed ruleset.
         rulesets, self.rulesets = self.rulesets, ()
-        runtime().release(rulesets)
+        if rulesets:
+            from syncdoctor.engine.runtime import runtime
+
+            runtime().release(rulesets)
 
 
 def _release_unreachable(engine: Runtime, registrations: tuple[Registration, ...]) -> None:
@@ -154,7 +161,7 @@ class KnowledgeBase:
 
 def load_kb(
     layers: Sequence[Path | str] | None = None, *, bundled: bool = True,
-    cache: bool | None = None,
+    cache: bool | None = None, register: bool = True,
 ) -> KnowledgeBase:
     """Load, check and compile a knowledge base.
 
@@ -164,6 +171,8 @@ def load_kb(
         bundled: start from the bundled knowledge base.
         cache: read and write the compiled-KB cache (:mod:`syncdoctor.engine.kbcache`);
             None: unless ``--no-cache`` or ``SYNCDOCTOR_NO_CACHE=1`` said not to.
+        register: build the rulesets in durable_rules. False checks and compiles only (``kb
+            lint``): durable_rules is not even imported, and the KB cannot diagnose.
 
     Raises:
         KnowledgeBaseError: every problem found, each with file:line:col.
@@ -178,6 +187,11 @@ def load_kb(
         if key is not None:
             _to_cache(key, files, *loaded)
     version, overrides, sources, compiled = loaded
+    engine: Runtime | None = None
+    if register:
+        from syncdoctor.engine.runtime import runtime
+
+        engine = runtime()
     packs: dict[str, Pack] = {}
     for pack_id, pack_source in sources.items():
         done = compiled[pack_id]
@@ -185,16 +199,17 @@ def load_kb(
         packs[pack_id] = Pack(
             source=pack_source,
             compiled=done,
-            registration=Registration(runtime().register(done.rulesets)),
+            registration=Registration(engine.register(done.rulesets) if engine else ()),
             regex_patterns=tuple(compile_pattern(t.pattern) for t in done.regexes),
             marked_facts=tuple(f for f, name in fields.facts.items() if name in fields.markers),
         )
     kb = KnowledgeBase(
         packs=packs, version=version, layers=tuple(folders), overrides=overrides
     )
-    registrations = tuple(pack.registration for pack in packs.values())
-    finalizer = weakref.finalize(kb, _release_unreachable, runtime(), registrations)
-    finalizer.atexit = False  # at exit the process frees everything; the engine may be gone
+    if engine is not None:
+        registrations = tuple(pack.registration for pack in packs.values())
+        finalizer = weakref.finalize(kb, _release_unreachable, engine, registrations)
+        finalizer.atexit = False  # at exit the process frees everything; the engine may be gone
     return kb
 
 

@@ -23,16 +23,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template, TemplateError
 
 from syncdoctor.diagnosis.result import Diagnosis
 from syncdoctor.errors import SyncdoctorError, describe
-from syncdoctor.interview.session import Interview
 from syncdoctor.kb.template_limits import LimitedSandbox, TemplateLimitError, render_budget
 from syncdoctor.kb.values import iso_moment
 from syncdoctor.types import JsonValue
+
+if TYPE_CHECKING:
+    # Only a session's report needs the interview package; ``diagnose`` never imports it.
+    from syncdoctor.interview.session import Interview
 
 __all__ = [
     "BUNDLED_TEMPLATES",

@@ -234,3 +234,14 @@ def test_cli_cache_clear_and_no_cache(cache: Path) -> None:
     assert cleared.stdout.strip() == f"removed 1 cached knowledge base from {cache}"
     assert not entries(cache) and not (cache / "hmac.key").exists()
     assert run("cache", "path").stdout.strip() == str(cache)
+
+
+def test_a_kb_compiled_without_registration_checks_but_cannot_diagnose(cache: Path) -> None:
+    from syncdoctor import EngineError
+
+    kb = load_kb([FIXTURES / "demo_kb"], bundled=False, register=False)
+    pack = kb.packs["demo"]
+    assert pack.compiled.rulesets and not pack.registered
+    with pytest.raises(EngineError, match="closed"):
+        diagnose({}, pack="demo", kb=kb)
+    kb.close()  # nothing to release: no error either
