@@ -36,6 +36,11 @@ _NOT_HANDLED = 1
 _OBSERVED = 2
 
 Message = dict[str, Any]
+_message_json = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False
+).encode
+"""A message as durable_rules reads it: one encoder for every message (json.dumps with options
+builds one per call), compact, and without a circularity check (messages are flat)."""
 FiringHandler = Callable[[str, str], Iterable[Message]]
 """Called per firing with the durable rule name and the firing's JSON text (decode it only if
 its bound messages are needed); returns the messages to assert next (derived facts)."""
@@ -164,7 +169,7 @@ class Runtime:
             seen: set[str] = set()
 
             def enqueue(message: Message) -> None:
-                text = json.dumps({**message, "sid": sid}, ensure_ascii=False)
+                text = _message_json({**message, "sid": sid})
                 if text in seen:
                     return
                 seen.add(text)
