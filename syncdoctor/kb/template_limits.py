@@ -24,7 +24,7 @@ import time
 import types
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from datetime import date, timedelta
 from datetime import time as clock_time
 from typing import Protocol, TypeVar
@@ -150,19 +150,6 @@ def render_budget() -> Iterator[RenderBudget]:
         yield budget
     finally:
         _ACTIVE.reset(token)
-
-
-def start_budget() -> Token[RenderBudget | None]:
-    """Begin a render budget: :func:`render_budget` without a generator (the hot path).
-
-    Pair it with :func:`end_budget` in a ``finally``.
-    """
-    return _ACTIVE.set(RenderBudget())
-
-
-def end_budget(token: Token[RenderBudget | None]) -> None:
-    """End the budget :func:`start_budget` began."""
-    _ACTIVE.reset(token)
 
 
 def active() -> RenderBudget:

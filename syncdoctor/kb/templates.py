@@ -21,7 +21,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from syncdoctor.kb.template_checks import load_issues
 from syncdoctor.kb.template_filters import limit_filters
-from syncdoctor.kb.template_limits import LimitedSandbox, end_budget, start_budget
+from syncdoctor.kb.template_limits import LimitedSandbox, render_budget
 
 TEMPLATE_NAMES = frozenset({"facts", "now", "record", "loop"})
 """The variables a template may use (`loop` exists inside a for loop)."""
@@ -339,8 +339,5 @@ class Renderer:
         # cost here); the loader already refuses templates that name anything but our variables.
         frame = _CONTEXT(ENVIRONMENT, dict(context), template.name, template.blocks,
                          globals=template.globals)
-        token = start_budget()  # steps, time and text are bounded per render (template_limits)
-        try:
+        with render_budget():  # steps, time and text are bounded per render (template_limits)
             return ENVIRONMENT.concat(template.root_render_func(frame)).strip()
-        finally:
-            end_budget(token)
