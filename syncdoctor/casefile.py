@@ -40,6 +40,11 @@ class Expectation(BaseModel):
     min_certainty: dict[str, float] = Field(
         default_factory=dict, description="Cause id -> the least certainty it must reach."
     )
+    max_certainty: dict[str, float] = Field(
+        default_factory=dict,
+        description="Cause id -> the most certainty it may reach (a cause the article leaves "
+        "open must not be a confident guess); a cause that does not hold passes.",
+    )
     questions: list[str] = Field(
         default_factory=list, description="Fact ids that must be among the next questions."
     )

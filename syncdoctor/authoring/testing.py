@@ -116,6 +116,9 @@ def check_expectations(
             failures.append(f"{cause}: expected certainty {least} or more, but it does not hold")
         elif found[cause].certainty < least:
             failures.append(f"{cause}: certainty {found[cause].certainty} < {least}")
+    for cause, most in sorted(expect.max_certainty.items()):
+        if cause in found and found[cause].certainty > most:
+            failures.append(f"{cause}: certainty {found[cause].certainty} > {most}")
     asked = [q.fact for q in result.questions]
     unasked = [f for f in expect.questions if f not in asked]
     if unasked:

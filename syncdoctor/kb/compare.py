@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 
 from syncdoctor.kb.clocktimes import parse_times, parse_zone, time_passed
@@ -99,6 +99,10 @@ def evaluate(
         zone = _zone(cond, facts, catalogue)
         if times is None or zone is None or not isinstance(right, datetime):
             return None
+        if cond.end_of_day:
+            # The day as written (a task's "2024-05-01"), not the instant's date in UTC: its
+            # end-of-day run is the first listed time from local noon of that day.
+            right = datetime.combine(right.date(), time(12, 0), tzinfo=zone)
         return time_passed(times, right, now, zone)
     if op == "same_period_as":
         zone = _zone(cond, facts, catalogue)

@@ -134,6 +134,13 @@ class Condition(_Strict):
         description="With same_period_as: a text fact giving the first day of the financial "
         "year ('1 July', '07-01'); its value, else its default, else 1 January.",
     )
+    end_of_day: bool | None = Field(
+        default=None,
+        description="With time_passed_since: read that datetime fact as a calendar day (its "
+        "date as written) and test whether the end-of-day time for that day has come, in "
+        "'zone': a listed time from noon of that day on (a 22:00 run closes the same day, a "
+        "midnight or 02:00 run the night after).",
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> Condition:
@@ -298,6 +305,7 @@ MODIFIERS: dict[str, tuple[str, ...]] = {
     "at_least": ("ratio_to",),
     "zone": ("time_passed_since", "same_period_as"),
     "year_start": ("same_period_as",),
+    "end_of_day": ("time_passed_since",),
 }
 """Keys that qualify a computed operator, and the operators they go with."""
 

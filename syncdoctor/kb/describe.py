@@ -150,6 +150,9 @@ class Describer:
                    value_token(cond.at_least if cond.at_least is not None else 0)]
         elif op == "time_passed_since":
             out = [("text", " lists a time of day that has come since "), other]
+            if cond.end_of_day:
+                out = [("text", " lists a time of day that has come at the end of the day of "),
+                       other]
         if cond.zone is not None:
             out.extend([("text", " (time zone "), self._fact_token(cond.zone), ("text", ")")])
         if cond.year_start is not None:
