@@ -33,7 +33,8 @@ def test_a_case_report_says_who_gave_each_fact_and_what_to_send(bundled_kb) -> N
     assert "| `sync.status` | `failed` | case file |" in text
     assert "| `org.group_id` | `cld-4f2a` | worked out |" in text
     assert "**What to do**" in text and "**Escalate to:** Xero support" in text
-    assert "- Group id cld-4f2a" in text, "what to send"
+    assert "- Failure time: 2024-05-01 09:42 UTC" in text, "what to send"
+    assert "- Group id cld-4f2a" not in text, "the group id is for our log search, not Xero's"
     assert result.model_dump_json() == before, "rendering never changes the Diagnosis"
     assert render_ticket(ticket_from_case(result, case.facts, title=case.title)) == text
 
