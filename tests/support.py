@@ -10,7 +10,11 @@ NOW = "2024-05-01T12:00:00Z"
 
 
 def reply(question: dict) -> dict:
-    """A scripted user: a plausible answer of the question's type; records are skipped."""
+    """A scripted user: a plausible answer of the question's type; records are skipped.
+
+    An integer is 100: within the range of every integer fact of the bundled KB (an HTTP status
+    is at least 100, Sage 300's attempts at most 100).
+    """
     if question["type"] == "records":
         return {"fact": question["fact"], "unknown": True}
     if question["type"] == "bool":
@@ -18,7 +22,7 @@ def reply(question: dict) -> dict:
     elif question["values"]:
         value = question["values"][0]
     else:
-        value = {"datetime": "2024-05-01T08:00:00Z", "integer": 1, "decimal": 1,
+        value = {"datetime": "2024-05-01T08:00:00Z", "integer": 100, "decimal": 1,
                  "duration": "1h"}.get(question["type"], "text")
     return {"fact": question["fact"], "value": value}
 
