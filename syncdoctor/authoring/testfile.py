@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from syncdoctor.authoring.corpus import CorpusText
 from syncdoctor.casefile import Expectation
 from syncdoctor.kb.spec import Identifier
 
@@ -48,3 +49,8 @@ class TestFile(BaseModel):
 
     pack: Identifier = Field(description="The pack under test.")
     cases: list[TestCase] = Field(description="The test cases.")
+    corpus: list[CorpusText] = Field(
+        default_factory=list,
+        description="Error texts as the real systems write them, each diagnosed without naming "
+        "the pack: the text must go to this pack and read as stated.",
+    )

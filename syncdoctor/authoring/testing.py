@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
+from syncdoctor.authoring.corpus import TEXT_CAUSE_CERTAINTY, CorpusOutcome, CorpusText, check_text
 from syncdoctor.authoring.testfile import TestCase, TestExpectation, TestFile
 from syncdoctor.casefile import Expectation
 from syncdoctor.diagnosis.pipeline import diagnose
@@ -56,6 +57,9 @@ class TestReport(BaseModel):
     cases: list[CaseResult]
     rules: list[Coverage]
     causes: list[Coverage]
+    corpus: list[CorpusOutcome] = Field(
+        default_factory=list, description="The error corpus: one outcome per text."
+    )
 
     @property
     def fully_covered(self) -> bool:
@@ -84,7 +88,7 @@ def load_test_file(path: Path) -> TestFile:
     try:
         return TestFile.model_validate(located.data)
     except ValidationError as error:
-        keys = field_names(TestFile, TestCase, TestExpectation)
+        keys = field_names(TestFile, TestCase, TestExpectation, CorpusText)
         raise KnowledgeBaseError(validation_problems(located, error, keys)) from None
 
 
@@ -268,12 +272,14 @@ def run_tests(
         for pack_id in chosen
         for cause in sorted(kb.packs[pack_id].playbook.causes)
     ]
-    passed = sum(1 for r in results if r.passed)
+    corpus = [check_text(kb, t.pack, entry) for _, t in loaded for entry in t.corpus]
+    passed = sum(1 for r in results if r.passed) + sum(1 for c in corpus if c.passed)
     return TestReport(
-        totals=Totals(passed=passed, failed=len(results) - passed),
+        totals=Totals(passed=passed, failed=len(results) + len(corpus) - passed),
         cases=results,
         rules=rules,
         causes=causes,
+        corpus=corpus,
     )
 
 
@@ -287,6 +293,10 @@ def report_text(report: TestReport) -> str:
             lines.append(f"      - {failure}")
         if case.diff:
             lines.extend("      " + line for line in case.diff.splitlines())
+    for text in report.corpus:
+        mark = "PASS" if text.passed else "FAIL"
+        lines.append(f"{mark}  {text.pack}: corpus {_short(text.text)}")
+        lines.extend(f"      - {failure}" for failure in text.failures)
     gaps: list[str] = []
     for kind, entries in (("rule", report.rules), ("cause", report.causes)):
         for entry in entries:
@@ -302,7 +312,26 @@ def report_text(report: TestReport) -> str:
         f"rules {rules_full}/{len(report.rules)}, causes {causes_full}/{len(report.causes)}"
     )
     lines.extend(f"  gap: {gap}" for gap in gaps)
+    lines.extend(corpus_summary(report))
     return "\n".join(lines) + "\n"
+
+
+def corpus_summary(report: TestReport) -> list[str]:
+    """Per pack: texts, routed to it, and given their cause by the text itself."""
+    packs = sorted({t.pack for t in report.corpus})
+    out = [
+        f"corpus {pack}: {len(texts)} texts, {sum(t.routed for t in texts)} routed right, "
+        f"{sum(t.cause_from_text for t in texts)} with a cause from the text "
+        f"(certainty >= {TEXT_CAUSE_CERTAINTY})"
+        for pack in packs
+        for texts in [[t for t in report.corpus if t.pack == pack]]
+    ]
+    return out
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= 72 else flat[:71] + "…")
 
 
 def report_json(report: TestReport) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from datetime import datetime
 from syncdoctor.diagnosis.case import Case, check_ids, clock, extract, prepare
 from syncdoctor.diagnosis.explain import NOT_FIXED_RULE, explain
 from syncdoctor.diagnosis.questions import frozen_facts, select_questions
-from syncdoctor.diagnosis.result import Diagnosis, PackChoice, PackVersion
+from syncdoctor.diagnosis.result import ChoiceCause, Diagnosis, PackChoice, PackVersion
 from syncdoctor.diagnosis.routing import candidates, choose_pack
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack, default_kb, ensure_open
 from syncdoctor.engine.runtime import Message
@@ -126,14 +126,34 @@ def _unknown_ids(unknown: Iterable[str]) -> list[str]:
 def _which_pack(
     kb: KnowledgeBase, facts: Mapping[str, object], now: datetime, unknown: list[str]
 ) -> Diagnosis:
-    """The Diagnosis before a pack is chosen: no causes, the candidate packs to choose from."""
+    """The Diagnosis before a pack is chosen: no causes, the candidate packs to choose from.
+
+    Each pack whose patterns recognise the text is run on the facts, so that the choice shows
+    what the text says in that pack's terms (its classification and causes), likely packs first.
+    """
+    choices: list[PackChoice] = []
+    for pack_id, likely in candidates(kb, {**dict.fromkeys(unknown), **facts}):
+        pack = kb.packs[pack_id]
+        if not likely:
+            choices.append(PackChoice(id=pack_id, title=pack.playbook.title))
+            continue
+        run = run_case(pack, facts, kb=kb, now=now, unknown=unknown).diagnosis
+        choices.append(
+            PackChoice(
+                id=pack_id,
+                title=pack.playbook.title,
+                likely=True,
+                reads=run.inferred,
+                causes=[
+                    ChoiceCause(id=c.id, title=c.title, certainty=c.certainty)
+                    for c in run.causes
+                ],
+            )
+        )
     return Diagnosis(
         pack=None,
         pack_title=None,
-        pack_choices=[
-            PackChoice(id=p, title=kb.packs[p].playbook.title)
-            for p in candidates(kb, {**dict.fromkeys(unknown), **facts})
-        ],
+        pack_choices=choices,
         causes=[],
         ruled_out=[],
         questions=[],

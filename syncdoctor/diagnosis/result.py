@@ -11,6 +11,7 @@ from syncdoctor.types import JsonValue
 __all__ = [
     "Cause",
     "CauseAccount",
+    "ChoiceCause",
     "CollectedFact",
     "CollectionFailure",
     "ConditionAccount",
@@ -122,11 +123,34 @@ class PackVersion(_Result):
     version: str = Field(description="The pack version (semantic versioning).")
 
 
+class ChoiceCause(_Result):
+    """A cause that would hold if this pack were chosen: what the message says in its terms."""
+
+    id: str = Field(description="The cause id, in that pack.")
+    title: str = Field(description="The cause's title.")
+    certainty: float = Field(description="How sure that pack would be, on these facts alone.")
+
+
 class PackChoice(_Result):
     """A pack the facts could belong to, offered when the pack must be chosen first."""
 
     id: str = Field(description="The pack id: send it back as pack=.")
     title: str = Field(description="The problem the pack's playbook diagnoses.")
+    likely: bool = Field(
+        default=False,
+        description="The pack's error patterns recognise the message. Likely packs come first, "
+        "the surest first; the others follow by id.",
+    )
+    reads: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="For a likely pack: what it works out from the facts given, as its own "
+        "facts (the message's classification, values it extracted).",
+    )
+    causes: list[ChoiceCause] = Field(
+        default_factory=list,
+        description="For a likely pack: the causes that would hold there on these facts, "
+        "ranked as a Diagnosis ranks them.",
+    )
 
 
 class CollectedFact(_Result):

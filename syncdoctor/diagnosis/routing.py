@@ -15,16 +15,32 @@ from syncdoctor.errors import FactError
 from syncdoctor.kb.problems import nearest
 from syncdoctor.types import FactValue
 
-__all__ = ["candidates", "choose_pack"]
+__all__ = ["MIN_ROUTE_SCORE", "candidates", "choose_pack"]
+
+MIN_ROUTE_SCORE = 2
+"""The least weight of matching patterns that lets a text choose its pack alone: one pattern
+of the pack's own wording (weight 3), or two ordinary ones. Below it, or on a tie, the text
+names no integration and the Diagnosis asks which, likely packs first."""
 
 
-def candidates(kb: KnowledgeBase, facts: Mapping[str, object]) -> list[str]:
-    """The packs that could take these facts (every pack when none holds them all)."""
+def candidates(kb: KnowledgeBase, facts: Mapping[str, object]) -> list[tuple[str, bool]]:
+    """The packs that could take these facts (every pack when none holds them all).
+
+    Each with whether its error patterns recognise the supplied text ("likely"): the likely
+    packs come first, the best-recognised first; the others follow by id.
+    """
     names = sorted(kb.packs)
     holding = [p for p in names if all(f in kb.packs[p].facts for f in facts)]
     if not holding:
-        return names
-    return [pack.id for pack, _ in _typed(kb, holding, facts)] or holding
+        return [(name, False) for name in names]
+    typed = _typed(kb, holding, facts)
+    if not typed:
+        return [(name, False) for name in holding]
+    scored = sorted(
+        ((route_score(pack, values), pack.id) for pack, values in typed),
+        key=lambda item: (-item[0], item[1]),
+    )
+    return [(pack_id, score > 0) for score, pack_id in scored]
 
 
 def choose_pack(kb: KnowledgeBase, facts: Mapping[str, object]) -> Pack | None:
@@ -49,10 +65,12 @@ def choose_pack(kb: KnowledgeBase, facts: Mapping[str, object]) -> Pack | None:
         )
     typed = _typed(kb, fitting, facts)
     scored = sorted(
-        ((_extractor_score(pack, values), pack.id, pack) for pack, values in typed),
+        ((route_score(pack, values), pack.id, pack) for pack, values in typed),
         key=lambda item: (-item[0], item[1]),
     )
-    if len(scored) == 1 or (scored[0][0] > 0 and scored[0][0] > scored[1][0]):
+    if len(scored) == 1:
+        return scored[0][2]
+    if scored[0][0] >= MIN_ROUTE_SCORE and scored[0][0] > scored[1][0]:
         return scored[0][2]
     return None
 
@@ -78,11 +96,15 @@ def _typed(
     return accepted
 
 
-def _extractor_score(pack: Pack, facts: Mapping[str, FactValue]) -> int:
-    """How many of the pack's error patterns recognise the supplied (typed) text."""
+def route_score(pack: Pack, facts: Mapping[str, FactValue]) -> int:
+    """How strongly the pack's error patterns recognise the supplied (typed) text.
+
+    Each matching extractor adds its ``route_weight``: 0 for words any integration writes, so
+    that a generic "credit note" or a leading "429:" does not pull a text to a pack.
+    """
     score = 0
     for extractor, pattern in zip(pack.extractors, pack.source.patterns, strict=True):
         text = facts.get(extractor.from_)
-        if isinstance(text, str) and pattern.search(text) is not None:
-            score += 1
+        if extractor.route_weight and isinstance(text, str) and pattern.search(text) is not None:
+            score += extractor.route_weight
     return score
