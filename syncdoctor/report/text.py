@@ -21,6 +21,9 @@ def to_text(diagnosis: Diagnosis) -> str:
         out.append("The facts fit several playbooks; say which one with --pack:")
         for choice in diagnosis.pack_choices:
             out.append(f"  - {choice.id}: {choice.title}")
+            if choice.likely:
+                read = "; ".join(f"{c.title} ({c.certainty:.2f})" for c in choice.causes)
+                out.append(f"      recognises the message: {read or 'no cause from it alone'}")
     else:
         out.append(f"Playbook: {diagnosis.pack_title} [{diagnosis.pack}]")
     out.append("")

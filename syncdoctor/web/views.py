@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from syncdoctor.diagnosis.result import Cause, CauseAccount, Question, RuledOut
+from syncdoctor.diagnosis.result import Cause, CauseAccount, PackChoice, Question, RuledOut
 from syncdoctor.diagnosis.why import account_for
 from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.interview import Interview, SessionStore
@@ -28,6 +28,8 @@ class PackButton:
 
     id: str
     title: str
+    reading: str = ""
+    """For a pack that recognises the pasted message: what it reads there (its likeliest cause)."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def session_page(
         question=question, fact=described.get(question.fact) if question else None,
         finished=interview.finished, causes=list(diagnosis.causes), possible=possible,
         ruled_out=list(diagnosis.ruled_out),
-        pack_choices=[PackButton(c.id, c.title) for c in choices] or [
+        pack_choices=[PackButton(c.id, c.title, choice_reading(c)) for c in choices] or [
             PackButton(p, kb.packs[p].playbook.title) for p in sorted(kb.packs)],
         answers=[AnswerLine(a.fact, _ask(described.get(a.fact), a.fact),
                             None if a.unknown else _shown(a.value))
@@ -202,3 +204,13 @@ def _shown(value: JsonValue) -> str:
 def percent(certainty: float) -> str:
     """A certainty as the page shows it."""
     return f"{round(certainty * 100)}%"
+
+
+def choice_reading(choice: PackChoice) -> str:
+    """One line on what a likely pack reads in the message; empty for the others."""
+    if not choice.likely:
+        return ""
+    if not choice.causes:
+        return "recognises the message; no cause from it alone"
+    best = choice.causes[0]
+    return f"reads it as: {best.title} ({best.certainty:.2f})"

@@ -240,6 +240,19 @@ def test_check_button_reads_a_datetime_phrase_without_javascript(page_without_js
     assert page.locator("#answer-value").input_value() == "2 days ago"
 
 
+def test_the_packs_that_recognise_the_message_come_first_with_their_reading(
+    page: Page, base: str
+) -> None:
+    start_with_message(page, base, "Invoice INV-0042 could not be found")
+    assert page.locator("h1").inner_text() == "Which integration is this about?"
+    order = [b.get_attribute("data-pack") for b in page.query_selector_all("[data-pack]")]
+    assert sorted(order[:2]) == ["connectbooster", "impac"], order
+    assert sorted(order) == PACKS
+    booster = page.locator('[data-pack="connectbooster"] .pack-reading').inner_text()
+    assert "An invoice was deleted and recreated" in booster and "(0.50)" in booster
+    assert page.locator('[data-pack="sage300"] .pack-reading').count() == 0
+
+
 def test_a_message_that_names_no_integration_asks_which(page: Page, base: str) -> None:
     start_with_message(page, base, "sync failed again")
     assert page.locator("h1").inner_text() == "Which integration is this about?"

@@ -98,6 +98,9 @@ def ask_pack(choices: Sequence[PackChoice], prompter: Prompter, console: Console
 def _list(console: Console, choices: Sequence[PackChoice]) -> None:
     for position, choice in enumerate(choices, start=1):
         console.print(f"  {position}) {choice.id:<18} {escape(choice.title)}")
+        if choice.likely and choice.causes:
+            best = choice.causes[0]
+            console.print(f"     {'':<18} reads it as: {escape(best.title)} ({best.certainty:.2f})")
 
 
 def _pack_named(names: Sequence[str], text: str) -> str | None:
