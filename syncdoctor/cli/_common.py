@@ -1,4 +1,4 @@
-"""What every command shares: the ``--kb`` option, opening the KB, and printing an error.
+"""What every command shares: the ``--kb`` and ``--store`` options, opening the KB, errors.
 
 Exit codes come from the error classes (:mod:`syncdoctor.errors`): 0 done; 1 lint or test
 findings (kb commands); 2 bad input (a case file, a fact, a knowledge base); 3 an engine failure
@@ -36,6 +36,15 @@ CollectOption = Annotated[
         "question needs them: base URLs and tokens come from the environment variables the "
         "collectors name (e.g. SYNCDOCTOR_CONNEC_URL, SYNCDOCTOR_CONNEC_TOKEN). Off by default: "
         "no request is made.",
+    ),
+]
+StoreOption = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        help="Where sessions are saved: sqlite:///abs/path.db, sqlite:relative.db, memory:, or "
+        "postgresql://user@host/db (shared by several workers; needs the service extra). "
+        "Default: $SYNCDOCTOR_STORE, else a file in your data directory.",
     ),
 ]
 BundledOption = Annotated[

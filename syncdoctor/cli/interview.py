@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from syncdoctor.cli._common import CollectOption, KbOption, check_case, fail, open_kb
+from syncdoctor.cli._common import CollectOption, KbOption, StoreOption, check_case, fail, open_kb
 from syncdoctor.errors import SyncdoctorError
 
 if TYPE_CHECKING:
@@ -25,16 +25,7 @@ if TYPE_CHECKING:
     from syncdoctor.engine.knowledge import KnowledgeBase
     from syncdoctor.interview import Interview
 
-__all__ = ["StoreOption", "collectors", "interview", "resume_command", "run_session"]
-
-StoreOption = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        help="Where sessions are saved: sqlite:///abs/path.db, sqlite:relative.db or memory: "
-        "(default: $SYNCDOCTOR_STORE, else a file in your data directory).",
-    ),
-]
+__all__ = ["collectors", "interview", "resume_command", "run_session"]
 
 
 def escape(text: str) -> str:

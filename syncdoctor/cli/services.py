@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from syncdoctor.cli._common import KbOption, fail, open_kb
+from syncdoctor.cli._common import KbOption, StoreOption, fail, open_kb
 from syncdoctor.errors import SyncdoctorError
 
 __all__ = ["mcp", "serve", "tools"]
@@ -54,9 +54,6 @@ def tools(
     sys.stdout.write(json.dumps(schemas, indent=2, ensure_ascii=False) + "\n")
 
 
-StoreOption = Annotated[str | None, typer.Option(
-    help="Session store URL (sqlite:///path, memory:); default: SYNCDOCTOR_STORE, else the "
-    "default file.")]
 OriginOption = Annotated[list[str] | None, typer.Option(
     "--allow-origin", help="A browser origin allowed to call (repeat); others get 403.")]
 

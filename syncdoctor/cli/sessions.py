@@ -10,9 +10,9 @@ from typing import Annotated
 
 import typer
 
-from syncdoctor.cli._common import KbOption, fail, open_kb
+from syncdoctor.cli._common import KbOption, StoreOption, fail, open_kb
 from syncdoctor.cli.examples import epilog
-from syncdoctor.cli.interview import StoreOption, run_session
+from syncdoctor.cli.interview import run_session
 from syncdoctor.errors import SyncdoctorError
 
 __all__ = ["sessions_app"]
