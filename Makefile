@@ -17,8 +17,11 @@ find-python = $(shell for c in python$(1) \
 	do "$$c" -c '' >/dev/null 2>&1 && { command -v "$$c"; break; }; done)
 $(foreach v,$(SUPPORTED),$(eval PYTHON_$(v) := $(call find-python,$(v))))
 PYTHONS   := $(foreach v,$(SUPPORTED),$(if $(PYTHON_$(v)),$(v)))
+# Only `make clean` works without one.
 ifeq ($(PYTHONS),)
-$(error syncdoctor needs Python 3.11 or 3.12 (python3.11 or python3.12 on PATH))
+ifneq ($(filter-out clean,$(or $(MAKECMDGOALS),demo)),)
+$(error syncdoctor needs Python 3.11 or 3.12 (python3.11 or python3.12 on PATH, or in pyenv))
+endif
 endif
 PRIMARY   := $(firstword $(PYTHONS))
 OTHERS    := $(wordlist 2,$(words $(PYTHONS)),$(PYTHONS))
