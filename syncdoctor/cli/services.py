@@ -56,6 +56,10 @@ def tools(
 
 OriginOption = Annotated[list[str] | None, typer.Option(
     "--allow-origin", help="A browser origin allowed to call (repeat); others get 403.")]
+HostOption = Annotated[list[str] | None, typer.Option(
+    "--allow-host", help="A host name clients reach the service by, besides 127.0.0.1, "
+    "localhost, ::1 and --host (repeat; '*' for any, e.g. behind a proxy that checks it); "
+    "others get 421.")]
 
 
 def serve(
@@ -65,6 +69,7 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
     store: StoreOption = None,
     allow_origin: OriginOption = None,
+    allow_host: HostOption = None,
     max_body: Annotated[int, typer.Option(help="Largest request body, in bytes.")
                         ] = 1_000_000,
     deadline: Annotated[float, typer.Option(help="Seconds a request may wait for the engine.")
@@ -78,7 +83,7 @@ def serve(
 ) -> None:
     """Serve the HTTP JSON API, and the agents' web page at /. Keys: SYNCDOCTOR_API_KEYS(_FILE)."""
     try:
-        from syncdoctor.service.config import ServiceConfig
+        from syncdoctor.service.config import LOOPBACK_HOSTS, ServiceConfig
         from syncdoctor.service.run import run_service
     except ImportError as error:
         _service_missing(error)
@@ -86,6 +91,7 @@ def serve(
         kb=tuple(str(Path(p).resolve()) for p in kb or ()), store=store,
         max_body_bytes=max_body, deadline_seconds=deadline,
         allowed_origins=tuple(allow_origin or ()), collect=collect,
+        allowed_hosts=(*LOOPBACK_HOSTS, host, *(allow_host or ())),
     )
     try:
         run_service(config, host=host, port=port, workers=workers)

@@ -1,4 +1,4 @@
-"""How the service is set up: limits, allowed origins, the store, and where API keys come from.
+"""How the service is set up: limits, allowed origins and hosts, the store, API keys.
 
 API keys are never given on the command line (they would show in ``ps``): they come from the
 environment variable ``SYNCDOCTOR_API_KEYS`` (comma-separated) or from a file named by
@@ -13,16 +13,21 @@ import hmac
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from syncdoctor.errors import SyncdoctorError
 
-__all__ = ["CONFIG_ENV", "KEYS_ENV", "KEYS_FILE_ENV", "ApiKeys", "ServiceConfig", "ServiceError"]
+__all__ = [
+    "CONFIG_ENV", "KEYS_ENV", "KEYS_FILE_ENV", "LOOPBACK_HOSTS", "ApiKeys", "ServiceConfig",
+    "ServiceError",
+]
 
 CONFIG_ENV = "SYNCDOCTOR_SERVICE_CONFIG"
 KEYS_ENV = "SYNCDOCTOR_API_KEYS"
 KEYS_FILE_ENV = "SYNCDOCTOR_API_KEYS_FILE"
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+"""The names a service bound to loopback is reached by (a Host header's port aside)."""
 
 
 class ServiceError(SyncdoctorError):
@@ -43,10 +48,11 @@ class ServiceConfig:
     """How long one request may wait for the engine (503 beyond)."""
     allowed_origins: tuple[str, ...] = ()
     """Browser origins allowed to call (an Origin header not listed gets 403)."""
+    allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
+    """Host names the service answers for (a Host header naming another gets 421): a page on
+    another site whose name an attacker re-points at 127.0.0.1 (DNS rebinding) sends its own."""
     access_log: bool = True
     """Write one JSON line per request to stderr."""
-    extra: Mapping[str, str] = field(default_factory=dict)
-    """Room for settings of later issues."""
     collect: bool = False
     """Whether ``collect: true`` diagnoses fetch facts with the KB's collectors (--collect)."""
 
@@ -66,7 +72,8 @@ class ServiceConfig:
             max_body_bytes=int(data.get("max_body_bytes", 1_000_000)),
             deadline_seconds=float(data.get("deadline_seconds", 10.0)),
             allowed_origins=tuple(data.get("allowed_origins", ())),
-            access_log=bool(data.get("access_log", True)), extra=dict(data.get("extra", {})),
+            allowed_hosts=tuple(data.get("allowed_hosts", LOOPBACK_HOSTS)),
+            access_log=bool(data.get("access_log", True)),
             collect=bool(data.get("collect", False)),
         )
 

@@ -1,5 +1,9 @@
-"""The service's outer wall, one ASGI layer: origin, API key, body limit, access log, last resort.
+"""The service's outer wall, one ASGI layer: host, origin, API key, body limit, log, last resort.
 
+- A ``Host`` header naming a host the service does not answer for gets 421 (DNS rebinding: a
+  page on another site whose name is re-pointed at 127.0.0.1 sends that site's name). The
+  names are the loopback ones, the address bound and ``serve --allow-host``; the port is not
+  compared (a reverse proxy may change it).
 - A browser ``Origin`` not allowed gets 403; requests without one (curl, bots) pass, and so do
   the service's own pages posting to it (an Origin naming the Host the request was sent to).
 - With API keys configured, every route but ``/v1/health`` needs ``Authorization: Bearer KEY``
@@ -57,6 +61,15 @@ def _same_origin(origin: str, host: str | None) -> bool:
     return bool(host) and scheme in ("http", "https") and rest == host
 
 
+def host_name(host: str) -> str:
+    """The name in a Host header, without its port: ``[::1]:8080`` -> ``::1``."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:host.find("]")] if "]" in host else host
+    name, colon, port = host.rpartition(":")
+    return name if colon and port.isdigit() and ":" not in name else host
+
+
 def _where(error: BaseException) -> str:
     frames = traceback.extract_tb(error.__traceback__)
     inside = [f for f in frames if "syncdoctor" in f.filename] or list(frames)
@@ -71,6 +84,8 @@ class Guard:
         self.app = app
         self.max_body = config.max_body_bytes
         self.origins = frozenset(config.allowed_origins)
+        self.hosts = frozenset(host_name(h) for h in config.allowed_hosts)
+        self.any_host = "*" in config.allowed_hosts
         self.keys = keys
         self.log = config.access_log
         self.pid = os.getpid()
@@ -135,6 +150,11 @@ class Guard:
 
     def _refusal(self, scope: Scope, path: str, request_id: str) -> Problem | None:
         headers = Headers(scope=scope)
+        if not self.any_host and host_name(headers.get("host", "")) not in self.hosts:
+            return http_problem(
+                421, "this service does not answer for that host name (start it with "
+                "--allow-host NAME to add one)", path, code="HostNotAllowed",
+                request_id=request_id)
         origin = headers.get("origin")
         if origin is not None and origin not in self.origins and not _same_origin(
                 origin, headers.get("host")):

@@ -14,6 +14,7 @@ from servers import uvicorn_thread
 
 from syncdoctor.service.app import Engine, create_app
 from syncdoctor.service.config import ApiKeys, ServiceConfig
+from syncdoctor.service.guard import host_name
 from syncdoctor.service.sessions import session_routes
 
 from support import NOW, reply
@@ -155,6 +156,26 @@ def test_origins(base: str) -> None:
     _problem(httpx.get(f"{base}/v1/packs", headers={"origin": "https://evil.example"}), 403)
     allowed = httpx.get(f"{base}/v1/packs", headers={"origin": "https://desk.example"})
     assert allowed.status_code == 200
+
+
+def test_a_rebound_host_name_is_refused(base: str) -> None:
+    # DNS rebinding: evil.example re-pointed at 127.0.0.1, its page calling "its own" server
+    # (same-origin, so Origin matches Host and the origin check alone would let it through).
+    port = base.rsplit(":", 1)[1]
+    rebound = {"host": f"evil.example:{port}", "origin": f"http://evil.example:{port}"}
+    body = _problem(httpx.get(f"{base}/v1/sessions", headers=rebound), 421)
+    assert body["code"] == "HostNotAllowed" and "--allow-host" in body["detail"]
+    for name in ("localhost", "[::1]", "LOCALHOST"):
+        assert httpx.get(f"{base}/v1/health", headers={"host": f"{name}:{port}"}
+                         ).status_code == 200, name
+
+
+@pytest.mark.parametrize(("header", "name"), [
+    ("127.0.0.1:8080", "127.0.0.1"), ("[::1]:8080", "::1"), ("Example.COM", "example.com"),
+    ("::1", "::1"), ("host:notaport", "host:notaport"), ("", ""),
+])
+def test_host_header_names(header: str, name: str) -> None:
+    assert host_name(header) == name
 
 
 class _Lines(logging.Handler):

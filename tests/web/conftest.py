@@ -48,7 +48,11 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in this thread
+# while it lives, and any later test calling asyncio.run() (the MCP client, the conformance
+# checks) would fail in the same worker, as they do when xdist hands a worker such a test
+# after a page test. ("package" scope does not end with a folder that has no __init__.py.)
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     reason = why_no_browser()
     if reason:
@@ -66,12 +70,12 @@ def _started(playwright: Playwright, javascript: bool) -> Iterator[BrowserContex
         yield context
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[BrowserContext]:
     yield from _started(playwright, javascript=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_without_js(playwright: Playwright) -> Iterator[BrowserContext]:
     yield from _started(playwright, javascript=False)
 
