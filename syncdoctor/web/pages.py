@@ -84,10 +84,3 @@ class Pages:
     def to_sign_in(self, request: Request) -> Response:
         """A browser not signed in: to the sign-in page, coming back here after."""
         return self.redirect(f"/sign-in?next={quote(request.url.path, safe='/')}")
-
-
-def template_source(name: str) -> str:
-    """A template's source text (for the screenshot staleness check)."""
-    loader = _ENVIRONMENT.loader
-    assert loader is not None
-    return loader.get_source(_ENVIRONMENT, name)[0]
