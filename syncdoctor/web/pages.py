@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from syncdoctor.web.markdown import markdown_html
 from syncdoctor.web.security import (
     AUTH_COOKIE,
     CSRF_COOKIE,
@@ -34,6 +35,7 @@ _ENVIRONMENT = Environment(
     auto_reload=False,
 )
 _ENVIRONMENT.globals["percent"] = percent
+_ENVIRONMENT.filters["markdown"] = markdown_html
 
 
 def is_https(request: Request) -> bool:

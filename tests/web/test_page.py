@@ -35,6 +35,10 @@ def test_done_when_terms_code_message_skipped_to_the_cause_and_back(page: Page, 
     assert asked, "the message alone should leave questions to ask"
     assert "terms_missing_in_sage" in cause_ids(page)
     assert page.locator('[data-testid="report"]').inner_text().count("F48") >= 1
+    steps = page.locator("[data-cause-id='terms_missing_in_sage'] [data-remediation] ol > li")
+    assert steps.count() >= 2  # the playbook's numbered steps, as a list, not Markdown text
+    assert "**" not in page.locator("[data-remediation]").first.inner_text()
+    assert page.locator("[data-remediation] strong", has_text="Resync Invoice").count() >= 1
     act(page, "back")
     assert current_fact(page) == asked[-1]
     act(page, "back")
@@ -205,6 +209,9 @@ def test_a_hostile_message_is_shown_literally(page: Page, base: str) -> None:
     assert page.locator("img").count() == 0 and page.locator("main b").count() == 0
     skip_to_result(page)
     assert "{{ 7*7 }}" in page.locator("#report-markdown").text_content()
+    shown_in_steps = page.locator("[data-remediation]")
+    assert shown_in_steps.count() >= 1 and "F48" in shown_in_steps.first.inner_text()
+    assert page.locator("[data-remediation] :is(script, img, a, b)").count() == 0
     page.goto(f"{base}/")
     assert page.locator("[data-session-id] a").first.inner_text() == HOSTILE[:90].strip()
 
