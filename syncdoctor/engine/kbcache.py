@@ -133,14 +133,19 @@ def _secret(folder: Path, *, create: bool) -> bytes | None:
         except FileNotFoundError:
             if not create:
                 return None
+            key = secrets.token_bytes(32)
+            # Whole, then linked into place: a key file created empty and filled afterwards
+            # would be read half-written (empty) by a concurrent writer, which then fails.
+            descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-key-")
             try:
-                descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(descriptor, "wb") as handle:
+                    handle.write(key)
+                os.link(temporary, path)  # never replaces: FileExistsError if another won
             except FileExistsError:
                 continue  # another process made it first: read that one
-            with os.fdopen(descriptor, "wb") as handle:
-                key = secrets.token_bytes(32)
-                handle.write(key)
-                return key
+            finally:
+                Path(temporary).unlink(missing_ok=True)
+            return key
         with os.fdopen(descriptor, "rb") as handle:
             info = os.fstat(handle.fileno())
             private = os.name != "posix" or not info.st_mode & 0o077
