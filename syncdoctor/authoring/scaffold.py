@@ -67,9 +67,10 @@ rules:
 _TESTS = """\
 # yaml-language-server: $schema=../schema/tests.schema.json
 pack: {name}
+defaults:
+  now: 2024-05-01T12:00:00Z        # the clock of every case that states none
 cases:
   - name: a failed synchronisation
-    now: 2024-05-01T12:00:00Z
     facts: {{sync.status: failed}}
     expect:
       causes: [sync_failed]
@@ -77,7 +78,6 @@ cases:
       fired: [{name}.sync-failed]
       questions: [error.kind]
   - name: a time-out, read from the error message
-    now: 2024-05-01T12:00:00Z
     facts:
       sync.status: failed
       error.message: 'Request timed out after 30 s'
@@ -86,7 +86,6 @@ cases:
       fired: [{name}.timeout]
       remediation_contains: {{timeout: [Request timed out after 30 s]}}
   - name: a successful synchronisation rules the failure out
-    now: 2024-05-01T12:00:00Z
     facts: {{sync.status: success}}
     expect:
       ruled_out: [sync_failed]

@@ -10,7 +10,8 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from syncdoctor.authoring.corpus import TEXT_CAUSE_CERTAINTY, CorpusOutcome, CorpusText, check_text
-from syncdoctor.authoring.testfile import TestCase, TestExpectation, TestFile
+from syncdoctor.authoring.testfile import TestCase, TestDefaults, TestExpectation, TestFile
+from syncdoctor.authoring.testids import unknown_ids
 from syncdoctor.casefile import Expectation
 from syncdoctor.diagnosis.pipeline import diagnose
 from syncdoctor.diagnosis.result import Diagnosis
@@ -86,10 +87,21 @@ def load_test_file(path: Path) -> TestFile:
     """
     located = load_yaml_file(path, display_path(path))
     try:
-        return TestFile.model_validate(located.data)
+        parsed = TestFile.model_validate(located.data)
     except ValidationError as error:
-        keys = field_names(TestFile, TestCase, TestExpectation, CorpusText)
+        keys = field_names(TestFile, TestDefaults, TestCase, TestExpectation, CorpusText)
         raise KnowledgeBaseError(validation_problems(located, error, keys)) from None
+    if parsed.defaults.now is None:
+        clockless = [
+            located.problem("KB103", "missing required key 'now' (state it here, or once for "
+                            "every case under 'defaults')", ("cases", index))
+            for index, case in enumerate(parsed.cases)
+            if case.now is None
+        ]
+        if clockless:
+            raise KnowledgeBaseError(clockless)
+    parsed._located = located
+    return parsed
 
 
 def check_case(
@@ -225,8 +237,10 @@ def run_tests(
         if test_file.pack not in kb.packs:
             problems.append(Problem("KB110", f"tests for unknown pack {test_file.pack!r}",
                                     file=display_path(path), line=1, column=1))
+        elif test_file._located is not None:
+            problems.extend(unknown_ids(test_file, test_file._located, kb.packs[test_file.pack]))
     if problems:
-        raise KnowledgeBaseError(problems)
+        raise KnowledgeBaseError(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
     chosen = sorted(packs) if packs else sorted(kb.packs)
     unknown = [p for p in chosen if p not in kb.packs]
     if unknown:
@@ -236,7 +250,7 @@ def run_tests(
     loaded = [(path, t) for path, t in loaded if t.pack in chosen]
     for path, test_file in loaded:
         pack = kb.packs[test_file.pack]
-        for case in test_file.cases:
+        for case in test_file.resolved():
             try:
                 result = diagnose(case.facts, pack=pack.id, kb=kb, now=case.now)
             except SyncdoctorError as error:

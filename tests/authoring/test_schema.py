@@ -256,8 +256,17 @@ def test_broken_test_file_fails_validation() -> None:
         {**good, "cases": [{**good["cases"][0], "expect": {"causes": "x"}}]},
         {**good, "cases": [{**good["cases"][0], "expect": {"fireds": ["r"]}}]},
         {**good, "cases": [{"name": "n", "facts": {}, "expect": {}}]},
+        {**good, "defaults": {"facts": {}}, "cases": [{"name": "n", "expect": {}}]},
+        {**good, "defaults": {"clock": "2024-05-01T12:00:00+00:00"}},
     ):
         assert not validator.is_valid(broken), broken
+
+
+def test_a_default_clock_lets_cases_leave_theirs_out() -> None:
+    validator = _validator("tests")
+    doc = {"pack": "demo", "defaults": {"now": "2024-05-01T12:00:00+00:00", "facts": {"a": 1}},
+           "cases": [{"name": "n", "expect": {}}]}
+    assert validator.is_valid(doc)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,81 @@
+"""Every id a test file names must exist in its pack: no typo passes as a negative expectation.
+
+A misspelt id in ``absent:`` or ``silent:`` would otherwise pass for ever (a cause that does not
+exist never holds, a rule that does not exist never fires). So each cause, rule and fact id of a
+test file is checked against its pack before any case runs, and a stranger is a located error
+with the nearest real id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from syncdoctor.errors import Problem, quoted_id
+from syncdoctor.kb.problems import nearest
+from syncdoctor.kb.yamlfile import Located, Path_
+
+if TYPE_CHECKING:
+    from syncdoctor.authoring.testfile import TestFile
+    from syncdoctor.engine.knowledge import Pack
+
+__all__ = ["unknown_ids"]
+
+_CAUSE_LISTS = ("causes", "absent", "ruled_out")
+_CAUSE_KEYS = ("min_certainty", "max_certainty", "remediation_contains", "remediation_golden")
+_RULE_LISTS = ("fired", "silent")
+_FACT_LISTS = ("questions", "not_asked")
+
+_KINDS = {"cause": "KB105", "rule": "KB115", "fact": "KB104"}
+
+
+def unknown_ids(test_file: TestFile, located: Located, pack: Pack) -> list[Problem]:
+    """A located problem for every cause, rule or fact id the pack does not have."""
+    pools: dict[str, Collection[str]] = {
+        "cause": pack.playbook.causes,
+        "rule": frozenset(rule.id for rule in pack.rules),
+        "fact": pack.facts,
+    }
+    found: list[tuple[str, str, Path_]] = []  # (kind, id, where)
+    found.extend(_keys("fact", test_file.defaults.facts, ("defaults", "facts")))
+    for index, case in enumerate(test_file.cases):
+        base: Path_ = ("cases", index)
+        found.extend(_keys("fact", case.facts, (*base, "facts")))
+        expect = case.expect
+        at = (*base, "expect")
+        for name in _CAUSE_LISTS:
+            found.extend(_items("cause", getattr(expect, name), (*at, name)))
+        for name in _CAUSE_KEYS:
+            found.extend(_keys("cause", getattr(expect, name), (*at, name)))
+        for name in _RULE_LISTS:
+            found.extend(_items("rule", getattr(expect, name), (*at, name)))
+        for name in _FACT_LISTS:
+            found.extend(_items("fact", getattr(expect, name), (*at, name)))
+        if expect.first_question is not None:
+            found.append(("fact", expect.first_question, (*at, "first_question")))
+    for index, entry in enumerate(test_file.corpus):
+        base = ("corpus", index)
+        for name in ("causes", "absent"):
+            found.extend(_items("cause", getattr(entry, name), (*base, name)))
+        found.extend(_keys("fact", entry.facts, (*base, "facts")))
+        found.extend(_keys("fact", entry.extracted, (*base, "extracted")))
+        if entry.fact is not None:
+            found.append(("fact", entry.fact, (*base, "fact")))
+    return [
+        located.problem(
+            _KINDS[kind],
+            f"unknown {kind} {quoted_id(name)} in pack {pack.id!r}",
+            where,
+            nearest(name, pools[kind]),
+        )
+        for kind, name, where in found
+        if name not in pools[kind]
+    ]
+
+
+def _items(kind: str, names: Iterable[str], path: Path_) -> list[tuple[str, str, Path_]]:
+    return [(kind, name, (*path, position)) for position, name in enumerate(names)]
+
+
+def _keys(kind: str, mapping: Mapping[str, object], path: Path_) -> list[tuple[str, str, Path_]]:
+    return [(kind, name, (*path, name)) for name in mapping]
