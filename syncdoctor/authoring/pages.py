@@ -8,6 +8,7 @@ from typing import Literal
 
 from syncdoctor.engine.knowledge import Pack
 from syncdoctor.kb.describe import Describer, Phrase, Token, value_token
+from syncdoctor.kb.mirror import mirror_id
 from syncdoctor.kb.spec import ExtractorSpec, FactSpec, RuleSpec
 
 
@@ -31,6 +32,8 @@ class RuleView:
     derives: Phrase
     derived_inputs: tuple[DerivedInput, ...]
     replaces: tuple[str, ...]
+    mirror_of: str | None = None
+    """The rule whose ``otherwise`` generated this one."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,8 @@ def _certainty(value: float) -> str:
     return f"{value:g}"
 
 
-def _rule_view(pack: Pack, rule: RuleSpec, describer: Describer) -> RuleView:
+def _rule_view(pack: Pack, rule: RuleSpec, describer: Describer,
+               mirrors: dict[str, str]) -> RuleView:
     derives: Phrase = ()
     effect: Literal["supports", "rules out", "derives"]
     if rule.derive is not None:
@@ -164,6 +168,7 @@ def _rule_view(pack: Pack, rule: RuleSpec, describer: Describer) -> RuleView:
         derives=derives,
         derived_inputs=tuple(inputs),
         replaces=rule.replaces,
+        mirror_of=mirrors.get(rule.id),
     )
 
 
@@ -214,7 +219,8 @@ def pack_view(pack: Pack) -> PackView:
     """What a pack's pages show, in the order they show it."""
     describer = Describer(pack.facts)
     book = pack.playbook
-    rules = [_rule_view(pack, rule, describer) for rule in pack.rules]
+    mirrors = {mirror_id(r): r.id for r in pack.rules if r.otherwise is not None}
+    rules = [_rule_view(pack, rule, describer, mirrors) for rule in pack.rules]
     by_id = {rule.id: view for rule, view in zip(pack.rules, rules, strict=True)}
     steps = []
     for number, step in enumerate(book.steps, start=1):

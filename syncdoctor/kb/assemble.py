@@ -9,6 +9,7 @@ from syncdoctor.errors import FactError, Problem
 from syncdoctor.kb.checks import Checker
 from syncdoctor.kb.collector_checks import check_collector
 from syncdoctor.kb.collector_spec import CollectorSpec, SourceSpec
+from syncdoctor.kb.mirror import MirrorError, mirror_rule
 from syncdoctor.kb.pack import Origins, PackSource, Templates, build_index
 from syncdoctor.kb.patterns import PatternError, TextPattern, compile_pattern
 from syncdoctor.kb.problems import Origin, nearest
@@ -90,34 +91,33 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
                      for i, s in enumerate(cause.escalation.send)]
             send[cause_id] = tuple(s for s in sends if s is not None)
     because: dict[str, Renderer] = {}
+    all_rules = dict(draft.rules)
     for rule_id, (rule, origin) in sorted(draft.rules.items()):
-        if rule.step not in step_ids:
-            problems.append(origin.problem("KB106", f"unknown step {rule.step!r}", "step",
-                                           suggestion=nearest(rule.step, step_ids)))
-        if rule.cause is not None and rule.cause not in playbook.causes:
-            problems.append(origin.problem("KB105", f"unknown cause {rule.cause!r}", "cause",
-                                           suggestion=nearest(rule.cause, playbook.causes)))
-        if rule.derive is not None:
-            spec = check.fact(origin, ("derive", "fact"), rule.derive.fact)
-            if spec is not None and not spec.derived:
-                problems.append(origin.problem(
-                    "KB113", f"fact {rule.derive.fact!r} is not declared derived: true",
-                    "derive", "fact"))
-            elif spec is not None:
-                try:
-                    type_value(rule.derive.fact, spec, rule.derive.value)
-                except FactError as error:
-                    problems.append(origin.problem("KB109", str(error), "derive", "value"))
-        check.condition(rule, origin)
-        renderer = check.template(origin, ("because",), rule.because)
-        if renderer is not None:
-            because[rule_id] = renderer
+        written = len(problems)
+        _check_rule(rule, origin, check, playbook, step_ids, because, problems)
+        if rule.otherwise is None or len(problems) != written:
+            continue  # a mirror of a rule with a problem would only repeat it
+        at = Origin(origin.located, (*origin.path, "otherwise"))
+        try:
+            mirror = mirror_rule(rule, facts)
+        except MirrorError as error:
+            problems.append(at.problem("KB113", str(error)))
+            continue
+        if mirror.id in all_rules:
+            first = all_rules[mirror.id][1]
+            problems.append(at.problem(
+                "KB107", f"duplicate rule id {mirror.id!r}, the mirror of {rule_id!r} (first "
+                f"defined at {first.file}:{first.line}); name the mirror with "
+                "otherwise: {id: ...}"))
+            continue
+        all_rules[mirror.id] = (mirror, at)
+        _check_rule(mirror, at, check, playbook, step_ids, because, problems)
     patterns = _patterns(draft, check, problems)
     sources = {name: spec for name, (spec, _) in sorted(draft.sources.items())}
     given_by: dict[str, str] = {}
     for _, (collector, origin) in sorted(draft.collectors.items()):
         check_collector(collector, origin, facts, sources, given_by, problems)
-    rules = tuple(rule for _, (rule, _) in sorted(draft.rules.items()))
+    rules = tuple(rule for _, (rule, _) in sorted(all_rules.items()))
     if not rules:
         problems.append(book_origin.problem("KB110", f"pack {pack_id!r} has no rules"))
     if len(problems) != before:
@@ -133,7 +133,7 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
         origins=Origins(
             playbook=book_origin,
             facts={k: o for k, (_, o) in draft.facts.items()},
-            rules={k: o for k, (_, o) in draft.rules.items()},
+            rules={k: o for k, (_, o) in all_rules.items()},
             causes=cause_origins,
             extractors={k: o for k, (_, o) in draft.extractors.items()},
             collectors={k: o for k, (_, o) in draft.collectors.items()},
@@ -147,6 +147,33 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
             fact for collector, _ in draft.collectors.values()
             for fact in collector.parameters())),
     )
+
+
+def _check_rule(rule: RuleSpec, origin: Origin, check: Checker, playbook: PlaybookFile,
+                step_ids: list[str], because: dict[str, Renderer], problems: list[Problem],
+                ) -> None:
+    """A rule's step, cause, derived fact, condition and 'because', against the pack."""
+    if rule.step not in step_ids:
+        problems.append(origin.problem("KB106", f"unknown step {rule.step!r}", "step",
+                                       suggestion=nearest(rule.step, step_ids)))
+    if rule.cause is not None and rule.cause not in playbook.causes:
+        problems.append(origin.problem("KB105", f"unknown cause {rule.cause!r}", "cause",
+                                       suggestion=nearest(rule.cause, playbook.causes)))
+    if rule.derive is not None:
+        spec = check.fact(origin, ("derive", "fact"), rule.derive.fact)
+        if spec is not None and not spec.derived:
+            problems.append(origin.problem(
+                "KB113", f"fact {rule.derive.fact!r} is not declared derived: true",
+                "derive", "fact"))
+        elif spec is not None:
+            try:
+                type_value(rule.derive.fact, spec, rule.derive.value)
+            except FactError as error:
+                problems.append(origin.problem("KB109", str(error), "derive", "value"))
+    check.condition(rule, origin)
+    renderer = check.template(origin, ("because",), rule.because)
+    if renderer is not None:
+        because[rule.id] = renderer
 
 
 def _patterns(draft: Draft, check: Checker, problems: list[Problem]) -> tuple[TextPattern, ...]:

@@ -46,11 +46,19 @@ class Checker:
     def __init__(self, facts: Mapping[str, FactSpec], problems: list[Problem]) -> None:
         self.facts = facts
         self.problems = problems
+        self._unknown: set[tuple[str, int, int, str]] = set()
 
     def fact(self, origin: Origin, path: Path_, fact: str) -> FactSpec | None:
-        """The fact's spec, or None after reporting an unknown fact."""
+        """The fact's spec, or None after reporting an unknown fact.
+
+        Once per place written: the two tests ``or_unknown`` stands for are one in the file.
+        """
         spec = self.facts.get(fact)
         if spec is None:
+            line, column = origin.located.locate((*origin.path, *path))
+            if (origin.file, line, column, fact) in self._unknown:
+                return None
+            self._unknown.add((origin.file, line, column, fact))
             self.problems.append(origin.problem(
                 "KB104", f"unknown fact {fact!r}", *path, suggestion=nearest(fact, self.facts)))
         return spec

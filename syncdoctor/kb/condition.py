@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -141,6 +141,31 @@ class Condition(_Strict):
         "'zone': a listed time from noon of that day on (a 22:00 run closes the same day, a "
         "midnight or 02:00 run the night after).",
     )
+
+    or_unknown: bool | None = Field(
+        default=None,
+        description="true: the test also holds while the fact is not known yet; short for "
+        "any: [<the test>, {fact: <it>, known: false}].",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _or_unknown(cls, data: Any) -> Any:  # noqa: ANN401  (raw YAML: any shape)
+        """A test with ``or_unknown: true`` is that test, or its fact not known yet."""
+        if not isinstance(data, dict) or "or_unknown" not in data:
+            return data
+        rest = {k: v for k, v in data.items() if k != "or_unknown"}
+        if data["or_unknown"] is not True:
+            if data["or_unknown"] is False:
+                return rest
+            return data  # not a boolean: the field's own check says so
+        fact = rest.get("fact")
+        if not isinstance(fact, str) or "known" in rest or any(
+            key in rest for key in ("all", "any", "not", "field")
+        ):
+            raise ValueError("'or_unknown' goes on a test of a fact (not on known, all, any, "
+                             "not or a record field)")
+        return {"any": [rest, {"fact": fact, "known": False}]}
 
     @model_validator(mode="after")
     def _one_form(self) -> Condition:

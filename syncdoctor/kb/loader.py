@@ -32,11 +32,13 @@ from syncdoctor.kb.collector_spec import (
 )
 from syncdoctor.kb.pack import PackSource
 from syncdoctor.kb.problems import Origin, display_path, field_names, validation_problems
+from syncdoctor.kb.shorthand import mark_shorthands
 from syncdoctor.kb.spec import (
     Condition,
     ExtractorSpec,
     FactsFile,
     FactSpec,
+    Otherwise,
     PlaybookFile,
     RulesFile,
     RuleSpec,
@@ -50,6 +52,7 @@ SECTIONS = ("facts", "rules", "playbooks", "collectors")
 TEST_SUFFIXES = (".test.yaml", ".test.yml")
 M = TypeVar("M", bound=BaseModel)
 KB_KEYS = sorted(field_names(FactsFile, RulesFile, PlaybookFile, FactSpec, RuleSpec, Condition,
+                             Otherwise,
                              ExtractorSpec, CollectorsFile, SourceSpec, AuthSpec, TimeoutSpec,
                              RetrySpec, CollectorSpec, FactPick))
 """Every key a KB file may hold: the pool for "did you mean" on an unknown key."""
@@ -246,6 +249,7 @@ def _absorb(
                               f"extractor {extractor.id!r}")
             draft.extractors[extractor.id] = (extractor, origin)
     elif section == "rules":
+        mark_shorthands(located)
         parsed_rules = _validate(RulesFile, located)
         if isinstance(parsed_rules, list):
             problems.extend(parsed_rules)

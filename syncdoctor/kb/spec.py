@@ -7,9 +7,9 @@ cause, a step) are checked by :mod:`syncdoctor.kb.checks`.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
 from syncdoctor.kb.condition import ID_PATTERN, Condition, Identifier, Scalar, _Strict
 
@@ -24,6 +24,7 @@ __all__ = [
     "FactType",
     "FactsFile",
     "Identifier",
+    "Otherwise",
     "PlaybookFile",
     "RecordFieldSpec",
     "RuleSpec",
@@ -190,13 +191,68 @@ class Derivation(_Strict):
     value: bool | str = Field(default=True, description="The value concluded.")
 
 
+class Otherwise(_Strict):
+    """The mirror of a rule: what to conclude when its condition is definitely false.
+
+    Definitely false means false whatever the unknown facts turn out to be (Kleene's logic):
+    a test is false on a known fact only, ``any`` when every branch is false, ``all`` when one
+    item is. An unknown fact fires neither the rule nor its mirror. The mirror is a rule of
+    its own, compiled into the network like any other, with the id ``<rule id>.otherwise``
+    unless ``id`` names it.
+    """
+
+    id: Identifier | None = Field(
+        default=None, description="The mirror rule's id; default '<rule id>.otherwise'."
+    )
+    effect: Literal["supports", "rules_out"] | None = Field(
+        default=None,
+        description="For a cause rule: what the mirror does to the same cause; default the "
+        "opposite of the rule's effect.",
+    )
+    certainty: float | None = Field(
+        default=None, gt=0.0, le=1.0,
+        description="The mirror's certainty when it supports the cause; default 1.0.",
+    )
+    value: bool | str | None = Field(
+        default=None,
+        description="For a derive rule: the value the mirror concludes for the same fact; "
+        "default the opposite of a true/false value.",
+    )
+    because: str | None = Field(
+        default=None,
+        description="The mirror's 'because' (a template); default the negated condition in "
+        "plain words.",
+    )
+
+
+def _rule_schema(schema: dict[str, Any]) -> None:
+    """The schema of a rule as written: 'step' may be inherited, 'when' may be a list."""
+    required = schema.get("required")
+    if isinstance(required, list) and "step" in required:
+        required.remove("step")
+    when = schema["properties"]["when"]
+    ref = {"$ref": when.pop("$ref")} if "$ref" in when else dict(when.pop("allOf", [{}])[0])
+    when["anyOf"] = [ref, {"type": "array", "items": ref, "minItems": 1}]
+
+
 class RuleSpec(_Strict):
     """A rule: when the conditions hold, conclude a cause (or a derived fact)."""
 
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, json_schema_extra=_rule_schema
+    )
+
     id: Identifier = Field(description="Unique rule id, e.g. 'impac.sync-running'.")
-    step: Identifier = Field(description="The playbook step this rule belongs to.")
+    step: Identifier = Field(
+        description="The playbook step this rule belongs to. In a rules file it may be left "
+        "out: the rule then takes the step of the rule before it."
+    )
     cause: Identifier | None = Field(
         default=None, description="The cause this rule supports or rules out."
+    )
+    rules_out: Identifier | None = Field(
+        default=None,
+        description="Shorthand for 'cause: <cause>' with 'effect: rules_out'.",
     )
     derive: Derivation | None = Field(
         default=None, description="A derived fact this rule concludes, instead of a cause."
@@ -208,14 +264,40 @@ class RuleSpec(_Strict):
     certainty: float = Field(
         default=1.0, gt=0.0, le=1.0, description="How sure the conclusion is, in (0, 1]."
     )
-    when: Condition = Field(description="The conditions under which the rule fires.")
+    when: Condition = Field(
+        description="The conditions under which the rule fires; a list means all of them."
+    )
     because: str = Field(
-        description="Why, in one sentence: a Jinja2 template over facts['<fact id>']."
+        description="Why, in one sentence: a Jinja2 template over facts['<fact id>']. The "
+        "report lists the facts the conditions read, with their values, beside it."
+    )
+    otherwise: Literal["rules_out", "supports"] | Otherwise | None = Field(
+        default=None,
+        description="Also conclude the opposite when the condition is definitely false: "
+        "'rules_out' (or 'supports') the same cause, or {value: ...} for a derived fact; a "
+        "mirror rule with the id '<rule id>.otherwise'.",
     )
     status: RuleStatus = Field(default="stable", description="Maturity of the rule.")
     replaces: tuple[Identifier, ...] = Field(
         default=(), description="Ids of rules this one replaces."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthands(cls, data: Any) -> Any:  # noqa: ANN401  (raw YAML: any shape)
+        """``rules_out: X`` is cause X ruled out; a list under ``when`` is all of it."""
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        if out.get("rules_out") is not None:
+            if "cause" in out or "effect" in out:
+                raise ValueError("'rules_out: <cause>' stands for 'cause' with 'effect: "
+                                 "rules_out': write one or the other")
+            out["cause"] = out.pop("rules_out")
+            out["effect"] = "rules_out"
+        if isinstance(out.get("when"), list):
+            out["when"] = {"all": out["when"]}
+        return out
 
     @model_validator(mode="after")
     def _one_conclusion(self) -> RuleSpec:
@@ -223,14 +305,61 @@ class RuleSpec(_Strict):
             raise ValueError("a rule concludes exactly one of 'cause' or 'derive'")
         if self.derive is not None and self.effect != "supports":
             raise ValueError("a rule that derives a fact cannot rule anything out")
+        mirror = self.otherwise
+        if mirror is None:
+            return self
+        if self.derive is not None:
+            if not isinstance(mirror, Otherwise) or mirror.effect or mirror.certainty:
+                raise ValueError("the 'otherwise' of a derive rule is {value: ...}: the value "
+                                 "concluded when the condition is false")
+            if mirror.value is None and not isinstance(self.derive.value, bool):
+                raise ValueError("'otherwise' needs a 'value' for an enum fact")
+            if mirror.value == self.derive.value:
+                raise ValueError("'otherwise' concludes the value the rule concludes")
+        else:
+            if isinstance(mirror, Otherwise) and mirror.value is not None:
+                raise ValueError("'value' goes with a derive rule; a cause rule's 'otherwise' "
+                                 "is rules_out or supports")
+            if self.otherwise_effect == self.effect:
+                raise ValueError(f"'otherwise' must conclude the opposite of {self.effect}")
         return self
+
+    @property
+    def otherwise_effect(self) -> Literal["supports", "rules_out"]:
+        """What the mirror does to the cause: the opposite of the rule, unless told."""
+        mirror = self.otherwise
+        if isinstance(mirror, str):
+            return mirror
+        if mirror is not None and mirror.effect is not None:
+            return mirror.effect
+        return "rules_out" if self.effect == "supports" else "supports"
 
 
 class RulesFile(_Strict):
     """A file under rules/: the rules of one pack."""
 
     pack: Identifier = Field(description="The pack these rules belong to.")
-    rules: tuple[RuleSpec, ...] = Field(description="The rules, in any order.")
+    rules: tuple[RuleSpec, ...] = Field(
+        description="The rules, in any order; a rule without 'step' takes the step of the "
+        "rule before it."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inherit_steps(cls, data: Any) -> Any:  # noqa: ANN401  (raw YAML: any shape)
+        """A rule without a step is in the step of the rule before it (a run of rules)."""
+        if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+            return data
+        rules: list[Any] = []
+        step = None
+        for item in data["rules"]:
+            if isinstance(item, dict):
+                if "step" in item:
+                    step = item["step"]
+                elif step is not None:
+                    item = {**item, "step": step}
+            rules.append(item)
+        return {**data, "rules": rules}
 
 
 # ---------------------------------------------------------------------------------------------

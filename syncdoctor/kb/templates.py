@@ -74,6 +74,11 @@ def _money(value: Decimal | int) -> str:
     return f"{Decimal(value):,.2f}"
 
 
+def _yesno(value: object) -> str:
+    """A true/false fact in words: ``{{ facts["app.linked"] | yesno }}`` is yes or no."""
+    return "yes" if value else "no"
+
+
 MAX_REPEAT = 10_000
 """Longest text or list a template may build with ``*``."""
 
@@ -113,6 +118,7 @@ def _make_environment() -> ImmutableSandboxedEnvironment:
     env.filters["dt"] = _dt
     env.filters["duration"] = _duration
     env.filters["money"] = _money
+    env.filters["yesno"] = _yesno
     env.filters["ago"] = _ago
     env.filters["replace"] = _replace
     env.filters = limit_filters(env.filters)
@@ -134,7 +140,7 @@ class TemplateIssue:
 
 _INDEXED = (
     nodes.Getattr, nodes.Filter, nodes.Const, nodes.Name, nodes.Getitem, nodes.Compare,
-    nodes.Pow, nodes.Keyword,
+    nodes.Pow, nodes.Keyword, nodes.Call,
 )
 NodeIndex = dict[type, list[Any]]
 
@@ -148,17 +154,17 @@ def index_nodes(ast: nodes.Template) -> NodeIndex:
 
 
 def facts_named(ast: nodes.Template, index: NodeIndex | None = None) -> list[tuple[str, int]]:
-    """Every ``facts["id"]`` and ``"id" in facts`` in a template, with its line."""
+    """Every ``facts["id"]``, ``facts.get("id", ...)`` and ``"id" in facts``, with its line."""
     index = index if index is not None else index_nodes(ast)
     found: list[tuple[str, int]] = []
     for node in index[nodes.Getitem]:
-        if (
-            isinstance(node.node, nodes.Name)
-            and node.node.name == "facts"
-            and isinstance(node.arg, nodes.Const)
-            and isinstance(node.arg.value, str)
-        ):
-            found.append((node.arg.value, node.lineno))
+        name = _fact_item(node)
+        if name is not None:
+            found.append((name, node.lineno))
+    for call in index[nodes.Call]:
+        name, _ = _fact_get(call)
+        if name is not None:
+            found.append((name, call.lineno))
     for compare in index[nodes.Compare]:
         if (
             isinstance(compare.expr, nodes.Const)
@@ -172,10 +178,47 @@ def facts_named(ast: nodes.Template, index: NodeIndex | None = None) -> list[tup
     return found
 
 
+def _fact_item(node: nodes.Getitem) -> str | None:
+    """The fact id of ``facts["id"]``, else None."""
+    if (
+        isinstance(node.node, nodes.Name)
+        and node.node.name == "facts"
+        and isinstance(node.arg, nodes.Const)
+        and isinstance(node.arg.value, str)
+    ):
+        return node.arg.value
+    return None
+
+
+def _fact_get(call: nodes.Call) -> tuple[str | None, bool]:
+    """The fact id of ``facts.get("id", ...)`` (else None), and whether it gives a default."""
+    target = call.node
+    if (
+        isinstance(target, nodes.Getattr)
+        and target.attr == "get"
+        and isinstance(target.node, nodes.Name)
+        and target.node.name == "facts"
+        and call.args
+        and isinstance(call.args[0], nodes.Const)
+        and isinstance(call.args[0].value, str)
+    ):
+        return call.args[0].value, len(call.args) > 1
+    return None, False
+
+
+GUARDING_FILTERS = frozenset({"default", "d"})
+"""``facts["id"] | default("...")`` renders when the fact is unknown: a guard."""
+
+
 def guarded_facts(ast: nodes.Template) -> set[str]:
-    """Fact ids the template tests with ``"id" in facts`` (it renders when they are unknown)."""
+    """Fact ids the template renders without.
+
+    Tested with ``"id" in facts``, read with ``facts.get("id", default)`` or passed through
+    ``| default(...)``.
+    """
     guarded: set[str] = set()
-    for compare in index_nodes(ast)[nodes.Compare]:
+    index = index_nodes(ast)
+    for compare in index[nodes.Compare]:
         if (
             isinstance(compare.expr, nodes.Const)
             and isinstance(compare.expr.value, str)
@@ -185,8 +228,16 @@ def guarded_facts(ast: nodes.Template) -> set[str]:
             and compare.ops[0].expr.name == "facts"
         ):
             guarded.add(compare.expr.value)
+    for call in index[nodes.Call]:
+        name, has_default = _fact_get(call)
+        if name is not None and has_default:
+            guarded.add(name)
+    for filter_node in index[nodes.Filter]:
+        if filter_node.name in GUARDING_FILTERS and isinstance(filter_node.node, nodes.Getitem):
+            name = _fact_item(filter_node.node)
+            if name is not None:
+                guarded.add(name)
     return guarded
-
 
 
 def prepare(
@@ -216,10 +267,15 @@ def _ast_issues(
                     getattr_node.lineno,
                 )
             )
-        elif isinstance(getattr_node.node, nodes.Name) and getattr_node.node.name == "facts":
+        elif (
+            isinstance(getattr_node.node, nodes.Name)
+            and getattr_node.node.name == "facts"
+            and getattr_node.attr != "get"
+        ):
             issues.append(
                 TemplateIssue(
-                    f"write facts[\"...\"] rather than facts.{getattr_node.attr}",
+                    f"write facts[\"...\"] (or facts.get(\"...\", default)) rather than "
+                    f"facts.{getattr_node.attr}",
                     getattr_node.lineno,
                     getattr_node.attr,
                 )

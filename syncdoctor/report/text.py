@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import textwrap
 
-from syncdoctor.diagnosis.result import Diagnosis
-from syncdoctor.report.ticket import Ticket, render_ticket
+from syncdoctor.diagnosis.result import Diagnosis, Evidence
+from syncdoctor.report.ticket import Ticket, brief_value, render_ticket
 
 _INDENT = "     "
 
 
 def _block(text: str, indent: str = _INDENT) -> str:
     return textwrap.indent(text.strip(), indent)
+
+
+def _read(evidence: Evidence) -> str:
+    """The rule's id and the facts its condition read, with their values: ``(rule; a = yes)``.
+
+    Rules need not echo those facts in their 'because'; the report shows them beside it.
+    """
+    facts = "".join(f"; {fact} = {_quoted(brief_value(value))}"
+                    for fact, value in evidence.facts.items())
+    return f"({evidence.rule}{facts})"
+
+
+def _quoted(text: str) -> str:
+    """A value with spaces in quotes, so that it reads as one value in the parentheses."""
+    return f'"{text}"' if " " in text else text
 
 
 def to_text(diagnosis: Diagnosis) -> str:
@@ -35,7 +50,7 @@ def to_text(diagnosis: Diagnosis) -> str:
             out.append(f"{_INDENT}Step: {cause.step_title}")
             out.append(f"{_INDENT}Why:")
             for evidence in cause.evidence:
-                out.append(f"{_INDENT}  - {evidence.because} ({evidence.rule})")
+                out.append(f"{_INDENT}  - {evidence.because} {_read(evidence)}")
             out.append(f"{_INDENT}What to do:")
             out.append(_block(cause.remediation or "(the remediation could not render)",
                               _INDENT + "  "))
@@ -49,7 +64,7 @@ def to_text(diagnosis: Diagnosis) -> str:
         out.append("")
         out.append("Ruled out:")
         for ruled in diagnosis.ruled_out:
-            reasons = "; ".join(r.because for r in ruled.reasons)
+            reasons = "; ".join(f"{r.because} {_read(r)}" for r in ruled.reasons)
             out.append(f"  - {ruled.title} [{ruled.id}]: {reasons}")
     if diagnosis.inferred:
         out.append("")

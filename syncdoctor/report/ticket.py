@@ -231,6 +231,7 @@ def _environment(templates: Path | None) -> LimitedSandbox:
     )
     environment.filters["code"] = inline_code
     environment.filters["value"] = show_value
+    environment.filters["brief"] = lambda value: inline_code(brief_value(value))
     environment.filters["certainty"] = lambda number: f"{float(number):.2f}"
     return environment
 
@@ -256,6 +257,22 @@ def show_value(value: object) -> str:
     if isinstance(value, list):
         return f"{len(value)} record{'s' if len(value) != 1 else ''}"
     return inline_code(value).replace("|", "\\|")  # GFM tables split cells on any |
+
+
+BRIEF = 60
+"""Characters of a text value shown beside a rule's reason (the facts table has it whole)."""
+
+
+def brief_value(value: object) -> str:
+    """A fact value beside a rule's reason: yes/no, records counted, long text cut short."""
+    if value is True or value is False:
+        return "yes" if value else "no"
+    if value is None:
+        return "unknown"
+    if isinstance(value, list):
+        return f"{len(value)} record{'s' if len(value) != 1 else ''}"
+    text = " ".join(str(value).split())
+    return text if len(text) <= BRIEF else text[: BRIEF - 1] + "…"
 
 
 def _plain(value: object) -> JsonValue:

@@ -29,7 +29,7 @@ CHECKS: dict[str, tuple[Severity, str]] = {
     "L203": ("warning", "cause with no rule supporting it"),
     "L204": ("warning", "fact never used (an error in the bundled knowledge base)"),
     "L205": ("warning", "fact with no question text"),
-    "L206": ("warning", "template names a fact the conditions do not guarantee"),
+    "L206": ("error", "template names a fact the conditions do not guarantee, unguarded"),
     "L207": ("warning", "step with no rule"),
     "L208": ("warning", "pattern that would backtrack catastrophically outside RE2"),
     "L209": ("warning", "pack nearing a durable_rules limit"),

@@ -76,8 +76,10 @@ def _template_guarantees(pack: Pack) -> Iterable[Finding]:
         missing = unguarded(rule.because) - _guaranteed(rule)
         if missing:
             yield finding(pack.origins.rules[rule.id], "L206",
-                           f"'because' of {rule.id} uses {sorted(missing)} without an "
-                           "'in facts' guard, but its conditions do not make them known",
+                           f"'because' of {rule.id} uses {sorted(missing)} without a guard "
+                           "('in facts', | default(...) or facts.get(id, default)), but its "
+                           "conditions do not make them known: the text is lost when one is "
+                           "unknown",
                            rule.id, pack.id, "because")
     for cause_id, cause in sorted(pack.playbook.causes.items()):
         supporting = [r for r in pack.rules if r.cause == cause_id and r.effect == "supports"]
@@ -91,6 +93,8 @@ def _template_guarantees(pack: Pack) -> Iterable[Finding]:
         missing = set().union(*(unguarded(s) for _, s in sources)) - guaranteed
         if missing:
             yield finding(pack.origins.causes[cause_id], "L206",
-                           f"templates of cause {cause_id} use {sorted(missing)} without an "
-                           "'in facts' guard, but not every rule for the cause makes them known",
+                           f"templates of cause {cause_id} use {sorted(missing)} without a "
+                           "guard ('in facts', | default(...) or facts.get(id, default)), but "
+                           "not every rule for the cause makes them known: the remediation is "
+                           "lost when one is unknown",
                            cause_id, pack.id, "remediation")
