@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from syncdoctor.cli import catalogue, commands, interview, services, sessions
+from syncdoctor.cli import catalogue, commands, interview, reconcile, services, sessions
 from syncdoctor.cli.cache import cache_app
 from syncdoctor.cli.examples import epilog
 from syncdoctor.cli.kb import kb_app
@@ -66,6 +66,7 @@ app.command(epilog=epilog("diagnose"))(commands.diagnose)
 app.command(epilog=epilog("packs"))(commands.packs)
 app.command(epilog=epilog("facts"))(catalogue.facts)
 app.command("new-case", epilog=epilog("new-case"))(catalogue.new_case)
+app.command(epilog=epilog("reconcile"))(reconcile.reconcile)
 app.add_typer(sessions.sessions_app, name="sessions")
 app.command(epilog=epilog("tools"))(services.tools)
 app.command(epilog=epilog("serve"))(services.serve)

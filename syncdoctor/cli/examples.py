@@ -22,6 +22,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "| syncdoctor diagnose -",
     ),
     "packs": ("syncdoctor packs", "syncdoctor packs --format json"),
+    "reconcile": (
+        "syncdoctor reconcile --ui ui.csv --api api.json --hub hub.json --case case.yaml",
+        "syncdoctor reconcile --ui ui.xlsx --api api.ndjson --hub hub.json --report widget.csv "
+        "--mapping mapping.yaml --out report.md --case case.yaml",
+        "syncdoctor interview --case case.yaml",
+    ),
     "facts": (
         "syncdoctor facts sage300",
         "syncdoctor facts --format json | jq '.[] | select(.type == \"enum\") | .id'",

@@ -63,6 +63,11 @@ def interview(
     kb: KbOption = None,
     store: StoreOption = None,
     collect: CollectOption = False,
+    case_option: Annotated[
+        Path | None,
+        typer.Option("--case", help="The same as the CASE argument (e.g. the file "
+                     "`syncdoctor reconcile --case` wrote).", dir_okay=False),
+    ] = None,
 ) -> None:
     """Diagnose by answering one question at a time; no fact ids needed.
 
@@ -79,6 +84,10 @@ def interview(
 
     console = make_console()
     prompter = make_prompter()
+    if case is not None and case_option is not None and case != case_option:
+        typer.echo("error: give the case once: as CASE or as --case", err=True)
+        raise typer.Exit(2)
+    case = case if case is not None else case_option
     try:
         knowledge = open_kb(kb)
         facts: dict[str, object] = {}

@@ -1,0 +1,168 @@
+"""Text tables to typed ones, in vectorised polars expressions: amounts, dates, kinds.
+
+Amounts become integers in millionths (the KB's own scale, :data:`syncdoctor.kb.values.SCALE`),
+so sums and comparisons are exact. A number is read only when it matches the declared format
+whole ("1.234,56" with decimal ',' and thousands '.' in threes); "1.234" under decimal ','
+is a bad row, not a guess. A date is read only by the declared strftime format.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final
+
+from syncdoctor.importers.errors import ROWS_SHOWN, ExportError, RowProblem
+from syncdoctor.importers.mapping import KINDS, Numbers, SourceMapping
+from syncdoctor.importers.readers import KIND_COLUMNS, ROW, RawTable, mapped_columns
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = ["AMOUNT_FIELDS", "DIGITS", "amount_expr", "date_expr", "typed_table"]
+
+DIGITS: Final = 6
+"""Decimals kept: amounts are exact to the millionth; a finer one is a bad row."""
+AMOUNT_FIELDS: Final = frozenset({"amount", "balance"})
+_INTEGER_DIGITS: Final = 12  # 10**12 * 10**6 stays inside a signed 64-bit integer
+
+
+def _escape(mark: str) -> str:
+    return {".": r"\.", " ": r"[ \u00a0\u202f]", "'": "'", ",": ","}[mark]
+
+
+def amount_expr(column: str, numbers: Numbers) -> tuple[pl.Expr, pl.Expr]:
+    """(the amount in millionths, whether the text was a well-formed number) for a column."""
+    import polars as pl
+
+    text = pl.col(column).str.strip_chars()
+    if numbers.parentheses:
+        bracketed = text.str.starts_with("(") & text.str.ends_with(")")
+        inner = text.str.strip_prefix("(").str.strip_suffix(")").str.strip_chars()
+        text = pl.when(bracketed).then(pl.lit("-") + inner).otherwise(text)
+    integer = r"\d+"
+    if numbers.thousands:
+        integer = rf"\d{{1,3}}(?:{_escape(numbers.thousands)}\d{{3}})+|\d+"
+    pattern = rf"^([+-]?)({integer})(?:{_escape(numbers.decimal)}(\d+))?$"
+    parts = text.str.extract_groups(pattern)
+    sign, whole, fraction = (parts.struct.field(name) for name in ("1", "2", "3"))
+    digits = whole.str.replace_all(r"\D", "")
+    fraction = fraction.fill_null("")
+    ok = (whole.is_not_null() & (fraction.str.len_chars() <= DIGITS)
+          & (digits.str.len_chars() <= _INTEGER_DIGITS))
+    magnitude = (digits.cast(pl.Int64, strict=False) * 10**DIGITS
+                 + fraction.str.pad_end(DIGITS, "0").cast(pl.Int64, strict=False))
+    value = pl.when(ok).then(pl.when(sign == "-").then(-magnitude).otherwise(magnitude))
+    return value, ok
+
+
+def date_expr(column: str, fmt: str, *, month: bool = False) -> pl.Expr:
+    """The column's dates by ``fmt`` (null where the text does not match it)."""
+    import polars as pl
+
+    text = pl.col(column).str.strip_chars()
+    if month and "%d" not in fmt:
+        text, fmt = text + "|01", fmt + "|%d"
+    if any(code in fmt for code in ("%H", "%M", "%S", "%z")):
+        return text.str.strptime(pl.Datetime, fmt, strict=False).dt.date()
+    return text.str.strptime(pl.Date, fmt, strict=False)
+
+
+def _problems(frame: pl.DataFrame, table: RawTable, checks: dict[str, tuple[str, str]]
+              ) -> tuple[list[RowProblem], int]:
+    """The bad rows of a typed frame: each failed check at its row, the first ones listed."""
+    import polars as pl
+
+    failed = pl.any_horizontal(~pl.col(f"__ok_{name}") for name in checks)
+    bad = frame.filter(failed)
+    shown = bad.head(ROWS_SHOWN).select(ROW, *(f"__ok_{name}" for name in checks)).join(
+        table.frame, on=ROW, how="left").sort(ROW)
+    rows: list[RowProblem] = []
+    for record in shown.iter_rows(named=True):  # at most ROWS_SHOWN rows
+        for name, (column, what) in checks.items():
+            if not record[f"__ok_{name}"]:
+                raw = record.get(column)
+                got = "it is empty" if raw is None or raw == "" else f"got {raw!r}"
+                rows.append(RowProblem(table.where(record[ROW]), column, f"{what}; {got}"))
+    return rows, max(bad.height - ROWS_SHOWN, 0)
+
+
+def typed_table(table: RawTable, mapping: SourceMapping) -> pl.DataFrame:
+    """One table with canonical column names and types, or every bad row reported.
+
+    Raises:
+        ExportError: rows with a malformed number or date, a missing value, or a duplicate id.
+    """
+    import polars as pl
+
+    names = mapped_columns(mapping, table.kind)
+    required, optional = KIND_COLUMNS[table.kind]
+    frame = table.frame
+    if table.typed_dates is not None:  # XLSX date cells: their own dates, as text
+        column = table.typed_dates.columns[0]
+        frame = frame.with_columns(
+            pl.Series(column, table.typed_dates[column]).dt.strftime(
+                mapping.dates if table.kind == "transactions" else mapping.months)
+            .fill_null(frame[column]).alias(column))
+    exprs: list[pl.Expr] = [pl.col(ROW)]
+    checks: dict[str, tuple[str, str]] = {}
+    for field in (*required, *optional):
+        column = names[field]
+        if column not in frame.columns:
+            continue
+        if field in AMOUNT_FIELDS:
+            value, ok = amount_expr(column, mapping.numbers)
+            numbers = mapping.numbers
+            what = (f"not a number written with decimal {numbers.decimal!r}"
+                    + (f" and thousands {numbers.thousands!r}" if numbers.thousands else "")
+                    + f" (at most {DIGITS} decimals)")
+        elif field in ("date", "month"):
+            fmt = mapping.dates if field == "date" else mapping.months
+            value = date_expr(column, fmt, month=field == "month")
+            ok = value.is_not_null()
+            what = f"not a date of the format {fmt!r}"
+        else:
+            value = pl.col(column).str.strip_chars()
+            value = pl.when(value != "").then(value)
+            ok = value.is_not_null() if field in required else pl.lit(True)
+            what = "no value"
+        exprs.append(value.alias(field))
+        if field in required or field in AMOUNT_FIELDS or field in ("date", "month"):
+            exprs.append((ok | pl.col(column).is_null().and_(pl.lit(field not in required)))
+                         .alias(f"__ok_{field}"))
+            checks[field] = (column, what)
+    typed = frame.select(exprs)
+    rows, more = _problems(typed, table, checks)
+    if rows:
+        raise ExportError(table.file, f"{len(rows) + more} row(s) do not parse", rows=rows,
+                          more=more)
+    typed = typed.drop([f"__ok_{name}" for name in checks])
+    return _finish(typed, table, mapping)
+
+
+def _finish(frame: pl.DataFrame, table: RawTable, mapping: SourceMapping) -> pl.DataFrame:
+    """Defaults for the optional columns, kinds by the mapping, duplicates refused."""
+    import polars as pl
+
+    if table.kind in ("transactions", "balances"):
+        currency = (pl.col("currency").str.to_uppercase() if "currency" in frame.columns
+                    else pl.lit(None, pl.String))
+        frame = frame.with_columns(currency.fill_null(pl.lit(mapping.currency, pl.String))
+                                   .alias("currency"))
+    if table.kind == "transactions":
+        kind = pl.col("kind") if "kind" in frame.columns else pl.lit(None, pl.String)
+        lowered = kind.replace(mapping.kinds).str.to_lowercase()
+        frame = frame.with_columns(
+            pl.when(kind.is_null()).then(None).when(lowered.is_in(KINDS)).then(lowered)
+            .otherwise(pl.lit("other")).alias("kind"))
+    key = {"transactions": ["id"], "balances": ["account", "month"],
+           "accounts": ["account"]}[table.kind]
+    if table.kind == "accounts":
+        frame = frame.unique(subset=["account", "classification"], keep="first",
+                             maintain_order=True)
+    duplicated = frame.filter(pl.struct(key).is_duplicated()).sort(ROW)
+    if duplicated.height:
+        rows = [RowProblem(table.where(r[ROW]), "/".join(key),
+                           f"{' '.join(str(r[k]) for k in key)!r} appears more than once")
+                for r in duplicated.head(ROWS_SHOWN).iter_rows(named=True)]
+        raise ExportError(table.file, f"{duplicated.height} rows repeat a {'/'.join(key)}",
+                          rows=rows, more=max(duplicated.height - ROWS_SHOWN, 0))
+    return frame
