@@ -41,6 +41,7 @@ __all__ = ["ALLOWED_MODULES", "CacheFormatError", "Decoder", "Encoder", "LazyLoc
 ALLOWED_MODULES = (
     "syncdoctor.kb.condition",
     "syncdoctor.kb.spec",
+    "syncdoctor.kb.otherwise",
     "syncdoctor.kb.collector_spec",
     "syncdoctor.kb.pack",
     "syncdoctor.engine.encoding",
