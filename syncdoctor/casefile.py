@@ -170,7 +170,8 @@ def read_case(path: Path, stream: BinaryIO | None = None) -> CaseFile:
     try:
         case = CaseFile.model_validate(data)
     except ValidationError as error:
-        problems = validation_problems(located, error, field_names(CaseFile, Expectation))
+        problems = validation_problems(
+            located, error, field_names(CaseFile, Expectation), model=CaseFile)
         raise CaseFileError.from_problems(name, problems) from None
     case._located = located
     return case

@@ -90,7 +90,8 @@ def load_test_file(path: Path) -> TestFile:
         parsed = TestFile.model_validate(located.data)
     except ValidationError as error:
         keys = field_names(TestFile, TestDefaults, TestCase, TestExpectation, CorpusText)
-        raise KnowledgeBaseError(validation_problems(located, error, keys)) from None
+        raise KnowledgeBaseError(
+            validation_problems(located, error, keys, model=TestFile)) from None
     if parsed.defaults.now is None:
         clockless = [
             located.problem("KB103", "missing required key 'now' (state it here, or once for "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from syncdoctor._version import __version__
 from syncdoctor.errors import FactError, Problem
@@ -17,7 +17,16 @@ from syncdoctor.kb.spec import ExtractorSpec, FactSpec, PlaybookFile, RuleSpec
 from syncdoctor.kb.templates import Renderer
 from syncdoctor.kb.values import type_value
 
-__all__ = ["Draft", "assemble_pack"]
+__all__ = ["Draft", "assemble_pack", "assemble_packs"]
+
+_KNOCK_ON: dict[str, tuple[tuple[str, str], ...]] = {
+    "facts": (("KB104", ""), ("KB108", "unknown fact ")),
+    "playbooks": (("KB105", ""), ("KB106", ""), ("KB110", "has no playbook")),
+    "rules": (("KB110", "has no rules"),),
+    "collectors": (("KB120", "unknown source"),),
+}
+"""Per section: the problems a pack's other files show only because that section's file
+failed and was left out (code, and a part of the message)."""
 
 
 @dataclass
@@ -34,6 +43,37 @@ class Draft:
 
 def _version_tuple(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+
+
+def assemble_packs(
+    drafts: dict[str, Draft], broken: dict[str, set[str]], problems: list[Problem]
+) -> dict[str, PackSource]:
+    """Every pack that checks out; the others' problems added to ``problems``.
+
+    ``broken`` names, per pack, the sections whose file failed (and is already reported): the
+    cross-checks still run on the pack's other files, without the errors that file's absence
+    alone would cause.
+    """
+    packs: dict[str, PackSource] = {}
+    for pack_id in sorted(drafts):
+        found: list[Problem] = []
+        draft = drafts[pack_id]
+        failed = broken.get(pack_id, set())
+        some = next(iter([*draft.rules.values(), *draft.facts.values()]), None)
+        if draft.playbook is None and "playbooks" in failed and some is not None:
+            # The rules and facts are still checked, against a playbook with no causes.
+            stand_in = PlaybookFile(id=pack_id, title=pack_id, steps=(), causes={})
+            draft = replace(draft, playbook=(stand_in, Origin(some[1].located, ())))
+        pack = assemble_pack(pack_id, draft, found)
+        missing = [_KNOCK_ON[section] for section in sorted(failed)]
+        problems.extend(
+            problem for problem in found
+            if not any(problem.code == code and part in problem.message
+                       for knock_ons in missing for code, part in knock_ons)
+        )
+        if pack is not None and not failed:
+            packs[pack_id] = pack
+    return packs
 
 
 def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSource | None:

@@ -19,7 +19,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from syncdoctor.errors import KnowledgeBaseError, Problem
-from syncdoctor.kb.assemble import Draft, assemble_pack
+from syncdoctor.kb.assemble import Draft, assemble_packs
 from syncdoctor.kb.collector_checks import inline_secrets
 from syncdoctor.kb.collector_spec import (
     AuthSpec,
@@ -31,7 +31,13 @@ from syncdoctor.kb.collector_spec import (
     TimeoutSpec,
 )
 from syncdoctor.kb.pack import PackSource
-from syncdoctor.kb.problems import Origin, display_path, field_names, validation_problems
+from syncdoctor.kb.problems import (
+    Origin,
+    display_path,
+    field_names,
+    problem_order,
+    validation_problems,
+)
 from syncdoctor.kb.shorthand import mark_shorthands
 from syncdoctor.kb.spec import (
     Condition,
@@ -87,7 +93,7 @@ def _validate(model: type[M], located: Located) -> M | list[Problem]:
     try:
         return model.model_validate(located.data)
     except ValidationError as error:
-        return validation_problems(located, error, KB_KEYS)
+        return validation_problems(located, error, KB_KEYS, model=model)
 
 
 def _files(layer: Path, section: str) -> list[Path]:
@@ -145,6 +151,10 @@ def load_sources(
     problems: list[Problem] = []
     drafts: dict[str, Draft] = {}
     overrides: list[str] = []
+    # Per pack, the sections with a file that did not read or fit its schema: that file is left
+    # out, the cross-checks still run on the rest, and what they would only report because it
+    # is missing (its facts, causes, rules) is dropped, so every real problem shows in one run.
+    broken: dict[str, set[str]] = {}
     for layer_index, folder in enumerate(folders):
         seen_here: dict[str, Origin] = {}
         for section in SECTIONS:
@@ -154,18 +164,14 @@ def load_sources(
                     located = load_yaml_file(path, display)
                 except KnowledgeBaseError as error:
                     problems.extend(error.problems)
+                    broken.setdefault(path.stem, set()).add(section)
                     continue
-                _absorb(section, located, drafts, seen_here, layer_index, overrides, problems)
+                if not _absorb(section, located, drafts, seen_here, layer_index, overrides,
+                               problems):
+                    broken.setdefault(_pack_named(located, section, path), set()).add(section)
+    packs = assemble_packs(drafts, broken, problems)
     if problems:
-        # A file that did not parse would only cause knock-on errors in the cross-checks.
-        raise KnowledgeBaseError(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
-    packs: dict[str, PackSource] = {}
-    for pack_id in sorted(drafts):
-        pack = assemble_pack(pack_id, drafts[pack_id], problems)
-        if pack is not None:
-            packs[pack_id] = pack
-    if problems:
-        raise KnowledgeBaseError(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
+        raise KnowledgeBaseError(sorted(problems, key=problem_order))
     return KbSource(
         packs=packs,
         version=_content_version(packs),
@@ -206,8 +212,11 @@ def _absorb(
     layer_index: int,
     overrides: list[str],
     problems: list[Problem],
-) -> None:
-    """Add one file's items to the drafts, noting duplicates and overrides."""
+) -> bool:
+    """Add one file's items to the drafts, noting duplicates and overrides.
+
+    Returns False when the file does not fit its schema (nothing of it is added).
+    """
 
     def place(key: str, origin: Origin, what: str) -> bool:
         earlier = seen_here.get(key)
@@ -230,7 +239,7 @@ def _absorb(
         parsed_facts = _validate(FactsFile, located)
         if isinstance(parsed_facts, list):
             problems.extend(parsed_facts)
-            return
+            return False
         draft = drafts.setdefault(parsed_facts.pack, Draft())
         for fact_id, spec in parsed_facts.facts.items():
             origin = Origin(located, ("facts", fact_id))
@@ -253,7 +262,7 @@ def _absorb(
         parsed_rules = _validate(RulesFile, located)
         if isinstance(parsed_rules, list):
             problems.extend(parsed_rules)
-            return
+            return False
         draft = drafts.setdefault(parsed_rules.pack, Draft())
         for index, rule in enumerate(parsed_rules.rules):
             origin = Origin(located, ("rules", index))
@@ -263,20 +272,28 @@ def _absorb(
                 note_override(draft.rules[rule.id][1], origin, f"rule {rule.id!r}")
             draft.rules[rule.id] = (rule, origin)
     elif section == "collectors":
-        _absorb_collectors(located, drafts, place, note_override, problems)
+        return _absorb_collectors(located, drafts, place, note_override, problems)
     else:
         parsed_book = _validate(PlaybookFile, located)
         if isinstance(parsed_book, list):
             problems.extend(parsed_book)
-            return
+            return False
         origin = Origin(located, ())
         if not place(f"playbook/{parsed_book.id}", origin, f"playbook {parsed_book.id!r}"):
-            return
+            return True
         draft = drafts.setdefault(parsed_book.id, Draft())
         if draft.playbook is not None:
             note_override(draft.playbook[1], origin,
                           f"playbook {parsed_book.id!r}")
         draft.playbook = (parsed_book, origin)
+    return True
+
+
+def _pack_named(located: Located, section: str, path: Path) -> str:
+    """The pack a file that failed its schema is about: its ``pack`` (``id``), else its name."""
+    key = "id" if section == "playbooks" else "pack"
+    named = located.data.get(key) if isinstance(located.data, dict) else None
+    return named if isinstance(named, str) else path.stem
 
 
 def _absorb_collectors(
@@ -285,16 +302,16 @@ def _absorb_collectors(
     place: Callable[[str, Origin, str], bool],
     note_override: Callable[[Origin, Origin, str], None],
     problems: list[Problem],
-) -> None:
-    """Add a collectors file's sources and collectors to its pack's draft."""
+) -> bool:
+    """Add a collectors file's sources and collectors to its pack's draft (False: it failed)."""
     secrets = inline_secrets(located)
     if secrets:
         problems.extend(secrets)
-        return
+        return False
     parsed = _validate(CollectorsFile, located)
     if isinstance(parsed, list):
         problems.extend(parsed)
-        return
+        return False
     draft = drafts.setdefault(parsed.pack, Draft())
     for name, source in parsed.sources.items():
         origin = Origin(located, ("sources", name))
@@ -312,3 +329,4 @@ def _absorb_collectors(
             note_override(draft.collectors[collector.id][1], origin,
                           f"collector {collector.id!r}")
         draft.collectors[collector.id] = (collector, origin)
+    return True

@@ -16,14 +16,21 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from syncdoctor.errors import Problem
+from syncdoctor.kb.wording import keys_at, plain_message
 from syncdoctor.kb.yamlfile import Located, Path_
 
 __all__ = [
     "Origin",
     "display_path",
     "nearest",
+    "problem_order",
     "validation_problems",
 ]
+
+
+def problem_order(problem: Problem) -> tuple[str, int, int, str, str]:
+    """How problems are listed: by file, line and column, then code and message."""
+    return (problem.file, problem.line, problem.column, problem.code, problem.message)
 
 
 def nearest(name: str, candidates: Iterable[str]) -> str | None:
@@ -84,14 +91,20 @@ def validation_problems(
     known_keys: Iterable[str] = (),
     *,
     prefix: Path_ = (),
+    model: type[BaseModel] | None = None,
 ) -> list[Problem]:
     """Every error of a validation as a located Problem, one per location.
+
+    An unknown key is shown at the key, with the nearest key allowed in that mapping; a wrong
+    value at the value, in plain words, with the nearest allowed value.
 
     Args:
         located: the file the validated data came from.
         error: pydantic's error.
-        known_keys: the keys a "did you mean" may suggest for an unknown key.
+        known_keys: the keys a "did you mean" may suggest for an unknown key, when the keys of
+            its mapping cannot be worked out from ``model``.
         prefix: where the validated data sits in the file (() for the whole file).
+        model: the model validated (at ``prefix``): the source of the allowed keys.
     """
     keys = sorted(set(known_keys))
     problems: list[Problem] = []
@@ -101,27 +114,43 @@ def validation_problems(
         kind = item["type"]
         message = str(item["msg"]).removeprefix("Value error, ")
         suggestion = None
+        at_value = False
         if kind == "extra_forbidden":
             code = "KB102"
             key = str(loc[-1]) if loc else "?"
+            allowed = keys_at(model, path[len(prefix):-1]) if model is not None else None
             message = f"unknown key {key!r}"
-            suggestion = nearest(key, keys)
+            suggestion = nearest(key, allowed if allowed is not None else keys)
         elif kind == "missing":
             code = "KB103"
             message = f"missing required key {str(loc[-1])!r}" if loc else "missing key"
         elif isinstance(item.get("input"), date):
             code = "KB101"
             message = "write dates and date-times as quoted text, e.g. '2024-05-01T10:00:00Z'"
+            at_value = True
         else:
             code = "KB101"
-            if "input" in item and kind not in ("value_error", "assertion_error"):
+            at_value = True
+            plain = plain_message(item, _subject(path), nearest)
+            if plain is not None:
+                message, suggestion = plain
+            elif "input" in item and kind not in ("value_error", "assertion_error"):
                 message += f" (got {_shown(item['input'])})"
-        problems.append(located.problem(code, message, path, suggestion))
+        problems.append(located.problem(code, message, path, suggestion, at_value=at_value))
     # One problem per location is enough: unions report one error per alternative.
     unique: dict[tuple[int, int, str], Problem] = {}
     for problem in problems:
         unique.setdefault((problem.line, problem.column, problem.code), problem)
     return list(unique.values())
+
+
+def _subject(path: Path_) -> str:
+    """How a message names the key of a value: 'certainty', or item 2 of 'values'."""
+    if not path:
+        return "the file"
+    if isinstance(path[-1], int):
+        return f"item {path[-1] + 1} of {str(path[-2])!r}" if len(path) > 1 else "the item"
+    return repr(str(path[-1]))
 
 
 def field_names(*models: type[BaseModel]) -> set[str]:

@@ -111,6 +111,33 @@ class Located:
                 return (1, 1)
             key = key[:-1]
 
+    def value_at(self, path: Sequence[str | int]) -> tuple[int, int] | None:
+        """Where the value of the mapping entry at ``path`` starts, or None if it cannot tell.
+
+        Only keys are marked while reading (marking every value would slow every load for the
+        sake of a few errors), so the value is found in the text after its key: on the key's
+        line after the colon, or on the next line that holds more than a comment.
+        """
+        key = tuple(path)
+        mark = self.marks.get(key)
+        if mark is None or not key or isinstance(key[-1], int):
+            return None  # a sequence item is marked where its value starts
+        line, column = mark
+        if not 0 < line <= len(self.lines):
+            return None
+        text = self.lines[line - 1]
+        after = _after_key(text, column - 1)
+        if after is None:
+            return None
+        rest = text[after:].lstrip(" \t")
+        if rest and not rest.startswith("#"):
+            return (line, len(text) - len(rest) + 1)
+        for number in range(line + 1, min(len(self.lines), line + 50) + 1):
+            stripped = self.lines[number - 1].lstrip(" \t")
+            if stripped and not stripped.startswith("#"):
+                return (number, len(self.lines[number - 1]) - len(stripped) + 1)
+        return None
+
     def problem(
         self,
         code: str,
@@ -118,6 +145,8 @@ class Located:
         path: Sequence[str | int],
         suggestion: str | None = None,
         severity: str = "error",
+        *,
+        at_value: bool = False,
     ) -> Problem:
         """A :class:`Problem` located at ``path`` in this file.
 
@@ -127,11 +156,13 @@ class Located:
             path: Key path of the offending value; see :meth:`locate`.
             suggestion: A "did you mean" value, if there is one.
             severity: ``"error"`` or ``"warning"``.
+            at_value: point at the key's value rather than the key (a wrong value).
 
         Returns:
             The problem with file, line, column, path and source line filled in.
         """
-        line, column = self.locate(path)
+        found = self.value_at(path) if at_value else None
+        line, column = found or self.locate(path)
         return Problem(
             code=code,
             message=message,
@@ -144,6 +175,24 @@ class Located:
             severity=severity,
         )
 
+
+
+def _after_key(text: str, start: int) -> int | None:
+    """The index just past the colon that ends the key starting at ``text[start]``."""
+    index = start
+    if text[index : index + 1] in ("'", '"'):
+        quote = text[index]
+        index += 1
+        while index < len(text) and text[index] != quote:
+            index += 2 if quote == '"' and text[index] == "\\" else 1
+        index += 1  # past the closing quote ('' inside a single-quoted key reopens: rare)
+        if text[index : index + 1] == ":":
+            return index + 1  # "key":value, as JSON writes it
+    while index < len(text):
+        if text[index] == ":" and text[index + 1 : index + 2] in ("", " ", "\t", ",", "}", "]"):
+            return index + 1
+        index += 1
+    return None
 
 
 def _check_text(text: str, file: str) -> tuple[str, tuple[str, ...]]:

@@ -90,7 +90,7 @@ def test_a_placeholder_fact_from_the_case_is_not_a_credential(tmp_path: Path) ->
     ("map: {ERROR: failed,", "map: {ERROR: broken,",
      "18:15 KB109 fact 'sync.status': expected one of pending, failed, success; got 'broken'"),
     ("sync.error: $.error.message", "sync.error: error.message",
-     "19:7 KB101 a JSON path starts with '$' (e.g. '$.status')"),
+     "19:19 KB101 a JSON path starts with '$' (e.g. '$.status')"),
     ("app.linked: $.linked", "sync.status: $.linked",
      "16:7 KB120 'sync.status' is collected by 'hub.link' already; one collector per fact"),
 ])

@@ -617,3 +617,22 @@ def test_too_deep_is_located_at_the_65th_level_whichever_parser_runs(
     # parsed again by the pure-Python parser, which stops at our limit.
     problem = fail("[" * depth + "]" * depth, "KB002")
     assert where(problem) == (1, MAX_DEPTH + 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "where"),
+    [
+        ("a: 1\n", ("a",), (1, 4)),
+        ("a:    hello  # note\n", ("a",), (1, 7)),
+        ("m: {type: boolean, ask: x}\n", ("m", "type"), (1, 11)),
+        ("m: {type: boolean, ask: x}\n", ("m", "ask"), (1, 25)),
+        ("'a b': 1\n", ("a b",), (1, 8)),
+        ('{"a":1}\n', ("a",), (1, 6)),
+        ("a:  # the list\n\n  # more\n  - 1\n", ("a",), (4, 3)),
+        ("a: |\n  text\n", ("a",), (1, 4)),
+        ("l: [1, 2]\n", ("l", 1), None),  # an item is marked at its value already
+        ("a:\n", ("a",), None),
+    ],
+)
+def test_where_a_value_starts(text: str, path: tuple[str | int, ...], where: tuple[int, int] | None) -> None:
+    assert load_yaml_text(text, "f.yaml").value_at(path) == where

@@ -60,7 +60,8 @@ def load_suppressions(kb: KnowledgeBase) -> list[Suppression]:
             out.extend(SuppressionsFile.model_validate(located.data or {}).suppress)
         except ValidationError as error:
             keys = field_names(SuppressionsFile, Suppression)
-            raise KnowledgeBaseError(validation_problems(located, error, keys)) from None
+            raise KnowledgeBaseError(
+                validation_problems(located, error, keys, model=SuppressionsFile)) from None
     return out
 
 
