@@ -64,6 +64,10 @@ def negate(cond: Condition, facts: Mapping[str, FactSpec]) -> Condition:
         return _derived_other(cond, spec)
     if cond.known is not None:
         return cond.model_copy(update={"known": not cond.known})
+    if spec is not None and spec.type == "bool" and cond.operator in ("eq", "ne"):
+        # "is false" reads better than "is not true", and means the same of a known fact.
+        value = cond.constants[0]
+        return Condition(fact=cond.fact, eq=value if cond.operator == "ne" else not value)
     operator = next(name for name in OPERATORS if getattr(cond, name) is not None)
     if operator in _FLIPPED:
         return cond.model_copy(update={operator: None, _FLIPPED[operator]: cond.operand})
