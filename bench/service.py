@@ -10,7 +10,10 @@ Measured in this one run, side by side, on every bundled example (round robin):
 - p50_ms / p99_ms: request latency with 1 worker (p50_ms_2_workers / p99_ms_2_workers too);
 - errors: requests that failed or answered anything but 200; wrong: a 200 whose body differs by
   a single byte from the in-process Diagnosis JSON;
-- http_vs_inprocess_per_worker: rps_1_worker / inprocess_rps (goal: at least 0.7).
+- http_vs_inprocess_per_worker: rps_1_worker / inprocess_rps (goal: at least 0.7);
+- cpu_ms_per_request / inprocess_cpu_ms: CPU time (user + system) the server's processes spent
+  per answered request, and one in-process diagnosis's; http_vs_inprocess_cpu is their ratio. On
+  a machine shared with other work the throughput ratio follows the load; this one barely does.
 
 The machine has 2 cores: with 2 workers the clients share them with the servers.
 """
@@ -60,20 +63,35 @@ def load_cases() -> list[tuple[bytes, bytes]]:
     return cases
 
 
-def inprocess_rps(cases: list[tuple[bytes, bytes]], seconds: float) -> float:
-    """Diagnoses per second on one thread, from the same JSON bodies the server gets."""
+def group_cpu_seconds(group: int) -> float:
+    """User + system CPU seconds of every live process in a process group (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # The command name (field 2) may hold spaces: split after its closing parenthesis.
+            fields = stat.read_text().rpartition(")")[2].split()
+            if int(fields[2]) == group:  # pgrp
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def inprocess_rps(cases: list[tuple[bytes, bytes]], seconds: float) -> tuple[float, float]:
+    """Diagnoses per second on one thread, from the same JSON bodies the server gets, and the
+    CPU milliseconds of one."""
     bodies = [json.loads(body) for body, _ in cases]
     for plain in bodies:  # warm-up
         diagnose(plain["facts"], pack=plain.get("pack"), now=plain["now"],
                  unknown=plain["unknown"])
     done = 0
     start = time.perf_counter()
+    cpu = time.process_time()
     while time.perf_counter() - start < seconds:
         plain = bodies[done % len(bodies)]
         diagnose(plain["facts"], pack=plain.get("pack"), now=plain["now"],
                  unknown=plain["unknown"]).model_dump_json()
         done += 1
-    return done / (time.perf_counter() - start)
+    return done / (time.perf_counter() - start), (time.process_time() - cpu) * 1000 / done
 
 
 def _free_port() -> int:
@@ -83,7 +101,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(workers: int) -> Iterator[int]:
+def server(workers: int) -> Iterator[tuple[int, int]]:
     """`syncdoctor serve --workers N` on a free loopback port, stopped at the end."""
     port = _free_port()
     with tempfile.TemporaryFile() as log:
@@ -97,13 +115,13 @@ def server(workers: int) -> Iterator[int]:
                 assert process.poll() is None, "the server exited"
                 with contextlib.suppress(OSError), socket.create_connection(
                         ("127.0.0.1", port), timeout=1) as probe:
-                    probe.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                    probe.sendall(b"GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
                     if probe.recv(12).endswith(b"200"):
                         break
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.2)
             time.sleep(1.0 if workers > 1 else 0.2)  # let every worker finish starting
-            yield port
+            yield port, process.pid
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(60)
@@ -143,9 +161,10 @@ async def _client(port: int, cases: list[tuple[bytes, bytes]], offset: int, unti
         writer.close()
 
 
-def load(port: int, cases: list[tuple[bytes, bytes]], clients: int,
+def load(port: int, group: int, cases: list[tuple[bytes, bytes]], clients: int,
          seconds: float) -> dict[str, float]:
-    """Drive the server with ``clients`` keep-alive connections for ``seconds``."""
+    """Drive the server with ``clients`` keep-alive connections for ``seconds``; ``group`` is the
+    server's process group, whose CPU time is counted."""
     latencies: list[float] = []
     counts = {"errors": 0, "wrong": 0}
 
@@ -156,7 +175,9 @@ def load(port: int, cases: list[tuple[bytes, bytes]], clients: int,
                                for i in range(clients)))
         return time.perf_counter() - start
 
+    cpu = group_cpu_seconds(group)
     elapsed = asyncio.run(run())
+    cpu = group_cpu_seconds(group) - cpu
     ordered = sorted(latencies)
     return {
         "rps": len(latencies) / elapsed,
@@ -164,6 +185,7 @@ def load(port: int, cases: list[tuple[bytes, bytes]], clients: int,
         "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
         "errors": counts["errors"],
         "wrong": counts["wrong"],
+        "cpu_ms_per_request": cpu * 1000 / max(1, len(latencies)),
     }
 
 
@@ -174,12 +196,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     options = parser.parse_args()
     cases = load_cases()
-    baseline = inprocess_rps(cases, min(options.seconds, 10.0))
+    baseline, baseline_cpu_ms = inprocess_rps(cases, min(options.seconds, 10.0))
     runs = {}
     for workers in (1, 2):
-        with server(workers) as port:
-            load(port, cases, options.clients, 2.0)  # warm every worker up
-            runs[workers] = load(port, cases, options.clients, options.seconds)
+        with server(workers) as (port, group):
+            load(port, group, cases, options.clients, 2.0)  # warm every worker up
+            runs[workers] = load(port, group, cases, options.clients, options.seconds)
     one, two = runs[1], runs[2]
     result = {
         "rps_1_worker": round(one["rps"], 1),
@@ -193,6 +215,11 @@ def main() -> None:
         "inprocess_rps": round(baseline, 1),
         "http_vs_inprocess_per_worker": round(one["rps"] / baseline, 3),
         "http_2_workers_vs_inprocess_per_worker": round(two["rps"] / 2 / baseline, 3),
+        "cpu_ms_per_request": round(one["cpu_ms_per_request"], 3),
+        "cpu_ms_per_request_2_workers": round(two["cpu_ms_per_request"], 3),
+        "inprocess_cpu_ms": round(baseline_cpu_ms, 3),
+        "http_vs_inprocess_cpu": round(baseline_cpu_ms / one["cpu_ms_per_request"], 3),
+        "load_average": round(os.getloadavg()[0], 2),
         "clients": options.clients,
         "seconds": options.seconds,
     }
