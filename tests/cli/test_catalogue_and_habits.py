@@ -104,8 +104,14 @@ def test_packs_json() -> None:
 
 def test_version_and_shell_completion() -> None:
     assert run("--version").stdout.strip() == f"syncdoctor {__version__}"
-    completion = run("--show-completion", "bash", env={"SHELL": "/bin/bash"})
-    assert completion.returncode == 0 and "complete" in completion.stdout
+    # The script `--show-completion` prints for bash, asked for by name: `--show-completion`
+    # itself guesses the shell from the parent processes, and a test run under `sh -c` is not
+    # bash whatever SHELL says.
+    script = Path(sys.executable).parent / "syncdoctor"
+    completion = subprocess.run([str(script)], capture_output=True, text=True, timeout=120,
+                                env={**os.environ, "_SYNCDOCTOR_COMPLETE": "source_bash"})
+    assert completion.returncode == 0, completion.stderr
+    assert "complete -o default -F _syncdoctor_completion syncdoctor" in completion.stdout
 
 
 @pytest.mark.parametrize("command", sorted(EXAMPLES))
