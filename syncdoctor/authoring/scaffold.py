@@ -9,11 +9,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from syncdoctor.errors import SyncdoctorError
+from syncdoctor.authoring.schema import shipped_schema_dir
+from syncdoctor.errors import KnowledgeBaseError, SyncdoctorError
+from syncdoctor.kb.loader import bundled_kb_dir, kb_files
 from syncdoctor.kb.spec import ID_PATTERN
+from syncdoctor.kb.yamlfile import load_yaml_file
 
 _FACTS = """\
-# yaml-language-server: $schema=../schema/facts.schema.json
+# yaml-language-server: $schema={schemas}/facts.schema.json
 pack: {name}
 facts:
   sync.status:
@@ -38,7 +41,7 @@ extractors:
 """
 
 _RULES = """\
-# yaml-language-server: $schema=../schema/rules.schema.json
+# yaml-language-server: $schema={schemas}/rules.schema.json
 pack: {name}
 rules:
   - id: {name}.sync-failed
@@ -65,7 +68,7 @@ rules:
 """
 
 _TESTS = """\
-# yaml-language-server: $schema=../schema/tests.schema.json
+# yaml-language-server: $schema={schemas}/tests.schema.json
 pack: {name}
 defaults:
   now: 2024-05-01T12:00:00Z        # the clock of every case that states none
@@ -95,7 +98,7 @@ cases:
 """
 
 _PLAYBOOK = """\
-# yaml-language-server: $schema=../schema/playbook.schema.json
+# yaml-language-server: $schema={schemas}/playbook.schema.json
 id: {name}
 title: {title}
 version: 0.1.0
@@ -130,14 +133,27 @@ causes:
 def scaffold(name: str, into: Path, title: str | None = None) -> list[Path]:
     """Write a new pack's files under ``into``; refuses to overwrite anything.
 
+    The files' ``$schema`` lines name the schemas syncdoctor ships (an absolute path, which the
+    YAML language server accepts), so an editor checks them wherever ``into`` is.
+
     Raises:
-        SyncdoctorError: a bad name, or files that already exist.
+        SyncdoctorError: a bad name, an id the bundled KB or ``into`` already has, or files
+            that already exist.
     """
     if not re.fullmatch(ID_PATTERN, name) or len(name) > 40:
         raise SyncdoctorError(
             f"invalid pack name {name!r}: use lower case letters, digits and underscores, "
             "starting with a letter"
         )
+    # A layer's pack with an id already in use is laid over that pack piece by piece (its
+    # playbook replaces the other's), never beside it: not what a new pack means.
+    for where, folder in (("the bundled knowledge base", bundled_kb_dir()), (str(into), into)):
+        taken = _pack_ids(folder).get(name)
+        if taken is not None:
+            raise SyncdoctorError(
+                f"pack id {name!r} is taken: {where} already has a pack {name!r} ({taken}); a "
+                "new pack with that id would override it piece by piece. Choose another id."
+            )
     files = {
         into / "facts" / f"{name}.yaml": _FACTS,
         into / "rules" / f"{name}.yaml": _RULES,
@@ -148,12 +164,34 @@ def scaffold(name: str, into: Path, title: str | None = None) -> list[Path]:
     if existing:
         raise SyncdoctorError(f"not overwriting existing files: {', '.join(existing)}")
     shown_title = (title or f"Data fails to sync ({name})").replace("\n", " ")
+    schemas = shipped_schema_dir().resolve().as_posix()
     written = []
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text.format(name=name, title=_yaml_text(shown_title)), encoding="utf-8")
+        path.write_text(text.format(name=name, title=_yaml_text(shown_title), schemas=schemas),
+                        encoding="utf-8")
         written.append(path)
     return written
+
+
+def _pack_ids(folder: Path) -> dict[str, str]:
+    """The pack ids a KB folder's files declare (``pack:``, a playbook's ``id:``) -> a file.
+
+    A file that does not read is skipped: lint reports it; here only the ids matter.
+    """
+    found: dict[str, str] = {}
+    if not folder.is_dir():
+        return found
+    for path, display in kb_files([folder]):
+        try:
+            data = load_yaml_file(path, display).data
+        except KnowledgeBaseError:
+            continue
+        key = "id" if path.parent.name == "playbooks" else "pack"
+        pack = data.get(key) if isinstance(data, dict) else None
+        if isinstance(pack, str):
+            found.setdefault(pack, path.relative_to(folder).as_posix())
+    return found
 
 
 def _yaml_text(text: str) -> str:

@@ -19,6 +19,7 @@ from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
 from syncdoctor.kb.collector_spec import CollectorsFile
+from syncdoctor.kb.loader import bundled_kb_dir
 from syncdoctor.kb.spec import FactsFile, PlaybookFile, RulesFile
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "missing_descriptions",
     "schema_filename",
     "schema_text",
+    "shipped_schema_dir",
     "write_schemas",
 ]
 
@@ -179,6 +181,16 @@ def build_schema(kind: str) -> dict[str, Any]:
     if missing:
         raise SchemaDescriptionError(kind, missing)
     return schema
+
+
+def shipped_schema_dir() -> Path:
+    """The committed schemas, as syncdoctor ships them: ``schema/`` beside the bundled KB.
+
+    In a checkout that is the repository's ``schema/``; the wheel carries the same folder as
+    ``syncdoctor/_kb/schema`` (pyproject.toml), so the bundled files' ``../schema/`` lines
+    resolve either way.
+    """
+    return bundled_kb_dir() / "schema"
 
 
 def build_schemas() -> dict[str, dict[str, Any]]:

@@ -12,6 +12,7 @@ import pytest
 from syncdoctor import load_kb
 from syncdoctor.authoring.scaffold import scaffold
 from syncdoctor.authoring.testing import run_tests
+from syncdoctor.errors import SyncdoctorError
 
 
 @pytest.fixture
@@ -88,7 +89,12 @@ def test_coverage_gaps_fail_only_when_required(pack_dir: Path) -> None:
 
 def test_new_pack_refuses_to_overwrite(pack_dir: Path) -> None:
     done = _cli("new-pack", "acme", "--into", str(pack_dir))
+    assert done.returncode == 2 and "pack id 'acme' is taken" in done.stderr
+    # A file of the new pack's name that holds another pack is not overwritten either.
+    (pack_dir / "rules" / "zeta.yaml").write_text("pack: other\nrules: []\n")
+    done = _cli("new-pack", "zeta", "--into", str(pack_dir))
     assert done.returncode == 2 and "not overwriting" in done.stderr
+    assert (pack_dir / "rules" / "zeta.yaml").read_text() == "pack: other\nrules: []\n"
     bad = _cli("new-pack", "Bad Name", "--into", str(pack_dir))
     assert bad.returncode == 2 and "invalid pack name" in bad.stderr
 
@@ -124,3 +130,26 @@ def test_a_golden_path_cannot_point_at_kb_files(pack_dir: Path) -> None:
     done = _cli("test", "--kb", str(pack_dir), "--no-bundled", "--update-golden")
     assert done.returncode == 1 and "must be a file of its own" in done.stdout
     assert (pack_dir / "rules" / "acme.yaml").read_text() == before
+
+
+@pytest.mark.parametrize("taken", ["impac", "sage300"])
+def test_new_pack_refuses_a_bundled_pack_id(tmp_path: Path, taken: str) -> None:
+    done = _cli("new-pack", taken, "--into", str(tmp_path / "kb"))
+    assert done.returncode == 2
+    assert f"pack id {taken!r} is taken: the bundled knowledge base already has" in done.stderr
+    assert "Choose another id" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "kb").exists() or not any((tmp_path / "kb").rglob("*.yaml"))
+
+
+def test_new_pack_refuses_an_id_the_target_kb_has_under_another_file_name(tmp_path: Path) -> None:
+    root = tmp_path / "kb"
+    scaffold("widgets", root)
+    for path in root.rglob("widgets*.yaml"):
+        text = path.read_text().replace("pack: widgets", "pack: gadgets").replace(
+            "id: widgets\n", "id: gadgets\n")
+        path.rename(path.with_name(path.name.replace("widgets", "old_gadgets")))
+        path.with_name(path.name.replace("widgets", "old_gadgets")).write_text(text)
+    with pytest.raises(SyncdoctorError, match="pack id 'gadgets' is taken: .* already has a pack "
+                       r"'gadgets' \((facts|playbooks|rules)/old_gadgets"):
+        scaffold("gadgets", root)
+    assert not (root / "facts" / "gadgets.yaml").exists()

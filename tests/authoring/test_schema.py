@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -298,3 +299,54 @@ def test_schema_command_prints_and_writes(tmp_path: Path) -> None:
     bad = _run("--kind", "nope")
     assert bad.returncode == 2
     assert "nope" in bad.stderr and "--kind" in bad.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# the schemas syncdoctor ships: in the wheel, and where kb new-pack points
+
+
+def test_a_fresh_scaffold_points_at_schemas_that_exist_and_accept_it(tmp_path: Path) -> None:
+    from syncdoctor.authoring.scaffold import scaffold
+
+    written = scaffold("acme", tmp_path / "kb")
+    assert len(written) == 4
+    for path in written:
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        prefix = "# yaml-language-server: $schema="
+        assert first.startswith(prefix), first
+        target = Path(first.removeprefix(prefix))
+        target = target if target.is_absolute() else path.parent / target
+        assert target.is_file(), f"{path.name}: {target} does not exist"
+        kind = _kind_of(path)
+        assert target.name == schema_filename(kind)
+        # The file it names is the committed schema, and the new file fits it.
+        assert target.read_text(encoding="utf-8") == (SCHEMA_DIR / target.name).read_text(
+            encoding="utf-8")
+        schema = json.loads(target.read_text(encoding="utf-8"))
+        errors = [e.message for e in jsonschema.Draft202012Validator(schema).iter_errors(
+            _data(path))]
+        assert errors == [], f"{path.name}: {errors}"
+
+
+def test_the_wheel_ships_the_committed_schemas_beside_the_kb(tmp_path: Path) -> None:
+    # One source of truth: schema/ in the repository, copied into the wheel as built.
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet",
+         "--disable-pip-version-check", str(REPO), "-w", str(tmp_path)],
+        check=True, capture_output=True, timeout=300,
+    )
+    (wheel,) = tmp_path.glob("syncdoctor-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        shipped = {n.removeprefix("syncdoctor/_kb/schema/"): archive.read(n)
+                   for n in names if n.startswith("syncdoctor/_kb/schema/")}
+        committed = {p.name: p.read_bytes() for p in SCHEMA_DIR.glob("*.schema.json")}
+        assert shipped == committed
+        # Every bundled file's $schema line resolves inside the installed package too.
+        for name in sorted(n for n in names if n.startswith("syncdoctor/_kb/")
+                           and n.endswith((".yaml", ".yml"))):
+            first = archive.read(name).decode().splitlines()[0]
+            target = first.partition("$schema=")[2]
+            assert target.startswith("../schema/"), f"{name}: {first}"
+            folder = name.rsplit("/", 2)[0]
+            assert f"{folder}/schema/{target.removeprefix('../schema/')}" in names, name
