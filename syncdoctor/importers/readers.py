@@ -38,8 +38,9 @@ class RawTable:
 
     kind: str
     file: str
-    frame: pl.DataFrame
-    """The mapped columns (by the file's names) and ``__row``."""
+    frame: pl.LazyFrame | pl.DataFrame
+    """The mapped columns (by the file's names) and ``__row``: a scan still to run for CSV and
+    NDJSON, so that typing fuses with reading and the text is never held whole."""
     place: Literal["line", "sheet", "index"]
     """How ``__row`` locates a row: a file line, a sheet row, an index in a JSON array."""
     container: str | None = None
@@ -142,13 +143,26 @@ def _read_csv(path: Path, mapping: SourceMapping) -> RawTable:
         raise _no_kind(file, header, mapping)
     wanted = [name for name in _wanted(kind, mapping) if name in header]
     frame = (
-        pl.scan_csv(path, separator=mapping.separator, infer_schema=False,
-                    encoding="utf8")
+        pl.scan_csv(path, separator=mapping.separator, infer_schema=False, encoding="utf8")
         .select(wanted)
         .with_row_index(ROW, offset=2)  # line 1 is the header
-        .collect()
     )
     return RawTable(kind, file, frame, "line")
+
+
+def _first_keys(path: Path, file: str) -> set[str]:
+    """The keys of an NDJSON file's first record."""
+    with path.open("rb") as handle:
+        for line in handle:
+            if line.strip():
+                try:
+                    record = json.loads(line)
+                except ValueError as error:
+                    raise ExportError(file, f"line 1 is not JSON: {error}") from None
+                if not isinstance(record, dict):
+                    raise ExportError(file, "expected one JSON object per line")
+                return set(record)
+    raise ExportError(file, "the file holds no record")
 
 
 def _is_ndjson(path: Path) -> bool:
@@ -172,8 +186,15 @@ def _read_json(path: Path, mapping: SourceMapping, *, ndjson: bool) -> list[RawT
     file = str(path)
     every = list(dict.fromkeys(n for kind in KIND_COLUMNS for n in _wanted(kind, mapping)))
     if ndjson or _is_ndjson(path):
-        frame = pl.read_ndjson(path, schema=dict.fromkeys(every, pl.String))
-        return [_one_table(frame.with_row_index(ROW, offset=1), file, mapping, "line")]
+        # The first record's keys tell the kind; a later record that lacks a required field
+        # is a bad row, reported at its line.
+        header = _first_keys(path, file)
+        kind = _kind_of(header, mapping, file)
+        if kind is None:
+            raise _no_kind(file, sorted(header), mapping)
+        wanted = _wanted(kind, mapping)
+        scan = pl.scan_ndjson(path, schema=dict.fromkeys(wanted, pl.String))
+        return [RawTable(kind, file, scan.with_row_index(ROW, offset=1), "line")]
     with path.open("rb") as handle:
         opening = handle.read(_SNIFF).lstrip()[:1]
     if opening == b"[":

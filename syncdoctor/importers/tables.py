@@ -17,7 +17,7 @@ from syncdoctor.importers.readers import KIND_COLUMNS, ROW, RawTable, mapped_col
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["AMOUNT_FIELDS", "DIGITS", "amount_expr", "date_expr", "typed_table"]
+__all__ = ["AMOUNT_FIELDS", "DIGITS", "date_expr", "typed_table", "with_amount"]
 
 DIGITS: Final = 6
 """Decimals kept: amounts are exact to the millionth; a finer one is a bad row."""
@@ -29,36 +29,46 @@ def _escape(mark: str) -> str:
     return {".": r"\.", " ": r"[ \u00a0\u202f]", "'": "'", ",": ","}[mark]
 
 
-def amount_expr(column: str, numbers: Numbers) -> tuple[pl.Expr, pl.Expr]:
-    """(the amount in millionths, whether the text was a well-formed number) for a column."""
+def with_amount(frame: pl.LazyFrame, column: str, numbers: Numbers, out: str, *,
+                strip: bool = True) -> pl.LazyFrame:
+    """``frame`` with ``out`` (the amount in millionths) and ``out + '_ok'`` (well-formed).
+
+    The declared format is checked whole by one regex; the text, stripped of its thousands
+    marks and with '.' for its decimal mark, then goes through polars' own decimal parser,
+    whose integer form is the amount in millionths.
+    """
     import polars as pl
 
-    text = pl.col(column).str.strip_chars()
+    text = pl.col(column).str.strip_chars() if strip else pl.col(column)
     if numbers.parentheses:
         bracketed = text.str.starts_with("(") & text.str.ends_with(")")
         inner = text.str.strip_prefix("(").str.strip_suffix(")").str.strip_chars()
         text = pl.when(bracketed).then(pl.lit("-") + inner).otherwise(text)
-    integer = r"\d+"
+    integer = rf"\d{{1,{_INTEGER_DIGITS}}}"
     if numbers.thousands:
-        integer = rf"\d{{1,3}}(?:{_escape(numbers.thousands)}\d{{3}})+|\d+"
-    pattern = rf"^([+-]?)({integer})(?:{_escape(numbers.decimal)}(\d+))?$"
-    parts = text.str.extract_groups(pattern)
-    sign, whole, fraction = (parts.struct.field(name) for name in ("1", "2", "3"))
-    digits = whole.str.replace_all(r"\D", "")
-    fraction = fraction.fill_null("")
-    ok = (whole.is_not_null() & (fraction.str.len_chars() <= DIGITS)
-          & (digits.str.len_chars() <= _INTEGER_DIGITS))
-    magnitude = (digits.cast(pl.Int64, strict=False) * 10**DIGITS
-                 + fraction.str.pad_end(DIGITS, "0").cast(pl.Int64, strict=False))
-    value = pl.when(ok).then(pl.when(sign == "-").then(-magnitude).otherwise(magnitude))
-    return value, ok
+        integer = rf"\d{{1,3}}(?:{_escape(numbers.thousands)}\d{{3}}){{1,3}}|{integer}"
+    pattern = rf"^[+-]?(?:{integer})(?:{_escape(numbers.decimal)}\d{{1,{DIGITS}}})?$"
+    frame = frame.with_columns(text.alias("__text"))
+    plain = pl.col("__text").str.strip_prefix("+")
+    if numbers.thousands == " ":
+        plain = plain.str.replace_all(r"[ \u00a0\u202f]", "")
+    elif numbers.thousands:
+        plain = plain.str.replace_all(numbers.thousands, "", literal=True)
+    if numbers.decimal != ".":
+        plain = plain.str.replace(numbers.decimal, ".", literal=True)
+    ok = pl.col("__text").str.contains(pattern).fill_null(False)
+    millionths = (plain.cast(pl.Decimal(_INTEGER_DIGITS + DIGITS, DIGITS), strict=False)
+                  .to_physical().cast(pl.Int64))
+    frame = frame.with_columns(ok.alias(f"{out}_ok"))
+    return frame.with_columns(pl.when(pl.col(f"{out}_ok")).then(millionths).alias(out)
+                              ).drop("__text")
 
 
-def date_expr(column: str, fmt: str, *, month: bool = False) -> pl.Expr:
+def date_expr(column: str, fmt: str, *, month: bool = False, strip: bool = True) -> pl.Expr:
     """The column's dates by ``fmt`` (null where the text does not match it)."""
     import polars as pl
 
-    text = pl.col(column).str.strip_chars()
+    text = pl.col(column).str.strip_chars() if strip else pl.col(column)
     if month and "%d" not in fmt:
         text, fmt = text + "|01", fmt + "|%d"
     if any(code in fmt for code in ("%H", "%M", "%S", "%z")):
@@ -73,8 +83,10 @@ def _problems(frame: pl.DataFrame, table: RawTable, checks: dict[str, tuple[str,
 
     failed = pl.any_horizontal(~pl.col(f"__ok_{name}") for name in checks)
     bad = frame.filter(failed)
-    shown = bad.head(ROWS_SHOWN).select(ROW, *(f"__ok_{name}" for name in checks)).join(
-        table.frame, on=ROW, how="left").sort(ROW)
+    # The raw text of the rows shown, read again (only when something failed).
+    head = bad.head(ROWS_SHOWN).select(ROW, *(f"__ok_{name}" for name in checks))
+    text = table.frame.lazy().filter(pl.col(ROW).is_in(head[ROW].implode())).collect()
+    shown = head.join(text, on=ROW, how="left").sort(ROW)
     rows: list[RowProblem] = []
     for record in shown.iter_rows(named=True):  # at most ROWS_SHOWN rows
         for name, (column, what) in checks.items():
@@ -95,33 +107,46 @@ def typed_table(table: RawTable, mapping: SourceMapping) -> pl.DataFrame:
 
     names = mapped_columns(mapping, table.kind)
     required, optional = KIND_COLUMNS[table.kind]
-    frame = table.frame
+    # The text is read whole first: typing a scan as it reads costs twice the CPU here.
+    frame = (table.frame.collect(engine="streaming") if isinstance(table.frame, pl.LazyFrame)
+             else table.frame).lazy()
     if table.typed_dates is not None:  # XLSX date cells: their own dates, as text
         column = table.typed_dates.columns[0]
-        frame = frame.with_columns(
-            pl.Series(column, table.typed_dates[column]).dt.strftime(
-                mapping.dates if table.kind == "transactions" else mapping.months)
-            .fill_null(frame[column]).alias(column))
+        cells = table.typed_dates[column].dt.strftime(
+            mapping.dates if table.kind == "transactions" else mapping.months)
+        frame = frame.with_columns(pl.lit(cells).fill_null(pl.col(column)).alias(column))
     exprs: list[pl.Expr] = [pl.col(ROW)]
     checks: dict[str, tuple[str, str]] = {}
+    present = [c for c in frame.collect_schema().names() if c != ROW]
+    # Which columns hold padded or empty cells: the others are used as they are, without a
+    # stripped copy of a million strings each (memory, mostly).
+    flags = frame.select(
+        *(pl.col(c).str.contains(r"^\s|\s$").any().alias(f"pad {c}") for c in present),
+        *(((pl.col(c) == "").any()).alias(f"empty {c}") for c in present)).collect().row(
+        0, named=True) if present else {}
+    padded = {c for c in present if flags[f"pad {c}"]}
+    empty = {c for c in present if flags[f"empty {c}"]}
     for field in (*required, *optional):
         column = names[field]
-        if column not in frame.columns:
+        if column not in present:
             continue
         if field in AMOUNT_FIELDS:
-            value, ok = amount_expr(column, mapping.numbers)
+            frame = with_amount(frame, column, mapping.numbers, f"__amount_{field}",
+                                strip=column in padded)
+            value, ok = pl.col(f"__amount_{field}"), pl.col(f"__amount_{field}_ok")
             numbers = mapping.numbers
             what = (f"not a number written with decimal {numbers.decimal!r}"
                     + (f" and thousands {numbers.thousands!r}" if numbers.thousands else "")
                     + f" (at most {DIGITS} decimals)")
         elif field in ("date", "month"):
             fmt = mapping.dates if field == "date" else mapping.months
-            value = date_expr(column, fmt, month=field == "month")
+            value = date_expr(column, fmt, month=field == "month", strip=column in padded)
             ok = value.is_not_null()
             what = f"not a date of the format {fmt!r}"
         else:
-            value = pl.col(column).str.strip_chars()
-            value = pl.when(value != "").then(value)
+            value = pl.col(column).str.strip_chars() if column in padded else pl.col(column)
+            if column in empty or column in padded:
+                value = pl.when(value != "").then(value)
             ok = value.is_not_null() if field in required else pl.lit(True)
             what = "no value"
         exprs.append(value.alias(field))
@@ -129,7 +154,7 @@ def typed_table(table: RawTable, mapping: SourceMapping) -> pl.DataFrame:
             exprs.append((ok | pl.col(column).is_null().and_(pl.lit(field not in required)))
                          .alias(f"__ok_{field}"))
             checks[field] = (column, what)
-    typed = frame.select(exprs)
+    typed = frame.select(exprs).collect()
     rows, more = _problems(typed, table, checks)
     if rows:
         raise ExportError(table.file, f"{len(rows) + more} row(s) do not parse", rows=rows,
@@ -153,11 +178,19 @@ def _finish(frame: pl.DataFrame, table: RawTable, mapping: SourceMapping) -> pl.
         frame = frame.with_columns(
             pl.when(kind.is_null()).then(None).when(lowered.is_in(KINDS)).then(lowered)
             .otherwise(pl.lit("other")).alias("kind"))
+    if table.kind in ("transactions", "balances"):
+        # Few distinct values, a million rows: held as categories (codes), half the memory.
+        frame = frame.with_columns(pl.col(c).cast(pl.Categorical) for c in (
+            "account", "currency", "kind") if c in frame.columns)
     key = {"transactions": ["id"], "balances": ["account", "month"],
            "accounts": ["account"]}[table.kind]
     if table.kind == "accounts":
         frame = frame.unique(subset=["account", "classification"], keep="first",
                              maintain_order=True)
+    distinct = frame.select(pl.struct(key).n_unique() if len(key) > 1 else
+                            pl.col(key[0]).n_unique()).item()
+    if distinct == frame.height:  # the usual case, and the cheaper test
+        return frame
     duplicated = frame.filter(pl.struct(key).is_duplicated()).sort(ROW)
     if duplicated.height:
         rows = [RowProblem(table.where(r[ROW]), "/".join(key),

@@ -33,6 +33,8 @@ CLASSES: Final = {
 }
 """Each discrepancy class and what it means (the article's step 4 branches)."""
 SCALE: Final = 10**DIGITS
+HASH_SEED: Final = 20_240_131
+"""Any fixed seed: the hashes only speed the join up, which checks every pair."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,8 @@ def _value(frame: pl.LazyFrame, column: str, tolerances: Tolerances) -> pl.LazyF
     rates = {code: float(rate) for code, rate in tolerances.rates.items()}
     if tolerances.base is not None:
         rates.setdefault(tolerances.base, 1.0)
-    rate = pl.col("currency").replace_strict(rates, default=None, return_dtype=pl.Float64)
+    rate = pl.col("currency").cast(pl.String).replace_strict(rates, default=None,
+                                                             return_dtype=pl.Float64)
     return frame.with_columns((pl.col(column) * rate).round(0).cast(pl.Int64).alias("value"))
 
 
@@ -84,71 +87,107 @@ def _same(a: str, b: str, tolerances: Tolerances) -> pl.Expr:
     return pl.when(same_currency).then(raw).otherwise(converted)
 
 
-def _source_frame(data: SourceData, name: str, tolerances: Tolerances) -> pl.LazyFrame:
+def _empty() -> pl.DataFrame:
     import polars as pl
 
-    frame = data.transactions
-    if frame is None:
-        frame = pl.DataFrame(schema={"id": pl.String, "date": pl.Date, "account": pl.String,
-                                     "amount": pl.Int64, "currency": pl.String,
-                                     "kind": pl.String})
-    lazy = _value(frame.lazy(), "amount", tolerances)
-    return lazy.select(
-        pl.col("id"),
-        *(pl.col(c).alias(f"{c}_{name}") for c in ("date", "account", "amount", "currency",
-                                                    "kind", "value")),
-    )
+    return pl.DataFrame(schema={"id": pl.String, "date": pl.Date, "account": pl.String,
+                                "amount": pl.Int64, "currency": pl.String, "kind": pl.String})
 
 
-def transactions(sources: dict[str, SourceData], tolerances: Tolerances) -> pl.LazyFrame:
-    """Every transaction any of ui, api, hub holds, compared and classified (lazy).
+def _source_frame(data: SourceData, name: str, tolerances: Tolerances, *,
+                  hashed: bool) -> pl.LazyFrame:
+    """The columns the comparison needs, suffixed by source, with the join ``key``.
 
-    Columns: id, kind, account, month, date, per source ``has_``, ``amount_``, ``currency_``,
-    ``account_``, ``date_``, ``in_`` (what it contributes where the UI files it), the three
-    ``same_`` pairs, ``class`` (null when all agree), ``detail`` and ``size`` (the largest
-    difference, for ordering).
+    The key is a 64-bit hash of the id (or the id itself): joining on integers is a fraction
+    of the cost of joining on text, and :func:`_joined` checks every pair it made. Account,
+    currency and kind join as categories (integer codes, exact).
     """
     import polars as pl
 
-    ui, api, hub = (_source_frame(sources[name], name, tolerances) for name in DATA)
-    joined = (ui.join(api, on="id", how="full", coalesce=True)
-              .join(hub, on="id", how="full", coalesce=True))
-    months = {name: pl.col(f"date_{name}").dt.truncate("1mo") for name in DATA}
-    account = pl.coalesce(*(pl.col(f"account_{n}") for n in DATA)).alias("account")
-    month = pl.coalesce(*months.values()).alias("month")
-    joined = joined.with_columns(
-        account, month, pl.coalesce(*(pl.col(f"kind_{n}") for n in DATA)).alias("kind"),
+    frame = data.transactions if data.transactions is not None else _empty()
+    columns = [pl.col("id").hash(seed=HASH_SEED).alias("key") if hashed else pl.col("id")
+               .alias("key"), pl.col("id").alias(f"id_{name}"),
+               pl.col("date").alias(f"date_{name}"),
+               pl.col("date").dt.truncate("1mo").alias(f"month_{name}"),
+               pl.col("account").cast(pl.Categorical).alias(f"account_{name}"),
+               pl.col("amount").alias(f"amount_{name}"),
+               pl.col("currency").cast(pl.Categorical).alias(f"currency_{name}"),
+               pl.col("kind").cast(pl.Categorical).alias(f"kind_{name}")]
+    lazy = frame.lazy()
+    if tolerances.rates:
+        lazy = _value(lazy, "amount", tolerances)
+        columns.append(pl.col("value").alias(f"value_{name}"))
+    return lazy.select(columns)
+
+
+def _joined(sources: dict[str, SourceData], tolerances: Tolerances) -> pl.DataFrame:
+    """ui, api and hub joined by id, one row per id any of them holds.
+
+    First by the ids' hashes; every row is then checked to pair equal ids only, and should two
+    ids ever share a hash the join is made again on the ids themselves: the result is exact
+    either way.
+    """
+    import polars as pl
+
+    for hashed in (True, False):
+        ui, api, hub = (_source_frame(sources[n], n, tolerances, hashed=hashed) for n in DATA)
+        joined = (ui.join(api, on="key", how="full", coalesce=True)
+                  .join(hub, on="key", how="full", coalesce=True)
+                  .with_columns(pl.coalesce(*(pl.col(f"id_{n}") for n in DATA)).alias("id"))
+                  .drop("key").collect())
+        ids = [pl.col(f"id_{n}") for n in DATA]
+        paired = pl.all_horizontal((a == b).fill_null(True)
+                                   for a, b in itertools.combinations(ids, 2))
+        if not hashed or joined.select(paired.all()).item():
+            return joined.drop(*(f"id_{n}" for n in DATA))
+    raise AssertionError("unreachable: the join on the ids themselves is returned")
+
+
+def transactions(sources: dict[str, SourceData], tolerances: Tolerances) -> pl.LazyFrame:
+    """Every transaction that differs between ui, api and hub, classified (lazy).
+
+    Columns: id, kind, account, month, currency, per source ``has_``, ``amount_``,
+    ``currency_``, ``account_``, ``date_``, ``in_`` (what it contributes where the UI files
+    it; ``value_`` in the base currency when rates are given), the ``same_`` pairs,
+    ``class``, ``detail`` and ``size`` (the largest difference, for ordering).
+    """
+    import polars as pl
+
+    joined = _joined(sources, tolerances).lazy().with_columns(
+        pl.coalesce(*(pl.col(f"account_{n}") for n in DATA)).alias("account"),
+        pl.coalesce(*(pl.col(f"month_{n}") for n in DATA)).alias("month"),
         pl.coalesce(*(pl.col(f"currency_{n}") for n in DATA)).alias("currency"))
     placed = {n: (pl.col(f"amount_{n}").is_not_null() & (pl.col(f"account_{n}") == pl.col(
-        "account")) & (months[n] == pl.col("month"))).fill_null(False) for n in DATA}
+        "account")) & (pl.col(f"month_{n}") == pl.col("month"))).fill_null(False)
+        for n in DATA}
     joined = joined.with_columns(
         *(pl.col(f"amount_{n}").is_not_null().alias(f"has_{n}") for n in DATA),
         *(pl.when(placed[n]).then(pl.col(f"amount_{n}")).otherwise(0).alias(f"in_{n}")
           for n in DATA),
         *(pl.when(placed[n]).then(pl.col(f"value_{n}")).otherwise(0).alias(f"value_{n}")
-          for n in DATA),
+          for n in DATA if tolerances.rates),
     )
-    joined = joined.with_columns(
-        _same("ui", "api", tolerances).alias("same_ui_api"),
-        _same("api", "hub", tolerances).alias("same_api_hub"),
-        _same("ui", "hub", tolerances).alias("same_ui_hub"),
-    )
-    ui_api, api_hub = pl.col("same_ui_api"), pl.col("same_api_hub")
+    ui_api, api_hub = _same("ui", "api", tolerances), _same("api", "hub", tolerances)
     alone = pl.sum_horizontal(pl.col(f"has_{n}").cast(pl.Int8) for n in DATA) == 1
     verdict = (pl.when(ui_api & api_hub).then(None)
                .when(alone).then(pl.lit("one_source"))
                .when(api_hub).then(pl.lit("app_bug"))
                .when(ui_api).then(pl.lit("sync_bug"))
                .otherwise(pl.lit("app_and_sync")))
-    return joined.with_columns(
-        verdict.alias("class"),
-        _detail(months).alias("detail"),
+    differing = joined.with_columns(verdict.alias("class"), ui_api.alias("same_ui_api"),
+                                    api_hub.alias("same_api_hub")).filter(
+        pl.col("class").is_not_null())
+    # Only what differs is described: building text for a million agreeing rows would cost
+    # more than all the comparisons.
+    return differing.with_columns(
+        pl.coalesce(*(pl.col(f"kind_{n}") for n in DATA)).cast(pl.String).alias("kind"),
+        _detail().alias("detail"),
         pl.max_horizontal((pl.col("in_ui") - pl.col("in_api")).abs(),
                           (pl.col("in_api") - pl.col("in_hub")).abs()).alias("size"),
-    )
+    ).drop(*(f"kind_{n}" for n in DATA))
 
 
-def _detail(months: dict[str, pl.Expr]) -> pl.Expr:
+def _detail() -> pl.Expr:
     """Why a source's figure differs besides its amount: absent, another account or month."""
     import polars as pl
 
@@ -158,12 +197,14 @@ def _detail(months: dict[str, pl.Expr]) -> pl.Expr:
         parts.append(
             pl.when(pl.col(f"amount_{name}").is_null()).then(pl.lit(f"absent from the {label}"))
             .when(pl.col(f"account_{name}") != pl.col("account"))
-            .then(pl.lit(f"the {label} files it under ") + pl.col(f"account_{name}"))
-            .when(months[name] != pl.col("month"))
+            .then(pl.lit(f"the {label} files it under ")
+                  + pl.col(f"account_{name}").cast(pl.String))
+            .when(pl.col(f"month_{name}") != pl.col("month"))
             .then(pl.lit(f"the {label} dates it ")
                   + pl.col(f"date_{name}").dt.strftime("%Y-%m-%d"))
             .when(pl.col(f"currency_{name}") != pl.col("currency"))
-            .then(pl.lit(f"the {label} holds it in ") + pl.col(f"currency_{name}"))
+            .then(pl.lit(f"the {label} holds it in ")
+                  + pl.col(f"currency_{name}").cast(pl.String))
         )
     return pl.concat_str(parts, separator="; ", ignore_nulls=True)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -77,15 +79,15 @@ def reconcile(sources: Mapping[str, SourceData], tolerances: Tolerances,
                                    and sources[name].balances is None):
             raise ExportError(name, f"the {name} source has neither transactions nor balances")
     tell = step or (lambda _name: None)
-    tell("comparing transactions")
-    compared = transactions(dict(sources), tolerances).filter(pl.col("class").is_not_null())
-    discrepancies = (compared.with_columns(
-        pl.col("class").replace_strict(_ORDER, return_dtype=pl.Int32).alias("_rank"))
-        .sort(["_rank", "size", "id"], descending=[False, True, False]).drop("_rank")
-        .collect())
-    tell("comparing balances")
-    periods = (balances(dict(sources), tolerances).filter(pl.col("status").is_not_null())
-               .sort(["size", "account", "month"], descending=[True, False, False]).collect())
+    tell("comparing transactions and balances")
+    compared = transactions(dict(sources), tolerances).with_columns(
+        pl.col("class").replace_strict(_ORDER, return_dtype=pl.Int32).alias("_rank")).sort(
+        ["_rank", "size", "id"], descending=[False, True, False]).drop("_rank")
+    monthly = (balances(dict(sources), tolerances).filter(pl.col("status").is_not_null())
+               .sort(["size", "account", "month"], descending=[True, False, False]))
+    # Both plans at once: polars runs them side by side on the cores.
+    discrepancies, periods = pl.collect_all([compared, monthly])
+    tell("writing the facts")
     classes = classifications(dict(sources))
     counts = {name: 0 for name in CLASSES}
     for name, count in discrepancies.group_by("class").len().iter_rows():
@@ -115,9 +117,15 @@ def reconcile_files(files: Mapping[str, Sequence[Path]], mapping: MappingFile,
     """
     require_polars()
     tell = step or (lambda _name: None)
-    sources: dict[str, SourceData] = {}
-    for name, paths in files.items():
-        if paths:
+    wanted = [(name, paths) for name, paths in files.items() if paths]
+    # One thread a source: polars releases the GIL while it reads and parses, so the sources
+    # share the cores instead of taking turns (a file is mostly one core's work). The first
+    # error in the sources' order is raised, whichever thread finished first.
+    with ThreadPoolExecutor(max_workers=min(len(wanted), os.cpu_count() or 1, 2) or 1) as pool:
+        futures = {name: pool.submit(read_source, name, paths, mapping.source(name))
+                   for name, paths in wanted}
+        sources: dict[str, SourceData] = {}
+        for name, future in futures.items():
             tell(f"reading {name}")
-            sources[name] = read_source(name, paths, mapping.source(name))
+            sources[name] = future.result()
     return reconcile(sources, _tolerances(mapping), limit, tell)

@@ -175,3 +175,22 @@ def test_each_class_reaches_its_cause_in_the_impac_rules(tmp_path: Path) -> None
     assert "A" in causes["app_bug"].remediation
     assert '"Invoice" and "B"' in causes["sync_bug"].remediation
     assert Decimal(str(causes["app_bug"].certainty)) > Decimal("0.9")
+
+
+def test_ids_sharing_a_hash_are_still_joined_exactly(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import polars as pl
+
+    from syncdoctor.reconcile import compare
+
+    real = compare._source_frame
+
+    def colliding(*args: object, hashed: bool, **kwargs: object) -> pl.LazyFrame:
+        frame = real(*args, hashed=hashed, **kwargs)  # type: ignore[arg-type]
+        return frame.with_columns(pl.col("key") % 2) if hashed else frame  # every id collides
+
+    monkeypatch.setattr(compare, "_source_frame", colliding)
+    ui = [txn("A", "10"), txn("B", "20"), txn("C", "30")]
+    hub = [txn("A", "10"), txn("B", "21"), txn("D", "1")]
+    result = run(tmp_path, ui, ui, hub)
+    assert classes(result) == {"B": "sync_bug", "C": "sync_bug", "D": "one_source"}
