@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from syncdoctor.report.ticket import brief_value
 from syncdoctor.web.markdown import markdown_html
 from syncdoctor.web.security import (
     AUTH_COOKIE,
@@ -36,6 +37,7 @@ _ENVIRONMENT = Environment(
 )
 _ENVIRONMENT.globals["percent"] = percent
 _ENVIRONMENT.filters["markdown"] = markdown_html
+_ENVIRONMENT.filters["brief"] = brief_value  # a fact's value beside a rule's reason
 
 
 def is_https(request: Request) -> bool:
