@@ -50,12 +50,8 @@ rules:
     certainty: 0.8
     when: {{fact: sync.status, eq: failed}}
     because: The last synchronisation shows the status {{{{ facts["sync.status"] }}}}.
-  - id: {name}.sync-succeeded
-    step: status
-    cause: sync_failed
-    effect: rules_out
-    when: {{fact: sync.status, eq: success}}
-    because: The last synchronisation succeeded.
+    # Its mirror, {name}.sync-failed.otherwise: any other status rules the failure out.
+    otherwise: {{because: The last synchronisation succeeded.}}
   - id: {name}.timeout
     step: error
     cause: timeout
@@ -93,7 +89,7 @@ cases:
     expect:
       ruled_out: [sync_failed]
       absent: [sync_failed, timeout]
-      fired: [{name}.sync-succeeded]
+      fired: [{name}.sync-failed.otherwise]
       silent: [{name}.sync-failed, {name}.timeout]
 """
 

@@ -65,6 +65,7 @@ def lint_command(
 ) -> None:
     """Report hard errors (exit 2) and lint findings (exit 1 at or above --fail-on)."""
     from syncdoctor.authoring.lint import finding_json, lint, render_finding
+    from syncdoctor.authoring.lint.terseness import terseness_json, terseness_text
 
     knowledge = _load(kb, output, bundled, register=False)  # lint never diagnoses
     try:
@@ -74,11 +75,13 @@ def lint_command(
         raise typer.Exit(error.exit_code) from None
     failing = [] if fail_on is Level.never else report.at_least(fail_on.value)
     if output is Format.json:
-        payload = {
+        payload: dict[str, object] = {
             "errors": [],
             "findings": [finding_json(f) for f in report.findings],
             "suppressed": [finding_json(f) for f in report.suppressed],
         }
+        if report.terseness is not None:
+            payload["terseness"] = terseness_json(report.terseness)
         sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
     else:
         for finding in report.findings:
@@ -86,6 +89,10 @@ def lint_command(
             typer.echo("")
         counts = {s: sum(1 for f in report.findings if f.problem.severity == s)
                   for s in ("error", "warning", "info")}
+        if report.terseness is not None:
+            for line in terseness_text(report.terseness):
+                typer.echo(line)
+            typer.echo("")
         typer.echo(
             f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} "
             f"info, {len(report.suppressed)} suppressed; {len(knowledge.packs)} pack(s) checked."

@@ -39,7 +39,7 @@ def test_json_report_shape(pack_dir: Path) -> None:
     payload = json.loads(done.stdout)
     assert payload["totals"]["failed"] == 0
     acme_rules = [r for r in payload["rules"] if r["pack"] == "acme"]
-    assert {r["id"] for r in acme_rules} == {"acme.sync-failed", "acme.sync-succeeded",
+    assert {r["id"] for r in acme_rules} == {"acme.sync-failed", "acme.sync-failed.otherwise",
                                             "acme.timeout"}
     assert all(set(r) == {"id", "pack", "fired", "silenced"} for r in payload["rules"])
     assert all(r["fired"] and r["silenced"] for r in acme_rules)
@@ -84,7 +84,7 @@ def test_coverage_gaps_fail_only_when_required(pack_dir: Path) -> None:
     assert _cli("test", "--kb", str(pack_dir), "--no-bundled").returncode == 0
     strict = _cli("test", "--kb", str(pack_dir), "--no-bundled", "--require-coverage")
     assert strict.returncode == 1
-    assert "rule acme/acme.sync-succeeded is never fired by a case" in strict.stdout
+    assert "rule acme/acme.sync-failed.otherwise is never fired by a case" in strict.stdout
 
 
 def test_new_pack_refuses_to_overwrite(pack_dir: Path) -> None:

@@ -23,6 +23,7 @@ from syncdoctor.authoring.lint.core import (
 )
 from syncdoctor.authoring.lint.coverage import _coverage, _template_guarantees
 from syncdoctor.authoring.lint.patterns import _patterns, pattern_risk
+from syncdoctor.authoring.lint.terseness import Terseness, measure
 from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.errors import KnowledgeBaseError, Problem
 from syncdoctor.kb.problems import field_names, validation_problems
@@ -71,6 +72,8 @@ class LintReport:
 
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...]
+    terseness: Terseness | None = None
+    """Lines per rule and the repeated patterns (figures, not findings)."""
 
     def at_least(self, severity: str) -> list[Finding]:
         """Findings at or above a severity."""
@@ -89,7 +92,7 @@ def lint(kb: KnowledgeBase) -> LintReport:
     found.sort(key=lambda f: (f.problem.file, f.problem.line, f.problem.code, f.id))
     kept = tuple(f for f in found if (f.check, f.id) not in suppressions)
     gone = tuple(f for f in found if (f.check, f.id) in suppressions)
-    return LintReport(kept, gone)
+    return LintReport(kept, gone, measure(kb))
 
 
 def finding_json(finding: Finding) -> dict[str, JsonValue]:
