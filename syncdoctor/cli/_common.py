@@ -38,6 +38,15 @@ CollectOption = Annotated[
         "no request is made.",
     ),
 ]
+ServeCollectOption = Annotated[
+    bool,
+    typer.Option(
+        "--collect/--no-collect",
+        help="Let requests ask for collect: true: diagnoses and interview steps fetch the facts "
+        "the KB's collectors can give, with base URLs and tokens from this server's "
+        "environment. Off: such requests are refused.",
+    ),
+]
 StoreOption = Annotated[
     str | None,
     typer.Option(

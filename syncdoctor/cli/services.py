@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from syncdoctor.cli._common import KbOption, StoreOption, fail, open_kb
+from syncdoctor.cli._common import KbOption, ServeCollectOption, StoreOption, fail, open_kb
 from syncdoctor.errors import SyncdoctorError
 
 __all__ = ["mcp", "serve", "tools"]
@@ -75,11 +75,7 @@ def serve(
     deadline: Annotated[float, typer.Option(help="Seconds a request may wait for the engine.")
                         ] = 10.0,
     kb: KbOption = None,
-    collect: Annotated[bool, typer.Option(
-        "--collect/--no-collect",
-        help="Let diagnose requests ask for collect: true (facts fetched with the KB's "
-        "collectors; base URLs and tokens from this server's environment). Off: refused.",
-    )] = False,
+    collect: ServeCollectOption = False,
 ) -> None:
     """Serve the HTTP JSON API, and the agents' web page at /. Keys: SYNCDOCTOR_API_KEYS(_FILE)."""
     try:
@@ -107,14 +103,18 @@ def mcp(
     store: StoreOption = None,
     allow_origin: OriginOption = None,
     kb: KbOption = None,
+    collect: ServeCollectOption = False,
 ) -> None:
     """Serve the tools over MCP (Model Context Protocol)."""
     try:
         from syncdoctor.mcp.server import run_mcp
     except ImportError as error:
         _service_missing(error)
+    from syncdoctor.cli.interview import collectors
+
     try:
-        run_mcp(open_kb(kb), transport=transport.value, host=host, port=port, store=store,
-                allowed_origins=tuple(allow_origin or ()))
+        with collectors(collect) as runner:
+            run_mcp(open_kb(kb), transport=transport.value, host=host, port=port, store=store,
+                    allowed_origins=tuple(allow_origin or ()), collectors=runner)
     except SyncdoctorError as error:
         fail(error)

@@ -1,15 +1,18 @@
 """One collector request: GET, deadlines, retries with backoff, same-host redirects, JSON.
 
-Deadlines: ``connect`` and ``read`` are httpx's; ``total`` bounds the whole response however
-slowly it trickles in (checked as each chunk arrives, so a server that goes silent is stopped by
-``read``). Retries (stamina: jittered exponential backoff) follow timeouts, connection failures
-and 5xx answers; on 429 and 503 a ``Retry-After`` sets the wait instead, and one longer than
-``retry_after_max`` gives up at once. Another 4xx is never retried. A redirect is followed only
-to the same scheme, host and port: one to another host is refused (the credential would follow).
+Deadlines: ``connect`` and ``read`` are httpx's, each capped by what is left of ``total``, which
+bounds the whole response however slowly it trickles in (checked as each chunk arrives) or
+however long a server stays silent. Retries (stamina: jittered exponential backoff) follow
+timeouts, connection failures and 5xx answers; on 429 and 503 a ``Retry-After`` sets the wait
+instead, and one longer than ``retry_after_max`` gives up at once. Another 4xx is never
+retried; only the first bytes of its body are read, for the excerpt in the reason. A redirect
+is followed only to the same scheme, host and port: one to another host is refused (the
+credential would follow).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -86,6 +89,24 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
+def _timeouts(source: SourceSpec, deadline: float) -> httpx.Timeout:
+    """The request's own deadlines, none reaching past the total one.
+
+    httpx applies a read timeout to each wait for bytes; capped by what is left of the total, a
+    server that sends its headers and then falls silent is stopped at the total deadline rather
+    than after a whole read timeout.
+    """
+    left = max(0.001, deadline - time.monotonic())
+    read = min(source.timeout.read, left)
+    return httpx.Timeout(connect=min(source.timeout.connect, left), read=read, write=read,
+                         pool=min(source.timeout.connect, left))
+
+
+def _past_total(source: SourceSpec) -> _Retryable:
+    return _Retryable(f"the response took longer than the total deadline "
+                      f"({source.timeout.total:g} s)")
+
+
 def _read(response: httpx.Response, deadline: float, source: SourceSpec) -> bytes:
     chunks: list[bytes] = []
     size = 0
@@ -95,9 +116,19 @@ def _read(response: httpx.Response, deadline: float, source: SourceSpec) -> byte
             raise _Final(f"the response is larger than max_bytes ({source.max_bytes} bytes)")
         chunks.append(chunk)
         if time.monotonic() > deadline:
-            raise _Retryable(f"the response took longer than the total deadline "
-                             f"({source.timeout.total:g} s)")
+            raise _past_total(source)
     return b"".join(chunks)
+
+
+def _head(response: httpx.Response, deadline: float) -> bytes:
+    """The first bytes of a refusal's body, for its excerpt: never the whole of a large one."""
+    data = bytearray()
+    with contextlib.suppress(httpx.TransportError):  # the excerpt is a courtesy
+        for chunk in response.iter_bytes():
+            data += chunk
+            if len(data) >= ECHO * 4 or time.monotonic() > deadline:
+                break
+    return bytes(data[: ECHO * 4])
 
 
 def _once(
@@ -109,7 +140,8 @@ def _once(
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         try:
-            with client.stream("GET", current, headers=headers) as response:
+            with client.stream("GET", current, headers=headers,
+                               timeout=_timeouts(source, deadline)) as response:
                 status = response.status_code
                 phrase = f"{status} {response.reason_phrase}".strip()
                 if status in _REDIRECTS:
@@ -127,12 +159,14 @@ def _once(
                 if status >= 500:
                     raise _Retryable(phrase)
                 if status >= 400 or status < 200 or status >= 300:
-                    body = excerpt(response.read()[: ECHO * 4], redactor)
+                    body = excerpt(_head(response, deadline), redactor)
                     raise _Final(f"{phrase}" + (f" ({body!r})" if body else ""))
                 return _read(response, deadline, source), current
         except httpx.ConnectTimeout:
             raise _Retryable(f"connect timed out ({source.timeout.connect:g} s)") from None
         except httpx.ReadTimeout:
+            if time.monotonic() >= deadline - 0.01:  # the read waited for what the total left
+                raise _past_total(source) from None
             raise _Retryable(f"read timed out (no bytes for {source.timeout.read:g} s)") from None
         except httpx.TimeoutException:
             raise _Retryable("timed out") from None

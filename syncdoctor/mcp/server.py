@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.resources import TextResource
@@ -33,6 +33,9 @@ from syncdoctor.tools.contract import call_tool
 from syncdoctor.tools.problems import problem_of
 from syncdoctor.tools.schemas import TOOLS, ToolSpec, tool_schemas
 from syncdoctor.types import JsonValue
+
+if TYPE_CHECKING:
+    from syncdoctor.collectors.runner import Collectors
 
 __all__ = ["build_server", "result_of", "run_mcp", "transport_security"]
 
@@ -74,9 +77,10 @@ def stateless_tools(call: Caller) -> dict[str, Callable[..., CallToolResult]]:
     def diagnose(
         facts: JsonValue = None, pack: JsonValue = None, unknown: JsonValue = None,
         now: JsonValue = None, max_questions: JsonValue = None, include: JsonValue = None,
+        collect: JsonValue = None,
     ) -> Annotated[CallToolResult, Diagnosis]:
         args = _arguments(facts=facts, pack=pack, unknown=unknown, now=now,
-                          max_questions=max_questions, include=include)
+                          max_questions=max_questions, include=include, collect=collect)
         return result_of(lambda: call("diagnose", args))
 
     def explain(
@@ -135,9 +139,14 @@ def build_server(
     extra: Sequence[ToolSpec] = (),
     extra_functions: dict[str, Callable[..., CallToolResult]] | None = None,
     call: Caller | None = None,
+    collectors: Collectors | None = None,
 ) -> MCPServer[object]:
-    """The MCP server over ``kb``; ``extra`` tools (the interview's) join the stateless ones."""
-    caller: Caller = call or (lambda name, args: call_tool(name, args, kb=kb))
+    """The MCP server over ``kb``; ``extra`` tools (the interview's) join the stateless ones.
+
+    ``collectors``: what a ``collect: true`` call fetches with (``syncdoctor mcp --collect``).
+    """
+    caller: Caller = call or (lambda name, args: call_tool(name, args, kb=kb,
+                                                           collectors=collectors))
     functions = {**stateless_tools(caller), **(extra_functions or {})}
     names = {t.name for t in extra}
     stateless = [t for t in TOOLS if t.name not in STATEFUL or t.name in names]
@@ -164,11 +173,15 @@ def run_mcp(
     port: int = 8081,
     store: str | None = None,
     allowed_origins: Sequence[str] = (),
+    collectors: Collectors | None = None,
 ) -> None:
-    """Serve over stdio or streamable HTTP until the client goes away or SIGINT."""
+    """Serve over stdio or streamable HTTP until the client goes away or SIGINT.
+
+    ``collectors``: what ``collect: true`` calls fetch with; None refuses them.
+    """
     from syncdoctor.mcp.sessions import interview_tools
 
-    extra, functions, call = interview_tools(kb, store)
+    extra, functions, call = interview_tools(kb, store, collectors)
     server = build_server(kb, extra=extra, extra_functions=functions, call=call)
     if transport == "stdio":
         server.run("stdio")

@@ -7,7 +7,7 @@ so a conversation survives the MCP connection, and the HTTP service can read the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from mcp.types import CallToolResult
 from pydantic import BaseModel
@@ -18,6 +18,9 @@ from syncdoctor.mcp.server import Caller, result_of
 from syncdoctor.tools.schemas import TOOLS, ToolSpec
 from syncdoctor.tools.sessions import Session, SessionTools, dispatch
 from syncdoctor.types import JsonValue
+
+if TYPE_CHECKING:
+    from syncdoctor.collectors.runner import Collectors
 
 __all__ = ["interview_tools"]
 
@@ -30,39 +33,48 @@ def _functions(call: Caller) -> dict[str, Callable[..., CallToolResult]]:
     def start_interview(
         pack: JsonValue = None, message: JsonValue = None, facts: JsonValue = None,
         now: JsonValue = None, max_questions: JsonValue = None, include: JsonValue = None,
+        collect: JsonValue = None,
     ) -> Annotated[CallToolResult, Session]:
         args = {k: v for k, v in {"pack": pack, "message": message, "facts": facts, "now": now,
-                                  "max_questions": max_questions, "include": include}.items()
+                                  "max_questions": max_questions, "include": include,
+                                  "collect": collect}.items()
                 if v is not None}
         return result_of(lambda: call("start_interview", args))
 
     def answer(
         session: JsonValue = None, fact: JsonValue = None, value: JsonValue = None,
         unknown: JsonValue = None, max_questions: JsonValue = None, include: JsonValue = None,
+        collect: JsonValue = None,
     ) -> Annotated[CallToolResult, Session]:
         args = {k: v for k, v in {"session": session, "fact": fact, "value": value,
                                   "unknown": unknown, "max_questions": max_questions,
-                                  "include": include}.items() if v is not None}
+                                  "include": include, "collect": collect}.items()
+                if v is not None}
         return result_of(lambda: call("answer", args))
 
     def undo(
         session: JsonValue = None, max_questions: JsonValue = None, include: JsonValue = None,
+        collect: JsonValue = None,
     ) -> Annotated[CallToolResult, Session]:
         args = {k: v for k, v in {"session": session, "max_questions": max_questions,
-                                  "include": include}.items() if v is not None}
+                                  "include": include, "collect": collect}.items()
+                if v is not None}
         return result_of(lambda: call("undo", args))
 
     return {"start_interview": start_interview, "answer": answer, "undo": undo}
 
 
 def interview_tools(
-    kb: KnowledgeBase, store: str | None
+    kb: KnowledgeBase, store: str | None, collectors: Collectors | None = None,
 ) -> tuple[tuple[ToolSpec, ...], dict[str, Callable[..., CallToolResult]], Caller]:
-    """The interview's tool specs, their functions, and the caller every tool goes through."""
-    sessions = SessionTools(open_store(store), kb, source="bot")
+    """The interview's tool specs, their functions, and the caller every tool goes through.
+
+    ``collectors``: what ``collect: true`` calls fetch with; None refuses them.
+    """
+    sessions = SessionTools(open_store(store), kb, source="bot", collectors=collectors)
 
     def call(name: str, arguments: Mapping[str, JsonValue]) -> BaseModel:
-        return dispatch(name, arguments, kb=kb, sessions=sessions)
+        return dispatch(name, arguments, kb=kb, sessions=sessions, collectors=collectors)
 
     specs = tuple(t for t in TOOLS if t.name in INTERVIEW_TOOLS)
     return specs, _functions(call), call

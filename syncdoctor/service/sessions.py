@@ -3,6 +3,11 @@
 Each worker opens the store the configuration names (``--store URL``, else ``SYNCDOCTOR_STORE``,
 else the default SQLite file) and uses it from its engine thread only. Every step is committed to
 the store before it is answered, so any worker can take the next request of a session.
+
+On a server started with ``--collect``, a start or an answer with ``collect: true`` lets the
+pack's collectors fetch what the next questions need before they are asked. Such a step runs on
+the engine thread too (the store lives there), so the collectors' deadlines count against the
+request's ``--deadline``.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ def session_routes(config: ServiceConfig) -> Callable[[FastAPI, Engine], None]:
         store = open_store(config.store)
         engine.on_close.append(store.close)
         app.state.session_store = store  # the web page (service.browser) shares it
-        tools = SessionTools(store, engine.kb, source="bot")
+        tools = SessionTools(store, engine.kb, source="bot", collectors=engine.collectors)
         ok: dict[int | str, dict[str, object]] = {200: {"model": Session}}
 
         @app.post("/v1/sessions", tags=["sessions"], summary="Start an interview",
@@ -50,7 +55,7 @@ def session_routes(config: ServiceConfig) -> Callable[[FastAPI, Engine], None]:
         async def post_session(body: StartInterviewRequest) -> Response:
             session = await engine.run(lambda: tools.start_interview(
                 pack=body.pack, message=body.message, facts=body.facts, now=body.now,
-                max_questions=body.max_questions, include=body.include))
+                max_questions=body.max_questions, include=body.include, collect=body.collect))
             return _json(session, 201, {"location": f"/v1/sessions/{session.id}"})
 
         @app.get("/v1/sessions/{session_id}", tags=["sessions"], summary="Read a session",
@@ -64,7 +69,7 @@ def session_routes(config: ServiceConfig) -> Callable[[FastAPI, Engine], None]:
         async def post_answer(session_id: str, body: AnswerBody) -> Response:
             return _json(await engine.run(lambda: tools.answer(
                 session_id, body.fact, body.value, unknown=body.unknown,
-                max_questions=body.max_questions, include=body.include)))
+                max_questions=body.max_questions, include=body.include, collect=body.collect)))
 
         @app.delete("/v1/sessions/{session_id}/answers/last", tags=["sessions"],
                     summary="Undo the last answer or skip", response_model=None, responses=ok)

@@ -32,6 +32,15 @@ INCLUDE_ALL: tuple[Include, ...] = ("ruled_out", "evidence", "inferred")
 MAX_QUESTIONS = 100
 
 
+COLLECT_HELP = (
+    "Fetch the facts the questions need that the pack's collectors can give (the hub's sync "
+    "status, last sync, error), before asking: Diagnosis.collected says where each came from. "
+    "Only on a server started with --collect.")
+SESSION_COLLECT_HELP = (
+    f"{COLLECT_HELP} In a session, what a collector gives is stored as its answer; a collector "
+    "that failed is tried again at the next call that collects.")
+
+
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -63,12 +72,7 @@ class DiagnoseRequest(_Budget):
     unknown: list[str] | None = Field(
         default=None, description="Facts the user cannot answer: they are not asked again.",
     )
-    collect: bool = Field(
-        default=False,
-        description="Fetch the facts the questions need that the pack's collectors can give "
-        "(the hub's sync status, last sync, error), before asking: Diagnosis.collected says "
-        "where each came from. Only on a server started with --collect.",
-    )
+    collect: bool = Field(default=False, description=COLLECT_HELP)
 
 
 class ExplainRequest(_Request):
@@ -108,6 +112,7 @@ class StartInterviewRequest(_Budget):
         default_factory=dict, description="Facts already known."
     )
     now: str | None = Field(default=None, description="The case clock, ISO 8601.")
+    collect: bool = Field(default=False, description=SESSION_COLLECT_HELP)
 
 
 class AnswerBody(_Budget):
@@ -116,6 +121,7 @@ class AnswerBody(_Budget):
     fact: str = Field(description="The fact answered.")
     value: JsonValue = Field(default=None, description="The answer.")
     unknown: bool = Field(default=False, description="True: the user does not know (a skip).")
+    collect: bool = Field(default=False, description=SESSION_COLLECT_HELP)
 
 
 class AnswerRequest(AnswerBody):
@@ -128,3 +134,4 @@ class UndoRequest(_Budget):
     """Take back the session's last answer."""
 
     session: str = Field(description="The session id.")
+    collect: bool = Field(default=False, description=SESSION_COLLECT_HELP)

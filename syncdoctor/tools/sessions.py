@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,7 +20,7 @@ from syncdoctor.errors import FieldProblem, RequestError
 from syncdoctor.interview import Interview, SessionStore
 from syncdoctor.interview.events import EventSource
 from syncdoctor.kb.values import iso_moment
-from syncdoctor.tools.contract import budget, parse_arguments
+from syncdoctor.tools.contract import budget, collect_argument, parse_arguments
 from syncdoctor.tools.requests import (
     AnswerRequest,
     ExplainRequest,
@@ -29,6 +29,9 @@ from syncdoctor.tools.requests import (
     UndoRequest,
 )
 from syncdoctor.types import JsonValue
+
+if TYPE_CHECKING:
+    from syncdoctor.collectors.runner import Collectors
 
 __all__ = ["Session", "SessionAnswer", "SessionTools", "session_of"]
 
@@ -82,38 +85,48 @@ def session_of(
 
 
 class SessionTools:
-    """The interview tools over one store and knowledge base."""
+    """The interview tools over one store and knowledge base.
+
+    ``collectors``: the runner a step with ``collect=True`` fetches facts with (the door was
+    started with --collect); without one such a step is refused.
+    """
 
     def __init__(self, store: SessionStore, kb: KnowledgeBase | None = None,
-                 source: EventSource = "bot") -> None:
+                 source: EventSource = "bot", collectors: Collectors | None = None) -> None:
         self.store = store
         self.kb = kb if kb is not None else default_kb()
         self.source: EventSource = source
+        self.collectors = collectors
 
-    def resume(self, session: str) -> Interview:
-        """The session as stored.
+    def resume(self, session: str, *, collect: bool = False) -> Interview:
+        """The session as stored; with ``collect``, one that collects at its next step.
 
         Raises:
             SessionNotFound: no such session.
+            RequestError: ``collect`` without collectors.
         """
-        return Interview.resume(session, store=self.store, kb=self.kb)
+        return Interview.resume(session, store=self.store, kb=self.kb,
+                                collect=collect_argument(collect, self.collectors))
 
     def start_interview(
         self, *, pack: str | None = None, message: str | None = None,
         facts: Mapping[str, object] | None = None, now: datetime | str | None = None,
         max_questions: int | None = None, include: Collection[Include] | None = None,
+        collect: bool = False,
     ) -> Session:
         """Start a session, from a pack or from the user's first message."""
         interview = Interview.start(store=self.store, pack=pack, message=message, facts=facts,
-                                    now=now, kb=self.kb)
+                                    now=now, kb=self.kb,
+                                    collect=collect_argument(collect, self.collectors))
         return session_of(interview, max_questions=max_questions, include=include)
 
     def answer(
         self, session: str, fact: str, value: object = None, *, unknown: bool = False,
         max_questions: int | None = None, include: Collection[Include] | None = None,
+        collect: bool = False,
     ) -> Session:
         """Answer the question about ``fact``, or (``unknown=True``) skip it."""
-        interview = self.resume(session)
+        interview = self.resume(session, collect=collect)
         if unknown:
             if value is not None:
                 raise RequestError([FieldProblem(
@@ -128,9 +141,9 @@ class SessionTools:
         return session_of(interview, max_questions=max_questions, include=include)
 
     def undo(self, session: str, *, max_questions: int | None = None,
-             include: Collection[Include] | None = None) -> Session:
+             include: Collection[Include] | None = None, collect: bool = False) -> Session:
         """Take back the last answer or skip."""
-        interview = self.resume(session)
+        interview = self.resume(session, collect=collect)
         interview.undo(source=self.source)
         return session_of(interview, max_questions=max_questions, include=include)
 
@@ -168,17 +181,19 @@ class SessionTools:
             assert isinstance(start, StartInterviewRequest)
             return self.start_interview(pack=start.pack, message=start.message,
                                         facts=start.facts, now=start.now,
-                                        max_questions=start.max_questions, include=start.include)
+                                        max_questions=start.max_questions, include=start.include,
+                                        collect=start.collect)
         if name == "answer":
             given = parse_arguments(AnswerRequest, arguments)
             assert isinstance(given, AnswerRequest)
             return self.answer(given.session, given.fact, given.value, unknown=given.unknown,
-                               max_questions=given.max_questions, include=given.include)
+                               max_questions=given.max_questions, include=given.include,
+                               collect=given.collect)
         if name == "undo":
             undo = parse_arguments(UndoRequest, arguments)
             assert isinstance(undo, UndoRequest)
             return self.undo(undo.session, max_questions=undo.max_questions,
-                             include=undo.include)
+                             include=undo.include, collect=undo.collect)
         if name == "explain":
             request = parse_arguments(ExplainRequest, arguments)
             assert isinstance(request, ExplainRequest) and request.session is not None
@@ -191,9 +206,12 @@ SESSION_TOOLS = ("start_interview", "answer", "undo")
 
 def dispatch(
     name: str, arguments: Mapping[str, JsonValue], *, kb: KnowledgeBase | None = None,
-    sessions: SessionTools | None = None,
+    sessions: SessionTools | None = None, collectors: Collectors | None = None,
 ) -> BaseModel:
     """Call any tool by name: the interview's through ``sessions``, the rest statelessly.
+
+    ``collectors``: what a stateless ``collect: true`` call fetches with (the sessions have
+    their own).
 
     Raises:
         RequestError: an unknown tool, wrong arguments, or an interview tool without a store.
@@ -204,7 +222,7 @@ def dispatch(
         name == "explain" and isinstance(arguments, Mapping) and arguments.get("session")
         is not None)
     if not wants_session:
-        return call_tool(name, arguments, kb=kb)
+        return call_tool(name, arguments, kb=kb, collectors=collectors)
     if sessions is None:
         raise RequestError([FieldProblem("name", f"{name!r} needs a session store",
                                          expected="a server started with a store")])

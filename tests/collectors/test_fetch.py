@@ -182,3 +182,37 @@ def test_a_closed_port_is_a_connection_failure(client) -> None:
     with pytest.raises(CollectError) as caught:
         _fetch(client, f"http://127.0.0.1:{port}/x")
     assert caught.value.reason == "connection failed (ConnectError) after 3 attempts"
+
+
+def _slow_body(first: bytes, pieces: int, pause: float) -> Iterator[bytes]:
+    yield first
+    for _ in range(pieces):
+        time.sleep(pause)
+        yield b"x"
+
+
+def test_a_server_silent_after_its_headers_is_stopped_at_the_total_deadline(
+    hub: HTTPServer, client
+) -> None:
+    hub.expect_request("/silent").respond_with_handler(
+        lambda _: Response(_slow_body(b'{"a": "', 1, 3.0), content_type="application/json"))
+    # The read timeout alone (5 s) would wait for the next bytes well past the total (0.4 s).
+    source = _source(timeout={"connect": 1, "read": 5, "total": 0.4},
+                     retry={**QUICK_RETRY, "attempts": 1})
+    began = time.monotonic()
+    with pytest.raises(CollectError) as caught:
+        _fetch(client, hub.url_for("/silent"), source)
+    assert caught.value.reason == (
+        "the response took longer than the total deadline (0.4 s) after 1 attempt")
+    assert time.monotonic() - began < 2.0
+
+
+def test_a_refusals_body_is_not_read_past_its_excerpt(hub: HTTPServer, client) -> None:
+    # 40 x 0.05 s: read whole, the body would take 2 s; its excerpt needs only the first bytes.
+    hub.expect_request("/refused").respond_with_handler(
+        lambda _: Response(_slow_body(b"n" * (ECHO * 4), 40, 0.05), status=403))
+    began = time.monotonic()
+    with pytest.raises(CollectError) as caught:
+        _fetch(client, hub.url_for("/refused"), _source(timeout={**FAST, "read": 1}))
+    assert caught.value.reason.startswith("403 FORBIDDEN ('nnn")
+    assert time.monotonic() - began < 1.0
