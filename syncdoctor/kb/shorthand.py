@@ -1,10 +1,10 @@
 """Where the rules' shorthands were written, so that a problem in one points at the author's text.
 
 The models read ``rules_out: X`` as ``cause: X`` + ``effect: rules_out``, a list under ``when`` as
-``when: {all: [...]}`` and a test with ``or_unknown: true`` as ``any: [<test>, {known: false}]``
-(kb/spec.py, kb/condition.py). A problem found in the long form names its key path
-(``rules[3].when.all[1].fact``); these marks give that path the position of what was written
-(``rules[3].when[1].fact``).
+``when: {all: [...]}`` (an item that is itself an ``all`` joining the list) and a test with
+``or_unknown: true`` as ``any: [<test>, {known: false}]`` (kb/spec.py, kb/condition.py). A
+problem found in the long form names its key path (``rules[3].when.all[1].fact``); these marks
+give that path the position of what was written (``rules[3].when[1].fact``).
 """
 
 from __future__ import annotations
@@ -39,9 +39,17 @@ def mark_shorthands(located: Located) -> None:
                 marks.alias((*at, "rules_out"), (*at, key))
         when = rule.get("when")
         if isinstance(when, list):
-            marks.alias_below((*at, "when"), (*at, "when", "all"))
+            marks.alias((*at, "when"), (*at, "when", "all"))
+            flat = 0  # the model joins an item that is an 'all' into the list (kb/spec.py)
             for position, item in enumerate(when):
-                marks.condition(item, (*at, "when", position), (*at, "when", "all", position))
+                nested = item.get("all") if isinstance(item, dict) and len(item) == 1 else None
+                parts = [((*at, "when", position, "all", k), sub) for k, sub in enumerate(nested)] \
+                    if isinstance(nested, list) else [((*at, "when", position), item)]
+                for written, part in parts:
+                    read = (*at, "when", "all", flat)
+                    marks.alias_below(written, read)
+                    marks.condition(part, written, read)
+                    flat += 1
         else:
             marks.condition(when, (*at, "when"), (*at, "when"))
 

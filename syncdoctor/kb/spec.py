@@ -252,8 +252,15 @@ class RuleSpec(_Strict):
                                  "rules_out': write one or the other")
             out["cause"] = out.pop("rules_out")
             out["effect"] = "rules_out"
-        if isinstance(out.get("when"), list):
-            out["when"] = {"all": out["when"]}
+        when = out.get("when")
+        if isinstance(when, list):
+            # An item that is itself an 'all' (often a shared condition, by YAML alias) joins
+            # the list: the top level is where derived facts and records may be tested.
+            flat: list[Any] = []
+            for item in when:
+                nested = item.get("all") if isinstance(item, dict) and len(item) == 1 else None
+                flat.extend(nested if isinstance(nested, list) else [item])
+            out["when"] = {"all": flat}
         return out
 
     @model_validator(mode="after")

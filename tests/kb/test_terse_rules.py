@@ -327,3 +327,23 @@ def test_why_not_names_the_mirror(root: Path) -> None:
     account = account_for(kb.packs["acme"], {"sync.status": "success"}, "sync_failed", kb=kb,
                           now=datetime(2024, 5, 1, 12, tzinfo=UTC))
     assert "acme.sync-failed.otherwise" in {e.rule for e in account.against}
+
+
+def test_an_all_in_a_when_list_joins_it_and_keeps_its_place(root: Path) -> None:
+    facts = root / "facts" / "acme.yaml"
+    facts.write_text(facts.read_text().replace(
+        "extractors:", "  sync.broken: {type: bool, derived: true}\nextractors:"))
+    found = _problems(root, """\
+  - id: acme.broken
+    step: status
+    derive: {fact: sync.broken, value: true}
+    when: {fact: sync.status, eq: failed}
+    because: Broken.
+  - id: acme.sync-failed
+    cause: sync_failed
+    when: [{all: [{fact: sync.broken, eq: true}, {fact: sync.status, eq: failed}]}, {fact: error.knd, eq: timeout}]
+    because: Failed.
+""")
+    # The derived fact in the nested 'all' is at the top level (no KB113); the typo is located.
+    assert [p for p in found if "KB113" in p] == []
+    assert any(":10:" in p and "KB104 unknown fact 'error.knd'" in p for p in found), found
