@@ -17,9 +17,10 @@ from syncdoctor.kb.yamlfile import Located, Path_
 
 if TYPE_CHECKING:
     from syncdoctor.authoring.testfile import TestFile
+    from syncdoctor.casefile import Expectation
     from syncdoctor.engine.knowledge import Pack
 
-__all__ = ["unknown_ids"]
+__all__ = ["expectation_ids", "strangers", "unknown_ids"]
 
 _CAUSE_LISTS = ("causes", "absent", "ruled_out")
 _CAUSE_KEYS = ("min_certainty", "max_certainty", "remediation_contains", "remediation_golden")
@@ -31,28 +32,12 @@ _KINDS = {"cause": "KB105", "rule": "KB115", "fact": "KB104"}
 
 def unknown_ids(test_file: TestFile, located: Located, pack: Pack) -> list[Problem]:
     """A located problem for every cause, rule or fact id the pack does not have."""
-    pools: dict[str, Collection[str]] = {
-        "cause": pack.playbook.causes,
-        "rule": frozenset(rule.id for rule in pack.rules),
-        "fact": pack.facts,
-    }
     found: list[tuple[str, str, Path_]] = []  # (kind, id, where)
     found.extend(_keys("fact", test_file.defaults.facts, ("defaults", "facts")))
     for index, case in enumerate(test_file.cases):
         base: Path_ = ("cases", index)
         found.extend(_keys("fact", case.facts, (*base, "facts")))
-        expect = case.expect
-        at = (*base, "expect")
-        for name in _CAUSE_LISTS:
-            found.extend(_items("cause", getattr(expect, name), (*at, name)))
-        for name in _CAUSE_KEYS:
-            found.extend(_keys("cause", getattr(expect, name), (*at, name)))
-        for name in _RULE_LISTS:
-            found.extend(_items("rule", getattr(expect, name), (*at, name)))
-        for name in _FACT_LISTS:
-            found.extend(_items("fact", getattr(expect, name), (*at, name)))
-        if expect.first_question is not None:
-            found.append(("fact", expect.first_question, (*at, "first_question")))
+        found.extend(expectation_ids(case.expect, (*base, "expect")))
     for index, entry in enumerate(test_file.corpus):
         base = ("corpus", index)
         for name in ("causes", "absent"):
@@ -61,6 +46,34 @@ def unknown_ids(test_file: TestFile, located: Located, pack: Pack) -> list[Probl
         found.extend(_keys("fact", entry.extracted, (*base, "extracted")))
         if entry.fact is not None:
             found.append(("fact", entry.fact, (*base, "fact")))
+    return strangers(found, located, pack)
+
+
+def expectation_ids(expect: Expectation, at: Path_) -> list[tuple[str, str, Path_]]:
+    """(kind, id, where) of every id an ``expect`` names (a test case's, or an example's)."""
+    found: list[tuple[str, str, Path_]] = []
+    for name in _CAUSE_LISTS:
+        found.extend(_items("cause", getattr(expect, name), (*at, name)))
+    for name in _CAUSE_KEYS:
+        found.extend(_keys("cause", getattr(expect, name, {}), (*at, name)))
+    for name in _RULE_LISTS:
+        found.extend(_items("rule", getattr(expect, name, ()), (*at, name)))
+    for name in _FACT_LISTS:
+        found.extend(_items("fact", getattr(expect, name), (*at, name)))
+    if expect.first_question is not None:
+        found.append(("fact", expect.first_question, (*at, "first_question")))
+    return found
+
+
+def strangers(
+    found: Iterable[tuple[str, str, Path_]], located: Located, pack: Pack
+) -> list[Problem]:
+    """A located problem, with the nearest real id, for each id the pack does not have."""
+    pools: dict[str, Collection[str]] = {
+        "cause": pack.playbook.causes,
+        "rule": frozenset(rule.id for rule in pack.rules),
+        "fact": pack.facts,
+    }
     return [
         located.problem(
             _KINDS[kind],
