@@ -121,7 +121,7 @@ def _source_frame(data: SourceData, name: str, tolerances: Tolerances, *,
 
 
 def _joined(sources: dict[str, SourceData], tolerances: Tolerances) -> pl.DataFrame:
-    """ui, api and hub joined by id, one row per id any of them holds.
+    """ui, api and hub joined by id, one row per id any of them holds (``id_<source>``).
 
     First by the ids' hashes; every row is then checked to pair equal ids only, and should two
     ids ever share a hash the join is made again on the ids themselves: the result is exact
@@ -132,14 +132,12 @@ def _joined(sources: dict[str, SourceData], tolerances: Tolerances) -> pl.DataFr
     for hashed in (True, False):
         ui, api, hub = (_source_frame(sources[n], n, tolerances, hashed=hashed) for n in DATA)
         joined = (ui.join(api, on="key", how="full", coalesce=True)
-                  .join(hub, on="key", how="full", coalesce=True)
-                  .with_columns(pl.coalesce(*(pl.col(f"id_{n}") for n in DATA)).alias("id"))
-                  .drop("key").collect())
+                  .join(hub, on="key", how="full", coalesce=True).drop("key").collect())
         ids = [pl.col(f"id_{n}") for n in DATA]
         paired = pl.all_horizontal((a == b).fill_null(True)
                                    for a, b in itertools.combinations(ids, 2))
         if not hashed or joined.select(paired.all()).item():
-            return joined.drop(*(f"id_{n}" for n in DATA))
+            return joined
     raise AssertionError("unreachable: the join on the ids themselves is returned")
 
 
@@ -180,11 +178,12 @@ def transactions(sources: dict[str, SourceData], tolerances: Tolerances) -> pl.L
     # Only what differs is described: building text for a million agreeing rows would cost
     # more than all the comparisons.
     return differing.with_columns(
+        pl.coalesce(*(pl.col(f"id_{n}") for n in DATA)).alias("id"),
         pl.coalesce(*(pl.col(f"kind_{n}") for n in DATA)).cast(pl.String).alias("kind"),
         _detail().alias("detail"),
         pl.max_horizontal((pl.col("in_ui") - pl.col("in_api")).abs(),
                           (pl.col("in_api") - pl.col("in_hub")).abs()).alias("size"),
-    ).drop(*(f"kind_{n}" for n in DATA))
+    ).drop(*(f"kind_{n}" for n in DATA), *(f"id_{n}" for n in DATA))
 
 
 def _detail() -> pl.Expr:
