@@ -145,6 +145,8 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
             continue
         if mirror.id in all_rules:
             first = all_rules[mirror.id][1]
+            if first.file != origin.file:
+                continue  # a rule of another file (a later layer) with that id replaces it
             problems.append(at.problem(
                 "KB107", f"duplicate rule id {mirror.id!r}, the mirror of {rule_id!r} (first "
                 f"defined at {first.file}:{first.line}); name the mirror with "

@@ -347,3 +347,45 @@ def test_an_all_in_a_when_list_joins_it_and_keeps_its_place(root: Path) -> None:
     # The derived fact in the nested 'all' is at the top level (no KB113); the typo is located.
     assert [p for p in found if "KB113" in p] == []
     assert any(":10:" in p and "KB104 unknown fact 'error.knd'" in p for p in found), found
+
+
+def test_a_layer_replaces_a_mirror_by_its_id(root: Path, tmp_path: Path) -> None:
+    _rules(root, MIRRORED)
+    layer = tmp_path / "layer"
+    (layer / "rules").mkdir(parents=True)
+    (layer / "rules" / "acme.yaml").write_text(HEAD + """\
+  - id: acme.sync-failed.otherwise
+    step: status
+    rules_out: sync_failed
+    when: {fact: sync.status, eq: success}
+    because: Ours.
+""")
+    kb = load_kb([root, layer], bundled=False)
+    mirror = kb.packs["acme"].rules[kb.packs["acme"].index.rule_index["acme.sync-failed.otherwise"]]
+    assert mirror.because == "Ours."
+
+
+def test_an_empty_otherwise_derives_the_other_truth_value(root: Path) -> None:
+    facts = root / "facts" / "acme.yaml"
+    facts.write_text(facts.read_text().replace(
+        "extractors:", "  sync.broken: {type: bool, derived: true}\nextractors:"))
+    kb = _rules(root, """\
+  - id: acme.broken
+    step: status
+    derive: {fact: sync.broken, value: true}
+    when: {fact: sync.status, eq: failed}
+    otherwise: {}
+    because: Broken.
+  - id: acme.sync-failed
+    cause: sync_failed
+    when: {fact: sync.broken, eq: false}
+    because: Not broken.
+  - id: acme.timeout
+    step: error
+    cause: timeout
+    when: {fact: error.kind, eq: timeout}
+    because: A time-out.
+""")
+    mirror = kb.packs["acme"].rules[kb.packs["acme"].index.rule_index["acme.broken.otherwise"]]
+    assert mirror.derive is not None and mirror.derive.value is False
+    assert "sync_failed" in _verdict(kb, {"sync.status": "success"})[0]
