@@ -108,7 +108,15 @@ def validation_problems(
     """
     keys = sorted(set(known_keys))
     problems: list[Problem] = []
-    for item in error.errors(include_url=False):
+    items = error.errors(include_url=False)
+    # A union (a scalar that may be true/false, a number or text) fails once per alternative:
+    # one message names them all.
+    alternatives: dict[Path_, list[str]] = {}
+    for item in items:
+        loc = [part for part in item["loc"] if part != "[key]"]
+        path = (*prefix, *_data_path(located.data, [*prefix, *loc])[len(prefix):])
+        alternatives.setdefault(path, []).append(str(item["type"]))
+    for item in items:
         loc = [part for part in item["loc"] if part != "[key]"]
         path = (*prefix, *_data_path(located.data, [*prefix, *loc])[len(prefix):])
         kind = item["type"]
@@ -131,7 +139,7 @@ def validation_problems(
         else:
             code = "KB101"
             at_value = True
-            plain = plain_message(item, _subject(path), nearest)
+            plain = plain_message(item, _subject(path), nearest, alternatives[path])
             if plain is not None:
                 message, suggestion = plain
             elif "input" in item and kind not in ("value_error", "assertion_error"):

@@ -83,7 +83,10 @@ def _allowed(expected: str) -> list[str]:
 
 
 def plain_message(
-    item: Mapping[str, Any], subject: str, near: Callable[[str, Iterable[str]], str | None]
+    item: Mapping[str, Any],
+    subject: str,
+    near: Callable[[str, Iterable[str]], str | None],
+    alternatives: Sequence[str] = (),
 ) -> tuple[str, str | None] | None:
     """The message and "did you mean" for a wrong value, or None to keep pydantic's own.
 
@@ -91,10 +94,15 @@ def plain_message(
         item: one entry of ``ValidationError.errors()``.
         subject: the key the value belongs to, as the message names it ("'certainty'").
         near: ``nearest(name, candidates)``, for a suggestion among allowed values.
+        alternatives: the error types of every entry at the same place (a union's members).
     """
     kind = str(item["type"])
     ctx: Mapping[str, Any] = item.get("ctx") or {}
     got = _described(item.get("input"))
+    kinds = list(dict.fromkeys(_KINDS[k] for k in alternatives if k in _KINDS))
+    if len(kinds) > 1 and all(k in _KINDS for k in alternatives):
+        needs = ", ".join(kinds[:-1]) + " or " + kinds[-1]
+        return f"{subject} must be {needs}; not {got}", None
     if kind in ("literal_error", "enum"):
         allowed = _allowed(str(ctx.get("expected", "")))
         value = item.get("input")
