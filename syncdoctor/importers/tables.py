@@ -171,25 +171,47 @@ def typed_table(table: RawTable, mapping: SourceMapping) -> pl.DataFrame:
     return _finish(typed, table, mapping)
 
 
+_DISTINCT_LIMIT: Final = 10_000
+"""Up to this many distinct values, a column is normalised once a value, not once a row."""
+
+
+def _normalised(frame: pl.DataFrame, column: str, normalise: pl.Expr) -> pl.Expr:
+    """``normalise`` (an expression on ``column``) applied to the column, as categories.
+
+    A column of few distinct values (kinds, currencies) is normalised on those values and
+    mapped back, rather than lowercasing or uppercasing a million strings.
+    """
+    import polars as pl
+
+    distinct = frame.select(pl.col(column).unique().drop_nulls())
+    if distinct.height > _DISTINCT_LIMIT:
+        return normalise.cast(pl.Categorical)
+    done = distinct.select(pl.col(column), normalise.alias("__normal"))
+    mapping = dict(zip(done[column].to_list(), done["__normal"].to_list(), strict=True))
+    return pl.col(column).replace_strict(mapping, default=None, return_dtype=pl.Categorical)
+
+
 def _finish(frame: pl.DataFrame, table: RawTable, mapping: SourceMapping) -> pl.DataFrame:
     """Defaults for the optional columns, kinds by the mapping, duplicates refused."""
     import polars as pl
 
     if table.kind in ("transactions", "balances"):
-        currency = (pl.col("currency").str.to_uppercase() if "currency" in frame.columns
-                    else pl.lit(None, pl.String))
-        frame = frame.with_columns(currency.fill_null(pl.lit(mapping.currency, pl.String))
-                                   .alias("currency"))
-    if table.kind == "transactions":
-        kind = pl.col("kind") if "kind" in frame.columns else pl.lit(None, pl.String)
-        lowered = kind.replace(mapping.kinds).str.to_lowercase()
+        if "currency" in frame.columns:
+            currency = _normalised(frame, "currency", pl.col("currency").str.to_uppercase())
+        else:
+            currency = pl.lit(None, pl.String).cast(pl.Categorical)
         frame = frame.with_columns(
-            pl.when(kind.is_null()).then(None).when(lowered.is_in(KINDS)).then(lowered)
-            .otherwise(pl.lit("other")).alias("kind"))
-    if table.kind in ("transactions", "balances"):
-        # Few distinct values, a million rows: held as categories (codes), half the memory.
-        frame = frame.with_columns(pl.col(c).cast(pl.Categorical) for c in (
-            "account", "currency", "kind") if c in frame.columns)
+            currency.fill_null(pl.lit(mapping.currency, pl.String).cast(pl.Categorical))
+            .alias("currency"),
+            pl.col("account").cast(pl.Categorical))
+    if table.kind == "transactions":
+        if "kind" in frame.columns:
+            lowered = pl.col("kind").replace(mapping.kinds).str.to_lowercase()
+            kind = _normalised(frame, "kind", pl.when(lowered.is_in(KINDS)).then(lowered)
+                               .otherwise(pl.lit("other")))
+        else:
+            kind = pl.lit(None, pl.String).cast(pl.Categorical)
+        frame = frame.with_columns(kind.alias("kind"))
     key = {"transactions": ["id"], "balances": ["account", "month"],
            "accounts": ["account"]}[table.kind]
     if table.kind == "accounts":

@@ -157,3 +157,25 @@ def test_without_polars_the_command_names_the_extra(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "pip install 'syncdoctor[reconcile]'" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_progress_bar_shows_only_past_its_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import time
+
+    from rich.console import Console
+
+    from syncdoctor.cli import reconcile as command
+
+    quick = io.StringIO()
+    with command._progress(Console(file=quick, force_terminal=True), 2) as step:
+        step("reading ui")
+    assert quick.getvalue().strip() == ""  # done within the second: nothing shown
+    monkeypatch.setattr(command, "PROGRESS_AFTER", 0.01)
+    slow = io.StringIO()
+    with command._progress(Console(file=slow, force_terminal=True), 2) as step:
+        step("reading ui")
+        time.sleep(0.3)
+        step("comparing transactions and balances")
+        time.sleep(0.3)
+    assert "comparing transactions" in slow.getvalue()
