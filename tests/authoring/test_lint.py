@@ -157,6 +157,35 @@ def test_suppressions_are_per_check_and_id(pack_dir: Path) -> None:
     assert report.findings == ()
 
 
+@pytest.mark.parametrize(
+    ("entry", "message", "key", "suggestion"),
+    [
+        ("{check: L210, id: acme.timeot, reason: r}",
+         "no L210 finding about 'acme.timeot' to suppress", "id", "acme.timeout"),
+        ("{check: L201, id: acme.timeout, reason: r}",
+         "no L201 finding about 'acme.timeout' to suppress", "id", None),
+        ("{check: L2100, id: acme.timeout, reason: r}", "unknown check 'L2100'", "check", "L210"),
+    ],
+)
+def test_a_suppression_that_matches_nothing_is_a_finding_itself(
+    pack_dir: Path, entry: str, message: str, key: str, suggestion: str | None
+) -> None:
+    rules = pack_dir / "rules" / "acme.yaml"
+    rules.write_text(rules.read_text().replace(
+        "  - id: acme.timeout\n", "  - id: acme.timeout\n    status: deprecated\n"))
+    (pack_dir / "lint-suppressions.yaml").write_text(f"suppress:\n  - {entry}\n")
+    report = lint(load_kb([pack_dir], bundled=False))
+    stale = [f for f in report.findings if f.check == "L214"]
+    assert len(stale) == 1, report.findings
+    problem = stale[0].problem
+    assert problem.message.startswith(message), problem.message
+    assert problem.severity == "warning" and problem.suggestion == suggestion
+    assert problem.file.endswith("lint-suppressions.yaml") and problem.line == 2
+    assert problem.column == entry.index(f"{key}:") + 5
+    # The finding it failed to suppress is still reported.
+    assert ("L210", "acme.timeout") in {(f.check, f.id) for f in report.findings}
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "syncdoctor", "kb", *args],
                           capture_output=True, text=True, timeout=120)

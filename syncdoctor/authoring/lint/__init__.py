@@ -20,13 +20,14 @@ from syncdoctor.authoring.lint.core import (
     Finding,
     Suppression,
     SuppressionsFile,
+    finding,
 )
 from syncdoctor.authoring.lint.coverage import _coverage, _template_guarantees
 from syncdoctor.authoring.lint.patterns import _patterns, pattern_risk
 from syncdoctor.authoring.lint.terseness import Terseness, measure
 from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.errors import KnowledgeBaseError, Problem
-from syncdoctor.kb.problems import field_names, validation_problems
+from syncdoctor.kb.problems import Origin, field_names, nearest, validation_problems
 from syncdoctor.kb.yamlfile import load_yaml_file
 from syncdoctor.types import JsonValue
 
@@ -45,24 +46,48 @@ CHECKERS = (_never_fires, _duplicates, _coverage, _template_guarantees, _pattern
             _versions, _template_bounds)
 
 
-def load_suppressions(kb: KnowledgeBase) -> list[Suppression]:
-    """Suppressions from every layer's ``lint-suppressions.yaml``.
+def load_suppressions(kb: KnowledgeBase) -> list[tuple[Suppression, Origin]]:
+    """Suppressions from every layer's ``lint-suppressions.yaml``, each with where it is.
 
     Raises:
         KnowledgeBaseError: a suppressions file that cannot be read.
     """
-    out: list[Suppression] = []
+    out: list[tuple[Suppression, Origin]] = []
     for layer in kb.layers:
         path = layer / SUPPRESSIONS_FILE
         if not path.is_file():
             continue
         located = load_yaml_file(path, str(path))
         try:
-            out.extend(SuppressionsFile.model_validate(located.data or {}).suppress)
+            entries = SuppressionsFile.model_validate(located.data or {}).suppress
         except ValidationError as error:
             keys = field_names(SuppressionsFile, Suppression)
             raise KnowledgeBaseError(
                 validation_problems(located, error, keys, model=SuppressionsFile)) from None
+        out.extend((entry, Origin(located, ("suppress", i))) for i, entry in enumerate(entries))
+    return out
+
+
+def _unused(
+    entries: list[tuple[Suppression, Origin]], found: list[Finding], kb: KnowledgeBase
+) -> list[Finding]:
+    """L214 for each suppression no finding matches: the finding went away, or a typo."""
+    matched = {(f.check, f.id) for f in found}
+    out: list[Finding] = []
+    for entry, origin in entries:
+        if (entry.check, entry.id) in matched:
+            continue
+        pack = next((p for p in sorted(kb.packs) if entry.id == p or entry.id.startswith(
+            (p + ".", p + "/"))), "")
+        if entry.check not in CHECKS:
+            out.append(finding(origin, "L214", f"unknown check {entry.check!r}", entry.id, pack,
+                               "check", suggestion=nearest(entry.check, CHECKS)))
+            continue
+        ids = {f.id for f in found if f.check == entry.check}
+        out.append(finding(
+            origin, "L214", f"no {entry.check} finding about {entry.id!r} to suppress: the "
+            "finding is gone (remove the suppression) or the id is misspelt", entry.id, pack,
+            "id", suggestion=nearest(entry.id, ids)))
     return out
 
 
@@ -83,12 +108,14 @@ class LintReport:
 
 def lint(kb: KnowledgeBase) -> LintReport:
     """Run every check on every pack."""
-    suppressions = {(s.check, s.id) for s in load_suppressions(kb)}
+    entries = load_suppressions(kb)
+    suppressions = {(s.check, s.id) for s, _ in entries}
     found: list[Finding] = []
     for pack_id in sorted(kb.packs):
         pack = kb.packs[pack_id]
         for checker in CHECKERS:
             found.extend(checker(pack))
+    found.extend(_unused(entries, found, kb))
     found.sort(key=lambda f: (f.problem.file, f.problem.line, f.problem.code, f.id))
     kept = tuple(f for f in found if (f.check, f.id) not in suppressions)
     gone = tuple(f for f in found if (f.check, f.id) in suppressions)

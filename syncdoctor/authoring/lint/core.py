@@ -37,6 +37,7 @@ CHECKS: dict[str, tuple[Severity, str]] = {
     "L211": ("warning", "rule replaces an id that is not a rule"),
     "L212": ("error", "template fails a render bound at every render"),
     "L213": ("warning", "template may run out of its render budget"),
+    "L214": ("warning", "suppression that matches no finding (gone, or a misspelt check or id)"),
 }
 
 
@@ -73,14 +74,16 @@ class Finding:
 
 
 def finding(origin: Origin | None, check: str, message: str, about: str, pack: str,
-             *path: str | int, severity: Severity | None = None) -> Finding:
+             *path: str | int, severity: Severity | None = None,
+             suggestion: str | None = None) -> Finding:
     """A finding of ``check`` about ``about``, located at ``origin`` (or the pack alone).
 
     ``severity`` overrides the check's own (an unused fact is an error in the bundled KB).
     """
     severity = severity or CHECKS[check][0]
     if origin is None:
-        problem = Problem(check, message, file=pack, severity=severity)
+        problem = Problem(check, message, file=pack, severity=severity, suggestion=suggestion)
     else:
-        problem = origin.problem(check, message, *path, severity=severity)
+        problem = origin.problem(check, message, *path, severity=severity,
+                                 suggestion=suggestion)
     return Finding(problem, about, pack)
