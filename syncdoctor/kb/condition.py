@@ -145,7 +145,7 @@ class Condition(_Strict):
     or_unknown: bool | None = Field(
         default=None,
         description="true: the test also holds while the fact is not known yet; short for "
-        "any: [<the test>, {fact: <it>, known: false}].",
+        "any: [<the test>, {fact: <it>, known: false}] (that 'any' keeps the flag).",
     )
 
     @model_validator(mode="before")
@@ -165,7 +165,9 @@ class Condition(_Strict):
         ):
             raise ValueError("'or_unknown' goes on a test of a fact (not on known, all, any, "
                              "not or a record field)")
-        return {"any": [rest, {"fact": fact, "known": False}]}
+        # The flag stays on the 'any' it stands for: readers (lint, the pack pages) can tell
+        # what was written from the hand-made idiom.
+        return {"any": [rest, {"fact": fact, "known": False}], "or_unknown": True}
 
     @model_validator(mode="after")
     def _one_form(self) -> Condition:

@@ -43,6 +43,9 @@ class Describer:
         nested: bool = False,
     ) -> list[Token]:
         """The condition as tokens; ``nested`` wraps a combinator in parentheses."""
+        if cond.or_unknown and cond.any is not None:
+            # Written {test, or_unknown: true}: the test, then its escape.
+            return [*self.describe(cond.any[0], fields, nested), ("text", " (or not known yet)")]
         if cond.all is not None or cond.any is not None:
             items = cond.all if cond.all is not None else cond.any
             assert items is not None

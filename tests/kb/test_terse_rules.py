@@ -17,6 +17,8 @@ from syncdoctor.authoring.scaffold import scaffold
 from syncdoctor.authoring.testing import run_tests
 from syncdoctor.diagnosis.why import account_for
 from syncdoctor.engine.knowledge import KnowledgeBase
+from syncdoctor.kb.condition import Condition
+from syncdoctor.kb.describe import describe_condition
 from syncdoctor.report import to_markdown, to_text
 
 NOW = "2024-05-01T12:00:00Z"
@@ -389,3 +391,11 @@ def test_an_empty_otherwise_derives_the_other_truth_value(root: Path) -> None:
     mirror = kb.packs["acme"].rules[kb.packs["acme"].index.rule_index["acme.broken.otherwise"]]
     assert mirror.derive is not None and mirror.derive.value is False
     assert "sync_failed" in _verdict(kb, {"sync.status": "success"})[0]
+
+
+def test_or_unknown_is_described_as_written() -> None:
+    cond = Condition.model_validate({"fact": "sync.status", "eq": "failed", "or_unknown": True})
+    assert cond.or_unknown and cond.any is not None and cond.any[1].known is False
+    assert describe_condition(cond) == "sync.status is failed (or not known yet)"
+    with pytest.raises(ValueError, match="or_unknown"):
+        Condition.model_validate({"any": [{"fact": "a", "eq": 1}], "or_unknown": True})

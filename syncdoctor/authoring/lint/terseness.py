@@ -259,8 +259,8 @@ def _unknown_branches(pack: Pack, written: list[RuleSpec]) -> Iterator[Pattern]:
     for rule in written:
         for visit in rule.when.walk():
             branches = visit.condition.any
-            if branches is None:
-                continue
+            if branches is None or visit.condition.or_unknown:
+                continue  # written with or_unknown: true already (kb/condition.py)
             unknown = {c.fact for c in branches if c.is_test and c.known is False}
             tested = {c.fact for c in branches if c.is_test and c.known is None}
             if unknown & tested:
