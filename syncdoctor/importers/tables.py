@@ -110,8 +110,12 @@ def typed_table(table: RawTable, mapping: SourceMapping) -> pl.DataFrame:
     names = mapped_columns(mapping, table.kind)
     required, optional = KIND_COLUMNS[table.kind]
     # The text is read whole first: typing a scan as it reads costs twice the CPU here.
-    frame = (table.frame.collect(engine="streaming") if isinstance(table.frame, pl.LazyFrame)
-             else table.frame).lazy()
+    try:
+        frame = (table.frame.collect(engine="streaming") if isinstance(table.frame, pl.LazyFrame)
+                 else table.frame).lazy()
+    except pl.exceptions.PolarsError as error:  # a ragged CSV row, a line that is not JSON
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise ExportError(table.file, f"cannot read it: {first}") from None
     if table.typed_dates is not None:  # XLSX date cells: their own dates, as text
         column = table.typed_dates.columns[0]
         cells = table.typed_dates[column].dt.strftime(
@@ -145,7 +149,7 @@ def typed_table(table: RawTable, mapping: SourceMapping) -> pl.DataFrame:
             numbers = mapping.numbers
             what = (f"not a number written with decimal {numbers.decimal!r}"
                     + (f" and thousands {numbers.thousands!r}" if numbers.thousands else "")
-                    + f" (at most {DIGITS} decimals)")
+                    + f" (at most {_INTEGER_DIGITS} digits, and {DIGITS} decimals)")
         elif field in ("date", "month"):
             fmt = mapping.dates if field == "date" else mapping.months
             value = date_expr(column, fmt, month=field == "month", strip=column in padded)

@@ -22,6 +22,7 @@ __all__ = ["TRANSACTIONS_SHOWN", "print_summary", "to_markdown"]
 TRANSACTIONS_SHOWN: Final = 200
 PERIODS_SHOWN: Final = 50
 LABELS: Final = {"ui": "app UI", "api": "app API", "hub": "hub", "report": "report"}
+STATUS: Final = {"data": "the sources differ", "report_generation": "only the report differs"}
 _CAUSE: Final = {
     "app_bug": "application (contact its support)",
     "sync_bug": "synchronisation (Maestrano support)",
@@ -74,6 +75,22 @@ def to_markdown(result: Reconciliation, files: dict[str, list[str]]) -> str:
         out += ["", "report_generation counts account-months; the others, transactions."]
     sources = [n for n in ("ui", "api", "hub", "report") if f"balance_{n}" in
                result.periods.columns]
+    accounts = (result.periods.group_by("account").agg(
+        pl.len().alias("months"), pl.col("size").max().alias("largest"),
+        pl.col("status").replace_strict(STATUS).unique().sort().str.join("; ")
+        .alias("status"))
+        .sort(["largest", "account"], descending=[True, False]))
+    out += ["", f"## Impacted accounts ({accounts.height:,})", ""]
+    if accounts.height:
+        out += _table(["account", "months that differ", "largest difference", "status"],
+                      [[r["account"], r["months"], r["largest"], r["status"]] for r in
+                       accounts.head(PERIODS_SHOWN).with_columns(amount_text("largest")
+                                                                 .alias("largest"))
+                       .iter_rows(named=True)])
+        if accounts.height > PERIODS_SHOWN:
+            out += ["", f"... and {accounts.height - PERIODS_SHOWN:,} more."]
+    else:
+        out += ["No account's balance differs."]
     out += ["", f"## Impacted months ({result.periods.height:,})", ""]
     if result.periods.height:
         shown = result.periods.head(PERIODS_SHOWN).with_columns(
@@ -81,7 +98,7 @@ def to_markdown(result: Reconciliation, files: dict[str, list[str]]) -> str:
             *(amount_text(f"balance_{n}").alias(f"balance_{n}") for n in sources))
         out += _table(["account", "month", *(LABELS[n] for n in sources), "status"],
                       [[r["account"], r["month"], *(r[f"balance_{n}"] for n in sources),
-                        r["status"]] for r in shown.iter_rows(named=True)])
+                        STATUS[r["status"]]] for r in shown.iter_rows(named=True)])
         if result.periods.height > PERIODS_SHOWN:
             out += ["", f"... and {result.periods.height - PERIODS_SHOWN:,} more."]
     else:

@@ -71,7 +71,10 @@ def test_reconcile_then_diagnose_quotes_the_transaction(tmp_path: Path) -> None:
     assert facts["txn"] == [{"id": "INV-0042", "app_ui": "250.00", "app_api": "250.00",
                              "hub": "205.00"}]
     assert facts["mismatch.account_name"] == "Sales"
-    assert "| INV-0042 |" in report.read_text(encoding="utf-8")
+    markdown = report.read_text(encoding="utf-8")
+    assert "| INV-0042 |" in markdown
+    assert "| Sales | 1 | 45.00 | the sources differ |" in markdown  # the impacted account
+    assert "| Sales | 2024-01 | 1584.46 | 1584.46 | 1539.46 | the sources differ |" in markdown
     diagnosed = CliRunner().invoke(app, ["diagnose", str(case), "--format", "json",
                                          "--now", NOW])
     assert diagnosed.exit_code == 0, diagnosed.output

@@ -236,3 +236,17 @@ def test_several_files_of_one_source_are_one_table(tmp_path: Path) -> None:
     again = write_csv(tmp_path / "c.csv", [txn("A", "1")])
     with pytest.raises(ExportError, match="more than one file"):
         read_source("ui", [first, again], MappingFile().source("ui"))
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("ui.csv", "id,date,account,amount\nA,2024-01-01,Sales,1\nB,2024-01-01,Sales,1,x,y\n"),
+    ("api.ndjson", '{"id": "A", "date": "2024-01-01", "account": "S", "amount": "1"}\n'
+                   "{not json\n"),
+])
+def test_a_malformed_row_of_a_scanned_file_names_the_file(tmp_path: Path, name: str,
+                                                          text: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ExportError, match="cannot read it") as caught:
+        read_source("ui", [path], MappingFile().source("ui"))
+    assert caught.value.file == str(path)
