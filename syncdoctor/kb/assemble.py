@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 from syncdoctor._version import __version__
@@ -17,16 +18,63 @@ from syncdoctor.kb.spec import ExtractorSpec, FactSpec, PlaybookFile, RuleSpec
 from syncdoctor.kb.templates import Renderer
 from syncdoctor.kb.values import type_value
 
-__all__ = ["Draft", "assemble_pack", "assemble_packs"]
+__all__ = ["Broken", "Draft", "assemble_pack", "assemble_packs", "note_broken"]
 
-_KNOCK_ON: dict[str, tuple[tuple[str, str], ...]] = {
-    "facts": (("KB104", ""), ("KB108", "unknown fact ")),
-    "playbooks": (("KB105", ""), ("KB106", ""), ("KB110", "has no playbook")),
-    "rules": (("KB110", "has no rules"),),
-    "collectors": (("KB120", "unknown source"),),
+_KNOCK_ON: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "facts": (("KB104", "unknown fact ", True), ("KB108", "unknown fact ", True)),
+    "playbooks": (("KB105", "unknown cause ", True), ("KB106", "unknown step ", True),
+                  ("KB110", "has no playbook", False)),
+    "rules": (("KB110", "has no rules", False),),
+    "collectors": (("KB120", "unknown source ", True),),
 }
 """Per section: the problems a pack's other files show only because that section's file
-failed and was left out (code, and a part of the message)."""
+failed and was left out (code, a part of the message, and whether the message names what the
+file would have declared: then only those names are dropped, and a real typo still shows)."""
+_NAMED = re.compile(r"'([^']*)'")
+
+Broken = dict[str, dict[str, set[str] | None]]
+"""Per pack, per section with a failed file: the names it declares (None: not readable)."""
+
+
+def note_broken(broken: Broken, pack: str, section: str, data: object) -> None:
+    """Record a failed file of ``section`` and the names its raw ``data`` declares."""
+    names = _declared(section, data)
+    sections = broken.setdefault(pack, {})
+    if section in sections:
+        known = sections[section]
+        sections[section] = None if known is None or names is None else known | names
+    else:
+        sections[section] = names
+
+
+def _declared(section: str, data: object) -> set[str] | None:
+    """The fact, cause and step, or source names a raw file declares (None: cannot tell)."""
+    if not isinstance(data, dict):
+        return None
+    key = {"facts": "facts", "playbooks": "causes", "collectors": "sources"}.get(section)
+    if key is None:
+        return set()
+    named = data.get(key)
+    if not isinstance(named, dict):
+        return None
+    names = {k for k in named if isinstance(k, str)}
+    steps = data.get("steps") if section == "playbooks" else None
+    if isinstance(steps, list):
+        names.update(s["id"] for s in steps if isinstance(s, dict) and isinstance(s.get("id"), str))
+    return names
+
+
+def _knock_on(problem: Problem, failed: dict[str, set[str] | None]) -> bool:
+    for section, names in failed.items():
+        for code, part, named in _KNOCK_ON[section]:
+            if problem.code != code or part not in problem.message:
+                continue
+            if not named or names is None:
+                return True
+            found = _NAMED.search(problem.message.partition(part)[2])
+            if found is None or found.group(1) in names:
+                return True
+    return False
 
 
 @dataclass
@@ -46,7 +94,7 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 
 def assemble_packs(
-    drafts: dict[str, Draft], broken: dict[str, set[str]], problems: list[Problem]
+    drafts: dict[str, Draft], broken: Broken, problems: list[Problem]
 ) -> dict[str, PackSource]:
     """Every pack that checks out; the others' problems added to ``problems``.
 
@@ -58,19 +106,14 @@ def assemble_packs(
     for pack_id in sorted(drafts):
         found: list[Problem] = []
         draft = drafts[pack_id]
-        failed = broken.get(pack_id, set())
+        failed = broken.get(pack_id, {})
         some = next(iter([*draft.rules.values(), *draft.facts.values()]), None)
         if draft.playbook is None and "playbooks" in failed and some is not None:
             # The rules and facts are still checked, against a playbook with no causes.
             stand_in = PlaybookFile(id=pack_id, title=pack_id, steps=(), causes={})
             draft = replace(draft, playbook=(stand_in, Origin(some[1].located, ())))
         pack = assemble_pack(pack_id, draft, found)
-        missing = [_KNOCK_ON[section] for section in sorted(failed)]
-        problems.extend(
-            problem for problem in found
-            if not any(problem.code == code and part in problem.message
-                       for knock_ons in missing for code, part in knock_ons)
-        )
+        problems.extend(problem for problem in found if not _knock_on(problem, failed))
         if pack is not None and not failed:
             packs[pack_id] = pack
     return packs

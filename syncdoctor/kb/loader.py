@@ -19,7 +19,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from syncdoctor.errors import KnowledgeBaseError, Problem
-from syncdoctor.kb.assemble import Draft, assemble_packs
+from syncdoctor.kb.assemble import Broken, Draft, assemble_packs, note_broken
 from syncdoctor.kb.collector_checks import inline_secrets
 from syncdoctor.kb.collector_spec import (
     AuthSpec,
@@ -154,7 +154,7 @@ def load_sources(
     # Per pack, the sections with a file that did not read or fit its schema: that file is left
     # out, the cross-checks still run on the rest, and what they would only report because it
     # is missing (its facts, causes, rules) is dropped, so every real problem shows in one run.
-    broken: dict[str, set[str]] = {}
+    broken: Broken = {}
     for layer_index, folder in enumerate(folders):
         seen_here: dict[str, Origin] = {}
         for section in SECTIONS:
@@ -164,11 +164,12 @@ def load_sources(
                     located = load_yaml_file(path, display)
                 except KnowledgeBaseError as error:
                     problems.extend(error.problems)
-                    broken.setdefault(path.stem, set()).add(section)
+                    note_broken(broken, path.stem, section, None)
                     continue
                 if not _absorb(section, located, drafts, seen_here, layer_index, overrides,
                                problems):
-                    broken.setdefault(_pack_named(located, section, path), set()).add(section)
+                    note_broken(broken, _pack_named(located, section, path), section,
+                                located.data)
     packs = assemble_packs(drafts, broken, problems)
     if problems:
         raise KnowledgeBaseError(sorted(problems, key=problem_order))

@@ -77,3 +77,24 @@ def test_each_pack_of_several_reports_its_own(kb: Path) -> None:
     _edit(kb / "rules" / "demo.yaml", "certainty: 0.9", "certainty: high")
     _edit(kb / "rules" / "other.yaml", "cause: pending", "cause: pendnig")
     assert _codes(kb) == [("rules", "KB101"), ("rules", "KB105")]
+
+
+def test_a_real_typo_still_shows_beside_a_broken_facts_file(kb: Path) -> None:
+    # The broken file still says which facts it declares: a rule naming one of them is not
+    # reported, a rule naming none of them is a typo.
+    _edit(kb / "facts" / "demo.yaml", "{type: text, ask: What error?}",
+          "{type: string, ask: What error?}")
+    _edit(kb / "rules" / "demo.yaml", "when: {fact: sync.status, eq: pending}",
+          "when: {fact: sync.stauts, eq: pending}")
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_kb([kb], bundled=False)
+    headlines = [p.headline() for p in caught.value.problems]
+    assert [h.split(" ")[1] for h in headlines] == ["KB101", "KB104"], headlines
+    assert "unknown fact 'sync.stauts'" in headlines[1]
+
+
+def test_a_real_typo_of_a_cause_still_shows_beside_a_broken_playbook(kb: Path) -> None:
+    _edit(kb / "playbooks" / "demo.yaml", "title: Demo", "title: [Demo, Two]")
+    _edit(kb / "rules" / "demo.yaml", "cause: pending", "cause: pendnig")
+    _edit(kb / "rules" / "demo.yaml", "step: s2", "step: s3")
+    assert _codes(kb) == [("playbooks", "KB101"), ("rules", "KB105"), ("rules", "KB106")]
