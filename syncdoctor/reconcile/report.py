@@ -43,16 +43,31 @@ def _table(header: list[str], rows: list[list[object]]) -> list[str]:
     return lines
 
 
-def transaction_rows(result: Reconciliation, limit: int) -> pl.DataFrame:
-    """The first discrepancies, amounts as text, ready to print."""
+def one_currency(result: Reconciliation) -> str | None:
+    """The currency every figure shown is in, when there is exactly one."""
     import polars as pl
 
+    seen = result.discrepancies.select(pl.concat_list(
+        [pl.col(f"currency_{n}").cast(pl.String) for n in DATA]).explode().drop_nulls()
+        .unique())
+    return str(seen.item()) if seen.height == 1 else None
+
+
+def transaction_rows(result: Reconciliation, limit: int, *, currency: bool = True
+                     ) -> pl.DataFrame:
+    """The first discrepancies, amounts as text (with their currencies), ready to print."""
+    import polars as pl
+
+    def figure(n: str) -> pl.Expr:
+        text = amount_text(f"amount_{n}")
+        if currency:
+            text = text + pl.lit(" ") + pl.col(f"currency_{n}").cast(pl.String).fill_null("")
+        return pl.when(pl.col(f"has_{n}")).then(text).otherwise(pl.lit("absent"))
+
     return result.discrepancies.head(limit).select(
-        "id", pl.col("kind").fill_null(""), "account",
+        "id", pl.col("kind").fill_null(""), pl.col("account").cast(pl.String),
         pl.col("month").dt.strftime("%Y-%m").alias("month"),
-        *(pl.when(pl.col(f"has_{n}")).then(amount_text(f"amount_{n}")
-                                           + pl.lit(" ") + pl.col(f"currency_{n}").fill_null(""))
-          .otherwise(pl.lit("absent")).str.strip_chars().alias(n) for n in DATA),
+        *(figure(n).str.strip_chars().alias(n) for n in DATA),
         "class", pl.col("detail").fill_null(""))
 
 
@@ -138,18 +153,21 @@ def print_summary(result: Reconciliation, console: Console, limit: int = 20) -> 
     if not result.found:
         console.print("Every transaction agrees in the three sources.")
         return
-    rows = transaction_rows(result, limit)
-    # Columns with nothing in them are left out: a terminal is narrow.
-    shown = [c for c in rows.columns if c not in ("kind", "detail") or rows[c].str.len_chars()
-             .max() or 0]
+    common = one_currency(result)
+    rows = transaction_rows(result, limit, currency=common is None)
+    # Columns with nothing in them are left out, and a currency common to every figure is
+    # said once in the title: a terminal is narrow.
+    wide = console.width >= 120  # else the kind and the detail wait for the Markdown report
+    shown = [c for c in rows.columns if c not in ("kind", "detail") or (
+        wide and rows[c].str.len_chars().max())]
     table = Table(title=f"Transactions that differ: {result.found:,}"
-                  + (f" (the first {limit})" if result.found > limit else ""),
-                  title_justify="left")
+                  + (f" (the first {limit})" if result.found > limit else "")
+                  + (f", amounts in {common}" if common else ""), title_justify="left")
     headers = {"ui": "app UI", "api": "app API", "hub": "hub"}
     for column in shown:
         table.add_column(headers.get(column, column),
                          justify="right" if column in headers else "left",
-                         no_wrap=column in ("id", "month", "class"),
+                         no_wrap=column != "detail", min_width=8 if column == "account" else None,
                          overflow="fold")
     for row in rows.select(shown).iter_rows():
         table.add_row(*(str(v) for v in row))
