@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from syncdoctor import load_kb
-from syncdoctor.authoring.lint import lint, pattern_risk
+from syncdoctor.authoring.lint import finding_json, lint, pattern_risk
 from syncdoctor.authoring.scaffold import scaffold
 
 from support import FIXTURES
@@ -184,6 +184,7 @@ def test_a_suppression_that_matches_nothing_is_a_finding_itself(
     assert problem.column == entry.index(f"{key}:") + 5
     # The finding it failed to suppress is still reported.
     assert ("L210", "acme.timeout") in {(f.check, f.id) for f in report.findings}
+    assert finding_json(stale[0])["suggestion"] == suggestion
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:

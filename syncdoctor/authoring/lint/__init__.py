@@ -135,6 +135,7 @@ def finding_json(finding: Finding) -> dict[str, JsonValue]:
         "line": problem.line,
         "column": problem.column,
         "path": problem.key_path,
+        "suggestion": problem.suggestion,
     }
 
 
