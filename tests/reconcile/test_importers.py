@@ -250,3 +250,25 @@ def test_a_malformed_row_of_a_scanned_file_names_the_file(tmp_path: Path, name: 
     with pytest.raises(ExportError, match="cannot read it") as caught:
         read_source("ui", [path], MappingFile().source("ui"))
     assert caught.value.file == str(path)
+
+
+def test_xlsx_monthly_balances_from_date_cells_and_text(tmp_path: Path) -> None:
+    xlsxwriter = pytest.importorskip("xlsxwriter")
+    path = tmp_path / "hub.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Accounts Summary")
+    sheet.write_row(0, 0, ["Account", "Month", "Balance"])
+    sheet.write_row(1, 0, ["Sales", datetime.date(2024, 1, 31), "1.234,50"])
+    sheet.write_row(2, 0, ["Sales", "2024-02", "-10"])
+    book.close()
+    mapping = _mapping(tmp_path, """\
+sources:
+  hub:
+    numbers: {decimal: ",", thousands: "."}
+    balances:
+      columns: {account: Account, month: Month, balance: Balance}
+""")
+    source = read_source("hub", [path], mapping.source("hub"))
+    assert source.balances is not None
+    assert source.balances.select("month", "balance").rows() == [
+        (datetime.date(2024, 1, 1), 1_234_500_000), (datetime.date(2024, 2, 1), -10_000_000)]
