@@ -1,9 +1,13 @@
 """The HTTP JSON API: FastAPI routes over the tools contract, errors as problem+json.
 
-durable_rules serialises every engine call in a process, so each worker runs the engine on one
-thread of its own (:class:`Engine`) and scales by processes (``--workers N``). Every request
-waits for the engine at most ``deadline_seconds``; a call whose deadline passed while it queued
-is not started. Shutdown joins the engine thread.
+durable_rules serialises every engine call in a process, so each worker scales by processes
+(``--workers N``). The session routes run on one engine thread of the worker's own
+(:class:`Engine`, where the store lives): such a request waits for the engine at most
+``deadline_seconds``, and a call whose deadline passed while it queued is not started. A plain
+``POST /v1/diagnose`` runs on the event loop itself: handing it to the engine thread and back
+cost more CPU than the diagnosis (bench/service.py), and the KB's own bounds (records, template
+budgets) bound it; one that waited past its deadline before its turn is not started either.
+Shutdown joins the engine thread.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from syncdoctor.diagnosis.result import CauseAccount, Diagnosis
 from syncdoctor.engine.knowledge import KnowledgeBase, default_kb, load_kb
 from syncdoctor.errors import RequestError, SyncdoctorError
 from syncdoctor.service.config import ApiKeys, ServiceConfig
-from syncdoctor.service.guard import Guard
+from syncdoctor.service.guard import Guard, arrived_at
 from syncdoctor.service.problems import (
     Problem,
     error_problem,
@@ -91,6 +95,18 @@ class Engine:
         except TimeoutError:
             raise DeadlineExceeded(
                 f"the engine did not answer within {self.deadline:g} s") from None
+
+    def run_here(self, job: Callable[[], T], arrived: float) -> T:
+        """``job()`` on the calling thread (the event loop), unless its request waited too long.
+
+        ``arrived``: when the request came in (``time.monotonic()``, see ``arrived_at``).
+
+        Raises:
+            DeadlineExceeded: the request has already waited past the deadline.
+        """
+        if time.monotonic() - arrived > self.deadline:
+            raise DeadlineExceeded("the request waited too long for the engine")
+        return job()
 
     @property
     def alive(self) -> bool:
@@ -188,7 +204,7 @@ def _stateless_routes(app: FastAPI, engine: Engine) -> None:
 
     @app.post("/v1/diagnose", tags=["diagnose"], summary="Diagnose one case",
               response_model=None, responses={200: {"model": Diagnosis}})
-    async def post_diagnose(body: DiagnoseRequest) -> Response:
+    async def post_diagnose(body: DiagnoseRequest, request: Request) -> Response:
         collect = collect_argument(body.collect, engine.collectors)
 
         def job() -> Diagnosis:
@@ -197,7 +213,7 @@ def _stateless_routes(app: FastAPI, engine: Engine) -> None:
                             include=body.include, kb=kb, collect=collect)
 
         if collect is False:
-            result = await engine.run(job)
+            result = engine.run_here(job, arrived_at(request))
         else:
             # Off the engine thread: the requests must not hold up other diagnoses. The
             # collectors' own deadlines and retries bound it, not --deadline.

@@ -245,7 +245,9 @@ def test_the_openapi_document_declares_every_error_as_a_problem(base: str) -> No
 def test_shutdown_joins_the_engine_thread() -> None:
     app = create_app(keys=ApiKeys([]))
     with uvicorn_thread(app) as url:
-        httpx.post(f"{url}/v1/diagnose", json={"pack": "impac", "facts": {}})
+        # explain runs on the engine thread (a plain diagnose runs on the event loop)
+        httpx.post(f"{url}/v1/explain", json={"cause": "sync_in_progress", "pack": "impac",
+                                               "facts": {}})
         assert app.state.engine.alive
     assert not app.state.engine.alive  # joined by the lifespan's shutdown, not left behind
 
