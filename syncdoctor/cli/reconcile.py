@@ -64,16 +64,16 @@ def _progress(console: Console, total: int) -> Iterator[Callable[[str], None]]:
 
 def reconcile(
     ui: Annotated[list[Path], typer.Option(
-        "--ui", metavar="FILE", help="The application's report (UI) export: CSV, JSON, NDJSON or XLSX; "
-        "repeat for several files (transactions, balances, classifications).",
+        "--ui", metavar="FILE", help="The application's report (UI) export: CSV, JSON, "
+        "NDJSON or XLSX; repeat for several files (transactions, balances, classifications).",
         dir_okay=False)],
     api: Annotated[list[Path], typer.Option(
         "--api", metavar="FILE", help="The application's API dump; repeatable.", dir_okay=False)],
     hub: Annotated[list[Path], typer.Option(
         "--hub", metavar="FILE", help="The hub's (Connec!) dump; repeatable.", dir_okay=False)],
     report: Annotated[list[Path] | None, typer.Option(
-        "--report", metavar="FILE", help="The dashboard's (Impac!) figures, account balances by month: "
-        "when the data agrees and these differ, report generation is at fault.",
+        "--report", metavar="FILE", help="The dashboard's (Impac!) figures, account balances "
+        "by month: when the data agrees and these differ, report generation is at fault.",
         dir_okay=False)] = None,
     mapping: Annotated[Path | None, typer.Option(
         help="A YAML column mapping (columns, number and date formats, tolerances, rates).",
