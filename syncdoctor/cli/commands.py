@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from syncdoctor._gc import building_for_good
 from syncdoctor.cli._common import CollectOption, Format, KbOption, check_case, fail, open_kb
 from syncdoctor.errors import CaseFileError, SyncdoctorError
 
@@ -50,9 +51,10 @@ def diagnose(
     collect: CollectOption = False,
 ) -> None:
     """Diagnose one case: the causes, why, the remediation, and the questions still open."""
-    from syncdoctor.casefile import read_case
-    from syncdoctor.collectors.lazy import diagnose as run_diagnosis
-    from syncdoctor.report import render_ticket, ticket_from_case, to_text
+    with building_for_good():  # the diagnosis's modules, a few hundred classes: kept for good
+        from syncdoctor.casefile import read_case
+        from syncdoctor.collectors.lazy import diagnose as run_diagnosis
+        from syncdoctor.report import render_ticket, ticket_from_case, to_text
 
     try:
         if str(case) == "-" and sys.stdin is None:

@@ -7,7 +7,6 @@ compiled rulesets, never half-built.
 
 from __future__ import annotations
 
-import gc
 import os
 import threading
 import weakref
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from syncdoctor._gc import building_for_good
 from syncdoctor.engine import kbcache
 from syncdoctor.engine.compiler import CompiledPack, RuleCapacityError, RuleShapeError, compile_pack
 from syncdoctor.errors import EngineError, KnowledgeBaseError, PackError, Problem
@@ -307,11 +307,11 @@ def default_kb() -> KnowledgeBase:
     global _DEFAULT
     with _DEFAULT_LOCK:
         if _DEFAULT is None:
-            _DEFAULT = load_kb()
-            # The bundled KB lives as long as the process: its tens of thousands of objects are
-            # moved out of the collector's sight, so that a full collection (seen as a 40-50 ms
-            # spike in a diagnosis) no longer walks them.
-            gc.freeze()
+            # The bundled KB lives as long as the process: built with the collector paused,
+            # then frozen, so that neither its load nor any later full collection (seen as a
+            # 40-50 ms spike in a diagnosis) walks its tens of thousands of objects.
+            with building_for_good():
+                _DEFAULT = load_kb()
         return _DEFAULT
 
 
