@@ -188,6 +188,10 @@ def create_app(
         redoc_url=None, openapi_url="/openapi.json", responses=error_responses(*ERRORS),
         description="Diagnose data that differs or fails to sync between business "
         "applications and hubs. Errors are RFC 9457 application/problem+json.",
+        # FastAPI's native OpenTelemetry is off: it asked the environment for its providers on
+        # every request (a tenth of the service's own cost a request, bench/service.py), and
+        # its exception events would carry exception messages, which may hold fact values.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.engine = engine
     app.state.api_keys = api_keys  # the web page signs browsers in with the same keys

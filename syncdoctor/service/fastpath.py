@@ -12,7 +12,6 @@ the FastAPI route, whose answers, errors included, stay the reference.
 
 from __future__ import annotations
 
-import json
 import time
 from typing import TYPE_CHECKING
 
@@ -96,11 +95,14 @@ class DiagnoseFastPath:
 
 
 def _valid_request(body: bytes) -> DiagnoseRequest | None:
-    """The body as a request, parsed as FastAPI parses it, or None (FastAPI answers it).
+    """The body as a request, or None: FastAPI's route then answers it, errors included.
 
-    ``json.loads``, then the model in Python mode, as the route does: the same coercions.
+    Parsed by pydantic's own JSON reader, without building Python objects for ``json.loads``
+    first. The route reads ``json.loads`` and then validates in Python mode; for this model's
+    fields (strings, booleans, integers, JSON values) the two accept the same documents with
+    the same values, and where pydantic's reader is stricter (``NaN``), the route decides.
     """
     try:
-        return DiagnoseRequest.model_validate(json.loads(body))
-    except (ValueError, ValidationError, RecursionError):  # JSONDecodeError, UnicodeDecodeError
+        return DiagnoseRequest.model_validate_json(body)
+    except (ValueError, ValidationError, RecursionError):
         return None
