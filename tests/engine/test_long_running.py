@@ -131,12 +131,35 @@ def test_run_deletes_every_session_even_when_one_delete_fails(
         real_delete(handle, sid)
         deleted.append(handle)
 
+    def retract(handle: int, text: str) -> None:
+        raise durable_rules_engine.error("refused on purpose")
+
     monkeypatch.setattr(durable_rules_engine, "delete_state", delete)
+    # A session that cannot be emptied is deleted instead (the next run starts afresh).
+    monkeypatch.setattr(durable_rules_engine, "retract_fact", retract)
     with pytest.raises(EngineError, match="could not delete session"):
         own.run(rulesets, [{"t": "case"}], lambda name, text: [])
     assert deleted == [r.handle for r in rulesets[1:]]  # the others were not left alive
     assert own.live_sessions == 1  # only the one whose delete failed
     own.release(rulesets)
+
+
+def test_a_run_leaves_each_session_empty_for_the_next() -> None:
+    own = Runtime()
+    rulesets = own.register([
+        {"two": {"all": [{"c": {"t": "case"}}, {"r": {"t": "row"}}]}},
+        {"one": {"all": [{"c": {"t": "case", "x": 1}}]}},
+    ])
+    fired: list[str] = []
+    messages = [{"t": "case", "x": 1}, {"t": "row", "n": 1}, {"t": "row", "n": 2}]
+    for _ in range(3):
+        own.run(rulesets, messages, lambda name, text: fired.append(name) or [])
+        assert own.live_sessions == 0
+    assert sorted(fired) == ["one", "one", "one", *["two"] * 6]  # nothing left over
+    own.run(rulesets, [{"t": "row", "n": 3}], lambda name, text: fired.append(name) or [])
+    assert len(fired) == 9  # the case message of the runs before is gone
+    own.release(rulesets)
+    assert not own._resident  # released rulesets take their sessions with them
 
 
 def test_the_1025th_live_session_cannot_be_reached_from_the_public_api() -> None:
