@@ -162,7 +162,7 @@ def _which_pack(
         rules_fired=[],
         warnings=[],
         kb_version=kb.version,
-        packs=[PackVersion(id=p, version=kb.packs[p].version) for p in sorted(kb.packs)],
+        packs=[PackVersion(id=p, version=v) for p, v in kb.versions().items()],
         now=iso_moment(now),
     )
 

@@ -38,7 +38,7 @@ from syncdoctor._version import __version__
 
 __all__ = ["CachedKb", "cache_dir", "cache_enabled", "cache_key", "clear", "read", "write"]
 
-FORMAT = 1
+FORMAT = 2
 """Bumped when the layout of an entry changes."""
 MAX_ENTRY = 64 << 20
 """A larger file is not read (a bundled entry is well under 1 MB)."""
@@ -112,7 +112,8 @@ class CachedKb:
     version: str
     overrides: tuple[str, ...]
     packs: Mapping[str, object]
-    """Pack id -> its encoded ``{"source": ..., "compiled": ...}``."""
+    """Pack id -> ``{"version": ..., "data": ...}``, data the JSON text of its encoded
+    ``{"source": ..., "compiled": ...}`` (parsed only when the pack is used)."""
     classes: list[object]
     """The classes the encoded objects name by position (checked when decoding)."""
 

@@ -7,6 +7,7 @@ compiled rulesets, never half-built.
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import weakref
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING
 
 from syncdoctor._gc import building_for_good
 from syncdoctor.engine import kbcache
+from syncdoctor.engine.cachedpacks import Build, CachedPacks, Rebuild
+from syncdoctor.engine.codec import CacheFormatError
 from syncdoctor.engine.compiler import CompiledPack, RuleCapacityError, RuleShapeError, compile_pack
 from syncdoctor.errors import EngineError, KnowledgeBaseError, PackError, Problem
 from syncdoctor.kb.loader import kb_files, kb_folders, load_sources
@@ -49,7 +52,9 @@ class Registration:
             runtime().release(rulesets)
 
 
-def _release_unreachable(engine: Runtime, registrations: tuple[Registration, ...]) -> None:
+def _release_unreachable(
+    engine: Runtime, registrations: list[Registration] | tuple[Registration, ...],
+) -> None:
     """The finalizer of a knowledge base that was never closed: free its rulesets soon."""
     for registration in registrations:
         rulesets, registration.rulesets = registration.rulesets, ()
@@ -149,8 +154,17 @@ class KnowledgeBase:
         is never closed is freed when it is garbage-collected; closing it (or ``with
         load_kb(...) as kb:``) frees its memory, several MB per pack, at once.
         """
+        if isinstance(self.packs, CachedPacks):
+            self.packs.close()  # the packs built so far; the others never will be registered
+            return
         for pack in self.packs.values():
             pack.registration.release()
+
+    def versions(self) -> dict[str, str]:
+        """Pack id -> version, sorted by id (without decoding a cached pack)."""
+        if isinstance(self.packs, CachedPacks):
+            return {p: self.packs.versions[p] for p in sorted(self.packs)}
+        return {p: self.packs[p].version for p in sorted(self.packs)}
 
     def __enter__(self) -> KnowledgeBase:
         return self
@@ -181,36 +195,50 @@ def load_kb(
     use_cache = kbcache.cache_enabled() if cache is None else cache
     files = kb_files(folders)
     key = kbcache.cache_key(files) if use_cache else None
-    loaded = _from_cache(key, files) if key is not None else None
-    if loaded is None:
-        loaded = _from_files(folders)
-        if key is not None:
-            _to_cache(key, files, *loaded)
-    version, overrides, sources, compiled = loaded
     engine: Runtime | None = None
     if register:
         from syncdoctor.engine.runtime import runtime
 
         engine = runtime()
-    packs: dict[str, Pack] = {}
-    for pack_id, pack_source in sources.items():
-        done = compiled[pack_id]
-        fields = done.fields
-        packs[pack_id] = Pack(
-            source=pack_source,
-            compiled=done,
-            registration=Registration(engine.register(done.rulesets) if engine else ()),
-            regex_patterns=tuple(compile_pattern(t.pattern) for t in done.regexes),
-            marked_facts=tuple(f for f, name in fields.facts.items() if name in fields.markers),
-        )
+
+    def build(source: PackSource, done: CompiledPack, registering: bool = True) -> Pack:
+        return _pack(source, done, engine if registering else None)
+
+    def rebuild(pack_id: str) -> tuple[PackSource, CompiledPack]:
+        _, _, sources, compiled = _from_files(folders)
+        return sources[pack_id], compiled[pack_id]
+
+    cached = _from_cache(key, files, build, rebuild) if key is not None else None
+    packs: Mapping[str, Pack]
+    registrations: list[Registration] | tuple[Registration, ...]
+    if cached is not None:  # each pack decoded and registered on first use
+        version, overrides = cached.version, cached.overrides
+        packs = cached.packs
+        registrations = cached.packs.registrations  # grows as packs are built
+    else:
+        version, overrides, sources, compiled = loaded = _from_files(folders)
+        if key is not None:
+            _to_cache(key, files, *loaded)
+        packs = {pack_id: build(source, compiled[pack_id]) for pack_id, source in sources.items()}
+        registrations = tuple(pack.registration for pack in packs.values())
     kb = KnowledgeBase(
         packs=packs, version=version, layers=tuple(folders), overrides=overrides
     )
     if engine is not None:
-        registrations = tuple(pack.registration for pack in packs.values())
         finalizer = weakref.finalize(kb, _release_unreachable, engine, registrations)
         finalizer.atexit = False  # at exit the process frees everything; the engine may be gone
     return kb
+
+
+def _pack(source: PackSource, done: CompiledPack, engine: Runtime | None) -> Pack:
+    fields = done.fields
+    return Pack(
+        source=source,
+        compiled=done,
+        registration=Registration(engine.register(done.rulesets) if engine else ()),
+        regex_patterns=tuple(compile_pattern(t.pattern) for t in done.regexes),
+        marked_facts=tuple(f for f, name in fields.facts.items() if name in fields.markers),
+    )
 
 
 _Loaded = tuple[str, tuple[str, ...], dict[str, PackSource], dict[str, CompiledPack]]
@@ -230,26 +258,24 @@ def _from_files(folders: Sequence[Path]) -> _Loaded:
     return source.version, source.overrides, dict(source.packs), compiled
 
 
-def _from_cache(key: str, files: Sequence[tuple[Path, str]]) -> _Loaded | None:
-    from syncdoctor.engine import codec
+@dataclass(frozen=True)
+class _Cached:
+    version: str
+    overrides: tuple[str, ...]
+    packs: CachedPacks
 
+
+def _from_cache(
+    key: str, files: Sequence[tuple[Path, str]], build: Build, rebuild: Rebuild,
+) -> _Cached | None:
     entry = kbcache.read(key)
     if entry is None:
         return None
-    decoder = codec.Decoder(list(files), entry.classes)
-    sources: dict[str, PackSource] = {}
-    compiled: dict[str, CompiledPack] = {}
     try:
-        for pack_id, encoded in entry.packs.items():
-            if not isinstance(encoded, dict):
-                return None
-            source, done = decoder.decode(encoded["source"]), decoder.decode(encoded["compiled"])
-            if not isinstance(source, PackSource) or not isinstance(done, CompiledPack):
-                return None
-            sources[pack_id], compiled[pack_id] = source, done
-    except (codec.CacheFormatError, KeyError, RecursionError):
+        packs = CachedPacks(entry, list(files), build, rebuild)
+    except CacheFormatError:
         return None  # rebuilt from the files, and the entry rewritten
-    return entry.version, entry.overrides, sources, compiled
+    return _Cached(entry.version, entry.overrides, packs)
 
 
 def _to_cache(
@@ -262,9 +288,11 @@ def _to_cache(
         return  # two files shown under one name: their origins could not be told apart
     encoder = codec.Encoder({display: index for index, (_, display) in enumerate(files)})
     try:
+        # Each pack as JSON text of its own: a process parses only the packs it uses.
         packs = {
-            pack_id: {"source": encoder.encode(source),
-                      "compiled": encoder.encode(compiled[pack_id])}
+            pack_id: {"version": source.version, "data": json.dumps(
+                {"source": encoder.encode(source), "compiled": encoder.encode(compiled[pack_id])},
+                ensure_ascii=False, separators=(",", ":"))}
             for pack_id, source in sources.items()
         }
     except codec.CacheFormatError:
@@ -312,6 +340,8 @@ def default_kb() -> KnowledgeBase:
             # 40-50 ms spike in a diagnosis) walks its tens of thousands of objects.
             with building_for_good():
                 _DEFAULT = load_kb()
+            if isinstance(_DEFAULT.packs, CachedPacks):
+                _DEFAULT.packs.for_good = True  # each pack, when built, into frozen memory too
         return _DEFAULT
 
 

@@ -103,16 +103,18 @@ def test_knowledge_base_is_a_context_manager() -> None:
 
 def test_a_knowledge_base_never_closed_frees_its_rulesets_when_collected() -> None:
     engine = runtime()
-    load_kb([FIXTURES / "demo_kb"], bundled=False)  # warm up, dropped at once
+    # A pack read from the cache registers on first use: each load here uses its pack.
+    load_kb([FIXTURES / "demo_kb"], bundled=False).pack("demo")  # warm up, dropped at once
     gc.collect()
-    load_kb([FIXTURES / "demo_kb"], bundled=False)
+    load_kb([FIXTURES / "demo_kb"], bundled=False).pack("demo")
     baseline = len(engine._host._ruleset_list)
     for _ in range(20):
         kb = load_kb([FIXTURES / "demo_kb"], bundled=False)
         diagnose(CASE, kb=kb, now=NOW)
         del kb
     gc.collect()
-    load_kb([FIXTURES / "demo_kb"], bundled=False)  # the next call into the engine frees them
+    # The next call into the engine frees them.
+    load_kb([FIXTURES / "demo_kb"], bundled=False).pack("demo")
     assert len(engine._host._ruleset_list) <= baseline
 
 
