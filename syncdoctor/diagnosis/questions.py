@@ -20,6 +20,8 @@ interview, the tools and a bot all ask the same question next.
 The work is set operations on precomputed indexes, not a walk over every rule's facts: the live
 rules come from per-cause sets (``PackIndex.supporting`` / ``refuting``) less the settled ones,
 and each fact's live readers from its own set (``PackIndex.askers``) intersected with them.
+Causes are handled as their positions in rank order (``PackIndex.cause_order``): a question's
+causes sort as plain integers.
 """
 
 from __future__ import annotations
@@ -57,28 +59,35 @@ def frozen_facts(case: Case) -> frozenset[str]:
 def _target_rules(
     case: Case, firings: Firings, ruled_out: set[str], confirmed: Mapping[str, float],
     first: str | None,
-) -> tuple[dict[int, frozenset[str]], set[int]]:
+) -> tuple[dict[int, frozenset[int]], set[int]]:
     """The rules whose firing could change the outcome, each with the causes it serves."""
     index = case.pack.index
     settled = firings.impossible | firings.rules.keys()
     for fact in frozen_facts(case):
         settled |= index.record_rules.get(fact, frozenset())
-    targets: dict[int, frozenset[str]] = {}
-    for cause in case.pack.playbook.causes:
-        if cause in ruled_out:
-            continue
-        certainty = confirmed.get(cause)
-        served = frozenset((cause,))
-        if certainty is None or (certainty < 1.0 and cause != first):
-            targets.update(dict.fromkeys(index.supporting[cause] - settled, served))
-        if certainty is not None:
-            targets.update(dict.fromkeys(index.refuting[cause] - settled, served))
+    # Every supporting rule, less those of the few causes held or ruled out that need no
+    # support: a handful of set operations, not a walk over every cause.
+    live = index.support_rules - settled
+    causes = case.pack.playbook.causes
+    for cause in ruled_out:
+        if cause in causes:
+            live -= index.supporting[cause]
+    held = [cause for cause in confirmed if cause in causes and cause not in ruled_out]
+    for cause in held:
+        certainty = confirmed[cause]
+        if not (certainty < 1.0 and cause != first):
+            live -= index.supporting[cause]
+    served = index.rule_cause
+    targets = {rule: served[rule] for rule in live}
+    for cause in held:  # a held cause may still be ruled out
+        for rule in index.refuting[cause] - settled:
+            targets[rule] = served[rule]
     return targets, settled
 
 
 def _expand_derivations(
-    case: Case, targets: dict[int, frozenset[str]], settled: set[int]
-) -> dict[int, frozenset[str]]:
+    case: Case, targets: dict[int, frozenset[int]], settled: set[int]
+) -> dict[int, frozenset[int]]:
     """Add the live rules deriving what a target rule still needs, serving the same causes.
 
     An observable derived fact is asked itself (one question); the facts its rules compare are
@@ -119,7 +128,7 @@ def select_questions(
     unknown = case.unknown  # "the user cannot answer": never asked again
     targets, settled = _target_rules(case, firings, ruled_out, confirmed, first)
     targets = _expand_derivations(case, targets, settled)
-    wanted: dict[str, tuple[int, set[str]]] = {}
+    wanted: dict[str, tuple[int, set[int]]] = {}
     steps = index.rule_steps
     live_rules = frozenset(targets)
     for fact, askers in index.askers.items():  # per fact: its live readers, by set intersection
@@ -149,13 +158,13 @@ def select_questions(
     return [_question(case, fact, step, causes) for fact, (step, causes) in ranked]
 
 
-def _question(case: Case, fact: str, step: int, cause_set: set[str]) -> dict[str, JsonValue]:
+def _question(case: Case, fact: str, step: int, cause_set: set[int]) -> dict[str, JsonValue]:
     pack = case.pack
     index = pack.index
     spec = pack.facts[fact]
-    causes = sorted(cause_set, key=index.cause_rank.__getitem__)
+    positions = sorted(cause_set)  # rank order
+    causes: list[JsonValue] = list(map(index.cause_order.__getitem__, positions))
     fields = index.record_fields.get(fact)
-    titles = pack.playbook.causes
     return {
         "fact": fact,
         "ask": spec.ask or f"What is {fact}?",
@@ -167,6 +176,7 @@ def _question(case: Case, fact: str, step: int, cause_set: set[str]) -> dict[str
             for f in fields
         ],
         "step": pack.playbook.steps[step].id,
-        "causes": list(causes),
-        "why": "Could confirm or rule out: " + "; ".join(titles[c].title for c in causes) + ".",
+        "causes": causes,
+        "why": "Could confirm or rule out: "
+        + "; ".join(map(index.cause_titles.__getitem__, positions)) + ".",
     }

@@ -101,6 +101,15 @@ class PackIndex:
     these with the live rules instead of walking every live rule's facts."""
     reads_derived: frozenset[int]
     """The rules that read some derived fact."""
+    cause_order: tuple[str, ...] = ()
+    """Cause ids sorted by ``cause_rank``: question selection works on positions in it (plain
+    integers sort without a key function)."""
+    cause_titles: tuple[str, ...] = ()
+    """Per cause in ``cause_order``: its title (a question's "why" joins them)."""
+    support_rules: frozenset[int] = frozenset()
+    """Every rule that supports a cause."""
+    rule_cause: tuple[frozenset[int], ...] = ()
+    """Per rule: the position in ``cause_order`` of the cause it concludes (empty: none)."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,11 @@ def build_index(
         for item in rule.when.conjuncts():
             if item.any_record is not None and item.fact is not None:
                 record_rules.setdefault(item.fact, set()).add(index)
+    cause_rank = {
+        cause: (step_order.get(spec.step, 0), cause) for cause, spec in playbook.causes.items()
+    }
+    cause_order = tuple(sorted(cause_rank, key=cause_rank.__getitem__))
+    position = {cause: number for number, cause in enumerate(cause_order)}
     return PackIndex(
         step_order=step_order,
         rule_index={rule.id: index for index, rule in enumerate(rules)},
@@ -208,10 +222,17 @@ def build_index(
             frozenset({*e.set, *e.capture.values()}) for e in extractors
         ),
         used_facts=frozenset(used),
-        cause_rank={
-            cause: (step_order.get(spec.step, 0), cause)
-            for cause, spec in playbook.causes.items()
-        },
+        cause_rank=cause_rank,
+        cause_order=cause_order,
+        cause_titles=tuple(playbook.causes[cause].title for cause in cause_order),
+        support_rules=frozenset(
+            index for index, rule in enumerate(rules)
+            if rule.cause in position and rule.effect == "supports"
+        ),
+        rule_cause=tuple(
+            frozenset((position[rule.cause],)) if rule.cause in position else frozenset()
+            for rule in rules
+        ),
         supporting={
             cause: frozenset(by_effect.get((cause, "supports"), ())) for cause in playbook.causes
         },
