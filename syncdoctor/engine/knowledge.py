@@ -160,6 +160,15 @@ class KnowledgeBase:
         for pack in self.packs.values():
             pack.registration.release()
 
+    def warm(self) -> int:
+        """Build every pack and compile every template now (a long-running server, at start).
+
+        They are otherwise built on first use, which a server's first requests would pay for.
+        Returns the number of templates made ready.
+        """
+        return sum(renderer.prepare() for pack_id in sorted(self.packs)
+                   for renderer in self.packs[pack_id].templates.renderers)
+
     def versions(self) -> dict[str, str]:
         """Pack id -> version, sorted by id (without decoding a cached pack)."""
         if isinstance(self.packs, CachedPacks):

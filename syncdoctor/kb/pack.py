@@ -41,13 +41,17 @@ class Templates:
     send: Mapping[str, tuple[Renderer, ...]]
 
     @property
-    def facts(self) -> frozenset[str]:
-        """Every fact some template names."""
-        renderers = [
+    def renderers(self) -> tuple[Renderer, ...]:
+        """Every template of the pack."""
+        return (
             *self.because.values(), *self.remediation.values(), *self.contact.values(),
             *(r for sends in self.send.values() for r in sends),
-        ]
-        return frozenset(f for r in renderers for f in r.facts)
+        )
+
+    @property
+    def facts(self) -> frozenset[str]:
+        """Every fact some template names."""
+        return frozenset(f for r in self.renderers for f in r.facts)
 
 
 @dataclass(frozen=True)

@@ -295,23 +295,16 @@ def _ast_issues(
             )
     for filter_node in index[nodes.Filter]:
         if filter_node.name in _FORBIDDEN_FILTERS:
-            issues.append(
-                TemplateIssue(
-                    f"filter {filter_node.name!r} is not allowed in templates",
-                    filter_node.lineno,
-                )
-            )
+            issues.append(TemplateIssue(
+                f"filter {filter_node.name!r} is not allowed in templates", filter_node.lineno))
         elif filter_node.name not in ENVIRONMENT.filters:
             issues.append(
                 TemplateIssue(f"unknown filter {filter_node.name!r}", filter_node.lineno)
             )
     for const in index[nodes.Const]:
         if isinstance(const.value, str) and const.value.startswith("__"):
-            issues.append(
-                TemplateIssue(
-                    f"template reaches for {const.value!r}: not allowed", const.lineno
-                )
-            )
+            issues.append(TemplateIssue(
+                f"template reaches for {const.value!r}: not allowed", const.lineno))
     assigned = {n.name for n in index[nodes.Name] if n.ctx in ("store", "param")}
     for name_node in index[nodes.Name]:
         if name_node.ctx == "load" and name_node.name not in TEMPLATE_NAMES | assigned:
@@ -383,6 +376,13 @@ class Renderer:
             )
             self._template = template
         return template
+
+    def prepare(self) -> bool:
+        """Parse and compile now, not at the first render; False if it fails its checks."""
+        try:
+            return (ast := self._parsed()) is None or self._compiled(ast) is not None
+        except SecurityError:  # its first render reports it, as it would have
+            return False
 
     def render(self, context: Mapping[str, Any]) -> str:
         """Render with the given variables; raises jinja2's UndefinedError on a missing one."""

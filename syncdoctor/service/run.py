@@ -45,7 +45,11 @@ def app_from_env() -> FastAPI:
     from syncdoctor.service.browser import service_routes
 
     config = ServiceConfig.from_env()
-    return create_app(config, keys=ApiKeys.from_env(), extend=service_routes(config))
+    app = create_app(config, keys=ApiKeys.from_env(), extend=service_routes(config))
+    # A worker warms up before it listens: packs are built and templates compiled on first
+    # use, which would make each worker's first requests of each pack the slow ones.
+    app.state.engine.kb.warm()
+    return app
 
 
 def run_service(config: ServiceConfig, *, host: str, port: int, workers: int = 1) -> None:
