@@ -47,7 +47,7 @@ from syncdoctor.tools.catalogue import FactCatalogue, PackList
 from syncdoctor.tools.contract import (
     collect_argument,
     describe_facts,
-    diagnose,
+    diagnose_request,
     explain,
     list_packs,
 )
@@ -216,9 +216,7 @@ def _stateless_routes(app: FastAPI, engine: Engine) -> None:
         collect = collect_argument(body.collect, engine.collectors)
 
         def job() -> Diagnosis:
-            return diagnose(body.facts, pack=body.pack, unknown=body.unknown or (),
-                            now=body.now, max_questions=body.max_questions,
-                            include=body.include, kb=kb, collect=collect)
+            return diagnose_request(body, kb, collect)
 
         if collect is False:
             result = engine.run_here(job, arrived_at(request))

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syncdoctor.errors import SyncdoctorError
 from syncdoctor.service.problems import error_problem, problem_response
-from syncdoctor.tools.contract import diagnose
+from syncdoctor.tools.contract import diagnose_request
 from syncdoctor.tools.requests import DiagnoseRequest
 
 if TYPE_CHECKING:
@@ -76,10 +76,7 @@ class DiagnoseFastPath:
         arrived = state.get("arrived")
         try:
             result = self.engine.run_here(
-                lambda: diagnose(request.facts, pack=request.pack,
-                                 unknown=request.unknown or (), now=request.now,
-                                 max_questions=request.max_questions,
-                                 include=request.include, kb=self.engine.kb, collect=False),
+                lambda: diagnose_request(request, self.engine.kb, False),
                 arrived if isinstance(arrived, float) else time.monotonic())
         except SyncdoctorError as error:
             problem = error_problem(error, PATH)

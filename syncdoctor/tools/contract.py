@@ -36,7 +36,10 @@ from syncdoctor.types import JsonValue
 if TYPE_CHECKING:
     from syncdoctor.collectors.runner import Collectors
 
-__all__ = ["budget", "call_tool", "describe_facts", "diagnose", "explain", "list_packs"]
+__all__ = [
+    "budget", "call_tool", "describe_facts", "diagnose", "diagnose_request", "explain",
+    "list_packs",
+]
 
 
 def budget(
@@ -164,12 +167,17 @@ def collect_argument(collect: bool, collectors: Collectors | None) -> Collectors
     return collectors
 
 
+def diagnose_request(request: DiagnoseRequest, kb: KnowledgeBase,
+                     collect: Collectors | bool) -> Diagnosis:
+    """:func:`diagnose` with a validated request's arguments (every door that takes one)."""
+    return diagnose(request.facts, pack=request.pack, unknown=request.unknown or (),
+                    now=request.now, max_questions=request.max_questions,
+                    include=request.include, kb=kb, collect=collect)
+
+
 def _diagnose(request: BaseModel, kb: KnowledgeBase, collectors: Collectors | None) -> BaseModel:
     assert isinstance(request, DiagnoseRequest)
-    return diagnose(request.facts, pack=request.pack, unknown=request.unknown or (),
-                    now=request.now,
-                    max_questions=request.max_questions, include=request.include, kb=kb,
-                    collect=collect_argument(request.collect, collectors))
+    return diagnose_request(request, kb, collect_argument(request.collect, collectors))
 
 
 def _explain(request: BaseModel, kb: KnowledgeBase, _: Collectors | None) -> BaseModel:

@@ -37,13 +37,13 @@ def base() -> Iterator[str]:
 def taken(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The packs the fast path diagnosed (the FastAPI route calls its own binding)."""
     calls: list[str] = []
-    real = fastpath.diagnose
+    real = fastpath.diagnose_request
 
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls.append(str(kwargs.get("pack")))
-        return real(*args, **kwargs)
+    def counted(request: Any, *args: Any) -> Any:
+        calls.append(str(request.pack))
+        return real(request, *args)
 
-    monkeypatch.setattr(fastpath, "diagnose", counted)
+    monkeypatch.setattr(fastpath, "diagnose_request", counted)
     return calls
 
 
