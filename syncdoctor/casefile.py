@@ -32,7 +32,8 @@ CASE_FILE_LIMIT = 2 * 1024 * 1024
 class Expectation(BaseModel):
     """What a case expects, for examples and tests."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Built on first use: a case file validates it as part of CaseFile, which builds it inline.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     causes: list[str] = Field(default_factory=list, description="Causes that must hold.")
     absent: list[str] = Field(default_factory=list, description="Causes that must not hold.")

@@ -33,7 +33,9 @@ FieldKind = Literal["bool", "enum", "text", "integer", "decimal", "datetime", "d
 
 
 class _Result(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built on first use: Diagnosis builds the models it holds inline, so a command that never
+    # validates one of them alone never pays for its own validator.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Evidence(_Result):
