@@ -21,6 +21,8 @@ from typing import IO
 import httpx
 import uvicorn
 
+from syncdoctor.service.run import HTTP_PROTOCOL
+
 from support import REPO
 
 SYNCDOCTOR = str(Path(sys.executable).parent / "syncdoctor")
@@ -33,11 +35,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def uvicorn_thread(app: object, port: int | None = None) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on a thread; yields its base URL."""
+def uvicorn_thread(app: object, port: int | None = None, http: str = HTTP_PROTOCOL
+                   ) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on a thread; yields its base URL.
+
+    ``http``: uvicorn's protocol; by default the one ``syncdoctor serve`` runs.
+    """
     port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",  # type: ignore[arg-type]
-                            access_log=False, lifespan="on")
+                            access_log=False, lifespan="on", http=http)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

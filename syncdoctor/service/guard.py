@@ -31,13 +31,13 @@ from collections.abc import Iterable, Mapping
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from syncdoctor.service.accesslog import access_line, log_access
 from syncdoctor.service.config import ApiKeys, ServiceConfig
 from syncdoctor.service.problems import Problem, http_problem
 from syncdoctor.web.paths import is_browser_path
 
-__all__ = ["Guard", "access_logger", "arrived_at"]
+__all__ = ["Guard", "arrived_at"]
 
-access_logger = logging.getLogger("syncdoctor.access")
 error_logger = logging.getLogger("syncdoctor.service")
 
 OPEN_PATHS = frozenset({"/v1/health"})
@@ -46,10 +46,6 @@ OPEN_PATHS = frozenset({"/v1/health"})
 
 _CHECKED = frozenset({b"host", b"origin", b"content-length", b"x-api-key", b"authorization"})
 """The request headers the Guard reads."""
-
-_access_line = json.JSONEncoder(separators=(",", ":")).encode
-"""json.dumps with these separators, without building an encoder for every request."""
-
 
 def _checked_headers(scope: Scope) -> dict[str, str]:
     """The headers the checks read, in one pass (a repeated one counts as its first)."""
@@ -164,12 +160,10 @@ class Guard:
                     code="InternalError", request_id=request_id))
         finally:
             if self.log:
-                access_logger.info(_access_line({
-                    "method": scope.get("method"), "path": path, "status": status,
-                    "ms": round((time.perf_counter() - started) * 1000, 2),
-                    "in": received, "out": sent_bytes, "request_id": request_id,
-                    "worker": self.pid,
-                }))
+                log_access(access_line(
+                    method=str(scope.get("method", "")), path=path, status=status,
+                    ms=round((time.perf_counter() - started) * 1000, 2), received=received,
+                    sent=sent_bytes, request_id=request_id, worker=self.pid))
 
     def _refusal(self, scope: Scope, path: str, request_id: str) -> Problem | None:
         headers = _checked_headers(scope)

@@ -24,8 +24,8 @@ LOG_CONFIG: dict[str, object] = {
     "formatters": {"plain": {"format": "%(message)s"},
                    "server": {"format": "%(levelname)s %(name)s: %(message)s"}},
     "handlers": {
-        "access": {"class": "logging.StreamHandler", "formatter": "plain",
-                   "stream": "ext://sys.stderr"},
+        "access": {"class": "syncdoctor.service.accesslog.BatchedLineHandler",
+                   "formatter": "plain", "stream": "ext://sys.stderr"},
         "server": {"class": "logging.StreamHandler", "formatter": "server",
                    "stream": "ext://sys.stderr"},
     },
@@ -36,7 +36,13 @@ LOG_CONFIG: dict[str, object] = {
         "uvicorn.error": {"level": "INFO"},
     },
 }
-"""uvicorn's own access log is off (it would log query strings); ours is JSON lines."""
+"""uvicorn's own access log is off (it would log query strings); ours is JSON lines, written in
+batches (syncdoctor.service.accesslog)."""
+
+
+HTTP_PROTOCOL = "syncdoctor.service.protocol:CoalescingHttpToolsProtocol"
+"""uvicorn's httptools protocol, a response written with one system call (an import string:
+each worker process imports it)."""
 
 
 def app_from_env() -> FastAPI:
@@ -67,6 +73,6 @@ def run_service(config: ServiceConfig, *, host: str, port: int, workers: int = 1
         "syncdoctor.service.run:app_from_env", factory=True, host=host, port=port,
         workers=workers, access_log=False, log_config=LOG_CONFIG, server_header=False,
         timeout_graceful_shutdown=int(config.deadline_seconds) + 5, lifespan="on",
-        proxy_headers=False,
+        proxy_headers=False, http=HTTP_PROTOCOL,
     )
     sys.stderr.flush()

@@ -30,7 +30,7 @@ def mcp_http() -> Iterator[str]:
     server = build_server(default_kb())
     app = server.streamable_http_app(
         transport_security=transport_security("127.0.0.1", port, ["https://desk.example"]))
-    with uvicorn_thread(app, port) as base:
+    with uvicorn_thread(app, port, http="auto") as base:  # as `syncdoctor mcp` serves it
         yield f"{base}/mcp"
 
 

@@ -60,8 +60,12 @@ def test_two_workers_keep_every_answer_of_an_interview(tmp_path) -> None:
             given.append(question["fact"])
         again = clients[0][1].get(f"/v1/sessions/{session['id']}").json()
         assert [a["fact"] for a in again["answers"]] == given and len(given) >= 5
-        answer_workers = _workers(log)[f"POST /v1/sessions/{session['id']}/answers"]
-        assert answer_workers == {pid for pid, _ in clients}
+        answered = f"POST /v1/sessions/{session['id']}/answers"
+        deadline = time.monotonic() + 10  # a worker writes its log lines in batches
+        while _workers(log).get(answered) != {pid for pid, _ in clients} \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _workers(log)[answered] == {pid for pid, _ in clients}
         for _, client in clients:
             client.close()
 
