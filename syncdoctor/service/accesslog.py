@@ -4,9 +4,10 @@ A served worker wrote each line with a ``write`` and a ``flush`` of its own: one
 per request, which on this project's machines cost more CPU than FastAPI's routing (bench/
 service.py: 80-130 us a request, with the diagnosis stubbed). :class:`BatchedLineHandler`
 holds lines for at most ``flush_seconds`` (or ``max_bytes``) and writes them with one call;
-``syncdoctor serve`` configures it for the ``syncdoctor.access`` logger. A worker that exits
-(SIGTERM, SIGINT, the end of a graceful shutdown) writes what it holds, through
-:func:`logging.shutdown`; one killed with SIGKILL loses at most ``flush_seconds`` of lines.
+``syncdoctor serve`` configures it for the ``syncdoctor.access`` logger. A worker writes what
+it holds when its app shuts down (SIGTERM, SIGINT: :func:`flush_access_log`, from the app's
+lifespan) and at exit (:func:`logging.shutdown`); one killed with SIGKILL loses at most
+``flush_seconds`` of lines.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from json.encoder import encode_basestring_ascii as _json_text
 from typing import IO
 
-__all__ = ["BatchedLineHandler", "access_line", "log_access"]
+__all__ = ["BatchedLineHandler", "access_line", "flush_access_log", "log_access"]
 
 access_logger = logging.getLogger("syncdoctor.access")
 
@@ -44,6 +45,12 @@ def log_access(line: str) -> None:
     if access_logger.isEnabledFor(logging.INFO):
         access_logger.handle(access_logger.makeRecord(
             access_logger.name, logging.INFO, __file__, 0, line, (), None))
+
+
+def flush_access_log() -> None:
+    """Write every line the access logger's handlers hold (the app's shutdown calls this)."""
+    for handler in access_logger.handlers:
+        handler.flush()
 
 
 class BatchedLineHandler(logging.Handler):

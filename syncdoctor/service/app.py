@@ -33,6 +33,7 @@ from syncdoctor._version import __version__
 from syncdoctor.diagnosis.result import CauseAccount, Diagnosis
 from syncdoctor.engine.knowledge import KnowledgeBase, default_kb, load_kb
 from syncdoctor.errors import RequestError, SyncdoctorError
+from syncdoctor.service.accesslog import flush_access_log
 from syncdoctor.service.config import ApiKeys, ServiceConfig
 from syncdoctor.service.fastpath import DiagnoseFastPath
 from syncdoctor.service.guard import Guard, arrived_at
@@ -182,6 +183,9 @@ def create_app(
             yield
         finally:
             engine.close()
+            # uvicorn ends a worker stopped by a signal by raising that signal again, once the
+            # server has shut down: no atexit hook runs, so held log lines are written here.
+            flush_access_log()
 
     app = FastAPI(
         title="syncdoctor", version=__version__, lifespan=lifespan, docs_url="/docs",

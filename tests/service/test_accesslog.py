@@ -86,6 +86,6 @@ def test_every_request_of_two_workers_is_logged_by_the_end_of_a_graceful_shutdow
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(60)
         log.seek(0)
-        lines = [json.loads(line) for line in log.read().decode().splitlines()
-                 if line.startswith("{")]
-    assert sum(1 for line in lines if line["path"] == "/v1/packs") == 25
+        text = log.read().decode()
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    assert sum(1 for line in lines if line["path"] == "/v1/packs") == 25, text[-3000:]
