@@ -12,10 +12,11 @@ no collection visits; garbage cycles made meanwhile stay uncollected, a few kB a
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["building_for_good"]
+__all__ = ["building_for_good", "collector_paused"]
 
 
 @contextmanager
@@ -29,3 +30,32 @@ def building_for_good() -> Iterator[None]:
         gc.freeze()
         if collecting:
             gc.enable()
+
+
+_lock = threading.Lock()
+_pauses = 0
+_resume = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """No collection inside (in any thread); the collector resumes when the last pause ends.
+
+    For a knowledge base built from its files, which may be closed and dropped later, so is not
+    frozen: loading 5,000 rules ran seven full collections, 1.1 s of a 6.5 s load, each walking
+    every object built so far and freeing nothing. What the pause leaves is walked about once
+    by the collections that follow.
+    """
+    global _pauses, _resume
+    with _lock:
+        if _pauses == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _pauses -= 1
+            if _pauses == 0 and _resume:
+                gc.enable()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from syncdoctor._gc import building_for_good
+from syncdoctor._gc import building_for_good, collector_paused
 from syncdoctor.engine import kbcache
 from syncdoctor.engine.cachedpacks import Build, CachedPacks, Rebuild
 from syncdoctor.engine.codec import CacheFormatError
@@ -225,10 +225,12 @@ def load_kb(
         packs = cached.packs
         registrations = cached.packs.registrations  # grows as packs are built
     else:
-        version, overrides, sources, compiled = loaded = _from_files(folders)
-        if key is not None:
-            _to_cache(key, files, *loaded)
-        packs = {pack_id: build(source, compiled[pack_id]) for pack_id, source in sources.items()}
+        with collector_paused():  # its objects are built to last (the KB's lifetime)
+            version, overrides, sources, compiled = loaded = _from_files(folders)
+            if key is not None:
+                _to_cache(key, files, *loaded)
+            packs = {pack_id: build(source, compiled[pack_id])
+                     for pack_id, source in sources.items()}
         registrations = tuple(pack.registration for pack in packs.values())
     kb = KnowledgeBase(
         packs=packs, version=version, layers=tuple(folders), overrides=overrides

@@ -6,11 +6,12 @@ name exists; all of them are collected before the load fails.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 
 from syncdoctor.errors import FactError, Problem
 from syncdoctor.kb.clocktimes import parse_zone
-from syncdoctor.kb.condition import COMPUTED, Condition, Visit
+from syncdoctor.kb.condition import COMPUTED, ID_PATTERN, Condition, Visit
 from syncdoctor.kb.patterns import PatternError, compile_pattern
 from syncdoctor.kb.periods import parse_year_start
 from syncdoctor.kb.problems import Origin, nearest
@@ -35,6 +36,9 @@ _PARAMETERS: tuple[tuple[str, tuple[str, ...], Callable[[str], object] | None], 
     ("year_start", ("text",), parse_year_start),
 )
 """Modifiers that may name a fact: its allowed types, and how its default is read."""
+
+_FACT_OUTPUT = re.compile(r"""\{\{ ?facts\[(['"])(""" + ID_PATTERN.strip("^$") + r""")\1\] ?\}\}""")
+"""``{{ facts['id'] }}``: a fact's value written out, and nothing else."""
 
 Spec = FactSpec | RecordFieldSpec
 Path_ = tuple[str | int, ...]
@@ -265,6 +269,12 @@ class Checker:
 
     def template(self, origin: Origin, path: Path_, source: str) -> Renderer | None:
         """The checked template, or None after reporting each of its problems."""
+        quoted = _quoted_facts(source)
+        if quoted is not None and all(fact in self.facts for fact in quoted):
+            # Nothing in it but text and known facts written out: no check can fail. Parsing
+            # it is most of a large KB's load, so that waits for its first render, where the
+            # checks run again, as for a template read from the compiled-KB cache.
+            return Renderer.checked(source, quoted)
         issues, renderer = prepare(source, self.facts)
         if renderer is not None:
             return renderer
@@ -277,3 +287,16 @@ class Checker:
                 problem = origin.at_template_line(problem, issue.line)
             self.problems.append(problem)
         return None
+
+
+def _quoted_facts(source: str) -> frozenset[str] | None:
+    """The facts of a template made only of text and ``{{ facts['id'] }}``; else None.
+
+    The text may hold no brace at all, so no other Jinja construct can hide in it.
+    """
+    if "{" not in source:
+        return None  # plain text: prepare() already knows it needs no parse
+    rest = _FACT_OUTPUT.sub("", source)
+    if "{" in rest or "}" in rest:
+        return None
+    return frozenset(match.group(2) for match in _FACT_OUTPUT.finditer(source))

@@ -10,7 +10,6 @@ the engine's business (:mod:`syncdoctor.engine.knowledge`).
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from syncdoctor.errors import KnowledgeBaseError, Problem
 from syncdoctor.kb.assemble import Broken, Draft, assemble_packs, note_broken
+from syncdoctor.kb.canonical import array_text, json_text, model_text, object_text, rule_text
 from syncdoctor.kb.collector_checks import inline_secrets
 from syncdoctor.kb.collector_spec import (
     AuthSpec,
@@ -50,7 +50,6 @@ from syncdoctor.kb.spec import (
     RuleSpec,
 )
 from syncdoctor.kb.yamlfile import Located, load_yaml_file
-from syncdoctor.types import JsonValue
 
 __all__ = ["KbSource", "bundled_kb_dir", "kb_files", "kb_folders", "load_sources"]
 
@@ -183,24 +182,25 @@ def load_sources(
 
 def _content_version(packs: Mapping[str, PackSource]) -> str:
     """A hash of what the KB means, not of how its files are laid out or ordered."""
-    canonical: dict[str, JsonValue] = {
-        pack_id: {
-            "playbook": pack.playbook.model_dump(mode="json", by_alias=True),
+    text = object_text({
+        pack_id: object_text({
+            "playbook": model_text(pack.playbook, by_alias=True),
             # secret: false is what every fact meant before the mark existed: left out, so
             # that a KB without secrets keeps its version.
-            "facts": {
+            "facts": json_text({
                 k: v.model_dump(mode="json", exclude=None if v.secret else {"secret"})
                 for k, v in pack.facts.items()
-            },
-            "rules": [r.model_dump(mode="json", by_alias=True) for r in pack.rules],
+            }),
+            "rules": array_text([rule_text(r) for r in pack.rules]),
             # File order decides which extractor's value wins, so it is part of the meaning.
-            "extractors": [e.model_dump(mode="json", by_alias=True) for e in pack.extractors],
+            "extractors": json_text(
+                [e.model_dump(mode="json", by_alias=True) for e in pack.extractors]
+            ),
             # Collectors are left out: they say where facts are fetched, not what they mean,
             # so pointing a source at another hub does not make sessions warn on resume.
-        }
+        })
         for pack_id, pack in packs.items()
-    }
-    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False)
+    })
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
