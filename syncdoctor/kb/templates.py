@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes, pass_context
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from syncdoctor.kb.template_checks import load_issues
+from syncdoctor.kb.template_direct import DirectTemplate, Fallback, compile_direct
 from syncdoctor.kb.template_filters import limit_filters
 from syncdoctor.kb.template_limits import LimitedSandbox, render_budget
+from syncdoctor.kb.template_own import OWN_FILTERS, direct_filters
 
 TEMPLATE_NAMES = frozenset({"facts", "now", "record", "loop"})
 """The variables a template may use (`loop` exists inside a for loop)."""
@@ -29,54 +28,6 @@ _FORBIDDEN_CALLS = frozenset({"format", "format_map", "mro", "__subclasses__"})
 _FORBIDDEN_FILTERS = frozenset({"attr", "format", "center", "indent", "wordwrap", "random"})
 """Filters that reach for attributes, that can build text of any size from a number, or (random)
 that would give the same case a different text each time."""
-
-
-def _dt(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _duration(seconds: int) -> str:
-    seconds = int(seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [
-        f"{n} {unit}"
-        for n, unit in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s"))
-        if n
-    ]
-    return " ".join(parts[:2]) if parts else "0 s"
-
-
-@pass_context
-def _ago(context: Context, value: datetime) -> str:
-    now = context.get("now")
-    if not isinstance(now, datetime):
-        return _dt(value)
-    seconds = int((now - value).total_seconds())
-    return f"{_duration(seconds)} ago" if seconds >= 0 else f"in {_duration(-seconds)}"
-
-
-MAX_OUTPUT = 1_000_000
-"""Longest text a ``replace`` may produce (text facts hold at most 200,000 characters)."""
-
-
-def _replace(value: object, old: str, new: str, count: int | None = None) -> str:
-    """Jinja2's ``replace``, refusing to build text past MAX_OUTPUT characters."""
-    text = str(value)
-    hits = text.count(old) if count is None else min(text.count(old), max(count, 0))
-    if len(text) + hits * max(len(new) - len(old), 0) > MAX_OUTPUT:
-        raise SecurityError("a template may not build text this long")
-    return text.replace(old, new, -1 if count is None else count)
-
-
-def _money(value: Decimal | int) -> str:
-    return f"{Decimal(value):,.2f}"
-
-
-def _yesno(value: object) -> str:
-    """A true/false fact in words: ``{{ facts["app.linked"] | yesno }}`` is yes or no."""
-    return "yes" if value else "no"
 
 
 MAX_REPEAT = 10_000
@@ -115,18 +66,17 @@ def _make_environment() -> ImmutableSandboxedEnvironment:
     env = _BoundedSandbox(
         undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
     )
-    env.filters["dt"] = _dt
-    env.filters["duration"] = _duration
-    env.filters["money"] = _money
-    env.filters["yesno"] = _yesno
-    env.filters["ago"] = _ago
-    env.filters["replace"] = _replace
+    env.filters.update(OWN_FILTERS)
     env.filters = limit_filters(env.filters)
     return env
 
 
 ENVIRONMENT = _make_environment()
 _CONTEXT = ENVIRONMENT.context_class
+
+
+DIRECT_FILTERS = direct_filters(ENVIRONMENT.filters)
+"""The filters a template rendered without Jinja2 may use (template_direct)."""
 
 
 @dataclass(frozen=True)
@@ -329,10 +279,12 @@ class Renderer:
 
     Checking happens when the knowledge base loads, so every error is reported then; generating
     and compiling the code (most of a template's cost) waits for the first render, because a
-    diagnosis uses a handful of a large knowledge base's templates.
+    diagnosis uses a handful of a large knowledge base's templates. A template without loops or
+    assignments also renders without Jinja2's run time (template_direct), falling back to Jinja2
+    for anything that path is not sure of.
     """
 
-    __slots__ = ("_ast", "_template", "_unparsed", "facts", "source")
+    __slots__ = ("_ast", "_direct", "_direct_ready", "_template", "_unparsed", "facts", "source")
 
     def __init__(
         self, source: str, ast: nodes.Template | None, index: NodeIndex | None = None
@@ -341,6 +293,8 @@ class Renderer:
         self._ast = ast
         self._unparsed = False
         self._template: Template | None = None
+        self._direct: DirectTemplate | None = None
+        self._direct_ready = False
         self.facts: frozenset[str] = (
             frozenset() if ast is None else frozenset(f for f, _ in facts_named(ast, index))
         )
@@ -377,23 +331,43 @@ class Renderer:
             self._template = template
         return template
 
+    def _direct_render(self, ast: nodes.Template) -> DirectTemplate | None:
+        if not self._direct_ready:
+            self._direct = compile_direct(ast, DIRECT_FILTERS)
+            self._direct_ready = True  # after _direct: a thread that sees it sees _direct
+        return self._direct
+
     def prepare(self) -> bool:
         """Parse and compile now, not at the first render; False if it fails its checks."""
         try:
-            return (ast := self._parsed()) is None or self._compiled(ast) is not None
+            ast = self._parsed()
+            if ast is not None:
+                self._compiled(ast)
+                self._direct_render(ast)
+            return True
         except SecurityError:  # its first render reports it, as it would have
             return False
 
-    def render(self, context: Mapping[str, Any]) -> str:
-        """Render with the given variables; raises jinja2's UndefinedError on a missing one."""
+    def render(self, context: Mapping[str, Any], *, direct: bool = True) -> str:
+        """Render with the given variables; raises jinja2's UndefinedError on a missing one.
+
+        ``direct=False`` renders through Jinja2 even when template_direct could (the tests
+        compare the two).
+        """
         ast = self._parsed()
         if ast is None:
             return self.source.strip()
+        fast = self._direct if self._direct_ready else self._direct_render(ast)
+        if fast is not None and direct:
+            try:
+                return fast(context)
+            except Fallback:  # Jinja2 gives the text, or raises the error, it always did
+                pass
         template = self._compiled(ast)
         # The context is built as Template.new_context(shared=True) builds it, without its
         # layers of calls: no merge of Jinja's globals into every context (most of a render's
         # cost here); the loader already refuses templates that name anything but our variables.
-        frame = _CONTEXT(ENVIRONMENT, dict(context), template.name, template.blocks,
-                         globals=template.globals)
+        # No globals either: a Context reads them only to export a module ({% import %}).
+        frame = _CONTEXT(ENVIRONMENT, dict(context), template.name, template.blocks)
         with render_budget():  # steps, time and text are bounded per render (template_limits)
             return ENVIRONMENT.concat(template.root_render_func(frame)).strip()

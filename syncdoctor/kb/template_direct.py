@@ -1,0 +1,270 @@
+"""Templates without loops or assignments, rendered without Jinja2's run time, byte for byte.
+
+Most texts of a diagnosis are prose with ``{% if "x" in facts %}`` and ``{{ facts["x"] | dt }}``.
+Through Jinja2, each render builds a Context, a render budget and a generator, and goes through
+the sandbox's hooks for every item, call and filter: most of its cost. A template made only of
+the nodes listed below is also compiled, next to its Jinja2 code, into a tree of closures that
+does the same operations on the same values directly.
+
+The closures never decide what is safe: they only do what the sandbox would let through, and
+give up (:class:`Fallback`) wherever they are not sure of that. The template then renders
+through Jinja2 as it always did, which gives the same text or raises the same error:
+
+- an item is read only from a plain dict holding its key, or a list or tuple by an index it
+  holds (the sandbox's ``getitem`` looks further for a missing one);
+- the only calls are ``.get()`` on a plain dict and ``.strftime()`` on a date or time, with the
+  format length the sandbox allows; the only filters are those given to :func:`compile_direct`,
+  none of which has an argument check;
+- there are fewer than ``CLOCK_EVERY`` steps (calls, filters, ``~``) in the whole template, so the
+  step budget and the time backstop cannot be reached; what the steps build is counted as the
+  render budget counts it, and anything past ``MAX_TEXT`` or ``MAX_BUILT`` gives up;
+- any exception gives up (a closure has no side effect, so running Jinja2 after it is safe).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from datetime import time as clock_time
+from typing import Any
+
+from jinja2 import nodes
+
+from syncdoctor.kb.template_limits import CLOCK_EVERY, MAX_BUILT, MAX_DATE_FORMAT, MAX_TEXT
+
+__all__ = ["DirectFilter", "DirectTemplate", "Fallback", "compile_direct"]
+
+
+class Fallback(Exception):  # not an error: "render this one through Jinja2"
+    """The direct render is not sure to match Jinja2's: render through Jinja2 instead."""
+
+
+class _Scope:
+    """One direct render's variables and the characters its steps built."""
+
+    __slots__ = ("built", "facts", "now", "record")
+
+    def __init__(self, facts: object, record: object, now: object) -> None:
+        self.facts = facts
+        self.record = record
+        self.now = now
+        self.built = 0
+
+
+Expr = Callable[[_Scope], Any]
+Emit = Callable[[_Scope, list[str]], None]
+DirectFilter = Callable[..., object]
+"""A filter as the direct render calls it: ``(now, value, *args)``."""
+DirectTemplate = Callable[[Mapping[str, object]], str]
+
+_COMPARE: dict[str, Callable[[Any, Any], Any]] = {
+    "eq": operator.eq, "ne": operator.ne, "gt": operator.gt, "gteq": operator.ge,
+    "lt": operator.lt, "lteq": operator.le,
+    "in": lambda a, b: a in b, "notin": lambda a, b: a not in b,
+}
+_VARIABLES = frozenset({"facts", "record", "now"})
+
+
+class _Ineligible(Exception):  # the compiler's control flow only
+    """A node the direct render does not do: the template renders through Jinja2 only."""
+
+
+def compile_direct(ast: nodes.Template, filters: Mapping[str, DirectFilter]
+                   ) -> DirectTemplate | None:
+    """The direct render of a parsed template, or None when it uses anything else.
+
+    The returned function takes the render's variables (``facts``, ``record``, ``now``) and
+    returns the stripped text, or raises :class:`Fallback`.
+    """
+    compiler = _Compiler(filters)
+    try:
+        body = compiler.statements(ast.body)
+    except _Ineligible:
+        return None
+    if compiler.steps >= CLOCK_EVERY:
+        return None
+
+    def render(context: Mapping[str, object]) -> str:
+        out: list[str] = []
+        try:
+            scope = _Scope(context["facts"], context["record"], context["now"])
+            body(scope, out)
+        except Exception as error:  # whatever went wrong, Jinja2 says it its own way
+            raise Fallback from error
+        text = "".join(out)
+        _charge(scope, text)  # as bounded_concat charges the whole output
+        return text.strip()
+
+    return render
+
+
+def _charge(scope: _Scope, value: object) -> None:
+    if isinstance(value, str | list | tuple | dict):
+        size = len(value)
+        scope.built += size
+        if size > MAX_TEXT or scope.built > MAX_BUILT:
+            raise Fallback
+
+
+class _Compiler:
+    """Turns the supported nodes into closures, counting the steps they take."""
+
+    def __init__(self, filters: Mapping[str, DirectFilter]) -> None:
+        self.filters = filters
+        self.steps = 0
+
+    def statements(self, body: Sequence[nodes.Node]) -> Emit:
+        parts = [self.statement(node) for node in body]
+        if len(parts) == 1:
+            return parts[0]
+
+        def emit(scope: _Scope, out: list[str]) -> None:
+            for part in parts:
+                part(scope, out)
+        return emit
+
+    def statement(self, node: nodes.Node) -> Emit:
+        if isinstance(node, nodes.Output):
+            return self.output(node.nodes)
+        if isinstance(node, nodes.If):
+            return self.branch(node)
+        raise _Ineligible(type(node).__name__)
+
+    def output(self, children: Sequence[nodes.Expr]) -> Emit:
+        pieces: list[str | Expr] = [
+            child.data if isinstance(child, nodes.TemplateData) else self.expr(child)
+            for child in children
+        ]
+
+        def emit(scope: _Scope, out: list[str]) -> None:
+            for piece in pieces:
+                out.append(piece if isinstance(piece, str) else str(piece(scope)))
+        return emit
+
+    def branch(self, node: nodes.If) -> Emit:
+        tests = [(self.expr(node.test), self.statements(node.body))]
+        tests += [(self.expr(other.test), self.statements(other.body)) for other in node.elif_]
+        otherwise = self.statements(node.else_) if node.else_ else None
+
+        def emit(scope: _Scope, out: list[str]) -> None:
+            for test, body in tests:
+                if test(scope):
+                    body(scope, out)
+                    return
+            if otherwise is not None:
+                otherwise(scope, out)
+        return emit
+
+    def expr(self, node: nodes.Node) -> Expr:
+        if isinstance(node, nodes.Const) and (
+                node.value is None or isinstance(node.value, str | int | float)):
+            value = node.value
+            return lambda scope: value
+        if isinstance(node, nodes.Name) and node.ctx == "load" and node.name in _VARIABLES:
+            return operator.attrgetter(node.name)
+        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            return self.item(self.expr(node.node), node.arg.value)
+        if isinstance(node, nodes.Compare):
+            return self.compare(node)
+        if isinstance(node, nodes.And | nodes.Or):
+            return self.logic(node)
+        if isinstance(node, nodes.Not):
+            inner = self.expr(node.node)
+            return lambda scope: not inner(scope)
+        if isinstance(node, nodes.CondExpr) and node.expr2 is not None:
+            test, yes, no = self.expr(node.test), self.expr(node.expr1), self.expr(node.expr2)
+            return lambda scope: yes(scope) if test(scope) else no(scope)
+        if isinstance(node, nodes.Filter):
+            return self.filter(node)
+        if isinstance(node, nodes.Call):
+            return self.call(node)
+        raise _Ineligible(type(node).__name__)
+
+    @staticmethod
+    def item(target: Expr, key: object) -> Expr:
+        if isinstance(key, str):
+            def read(scope: _Scope) -> object:
+                mapping = target(scope)
+                if type(mapping) is not dict or key not in mapping:
+                    raise Fallback  # the sandbox would look for an attribute next
+                return mapping[key]
+            return read
+        if isinstance(key, int) and not isinstance(key, bool):
+            def index(scope: _Scope) -> object:
+                sequence = target(scope)
+                if type(sequence) not in (list, tuple) or not -len(sequence) <= key < len(sequence):
+                    raise Fallback
+                return sequence[key]
+            return index
+        raise _Ineligible("Getitem")
+
+    def compare(self, node: nodes.Compare) -> Expr:
+        first = self.expr(node.expr)
+        chain = [(_COMPARE[o.op], self.expr(o.expr)) for o in node.ops if o.op in _COMPARE]
+        if len(chain) != len(node.ops):
+            raise _Ineligible("Compare")
+
+        def compare(scope: _Scope) -> object:  # Python's chained comparison, as Jinja2's
+            left = first(scope)
+            result: object = True
+            for test, operand in chain:
+                right = operand(scope)
+                result = test(left, right)
+                if not result:
+                    return result
+                left = right
+            return result
+        return compare
+
+    def logic(self, node: nodes.And | nodes.Or) -> Expr:
+        left, right = self.expr(node.left), self.expr(node.right)
+        if isinstance(node, nodes.And):
+            return lambda scope: left(scope) and right(scope)
+        return lambda scope: left(scope) or right(scope)
+
+    def filter(self, node: nodes.Filter) -> Expr:
+        function = self.filters.get(node.name)
+        if function is None or node.node is None or node.kwargs or node.dyn_args \
+                or node.dyn_kwargs:
+            raise _Ineligible(f"filter {node.name}")
+        value = self.expr(node.node)
+        args = [self.expr(arg) for arg in node.args]
+        self.steps += 1
+
+        def run(scope: _Scope) -> object:
+            result = function(scope.now, value(scope), *[arg(scope) for arg in args])
+            _charge(scope, result)
+            return result
+        return run
+
+    def call(self, node: nodes.Call) -> Expr:
+        target = node.node
+        if not isinstance(target, nodes.Getattr) or node.kwargs or node.dyn_args \
+                or node.dyn_kwargs:
+            raise _Ineligible("Call")
+        owner = self.expr(target.node)
+        args = [self.expr(arg) for arg in node.args]
+        self.steps += 1
+        if target.attr == "get" and 1 <= len(args) <= 2:
+            def get(scope: _Scope) -> object:
+                mapping = owner(scope)
+                if type(mapping) is not dict:
+                    raise Fallback
+                result = mapping.get(*[arg(scope) for arg in args])
+                _charge(scope, result)
+                return result
+            return get
+        if target.attr == "strftime" and len(args) == 1:
+            pattern = args[0]
+
+            def strftime(scope: _Scope) -> object:
+                moment, text = owner(scope), pattern(scope)
+                if not isinstance(moment, date | clock_time) or type(text) is not str \
+                        or len(text) > MAX_DATE_FORMAT:
+                    raise Fallback
+                result = moment.strftime(text)
+                _charge(scope, result)
+                return result
+            return strftime
+        raise _Ineligible(f"call {target.attr}")

@@ -1,0 +1,107 @@
+"""syncdoctor's own template filters, and the filters the direct render may call.
+
+``dt``, ``duration``, ``ago``, ``money`` and ``yesno`` turn typed fact values into words;
+``replace`` is Jinja2's, refusing to build text past MAX_OUTPUT. The direct render
+(template_direct) calls the very functions the sandbox runs for a filter, taken from the
+environment's table, and only those with no argument check of template_filters.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import pass_context
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
+
+from syncdoctor.kb.template_direct import DirectFilter
+from syncdoctor.kb.template_filters import FILTER_CHECKS
+
+__all__ = ["DIRECT_NAMES", "MAX_OUTPUT", "OWN_FILTERS", "direct_filters"]
+
+
+def _dt(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _duration(seconds: int) -> str:
+    seconds = int(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [
+        f"{n} {unit}"
+        for n, unit in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s"))
+        if n
+    ]
+    return " ".join(parts[:2]) if parts else "0 s"
+
+
+@pass_context
+def _ago(context: Context, value: datetime) -> str:
+    return _ago_at(context.get("now"), value)
+
+
+def _ago_at(now: object, value: datetime) -> str:
+    if not isinstance(now, datetime):
+        return _dt(value)
+    seconds = int((now - value).total_seconds())
+    return f"{_duration(seconds)} ago" if seconds >= 0 else f"in {_duration(-seconds)}"
+
+
+MAX_OUTPUT = 1_000_000
+"""Longest text a ``replace`` may produce (text facts hold at most 200,000 characters)."""
+
+
+def _replace(value: object, old: str, new: str, count: int | None = None) -> str:
+    """Jinja2's ``replace``, refusing to build text past MAX_OUTPUT characters."""
+    text = str(value)
+    hits = text.count(old) if count is None else min(text.count(old), max(count, 0))
+    if len(text) + hits * max(len(new) - len(old), 0) > MAX_OUTPUT:
+        raise SecurityError("a template may not build text this long")
+    return text.replace(old, new, -1 if count is None else count)
+
+
+def _money(value: Decimal | int) -> str:
+    return f"{Decimal(value):,.2f}"
+
+
+def _yesno(value: object) -> str:
+    """A true/false fact in words: ``{{ facts["app.linked"] | yesno }}`` is yes or no."""
+    return "yes" if value else "no"
+
+
+OWN_FILTERS: dict[str, Callable[..., Any]] = {
+    "ago": _ago, "dt": _dt, "duration": _duration, "money": _money, "replace": _replace,
+    "yesno": _yesno,
+}
+DIRECT_NAMES = ("capitalize", "dt", "duration", "lower", "money", "replace", "trim", "upper",
+                "yesno")
+"""Filters the direct render calls as ``function(value, *args)``, as Jinja2 does: none takes
+Jinja2's context (``ago`` is done apart) and none has an argument check."""
+
+
+def _value_first(function: Callable[..., object]) -> DirectFilter:
+    return lambda now, value, *args: function(value, *args)
+
+
+def direct_filters(filters: Mapping[str, Callable[..., Any]]) -> dict[str, DirectFilter]:
+    """The direct render's filters: ``(now, value, *args)``, the functions behind ``filters``.
+
+    ``filters`` is the sandbox's table (each function wrapped by template_filters).
+
+    Raises:
+        RuntimeError: a listed filter takes Jinja2's context or has an argument check (the
+            direct render would not do what the sandbox does).
+    """
+    table: dict[str, DirectFilter] = {"ago": lambda now, value: _ago_at(now, value)}
+    for name in DIRECT_NAMES:
+        function = inspect.unwrap(filters[name])
+        if name in FILTER_CHECKS or getattr(function, "jinja_pass_arg", None) is not None:
+            raise RuntimeError(f"the direct render cannot run |{name} as the sandbox does")
+        table[name] = _value_first(function)
+    return table
