@@ -13,7 +13,7 @@ from jinja2 import TemplateError
 
 from syncdoctor.diagnosis.case import Case
 from syncdoctor.diagnosis.ranking import rank_causes
-from syncdoctor.engine.session import Firings
+from syncdoctor.engine.session import Firing, Firings
 from syncdoctor.errors import REDACTED, bounded
 from syncdoctor.kb.templates import Renderer
 from syncdoctor.kb.values import jsonable, redact_secrets
@@ -88,43 +88,60 @@ def _record_view(case: Case, fact: str, position: int | None) -> Record | None:
 def _evidence(case: Case, firings: Firings, renderer: _CaseRenderer,
               ) -> tuple[dict[str, list[Data]], dict[str, list[Data]]]:
     pack = case.pack
-    facts_of = pack.index.facts_of
+    source = pack.source  # the Pack's properties each cost a call: read them once
+    facts_of, specs, rules = source.index.facts_of, source.facts, source.rules
+    because_of = source.templates.because
+    known = case.facts
     support: dict[str, list[Data]] = defaultdict(list)
     against: dict[str, list[Data]] = defaultdict(list)
     for index in sorted(firings.rules):
-        rule = pack.rules[index]
+        rule = rules[index]
         if rule.cause is None:
             continue
-        used: Data = {
-            f: REDACTED if pack.facts[f].secret else jsonable(case.facts[f])
-            for f in facts_of[rule.id]
-            if f in case.facts and pack.facts[f].type != "records"
-        }
-        records: list[Record | Mapping[str, JsonValue] | None] = []
-        for firing in firings.rules[index]:
-            bound = firing.record
-            if bound is None:
-                records.append(None)
-                continue
-            fact = next(f for f in facts_of[rule.id] if pack.facts[f].type == "records")
-            view = _record_view(case, fact, firing.position) or bound
-            records.append({k: REDACTED for k in view} if pack.facts[fact].secret else view)
-        # One firing per true alternative of the rule: keep one per distinct record.
-        distinct = {repr(plain): (r, plain) for r in records for plain in (_plain(r),)}
-        for _, (record, shown) in sorted(distinct.items()):
-            because = renderer.render(
-                pack.templates.because[rule.id], f"rule {rule.id}: 'because'", record
-            )
+        used: Data = {}
+        records_fact: str | None = None  # the first records fact the rule reads
+        for f in facts_of[rule.id]:
+            spec = specs[f]
+            if spec.type == "records":
+                records_fact = records_fact or f
+            elif f in known:
+                used[f] = REDACTED if spec.secret else jsonable(known[f])
+        shown = _records_shown(case, firings.rules[index], records_fact)
+        for _, (record, plain) in shown:
+            because = renderer.render(because_of[rule.id], f"rule {rule.id}: 'because'", record)
             evidence: Data = {
                 "rule": rule.id,
                 "because": because if because is not None else rule.id,
                 "certainty": rule.certainty,
                 "effect": rule.effect,
                 "facts": used,
-                "record": shown,
+                "record": plain,
             }
             (support if rule.effect == "supports" else against)[rule.cause].append(evidence)
     return support, against
+
+
+Shown = tuple[Record | Mapping[str, JsonValue] | None, JsonValue]
+
+
+def _records_shown(case: Case, fired: list[Firing], fact: str | None) -> list[tuple[str, Shown]]:
+    """The distinct records a rule's firings bound (for its texts, and as shown), in order.
+
+    One firing per true alternative of the rule: one evidence per distinct record. A rule over
+    facts alone has no record: one evidence.
+    """
+    if all(firing.record is None for firing in fired):
+        return [("None", (None, None))]
+    records: list[Record | Mapping[str, JsonValue] | None] = []
+    for firing in fired:
+        bound = firing.record
+        if bound is None or fact is None:
+            records.append(None)
+            continue
+        view = _record_view(case, fact, firing.position) or bound
+        records.append({k: REDACTED for k in view} if case.pack.facts[fact].secret else view)
+    distinct = {repr(plain): (r, plain) for r in records for plain in (_plain(r),)}
+    return sorted(distinct.items())
 
 
 def _plain(record: Record | Mapping[str, JsonValue] | None) -> JsonValue:

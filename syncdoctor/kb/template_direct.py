@@ -1,20 +1,24 @@
-"""Templates without loops or assignments, rendered without Jinja2's run time, byte for byte.
+"""Templates without loops, rendered without Jinja2's run time, byte for byte.
 
 Most texts of a diagnosis are prose with ``{% if "x" in facts %}`` and ``{{ facts["x"] | dt }}``.
 Through Jinja2, each render builds a Context, a render budget and a generator, and goes through
 the sandbox's hooks for every item, call and filter: most of its cost. A template made only of
-the nodes listed below is also compiled, next to its Jinja2 code, into a tree of closures that
-does the same operations on the same values directly.
+text, ``{% if %}``, ``{% set %}`` (of a new name, at the top: Jinja2 gives a set inside a block
+a scope of its own), constants, dict literals, items, comparisons, ``and``/``or``/``not``,
+``x if t else y``, ``-``, ``/``, ``~``, ``.get()``, ``.strftime()`` and the filters given to
+:func:`compile_direct` is also compiled, next to its Jinja2 code, into a tree of closures that
+does the same operations on the same values directly. (``+`` and ``*`` stay with the sandbox,
+which checks what they build.)
 
 The closures never decide what is safe: they only do what the sandbox would let through, and
 give up (:class:`Fallback`) wherever they are not sure of that. The template then renders
 through Jinja2 as it always did, which gives the same text or raises the same error:
 
 - an item is read only from a plain dict holding its key, or a list or tuple by an index it
-  holds (the sandbox's ``getitem`` looks further for a missing one);
+  holds (the sandbox's ``getitem`` looks further for a missing one); a name not assigned yet
+  gives up too (Jinja2's StrictUndefined);
 - the only calls are ``.get()`` on a plain dict and ``.strftime()`` on a date or time, with the
-  format length the sandbox allows; the only filters are those given to :func:`compile_direct`,
-  none of which has an argument check;
+  format length the sandbox allows; the filters have no argument check;
 - there are fewer than ``CLOCK_EVERY`` steps (calls, filters, ``~``) in the whole template, so the
   step budget and the time backstop cannot be reached; what the steps build is counted as the
   render budget counts it, and anything past ``MAX_TEXT`` or ``MAX_BUILT`` gives up;
@@ -43,13 +47,15 @@ class Fallback(Exception):  # not an error: "render this one through Jinja2"
 class _Scope:
     """One direct render's variables and the characters its steps built."""
 
-    __slots__ = ("built", "facts", "now", "record")
+    __slots__ = ("built", "facts", "names", "now", "record")
 
     def __init__(self, facts: object, record: object, now: object) -> None:
         self.facts = facts
         self.record = record
         self.now = now
         self.built = 0
+        self.names: dict[str, object] = {}
+        """What the template's ``{% set %}`` assigned so far."""
 
 
 Expr = Callable[[_Scope], Any]
@@ -113,6 +119,8 @@ class _Compiler:
     def __init__(self, filters: Mapping[str, DirectFilter]) -> None:
         self.filters = filters
         self.steps = 0
+        self.in_block = False
+        """Inside a ``{% set %}...{% endset %}`` (a scope of its own in Jinja2: none nests)."""
 
     def statements(self, body: Sequence[nodes.Node]) -> Emit:
         parts = [self.statement(node) for node in body]
@@ -129,7 +137,38 @@ class _Compiler:
             return self.output(node.nodes)
         if isinstance(node, nodes.If):
             return self.branch(node)
+        if isinstance(node, nodes.Assign | nodes.AssignBlock) and not self.in_block:
+            return self.assign(node)
         raise _Ineligible(type(node).__name__)
+
+    def assign(self, node: nodes.Assign | nodes.AssignBlock) -> Emit:
+        """``{% set name = ... %}``, or ``{% set name %}...{% endset %}`` without a filter.
+
+        Not to facts, record or now: the names a template reads from its render stay as given.
+        """
+        target = node.target
+        if not isinstance(target, nodes.Name) or target.name in _VARIABLES | {"loop"}:
+            raise _Ineligible("Assign")
+        name = target.name
+        if isinstance(node, nodes.Assign):
+            value = self.expr(node.node)
+
+            def assign(scope: _Scope, out: list[str]) -> None:
+                scope.names[name] = value(scope)
+            return assign
+        if node.filter is not None:
+            raise _Ineligible("AssignBlock")
+        self.in_block = True
+        body = self.statements(node.body)
+        self.in_block = False
+
+        def assign_block(scope: _Scope, out: list[str]) -> None:
+            pieces: list[str] = []
+            body(scope, pieces)
+            text = "".join(pieces)
+            _charge(scope, text)  # as bounded_concat charges a block's text
+            scope.names[name] = text
+        return assign_block
 
     def output(self, children: Sequence[nodes.Expr]) -> Emit:
         pieces: list[str | Expr] = [
@@ -161,10 +200,26 @@ class _Compiler:
                 node.value is None or isinstance(node.value, str | int | float)):
             value = node.value
             return lambda scope: value
-        if isinstance(node, nodes.Name) and node.ctx == "load" and node.name in _VARIABLES:
-            return operator.attrgetter(node.name)
-        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-            return self.item(self.expr(node.node), node.arg.value)
+        if isinstance(node, nodes.Name) and node.ctx == "load":
+            if node.name in _VARIABLES:
+                return operator.attrgetter(node.name)
+            name = node.name
+            return lambda scope: scope.names[name]  # not assigned (yet): KeyError, Fallback
+        if isinstance(node, nodes.Neg) and isinstance(node.node, nodes.Const) \
+                and isinstance(node.node.value, int | float):
+            negative = -node.node.value  # Jinja2 folds it to this constant
+            return lambda scope: negative
+        if isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Slice):
+            return self.item(self.expr(node.node), self.expr(node.arg))
+        if isinstance(node, nodes.Sub | nodes.Div):  # not operators the sandbox intercepts
+            left, right = self.expr(node.left), self.expr(node.right)
+            apply = operator.sub if isinstance(node, nodes.Sub) else operator.truediv
+            return lambda scope: apply(left(scope), right(scope))
+        if isinstance(node, nodes.Concat):
+            return self.concat(node)
+        if isinstance(node, nodes.Dict):
+            pairs = [(self.expr(pair.key), self.expr(pair.value)) for pair in node.items]
+            return lambda scope: {key(scope): value(scope) for key, value in pairs}
         if isinstance(node, nodes.Compare):
             return self.compare(node)
         if isinstance(node, nodes.And | nodes.Or):
@@ -182,22 +237,28 @@ class _Compiler:
         raise _Ineligible(type(node).__name__)
 
     @staticmethod
-    def item(target: Expr, key: object) -> Expr:
-        if isinstance(key, str):
-            def read(scope: _Scope) -> object:
-                mapping = target(scope)
-                if type(mapping) is not dict or key not in mapping:
-                    raise Fallback  # the sandbox would look for an attribute next
-                return mapping[key]
-            return read
-        if isinstance(key, int) and not isinstance(key, bool):
-            def index(scope: _Scope) -> object:
-                sequence = target(scope)
-                if type(sequence) not in (list, tuple) or not -len(sequence) <= key < len(sequence):
-                    raise Fallback
-                return sequence[key]
-            return index
-        raise _Ineligible("Getitem")
+    def item(target: Expr, argument: Expr) -> Expr:
+        def read(scope: _Scope) -> object:
+            holder, key = target(scope), argument(scope)
+            kind = type(holder)
+            if kind is dict and type(key) is str and key in holder:
+                return holder[key]
+            if kind in (list, tuple) and type(key) is int and -len(holder) <= key < len(holder):
+                return holder[key]
+            raise Fallback  # the sandbox would look for an attribute next
+        return read
+
+    def concat(self, node: nodes.Concat) -> Expr:
+        """``~``: template_limits' bounded_join, called through the sandbox's ``call``."""
+        parts = [self.expr(part) for part in node.nodes]
+        self.steps += 2  # the sandbox's call and bounded_join each count one
+
+        def join(scope: _Scope) -> str:
+            text = "".join([str(part(scope)) for part in parts])
+            _charge(scope, text)  # by bounded_join
+            _charge(scope, text)  # and again by the sandbox's call
+            return text
+        return join
 
     def compare(self, node: nodes.Compare) -> Expr:
         first = self.expr(node.expr)

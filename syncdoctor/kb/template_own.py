@@ -79,8 +79,8 @@ OWN_FILTERS: dict[str, Callable[..., Any]] = {
     "ago": _ago, "dt": _dt, "duration": _duration, "money": _money, "replace": _replace,
     "yesno": _yesno,
 }
-DIRECT_NAMES = ("capitalize", "dt", "duration", "lower", "money", "replace", "trim", "upper",
-                "yesno")
+DIRECT_NAMES = ("capitalize", "dt", "duration", "int", "length", "lower", "money", "replace",
+                "trim", "upper", "yesno")
 """Filters the direct render calls as ``function(value, *args)``, as Jinja2 does: none takes
 Jinja2's context (``ago`` is done apart) and none has an argument check."""
 

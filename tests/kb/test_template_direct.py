@@ -40,6 +40,13 @@ WRITTEN = [
     '{{ facts["a"] | replace("x", "yyyyyyyyyy") }}',
     '{{ facts["a"] }}{{ facts["a"] }}{{ facts["b"] }}{{ facts["b"] }}{{ facts["b"] }}',
     '{{ facts["a"].strftime(facts["b"]) }}',
+    '{% set k = {"x": "ex", "a_b c": facts["b"]} %}{{ k[facts["a"]] }} {{ k.get(facts["a"], "-") }}',
+    '{% set t = ("v " ~ facts["a"] ~ " w") if "a" in facts else "none" %}{% if "b" in facts %}'
+    '{% set t = t ~ facts["b"] %}{% endif %}{{ t }} {{ u }}{% set u = 1 %}{{ u }}',
+    '{% set what %}{% if "a" in facts %}[{{ facts["a"] }}]{% else %}none{% endif %}{% endset %}'
+    '{{ what }}|{{ what | upper }}|{{ facts["b"] | length }}|{{ facts["b"] | int }}',
+    '{{ facts["a"] - facts["b"] }} {{ facts["a"] / facts["b"] }} {{ facts["a"][-1] }} {{ -2.5 }}',
+    '{% if "a" in facts %}{% set x = facts["a"] %}{% endif %}{{ x }}',
 ]
 
 
@@ -139,8 +146,11 @@ def test_bounds_leave_the_template_to_jinja() -> None:
 
 @pytest.mark.parametrize("source", [
     "{% for x in facts['a'] %}{{ x }}{% endfor %}",
-    "{% set y = 1 %}{{ y }}",
-    "{{ facts['a'] ~ 'b' }}",
+    "{% set facts = 1 %}{{ facts }}",
+    "{% set x %}{% set y = 1 %}{{ y }}{% endset %}{{ x }}",
+    "{% set x | upper %}a{% endset %}{{ x }}",
+    "{% set a, b = 1, 2 %}{{ a }}",
+    "{{ facts['a'] * 2 }}",
     "{{ facts['a'] | join(',') }}",
     "{{ facts['a'] | round(2) }}",
     "{{ facts['a'].upper() }}",
@@ -152,6 +162,7 @@ def test_bounds_leave_the_template_to_jinja() -> None:
     "{{ facts['a'] | default('x') }}",
     "{% filter upper %}x{% endfilter %}",
     "{{ facts['a'] | upper }}" * 64,  # as many steps as the clock's period
+    "{{ facts['a'] ~ 'b' }}" * 32,  # two steps each
 ])
 def test_what_it_leaves_to_jinja(source: str) -> None:
     assert compile_direct(ENVIRONMENT.parse(source), DIRECT_FILTERS) is None
