@@ -70,6 +70,7 @@ def run_case(
     questions = select_questions(
         case, firings, explanation.against, explanation.confirmed, first
     )
+    rules = pack.rules
     warnings = [*explanation.warnings, *sorted(firings.conflicts)]
     warnings.extend(
         f"fact {fact!r} is not used by any rule of pack {pack.id!r}; it changes nothing"
@@ -87,7 +88,7 @@ def run_case(
                 {k: jsonable(v) for k, v in sorted(case.inferred.items())}, pack.facts
             ),
             "unknown": sorted(case.unknown - case.inferred.keys()),
-            "rules_fired": sorted(pack.rules[i].id for i in firings.rules),
+            "rules_fired": sorted([rules[i].id for i in firings.rules]),
             "warnings": warnings,
             "kb_version": kb.version,
             "packs": [{"id": pack.id, "version": pack.version}],

@@ -151,32 +151,31 @@ def select_questions(
                 else:
                     current[1].update(target_causes)
                     wanted[source] = (min(step, current[0]), current[1])
+    specs = pack.facts  # the Pack's properties each cost a call: read them once
     ranked = sorted(
         wanted.items(),
-        key=lambda item: (-len(item[1][1]), item[1][0], pack.facts[item[0]].cost, item[0]),
+        key=lambda item: (-len(item[1][1]), item[1][0], specs[item[0]].cost, item[0]),
     )
-    return [_question(case, fact, step, causes) for fact, (step, causes) in ranked]
-
-
-def _question(case: Case, fact: str, step: int, cause_set: set[int]) -> dict[str, JsonValue]:
-    pack = case.pack
-    index = pack.index
-    spec = pack.facts[fact]
-    positions = sorted(cause_set)  # rank order
-    causes: list[JsonValue] = list(map(index.cause_order.__getitem__, positions))
-    fields = index.record_fields.get(fact)
-    return {
-        "fact": fact,
-        "ask": spec.ask or f"What is {fact}?",
-        "help": spec.help,
-        "type": spec.type,
-        "values": list(spec.values) if spec.values else None,
-        "fields": None if fields is None else [
-            {"name": f.name, "type": f.type, "values": list(f.values) if f.values else None}
-            for f in fields
-        ],
-        "step": pack.playbook.steps[step].id,
-        "causes": causes,
-        "why": "Could confirm or rule out: "
-        + "; ".join(map(index.cause_titles.__getitem__, positions)) + ".",
-    }
+    steps_of, cause_order, titles = pack.playbook.steps, index.cause_order, index.cause_titles
+    record_fields = index.record_fields
+    questions: list[dict[str, JsonValue]] = []
+    for fact, (step, cause_set) in ranked:
+        spec = specs[fact]
+        positions = sorted(cause_set)  # rank order
+        fields = record_fields.get(fact)
+        questions.append({
+            "fact": fact,
+            "ask": spec.ask or f"What is {fact}?",
+            "help": spec.help,
+            "type": spec.type,
+            "values": list(spec.values) if spec.values else None,
+            "fields": None if fields is None else [
+                {"name": f.name, "type": f.type, "values": list(f.values) if f.values else None}
+                for f in fields
+            ],
+            "step": steps_of[step].id,
+            "causes": list(map(cause_order.__getitem__, positions)),
+            "why": "Could confirm or rule out: "
+            + "; ".join(map(titles.__getitem__, positions)) + ".",
+        })
+    return questions
