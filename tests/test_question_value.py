@@ -13,7 +13,7 @@ import pytest
 
 from syncdoctor import Interview, MemoryStore, diagnose, load_kb
 from syncdoctor.engine.knowledge import KnowledgeBase
-from syncdoctor.engine.refute import truth
+from syncdoctor.engine.refute import compile_program, truth
 
 FACTS = """\
 pack: value
@@ -160,6 +160,33 @@ def test_a_program_says_whether_its_condition_can_still_be_true_or_false(
     expected: tuple[bool, bool],
 ) -> None:
     assert truth(program, message, frozen) == expected
+    assert compile_program(program)(message, frozen) == expected
+
+
+def test_every_compiled_program_answers_as_the_interpreted_one(bundled_kb) -> None:
+    # On every example's case message, reading the facts as open and as staying unknown.
+    from pathlib import Path
+
+    from syncdoctor.casefile import read_case
+    from syncdoctor.diagnosis.case import clock
+    from syncdoctor.diagnosis.pipeline import run_case
+
+    checked = 0
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    for case in (read_case(path) for path in sorted(examples.glob("*/*.yaml"))):
+        if case.pack is None:
+            continue
+        pack = bundled_kb.pack(case.pack)
+        run = run_case(pack, case.facts, kb=bundled_kb, now=clock(case.now), trace=True)
+        for message in ({}, run.messages[0]):
+            for program, check, read in zip(
+                pack.compiled.refutations.programs, pack.prepared.refuter.checks, pack.compiled.refutations.facts,
+                strict=True,
+            ):
+                for frozen in ((), read):
+                    assert check(message, frozen) == truth(program, message, frozen), program
+                    checked += 1
+    assert checked > 1000
 
 
 def test_no_durable_rule_stands_for_a_refutation_any_more(bundled_kb) -> None:

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -138,20 +139,33 @@ def prepare(
 
 
 def extract(case: Case) -> None:
-    """Classify raw text (error messages) into facts with the pack's extractors."""
+    """Classify raw text (error messages) into facts with the pack's extractors.
+
+    Extractors run in file order; the first value a fact takes wins.
+    """
     pack = case.pack
-    for extractor, pattern, targets in zip(
-        pack.extractors, pack.source.patterns, pack.index.extractor_targets, strict=True
-    ):
-        text = case.facts.get(extractor.from_)
-        if not isinstance(text, str) or all(t in case.facts for t in targets):
+    facts = case.facts
+    extractors = pack.extractors
+    count = len(extractors)  # the scan numbers ``matches`` tests' patterns after these
+    sources = pack.prepared.sources
+    # The extractors whose pattern matches, from one pass per text fact; a text fact an
+    # extractor sets is scanned then, for the extractors after it (the order they ran in).
+    pending: list[int] = []
+    for fact in sorted(sources):
+        text = facts.get(fact)
+        if isinstance(text, str):
+            pending.extend(n for n in pack.scan.matching(fact, text) if n < count)
+    heapq.heapify(pending)
+    while pending:
+        number = heapq.heappop(pending)
+        extractor = extractors[number]
+        if all(t in facts for t in pack.index.extractor_targets[number]):
             continue  # first value wins: nothing left for this pattern to set
-        match = pattern.search(text)
+        text = facts[extractor.from_]
+        match = pack.source.patterns[number].search(text) if isinstance(text, str) else None
         if match is None:
             continue
-        found: dict[str, FactValue] = {}
-        for fact, constant in extractor.set.items():
-            found[fact] = type_value(fact, pack.facts[fact], constant)
+        found = dict(pack.prepared.constants[number])
         for group, fact in extractor.capture.items():
             captured = match.group(group)
             if captured is None:
@@ -161,6 +175,10 @@ def extract(case: Case) -> None:
             except FactError:
                 continue  # text that does not fit the fact's type is no evidence
         for fact, value in found.items():
-            if fact not in case.facts:  # a fact the user could not answer, the message may
-                case.facts[fact] = value
+            if fact not in facts:  # a fact the user could not answer, the message may
+                facts[fact] = value
                 case.inferred[fact] = value
+                if fact in sources and isinstance(value, str):
+                    for later in pack.scan.matching(fact, value):
+                        if number < later < count:
+                            heapq.heappush(pending, later)

@@ -103,8 +103,14 @@ def route_score(pack: Pack, facts: Mapping[str, FactValue]) -> int:
     that a generic "credit note" or a leading "429:" does not pull a text to a pack.
     """
     score = 0
-    for extractor, pattern in zip(pack.extractors, pack.source.patterns, strict=True):
+    matched: dict[str, set[int]] = {}
+    for number, extractor in enumerate(pack.extractors):
         text = facts.get(extractor.from_)
-        if extractor.route_weight and isinstance(text, str) and pattern.search(text) is not None:
+        if not extractor.route_weight or not isinstance(text, str):
+            continue
+        found = matched.get(extractor.from_)
+        if found is None:
+            found = matched[extractor.from_] = pack.scan.matching(extractor.from_, text)
+        if number in found:
             score += extractor.route_weight
     return score

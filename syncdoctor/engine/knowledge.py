@@ -21,10 +21,11 @@ from syncdoctor.engine import kbcache
 from syncdoctor.engine.cachedpacks import Build, CachedPacks, Rebuild
 from syncdoctor.engine.codec import CacheFormatError
 from syncdoctor.engine.compiler import CompiledPack, RuleCapacityError, RuleShapeError, compile_pack
+from syncdoctor.engine.prepared import Prepared
 from syncdoctor.errors import EngineError, KnowledgeBaseError, PackError, Problem
 from syncdoctor.kb.loader import kb_files, kb_folders, load_sources
 from syncdoctor.kb.pack import Origins, PackIndex, PackSource, Templates
-from syncdoctor.kb.patterns import TextPattern, compile_pattern
+from syncdoctor.kb.patterns import PatternSet, compile_pattern
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.spec import ExtractorSpec, FactSpec, PlaybookFile, RuleSpec
 
@@ -68,10 +69,11 @@ class Pack:
     source: PackSource
     compiled: CompiledPack
     registration: Registration
-    regex_patterns: tuple[TextPattern, ...]
-    """Per ``matches`` test of the compiled rules (``compiled.regexes``): its pattern."""
-    marked_facts: tuple[str, ...] = ()
-    """Facts whose unknown marker the compiled rules test."""
+    scan: PatternSet
+    """Every extractor's pattern (numbered as the extractors), then every ``matches`` test's
+    (numbered on from there): which of them match a text, in one pass per text fact."""
+    prepared: Prepared
+    """What a case reads of the pack, worked out once."""
 
     @property
     def id(self) -> str:
@@ -161,11 +163,13 @@ class KnowledgeBase:
             pack.registration.release()
 
     def warm(self) -> int:
-        """Build every pack and compile every template now (a long-running server, at start).
+        """Build every pack, its pattern Sets and its templates now (a server, at start).
 
         They are otherwise built on first use, which a server's first requests would pay for.
         Returns the number of templates made ready.
         """
+        for pack_id in sorted(self.packs):
+            self.packs[pack_id].scan.prepare()
         return sum(renderer.prepare() for pack_id in sorted(self.packs)
                    for renderer in self.packs[pack_id].templates.renderers)
 
@@ -242,13 +246,16 @@ def load_kb(
 
 
 def _pack(source: PackSource, done: CompiledPack, engine: Runtime | None) -> Pack:
-    fields = done.fields
     return Pack(
         source=source,
         compiled=done,
         registration=Registration(engine.register(done.rulesets) if engine else ()),
-        regex_patterns=tuple(compile_pattern(t.pattern) for t in done.regexes),
-        marked_facts=tuple(f for f, name in fields.facts.items() if name in fields.markers),
+        scan=PatternSet([
+            *((e.from_, compiled, e.pattern, e.case_sensitive)
+              for e, compiled in zip(source.extractors, source.patterns, strict=True)),
+            *((t.fact, compile_pattern(t.pattern), t.pattern, False) for t in done.regexes),
+        ]),
+        prepared=Prepared.build(source, done),
     )
 
 

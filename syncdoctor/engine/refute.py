@@ -18,13 +18,13 @@ Only the programs some known or unanswerable fact touches are evaluated (``by_fa
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from syncdoctor.engine.compiler.model import Refutations
 
-__all__ = ["Refuted", "refute", "truth"]
+__all__ = ["Check", "Refuted", "Refuter", "compile_program", "truth"]
 
 Truth = tuple[bool, bool]
 """(can still be true, can still be false)."""
@@ -97,6 +97,92 @@ def truth(
 _FIELD_OPS = {"eq_field": "in", "ne_field": "not_in", "lt_field": "lt", "le_field": "le",
               "gt_field": "gt", "ge_field": "ge"}
 
+Check = Callable[[Mapping[str, object], Collection[str]], Truth]
+"""A program compiled into nested closures: ``truth(program, ...)`` without the dispatch on
+its kind at every node of every call (the interpreted walk was most of a case's refutation)."""
+
+
+def compile_program(program: tuple[Any, ...]) -> Check:
+    """The program as a closure with :func:`truth`'s answers (``truth`` stays the reference).
+
+    Raises:
+        ValueError: a malformed program.
+    """
+    kind = program[0]
+    if kind in ("all", "any"):
+        parts = tuple(compile_program(p) for p in program[1])
+        if kind == "all":
+            def every(message: Mapping[str, object], frozen: Collection[str]) -> Truth:
+                can_true, can_false = True, False
+                for part in parts:
+                    true, false = part(message, frozen)
+                    can_true = can_true and true
+                    can_false = can_false or false
+                return can_true, can_false
+            return every
+
+        def some(message: Mapping[str, object], frozen: Collection[str]) -> Truth:
+            can_true, can_false = False, True
+            for part in parts:
+                true, false = part(message, frozen)
+                can_true = can_true or true
+                can_false = can_false and false
+            return can_true, can_false
+        return some
+    if kind == "not":
+        inner = compile_program(program[1])
+
+        def negated(message: Mapping[str, object], frozen: Collection[str]) -> Truth:
+            can_true, can_false = inner(message, frozen)
+            return can_false, can_true
+        return negated
+    if kind == "open":
+        return lambda _message, _frozen: _EITHER
+    if kind == "known":
+        return _known(*program[1:])
+    if kind == "test":
+        return _test(*program[1:])
+    raise ValueError(f"unknown refutation program {kind!r}")
+
+
+def _known(field_name: str, expected: bool, facts: tuple[str, ...]) -> Check:
+    present: Truth = (True, False) if expected else (False, True)
+    absent: Truth = (False, True) if expected else (True, False)
+
+    def known(message: Mapping[str, object], frozen: Collection[str]) -> Truth:
+        if field_name in message:
+            return present
+        if frozen and any(f in frozen for f in facts):
+            return absent
+        return _EITHER
+    return known
+
+
+def _test(field_name: str, op: str, operand: object, facts: tuple[str, ...]) -> Check:
+    if op.endswith("_field"):
+        base = _FIELD_OPS[op]
+        single = op in ("eq_field", "ne_field")
+        if not isinstance(operand, str):
+            raise ValueError(f"{op} compares with a field, not {operand!r}")
+        other_field = operand
+
+        def against_field(message: Mapping[str, object], frozen: Collection[str]) -> Truth:
+            if field_name not in message or other_field not in message:
+                return _NEITHER if frozen and any(f in frozen for f in facts) else _EITHER
+            other = message[other_field]
+            holds = _compare(base, message[field_name], (other,) if single else other)
+            return holds, not holds
+        return against_field
+    if op not in ("in", "not_in") and op not in _ORDER:
+        raise ValueError(f"unknown refutation operator {op!r}")
+
+    def test(message: Mapping[str, object], frozen: Collection[str]) -> Truth:
+        if field_name not in message:
+            return _NEITHER if frozen and any(f in frozen for f in facts) else _EITHER
+        holds = _compare(op, message[field_name], operand)
+        return holds, not holds
+    return test
+
 
 @dataclass
 class Refuted:
@@ -110,32 +196,54 @@ class Refuted:
     """Rules that cannot fire while the frozen facts stay unknown (includes ``blocked``)."""
 
 
-def refute(
-    refutations: Refutations,
-    message: Mapping[str, object],
-    known: Collection[str],
-    frozen: Collection[str] = frozenset(),
-) -> Refuted:
-    """Evaluate the programs that the known and frozen facts touch, on the case message."""
-    by_fact = refutations.by_fact
-    touched = 0
-    for fact in known:
-        touched |= by_fact.get(fact, 0)
-    frozen_touched = 0
-    for fact in frozen:
-        frozen_touched |= by_fact.get(fact, 0)
-    out = Refuted()
-    programs = refutations.programs
-    pending = touched | frozen_touched
-    while pending:
-        low = pending & -pending
-        number = low.bit_length() - 1
-        pending ^= low
-        program = programs[number]
-        if low & touched and not truth(program, message, ())[0]:
-            out.blocked.update(refutations.blocks[number])
-            out.refuted.update(refutations.refutes[number])
-            out.impossible.update(refutations.blocks[number])
-        elif low & frozen_touched and not truth(program, message, frozen)[0]:
-            out.impossible.update(refutations.blocks[number])
-    return out
+class Refuter:
+    """A pack's refutation programs, compiled, with the programs each fact is read by."""
+
+    __slots__ = ("_blocks", "_checks", "_readers", "_refutes")
+
+    def __init__(self, refutations: Refutations) -> None:
+        self._checks = tuple(compile_program(program) for program in refutations.programs)
+        # Fact -> the numbers of the programs reading it (``by_fact``'s bits, listed once: a
+        # case then unions short tuples instead of walking the bits of wide integers).
+        self._readers = {
+            fact: tuple(n for n, bit in enumerate(reversed(f"{mask:b}")) if bit == "1")
+            for fact, mask in refutations.by_fact.items()
+        }
+        self._blocks = refutations.blocks
+        self._refutes = refutations.refutes
+
+    @property
+    def checks(self) -> tuple[Check, ...]:
+        """Per program: the program compiled."""
+        return self._checks
+
+    def refute(
+        self,
+        message: Mapping[str, object],
+        known: Collection[str],
+        frozen: Collection[str] = frozenset(),
+    ) -> Refuted:
+        """Evaluate the programs that the known and frozen facts touch, on the case message."""
+        readers = self._readers
+        touched: set[int] = set()
+        for fact in known:
+            touched.update(readers.get(fact, ()))
+        frozen_touched: set[int] = set()
+        for fact in frozen:
+            frozen_touched.update(readers.get(fact, ()))
+        checks = self._checks
+        refuted: list[int] = []
+        impossible: list[int] = []  # refuted or not, in program order (as the sets fill)
+        for number in sorted(touched | frozen_touched):
+            check = checks[number]
+            if number in touched and not check(message, ())[0]:
+                refuted.append(number)
+                impossible.append(number)
+            elif number in frozen_touched and not check(message, frozen)[0]:
+                impossible.append(number)
+        blocks = self._blocks
+        return Refuted(
+            blocked=set().union(*(blocks[n] for n in refuted)),
+            refuted=set().union(*(self._refutes[n] for n in refuted)),
+            impossible=set().union(*(blocks[n] for n in impossible)),
+        )

@@ -14,10 +14,8 @@ from datetime import datetime
 
 from syncdoctor.engine.encoding import Encoded, encode, unknown_marker
 from syncdoctor.engine.knowledge import Pack
-from syncdoctor.engine.refute import refute
 from syncdoctor.engine.runtime import Message, runtime
-from syncdoctor.kb.compare import evaluate
-from syncdoctor.kb.values import jsonable, type_value
+from syncdoctor.kb.values import jsonable
 from syncdoctor.types import FactValue, JsonValue
 
 __all__ = ["POSITION", "Firing", "Firings", "build_messages", "run_session"]
@@ -59,58 +57,66 @@ def build_messages(pack: Pack, facts: Mapping[str, FactValue], now: datetime) ->
     """Every message one case asserts: the case, one per record, one per derived fact."""
     compiled = pack.compiled
     fields = compiled.fields
+    scalars = pack.prepared.scalars
     message: Message = {"t": "case"}
     records: list[Message] = []
     derived: list[Message] = []
     for fact, value in sorted(facts.items()):
+        if not isinstance(value, list):
+            name, kind, is_derived, compared, age = scalars[fact]
+            if is_derived:
+                derived.append({"t": "d", "f": name, "v": value})
+            if kind == "text" and not compared and isinstance(value, str):
+                # Text no rule compares by value only needs to be known; every firing copies
+                # the case message, so a long error message would be copied again and again.
+                message[name] = True
+            else:
+                message[name] = encode(kind, value)
+            if age is not None and isinstance(value, datetime):
+                message[age] = int((now - value).total_seconds())
+            continue
         spec = pack.facts[fact]
         name = fields.facts[fact]
-        if isinstance(value, list):
-            message[name] = True  # for "known" tests on the records fact itself
-            message[fields.counts[fact]] = len(value)
-            record_fields = fields.record_fields[fact]
-            field_specs = spec.fields or {}
-            kinds = {key: field_specs[key].type for key in record_fields}
-            unknown = [
-                (key, unknown_marker(short)) for key, short in record_fields.items()
-                if short in fields.markers
-            ]
-            # Records repeat values: each distinct (field, value) is encoded once. Typed values
-            # are hashable (bool, str, int, Decimal, datetime).
-            encoded_before: dict[tuple[str, FactValue], Encoded] = {}
-            record_type = fields.record_types[fact]
-            for position, record in enumerate(value):
-                encoded: Message = {"t": record_type, POSITION: position}
-                for key, marker in unknown:
-                    if key not in record:
-                        encoded[marker] = 1
-                for key, item in record.items():
-                    seen = (key, item)
-                    found = encoded_before.get(seen)
-                    if found is None:
-                        found = encoded_before[seen] = encode(kinds[key], item)
-                    encoded[record_fields[key]] = found
-                records.append(encoded)
-            continue
-        if spec.derived:
-            derived.append({"t": "d", "f": name, "v": value})
-        encoded_value = encode(spec.type, value)
-        if spec.type == "text" and isinstance(encoded_value, str):
-            # Text no rule compares by value only needs to be known; every firing copies the
-            # case message, so a long error message would be copied again and again.
-            encoded_value = encoded_value if fact in fields.compared_text else True
-        message[name] = encoded_value
-        if fact in fields.aged and isinstance(value, datetime):
-            message[fields.ages[fact]] = int((now - value).total_seconds())
-    for fact in pack.marked_facts:
+        message[name] = True  # for "known" tests on the records fact itself
+        message[fields.counts[fact]] = len(value)
+        record_fields = fields.record_fields[fact]
+        field_specs = spec.fields or {}
+        kinds = {key: field_specs[key].type for key in record_fields}
+        unknown = [
+            (key, unknown_marker(short)) for key, short in record_fields.items()
+            if short in fields.markers
+        ]
+        # Records repeat values: each distinct (field, value) is encoded once. Typed values
+        # are hashable (bool, str, int, Decimal, datetime).
+        encoded_before: dict[tuple[str, FactValue], Encoded] = {}
+        record_type = fields.record_types[fact]
+        for position, record in enumerate(value):
+            encoded: Message = {"t": record_type, POSITION: position}
+            for key, marker in unknown:
+                if key not in record:
+                    encoded[marker] = 1
+            for key, item in record.items():
+                seen = (key, item)
+                found = encoded_before.get(seen)
+                if found is None:
+                    found = encoded_before[seen] = encode(kinds[key], item)
+                encoded[record_fields[key]] = found
+            records.append(encoded)
+    for fact, marker in pack.prepared.markers:
         if fact not in facts:
-            message[unknown_marker(fields.facts[fact])] = 1
-    for test, pattern in zip(compiled.regexes, pack.regex_patterns, strict=True):
+            message[marker] = 1
+    first = len(pack.extractors)  # the tests' patterns come after the extractors' in the scan
+    matched: dict[str, set[int]] = {}
+    for number, test in enumerate(compiled.regexes, first):
         text = facts.get(test.fact)
         if isinstance(text, str):
-            message[test.field] = pattern.search(text) is not None
-    for computed in compiled.computed:
-        result = evaluate(computed.condition, facts, now, pack.facts)
+            hits = matched.get(test.fact)
+            if hits is None:
+                hits = matched[test.fact] = pack.scan.matching(test.fact, text)
+            message[test.field] = number in hits
+    catalogue = pack.facts
+    for computed, evaluate in zip(compiled.computed, pack.prepared.evaluators, strict=True):
+        result = evaluate(facts, now, catalogue)
         if result is not None:
             message[computed.field] = result
     return [message, *records, *derived]
@@ -135,15 +141,18 @@ def run_session(
     messages = build_messages(pack, facts, now)
     # Which conditions are definitely false is read from the case message as asserted, in
     # Python (engine/refute.py), before the rules run.
-    refuted = refute(compiled.refutations, messages[0], list(facts), frozen)
+    refuted = pack.prepared.refuter.refute(messages[0], list(facts), frozen)
     firings.blocked = refuted.blocked
     firings.refuted = refuted.refuted
     firings.impossible = refuted.impossible
-    record_by_type = {t: f for f, t in compiled.fields.record_types.items()}
+    entries = compiled.entries
+    record_by_type = pack.prepared.record_facts
+    derivations = pack.prepared.derivations
+    fired = firings.rules
 
     def on_fire(name: str, text: str) -> list[Message]:
         firings.fired += 1
-        entry = compiled.entries[name]
+        entry = entries[name]
         if entry.kind == "sentinel":
             return []
         record = None
@@ -156,12 +165,12 @@ def run_session(
                     found = bound.get(POSITION)
                     position = found if isinstance(found, int) else None
                     break
-        firings.rules[entry.rule].append(Firing(record, position))
-        rule = pack.rules[entry.rule]
-        if rule.derive is None:
+        fired[entry.rule].append(Firing(record, position))
+        derivation = derivations.get(entry.rule)
+        if derivation is None:
             return []
-        fact = rule.derive.fact
-        value = type_value(fact, pack.facts[fact], rule.derive.value)
+        fact = derivation.fact
+        value = derivation.value
         if fact in supplied and facts[fact] != value:
             return []  # the value the user supplied wins over the rules
         if fact not in facts:
@@ -173,7 +182,7 @@ def run_session(
             firings.conflicts.add(
                 f"rules derive both {jsonable(facts[fact])!r} and {jsonable(value)!r} for {fact!r}"
             )
-        return [{"t": "d", "f": compiled.derived_field[fact], "v": value}]
+        return [{"t": "d", "f": derivation.field, "v": value}]
 
     runtime().run(pack.registration, messages, on_fire)
     return firings

@@ -10,7 +10,7 @@ unreadable: durable_rules then sees no field, and the test is neither true nor f
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, time, tzinfo
 from decimal import Decimal, InvalidOperation
 
@@ -21,7 +21,7 @@ from syncdoctor.kb.periods import same_period as _same_period
 from syncdoctor.kb.spec import FactSpec
 from syncdoctor.types import FactValue, ScalarValue
 
-__all__ = ["evaluate", "normal_text", "parameter"]
+__all__ = ["Evaluator", "evaluate", "evaluator", "normal_text", "parameter"]
 
 
 def normal_text(text: str) -> str:
@@ -68,16 +68,40 @@ def _year_start(cond: Condition, facts: Mapping[str, FactValue],
     return parse_year_start(value) if isinstance(value, str) else None
 
 
+Evaluator = Callable[[Mapping[str, FactValue], datetime, Mapping[str, FactSpec]], bool | None]
+"""A computed test bound to its condition: (facts, now, catalogue) -> its truth, or None."""
+
+
 def evaluate(
     cond: Condition, facts: Mapping[str, FactValue], now: datetime,
     catalogue: Mapping[str, FactSpec],
 ) -> bool | None:
     """The test's truth for this case, or None when it cannot be decided yet."""
+    return evaluator(cond)(facts, now, catalogue)
+
+
+def evaluator(cond: Condition) -> Evaluator:
+    """The test with its operator and operands read once (each read walks every operator)."""
     op = cond.operator
-    left = parameter(cond.subject, facts, catalogue)
-    right = parameter(str(cond.operand), facts, catalogue)
-    if left is None or right is None:
-        return None
+    subject = cond.subject
+    other = str(cond.operand)
+
+    def run(
+        facts: Mapping[str, FactValue], now: datetime, catalogue: Mapping[str, FactSpec]
+    ) -> bool | None:
+        left = parameter(subject, facts, catalogue)
+        right = parameter(other, facts, catalogue)
+        if left is None or right is None:
+            return None
+        return _decide(op, cond, left, right, facts, now, catalogue)
+
+    return run
+
+
+def _decide(
+    op: str, cond: Condition, left: ScalarValue | float, right: ScalarValue | float,
+    facts: Mapping[str, FactValue], now: datetime, catalogue: Mapping[str, FactSpec],
+) -> bool | None:
     if op == "same_text_as":
         if not isinstance(left, str) or not isinstance(right, str):
             return None
