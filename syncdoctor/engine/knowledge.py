@@ -23,7 +23,7 @@ from syncdoctor.engine.codec import CacheFormatError
 from syncdoctor.engine.compiler import CompiledPack, RuleCapacityError, RuleShapeError, compile_pack
 from syncdoctor.engine.prepared import Prepared
 from syncdoctor.errors import EngineError, KnowledgeBaseError, PackError, Problem
-from syncdoctor.kb.loader import kb_files, kb_folders, load_sources
+from syncdoctor.kb.layers import kb_files, kb_folders
 from syncdoctor.kb.pack import Origins, PackIndex, PackSource, Templates
 from syncdoctor.kb.patterns import PatternSet, compile_pattern
 from syncdoctor.kb.problems import nearest
@@ -264,6 +264,9 @@ _Loaded = tuple[str, tuple[str, ...], dict[str, PackSource], dict[str, CompiledP
 
 
 def _from_files(folders: Sequence[Path]) -> _Loaded:
+    # Parsing and checking the files: imported only when the KB is not read from the cache.
+    from syncdoctor.kb.loader import load_sources
+
     source = load_sources(folders, bundled=False)
     problems: list[Problem] = []
     compiled: dict[str, CompiledPack] = {}

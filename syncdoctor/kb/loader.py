@@ -30,6 +30,7 @@ from syncdoctor.kb.collector_spec import (
     SourceSpec,
     TimeoutSpec,
 )
+from syncdoctor.kb.layers import SECTIONS, bundled_kb_dir, kb_files, kb_folders, section_files
 from syncdoctor.kb.pack import PackSource
 from syncdoctor.kb.problems import (
     Origin,
@@ -53,24 +54,12 @@ from syncdoctor.kb.yamlfile import Located, load_yaml_file
 
 __all__ = ["KbSource", "bundled_kb_dir", "kb_files", "kb_folders", "load_sources"]
 
-SECTIONS = ("facts", "rules", "playbooks", "collectors")
-TEST_SUFFIXES = (".test.yaml", ".test.yml")
 M = TypeVar("M", bound=BaseModel)
 KB_KEYS = sorted(field_names(FactsFile, RulesFile, PlaybookFile, FactSpec, RuleSpec, Condition,
                              Otherwise,
                              ExtractorSpec, CollectorsFile, SourceSpec, AuthSpec, TimeoutSpec,
                              RetrySpec, CollectorSpec, FactPick))
 """Every key a KB file may hold: the pool for "did you mean" on an unknown key."""
-
-
-def bundled_kb_dir() -> Path:
-    """The knowledge base shipped with syncdoctor (the repository root in a checkout)."""
-    package = Path(__file__).resolve().parent.parent
-    installed = package / "_kb"
-    if installed.is_dir():
-        return installed
-    return package.parent
-
 
 
 @dataclass(frozen=True)
@@ -95,49 +84,6 @@ def _validate(model: type[M], located: Located) -> M | list[Problem]:
         return validation_problems(located, error, KB_KEYS, model=model)
 
 
-def _files(layer: Path, section: str) -> list[Path]:
-    folder = layer / section
-    if not folder.is_dir():
-        return []
-    files = [
-        p for p in sorted(folder.iterdir())
-        if p.suffix in (".yaml", ".yml") and not p.name.endswith(TEST_SUFFIXES) and p.is_file()
-    ]
-    return files
-
-
-
-def kb_folders(layers: Sequence[Path | str] | None, *, bundled: bool) -> list[Path]:
-    """The layer folders in order, the bundled KB first unless told not to.
-
-    Raises:
-        KnowledgeBaseError: (KB100) a folder that does not exist.
-    """
-    folders: list[Path] = [bundled_kb_dir()] if bundled else []
-    folders.extend(Path(p) for p in layers or ())
-    problems = [
-        Problem("KB100", f"knowledge-base folder not found: {folder}", file=str(folder))
-        for folder in folders
-        if not folder.is_dir()
-    ]
-    if problems:
-        raise KnowledgeBaseError(problems)
-    return folders
-
-
-def kb_files(folders: Sequence[Path]) -> list[tuple[Path, str]]:
-    """Every file :func:`load_sources` reads from these folders, in its order: (path, display).
-
-    The KB cache is keyed by these files' names and bytes, so nothing else may be read.
-    """
-    return [
-        (path, display_path(path, folder))
-        for folder in folders
-        for section in SECTIONS
-        for path in _files(folder, section)
-    ]
-
-
 def load_sources(
     layers: Sequence[Path | str] | None = None, *, bundled: bool = True
 ) -> KbSource:
@@ -157,7 +103,7 @@ def load_sources(
     for layer_index, folder in enumerate(folders):
         seen_here: dict[str, Origin] = {}
         for section in SECTIONS:
-            for path in _files(folder, section):
+            for path in section_files(folder, section):
                 display = display_path(path, folder)
                 try:
                     located = load_yaml_file(path, display)

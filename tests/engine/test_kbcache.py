@@ -16,8 +16,8 @@ from jinja2.exceptions import SecurityError
 from syncdoctor import diagnose, load_kb
 from syncdoctor.casefile import read_case
 from syncdoctor.engine import codec, kbcache
-from syncdoctor.engine import knowledge as knowledge_module
 from syncdoctor.engine.knowledge import KnowledgeBase
+from syncdoctor.kb import loader as loader_module
 from syncdoctor.kb.templates import Renderer
 
 from support import FIXTURES, REPO
@@ -39,7 +39,7 @@ def no_file_loading(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the KB was loaded from its files, not from the cache")
 
-    monkeypatch.setattr(knowledge_module, "load_sources", refuse)
+    monkeypatch.setattr(loader_module, "load_sources", refuse)
 
 
 def same_kb(a: KnowledgeBase, b: KnowledgeBase) -> None:
