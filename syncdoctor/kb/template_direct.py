@@ -176,6 +176,12 @@ class _Compiler:
             for child in children
         ]
 
+        if all(isinstance(piece, str) for piece in pieces):  # most of a template's text
+            text = "".join(piece for piece in pieces if isinstance(piece, str))
+            return lambda scope, out: out.append(text)
+        if len(pieces) == 1 and not isinstance(only := pieces[0], str):
+            return lambda scope, out: out.append(str(only(scope)))
+
         def emit(scope: _Scope, out: list[str]) -> None:
             for piece in pieces:
                 out.append(piece if isinstance(piece, str) else str(piece(scope)))
@@ -265,6 +271,9 @@ class _Compiler:
         chain = [(_COMPARE[o.op], self.expr(o.expr)) for o in node.ops if o.op in _COMPARE]
         if len(chain) != len(node.ops):
             raise _Ineligible("Compare")
+        if len(chain) == 1:  # most often "id" in facts
+            (test, operand), = chain
+            return lambda scope: test(first(scope), operand(scope))
 
         def compare(scope: _Scope) -> object:  # Python's chained comparison, as Jinja2's
             left = first(scope)
