@@ -228,17 +228,19 @@ class Runtime:
         False when a retraction failed or fired something (no rule here negates, so none
         should): the caller then deletes the sessions that are left.
         """
+        # One call per ruleset retracts them all (a JSON array: durable_rules retracts each
+        # message of it, matched or not, in any order).
+        every = "[" + ",".join(texts) + "]"
         for index, ruleset in enumerate(rulesets):
             if not started[index]:
                 continue
             handle = ruleset.handle
             try:
-                for text in texts:
-                    result = durable_rules_engine.retract_fact(handle, text)
-                    if result[0] not in (_NOT_HANDLED, _OBSERVED) and (
-                        durable_rules_engine.start_action_for_state(handle, result[1])
-                    ):
-                        return False
+                result = durable_rules_engine.retract_facts(handle, every)
+                if result[0] not in (_NOT_HANDLED, _OBSERVED) and (
+                    durable_rules_engine.start_action_for_state(handle, result[1])
+                ):
+                    return False
             except durable_rules_engine.error:
                 return False
             started[index] = False

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from syncdoctor.engine.encoding import Encoded, encode, unknown_marker
 from syncdoctor.engine.knowledge import Pack
+from syncdoctor.engine.refute import Refuted
 from syncdoctor.engine.runtime import Message, runtime
 from syncdoctor.kb.values import jsonable
 from syncdoctor.types import FactValue, JsonValue
@@ -42,8 +43,8 @@ class Firings:
     """Rule index -> its firings (one per true alternative)."""
     blocked: set[int] = field(default_factory=set)
     """Rules with a top-level condition shown definitely false (they can no longer fire)."""
-    refuted: set[tuple[int, int]] = field(default_factory=set)
-    """(rule index, top-level condition position) of every condition shown false."""
+    refutation: Refuted = field(default_factory=Refuted)
+    """What the refutation programs said (``refuted`` reads it)."""
     impossible: set[int] = field(default_factory=set)
     """Rules that cannot fire while the facts the user cannot answer stay unknown (a superset
     of ``blocked``): question selection asks nothing for them."""
@@ -51,6 +52,11 @@ class Firings:
     """Warnings: two rules derived different values for one fact."""
     fired: int = 0
     """Every durable_rules firing (rules, blockers and sentinels): the benchmark counts them."""
+
+    @property
+    def refuted(self) -> frozenset[tuple[int, int]]:
+        """(rule index, top-level condition position) of every condition shown false."""
+        return self.refutation.refuted
 
 
 def build_messages(pack: Pack, facts: Mapping[str, FactValue], now: datetime) -> list[Message]:
@@ -143,7 +149,7 @@ def run_session(
     # Python (engine/refute.py), before the rules run.
     refuted = pack.prepared.refuter.refute(messages[0], list(facts), frozen)
     firings.blocked = refuted.blocked
-    firings.refuted = refuted.refuted
+    firings.refutation = refuted
     firings.impossible = refuted.impossible
     entries = compiled.entries
     record_by_type = pack.prepared.record_facts

@@ -139,6 +139,7 @@ def test_run_deletes_every_session_even_when_one_delete_fails(
     monkeypatch.setattr(durable_rules_engine, "delete_state", delete)
     # A session that cannot be emptied is deleted instead (the next run starts afresh).
     monkeypatch.setattr(durable_rules_engine, "retract_fact", retract)
+    monkeypatch.setattr(durable_rules_engine, "retract_facts", retract)
     with pytest.raises(EngineError, match="could not delete session"):
         own.run(rulesets, [{"t": "case"}], lambda name, text: [])
     assert deleted == [r.handle for r in rulesets[1:]]  # the others were not left alive
