@@ -4,7 +4,9 @@ Usage: python bench/diagnose.py [--json] [--quick]
 
 Every figure is measured in this one run, side by side:
 
-- diagnose_p50_us / diagnose_p99_us: syncdoctor.diagnose on every bundled example case;
+- diagnose_p50_us / diagnose_p99_us: syncdoctor.diagnose on every bundled example case, timed
+  in turns with the two durable_rules baselines (round by round, so that a machine whose speed
+  drifts during the run slows all three alike);
 - durable_p50_us: bare durable_rules (its stock Host API, a no-op action per rule) asserting the
   same compiled rulesets and the same messages, then delete_state;
 - durable_raw_p50_us: the same, driving durable_rules' C agenda directly as syncdoctor does;
@@ -14,7 +16,8 @@ Every figure is measured in this one run, side by side:
 - compile_300_s / compile_1000_s / compile_5000_s: load + validate + compile + register a
   synthetic KB (no cache); rulesets_<n>: the rulesets its pack is split into;
 - diagnose_300_p50_us / diagnose_1000_p50_us / diagnose_5000_p50_us: diagnose latency on them,
-  and diagnose_5000_ratio: diagnose_5000_p50_us / diagnose_p50_us;
+  and diagnose_5000_ratio: diagnose_5000_p50_us / the bundled examples' p50 timed in turns
+  with it;
 - kb_load_ms / kb_load_nocache_ms: load_kb() of the bundled KB from a warm cache / its files;
 - cold_cli_ms / deps_import_ms: a whole ``syncdoctor diagnose`` process on one example (cache
   warm, bytecode written as an installed package has it) and a bare import of its dependencies,
@@ -82,6 +85,26 @@ def time_calls(calls: Sequence[Callable[[], object]], rounds: int) -> list[float
     return samples
 
 
+def time_alternated(groups: Sequence[Sequence[Callable[[], object]]], rounds: int
+                    ) -> list[list[float]]:
+    """Samples of each group of calls, the groups taking turns round by round.
+
+    Figures that are divided by one another are measured this way: on a shared machine whose
+    speed drifts during a run, one measured a minute after the other compares two machines.
+    """
+    for calls in groups:  # warm-up
+        for call in calls:
+            call()
+    samples: list[list[float]] = [[] for _ in groups]
+    for _ in range(rounds):
+        for calls, kept in zip(groups, samples, strict=True):
+            for call in calls:
+                start = time.perf_counter()
+                call()
+                kept.append((time.perf_counter() - start) * 1e6)
+    return samples
+
+
 def messages_of(kb: KnowledgeBase, case: Any) -> tuple[str, list[dict[str, Any]]]:
     """The pack and every message syncdoctor asserts for a case, derived facts included."""
     result = diagnose(case.facts, pack=case.pack, kb=kb, now=case.now)
@@ -91,8 +114,9 @@ def messages_of(kb: KnowledgeBase, case: Any) -> tuple[str, list[dict[str, Any]]
     return pack.id, list(run.messages)  # derived facts included
 
 
-def durable_baselines(kb: KnowledgeBase, cases: Sequence[Any], rounds: int) -> tuple[float, float]:
-    """p50 of the stock Host API and of raw C calls, same rulesets, same messages."""
+def durable_baselines(kb: KnowledgeBase, cases: Sequence[Any]
+                      ) -> tuple[list[Callable[[], None]], list[Callable[[], None]]]:
+    """Calls of the stock Host API and of raw C calls, same rulesets, same messages."""
     host = QuietHost()
     names: dict[str, list[str]] = {}
     handles: dict[str, list[int]] = {}
@@ -138,9 +162,7 @@ def durable_baselines(kb: KnowledgeBase, cases: Sequence[Any], rounds: int) -> t
 
         return call
 
-    stock_p50 = percentile(time_calls([stock(p, m) for p, m in prepared], rounds), 0.5)
-    raw_p50 = percentile(time_calls([raw(p, m) for p, m in prepared], rounds), 0.5)
-    return stock_p50, raw_p50
+    return [stock(p, m) for p, m in prepared], [raw(p, m) for p, m in prepared]
 
 
 def firings_per_case(kb: KnowledgeBase, cases: Sequence[Any]) -> tuple[float, float]:
@@ -334,7 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     calls = [
         (lambda c=case: diagnose(c.facts, pack=c.pack, kb=kb, now=c.now)) for case in cases
     ]
-    samples = time_calls(calls, rounds)
+    progress("diagnoses and the durable_rules baselines, taking turns")
+    stock_calls, raw_calls = durable_baselines(kb, cases)
+    samples, stock_samples, raw_samples = time_alternated([calls, stock_calls, raw_calls], rounds)
     figures: dict[str, Any] = {
         "diagnose_p50_us": round(percentile(samples, 0.5), 1),
         "diagnose_p99_us": round(percentile(samples, 0.99), 1),
@@ -345,10 +369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     figures["diagnose_impac_p50_us"] = round(percentile(time_calls(impac_calls, rounds), 0.5), 1)
     figures["impac_rules"] = len(kb.packs["impac"].rules) if "impac" in kb.packs else 0
-    progress("durable_rules baselines")
-    stock, raw = durable_baselines(kb, cases, rounds)
+    stock = percentile(stock_samples, 0.5)
     figures["durable_p50_us"] = round(stock, 1)
-    figures["durable_raw_p50_us"] = round(raw, 1)
+    figures["durable_raw_p50_us"] = round(percentile(raw_samples, 0.5), 1)
     figures["ratio_p50"] = round(figures["diagnose_p50_us"] / stock, 3)
 
     every, by_rules = firings_per_case(kb, cases)
@@ -369,14 +392,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 (lambda f=f, k=synthetic: diagnose(f, kb=k, now="2024-05-01T12:00:00Z"))
                 for f in facts
             ]
-            figures[f"diagnose_{size}_p50_us"] = round(
-                percentile(time_calls(big, max(2, rounds // (20 if size == 5000 else 4))), 0.5),
-                1,
-            )
+            big_samples, small_samples = time_alternated(
+                [big, calls], max(2, rounds // (20 if size == 5000 else 4)))
+            figures[f"diagnose_{size}_p50_us"] = round(percentile(big_samples, 0.5), 1)
+            if size == 5000:  # against the bundled examples timed in the same turns
+                figures["diagnose_5000_ratio"] = round(
+                    percentile(big_samples, 0.5) / percentile(small_samples, 0.5), 1)
             synthetic.close()
-    figures["diagnose_5000_ratio"] = round(
-        figures["diagnose_5000_p50_us"] / figures["diagnose_p50_us"], 1
-    )
     progress("loading the bundled KB from the cache and from its files")
     figures.update(kb_load_figures(3 if args.quick else 5))
     progress("whole CLI processes against a bare import of the dependencies")
