@@ -161,19 +161,22 @@ def extract(case: Case) -> None:
         extractor = extractors[number]
         if all(t in facts for t in pack.index.extractor_targets[number]):
             continue  # first value wins: nothing left for this pattern to set
-        text = facts[extractor.from_]
-        match = pack.source.patterns[number].search(text) if isinstance(text, str) else None
-        if match is None:
-            continue
         found = dict(pack.prepared.constants[number])
-        for group, fact in extractor.capture.items():
-            captured = match.group(group)
-            if captured is None:
+        if extractor.capture:
+            text = facts[extractor.from_]
+            match = pack.source.patterns[number].search(text) if isinstance(text, str) else None
+            if match is None:
                 continue
-            try:
-                found[fact] = type_value(fact, pack.facts[fact], captured.strip())
-            except FactError:
-                continue  # text that does not fit the fact's type is no evidence
+            for group, fact in extractor.capture.items():
+                captured = match.group(group)
+                if captured is None:
+                    continue
+                try:
+                    found[fact] = type_value(fact, pack.facts[fact], captured.strip())
+                except FactError:
+                    continue  # text that does not fit the fact's type is no evidence
+        # else: the scan already said the pattern matches this very text (a Set answers as a
+        # search does), and with nothing to capture a second search would find nothing new.
         for fact, value in found.items():
             if fact not in facts:  # a fact the user could not answer, the message may
                 facts[fact] = value

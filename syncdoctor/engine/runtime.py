@@ -320,6 +320,9 @@ _RUNTIME_LOCK = threading.Lock()
 def runtime() -> Runtime:
     """The process-wide runtime (durable_rules keeps global state, so there is one)."""
     global _RUNTIME
+    found = _RUNTIME  # once made it never changes: no lock to take on every case
+    if found is not None:
+        return found
     with _RUNTIME_LOCK:
         if _RUNTIME is None:
             _RUNTIME = Runtime()

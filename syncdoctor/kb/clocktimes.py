@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta, timezone, tzinfo
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -41,8 +41,13 @@ def parse_times(text: str) -> tuple[time, ...] | None:
     Accepts 24-hour ('21:00', '9.30', '21h00') and 12-hour ('9pm', '9:30 am') forms and the
     words midnight and noon; the separators between them do not matter.
     """
+    return _times_in(text[:2000])
+
+
+@lru_cache(maxsize=256)  # a pack's schedules repeat from case to case; the result is immutable
+def _times_in(text: str) -> tuple[time, ...] | None:
     found: set[time] = set()
-    for match in _times().finditer(text[:2000]):
+    for match in _times().finditer(text):
         word = match.group("word")
         if word is not None:
             found.add(time(0, 0) if word.lower() == "midnight" else time(12, 0))

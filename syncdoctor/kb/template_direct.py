@@ -31,7 +31,7 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from datetime import time as clock_time
-from typing import Any
+from typing import Any, TypeGuard
 
 from jinja2 import nodes
 
@@ -216,6 +216,9 @@ class _Compiler:
             negative = -node.node.value  # Jinja2 folds it to this constant
             return lambda scope: negative
         if isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Slice):
+            if _is_variable(node.node) and isinstance(node.arg, nodes.Const) \
+                    and type(node.arg.value) is str:
+                return _named_item(node.node.name, node.arg.value)
             return self.item(self.expr(node.node), self.expr(node.arg))
         if isinstance(node, nodes.Sub | nodes.Div):  # not operators the sandbox intercepts
             left, right = self.expr(node.left), self.expr(node.right)
@@ -244,6 +247,7 @@ class _Compiler:
 
     @staticmethod
     def item(target: Expr, argument: Expr) -> Expr:
+        """``target[argument]`` (``_named_item`` is the same read of ``facts["id"]``)."""
         def read(scope: _Scope) -> object:
             holder, key = target(scope), argument(scope)
             kind = type(holder)
@@ -273,6 +277,10 @@ class _Compiler:
             raise _Ineligible("Compare")
         if len(chain) == 1:  # most often "id" in facts
             (test, operand), = chain
+            only = node.ops[0]
+            if only.op in ("in", "notin") and isinstance(node.expr, nodes.Const) \
+                    and type(node.expr.value) is str and _is_variable(only.expr):
+                return _named_membership(node.expr.value, only.expr.name, only.op == "in")
             return lambda scope: test(first(scope), operand(scope))
 
         def compare(scope: _Scope) -> object:  # Python's chained comparison, as Jinja2's
@@ -338,3 +346,30 @@ class _Compiler:
                 return result
             return strftime
         raise _Ineligible(f"call {target.attr}")
+
+
+# Most of a template's steps are ``"id" in facts`` and ``facts["id"]``: each is one closure
+# here, not three (the constant, the variable, the operation), with the same operations.
+
+def _is_variable(node: nodes.Node) -> TypeGuard[nodes.Name]:
+    return isinstance(node, nodes.Name) and node.ctx == "load" and node.name in _VARIABLES
+
+
+def _named_item(variable: str, key: str) -> Expr:
+    """``facts["id"]``: as ``_Compiler.item`` reads a text key (from a plain dict only)."""
+    holder = operator.attrgetter(variable)
+
+    def read(scope: _Scope) -> object:
+        found = holder(scope)
+        if type(found) is dict and key in found:
+            return found[key]
+        raise Fallback  # the sandbox would look for an attribute next
+    return read
+
+
+def _named_membership(key: str, variable: str, inside: bool) -> Expr:
+    """``"id" in facts`` (or ``not in``), as ``_COMPARE`` tests it."""
+    holder = operator.attrgetter(variable)
+    if inside:
+        return lambda scope: key in holder(scope)
+    return lambda scope: key not in holder(scope)

@@ -369,7 +369,11 @@ def redact_secrets(
 
 def iso_moment(moment: datetime) -> str:
     """A UTC datetime in ISO 8601, to the second: ``2024-05-01T12:00:00Z``."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.year < 1000:  # strftime writes such a year unpadded: kept exactly as it was
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # The same text as that strftime, in half its time (a few per diagnosis).
+    return (f"{moment.year}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:"
+            f"{moment.minute:02d}:{moment.second:02d}Z")
 
 
 def jsonable(value: FactValue | Record) -> JsonValue:
