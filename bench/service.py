@@ -1,10 +1,13 @@
 """Benchmark: POST /v1/diagnose under 8 concurrent clients, against in-process diagnose.
 
-Usage: python bench/service.py [--json] [--seconds 30] [--clients 8]
+Usage: python bench/service.py [--json] [--seconds 30] [--clients 8] [--turns 6]
 
 Measured in this one run, side by side, on every bundled example (round robin):
 
-- inprocess_rps: syncdoctor.tools.diagnose on one thread, in this process, before any server;
+- inprocess_rps: syncdoctor.tools.diagnose on one thread, in this process, timed in turns with
+  the 1-worker server's load (``--turns`` of each, the server idle while this process
+  diagnoses): the host's speed drifts within a run, and a ratio of figures taken minutes apart
+  measured the drift as much as the service;
 - rps_1_worker / rps_2_workers: `syncdoctor serve --workers N` on 127.0.0.1, 8 keep-alive
   clients (one asyncio process, raw HTTP/1.1, so that the client costs little CPU);
 - p50_ms / p99_ms: request latency with 1 worker (p50_ms_2_workers / p99_ms_2_workers too);
@@ -35,6 +38,7 @@ import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from syncdoctor.casefile import read_case
 from syncdoctor.tools import diagnose
@@ -76,9 +80,9 @@ def group_cpu_seconds(group: int) -> float:
     return total / ticks
 
 
-def inprocess_rps(cases: list[tuple[bytes, bytes]], seconds: float) -> tuple[float, float]:
-    """Diagnoses per second on one thread, from the same JSON bodies the server gets, and the
-    CPU milliseconds of one."""
+def inprocess(cases: list[tuple[bytes, bytes]], seconds: float) -> dict[str, float]:
+    """Diagnoses on one thread for ``seconds``, from the same JSON bodies the server gets, each
+    serialised as the server does: how many, the wall seconds and the CPU seconds they took."""
     bodies = [json.loads(body) for body, _ in cases]
     for plain in bodies:  # warm-up
         diagnose(plain["facts"], pack=plain.get("pack"), now=plain["now"],
@@ -91,7 +95,8 @@ def inprocess_rps(cases: list[tuple[bytes, bytes]], seconds: float) -> tuple[flo
         diagnose(plain["facts"], pack=plain.get("pack"), now=plain["now"],
                  unknown=plain["unknown"]).model_dump_json()
         done += 1
-    return done / (time.perf_counter() - start), (time.process_time() - cpu) * 1000 / done
+    return {"done": done, "elapsed": time.perf_counter() - start,
+            "cpu": time.process_time() - cpu}
 
 
 def _free_port() -> int:
@@ -162,9 +167,10 @@ async def _client(port: int, cases: list[tuple[bytes, bytes]], offset: int, unti
 
 
 def load(port: int, group: int, cases: list[tuple[bytes, bytes]], clients: int,
-         seconds: float) -> dict[str, float]:
+         seconds: float) -> dict[str, Any]:
     """Drive the server with ``clients`` keep-alive connections for ``seconds``; ``group`` is the
-    server's process group, whose CPU time is counted."""
+    server's process group, whose CPU time is counted. Each answer's latency, the wall and
+    server CPU seconds, errors and wrong answers."""
     latencies: list[float] = []
     counts = {"errors": 0, "wrong": 0}
 
@@ -178,14 +184,21 @@ def load(port: int, group: int, cases: list[tuple[bytes, bytes]], clients: int,
     cpu = group_cpu_seconds(group)
     elapsed = asyncio.run(run())
     cpu = group_cpu_seconds(group) - cpu
-    ordered = sorted(latencies)
+    return {"latencies": latencies, "elapsed": elapsed, "cpu": cpu, **counts}
+
+
+def summary(turns: list[dict[str, Any]]) -> dict[str, float]:
+    """One load's figures over its turns: throughput, latency percentiles, errors, CPU."""
+    latencies = sorted(value for turn in turns for value in turn["latencies"])
+    answered = max(1, len(latencies))
     return {
-        "rps": len(latencies) / elapsed,
-        "p50_ms": statistics.median(ordered) * 1000,
-        "p99_ms": ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
-        "errors": counts["errors"],
-        "wrong": counts["wrong"],
-        "cpu_ms_per_request": cpu * 1000 / max(1, len(latencies)),
+        "rps": len(latencies) / sum(turn["elapsed"] for turn in turns),
+        "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
+        "p99_ms": latencies[min(answered - 1, int(len(latencies) * 0.99))] * 1000
+        if latencies else 0.0,
+        "errors": sum(turn["errors"] for turn in turns),
+        "wrong": sum(turn["wrong"] for turn in turns),
+        "cpu_ms_per_request": sum(turn["cpu"] for turn in turns) * 1000 / answered,
     }
 
 
@@ -194,15 +207,24 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--seconds", type=float, default=30.0, help="per server run")
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--turns", type=int, default=6,
+                        help="in-process and 1-worker HTTP runs alternate this many times")
     options = parser.parse_args()
     cases = load_cases()
-    baseline, baseline_cpu_ms = inprocess_rps(cases, min(options.seconds, 10.0))
-    runs = {}
-    for workers in (1, 2):
-        with server(workers) as (port, group):
-            load(port, group, cases, options.clients, 2.0)  # warm every worker up
-            runs[workers] = load(port, group, cases, options.clients, options.seconds)
-    one, two = runs[1], runs[2]
+    turn = options.seconds / max(1, options.turns)
+    local: list[dict[str, float]] = []
+    served: list[dict[str, Any]] = []
+    with server(1) as (port, group):
+        load(port, group, cases, options.clients, 2.0)  # warm the worker up
+        for _ in range(max(1, options.turns)):
+            local.append(inprocess(cases, turn))
+            served.append(load(port, group, cases, options.clients, turn))
+    with server(2) as (port, group):
+        load(port, group, cases, options.clients, 2.0)  # warm every worker up
+        two = summary([load(port, group, cases, options.clients, options.seconds)])
+    one = summary(served)
+    baseline = sum(r["done"] for r in local) / sum(r["elapsed"] for r in local)
+    baseline_cpu_ms = sum(r["cpu"] for r in local) * 1000 / sum(r["done"] for r in local)
     result = {
         "rps_1_worker": round(one["rps"], 1),
         "rps_2_workers": round(two["rps"], 1),
@@ -222,6 +244,7 @@ def main() -> None:
         "load_average": round(os.getloadavg()[0], 2),
         "clients": options.clients,
         "seconds": options.seconds,
+        "turns": options.turns,
     }
     if options.json:
         print(json.dumps(result, sort_keys=True))

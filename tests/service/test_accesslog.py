@@ -89,3 +89,62 @@ def test_every_request_of_two_workers_is_logged_by_the_end_of_a_graceful_shutdow
         text = log.read().decode()
     lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     assert sum(1 for line in lines if line["path"] == "/v1/packs") == 25, text[-3000:]
+
+
+def _configured(handler: logging.Handler):
+    """The access logger with ``handler`` alone, as `syncdoctor serve` sets it; restored after."""
+    logger = logging.getLogger("syncdoctor.access")
+    saved = (logger.handlers[:], logger.propagate, logger.level, logger.filters[:])
+    logger.handlers[:] = [handler]
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+
+    def restore() -> None:
+        logger.handlers[:], logger.propagate, level, logger.filters[:] = saved
+        logger.setLevel(level)
+
+    return logger, restore
+
+
+def test_a_line_logged_straight_to_the_handler_is_what_a_record_would_write() -> None:
+    from syncdoctor.service.accesslog import log_access
+
+    stream = io.StringIO()
+    handler = BatchedLineHandler(stream, flush_seconds=60)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    assert handler.takes_plain_lines()
+    _, restore = _configured(handler)
+    try:
+        log_access('{"a":1}')
+        log_access("%s not a format")
+        handler.flush()
+    finally:
+        restore()
+        handler.close()
+    assert stream.getvalue() == '{"a":1}\n%s not a format\n'
+
+
+def test_a_formatter_a_filter_or_a_level_sends_the_line_through_a_record() -> None:
+    from syncdoctor.service.accesslog import log_access
+
+    stream = io.StringIO()
+    handler = BatchedLineHandler(stream, flush_seconds=60)
+    handler.setFormatter(logging.Formatter("access %(levelname)s %(message)s"))
+    assert not handler.takes_plain_lines()
+    logger, restore = _configured(handler)
+    try:
+        log_access("one")
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addFilter(lambda record: "secret" not in record.getMessage())
+        log_access("a secret line")
+        logger.filters.clear()
+        handler.setLevel(logging.WARNING)
+        assert not handler.takes_plain_lines()
+        log_access("below the handler's level")
+        handler.setLevel(logging.NOTSET)
+        log_access("two")
+        handler.flush()
+    finally:
+        restore()
+        handler.close()
+    assert stream.getvalue() == "access INFO one\ntwo\n"
