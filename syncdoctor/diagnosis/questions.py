@@ -17,16 +17,18 @@ Order: by value (how many live hypotheses, the causes those rules serve, an answ
 then playbook step, then cost, then id. ``Interview.next_question()`` asks the first: the
 interview, the tools and a bot all ask the same question next.
 
-The work is set operations on precomputed indexes, not a walk over every rule's facts: the live
-rules come from per-cause sets (``PackIndex.supporting`` / ``refuting``) less the settled ones,
-and each fact's live readers from its own set (``PackIndex.askers``) intersected with them.
-Causes are handled as their positions in rank order (``PackIndex.cause_order``): a question's
-causes sort as plain integers.
+The work is done on precomputed indexes, not a walk over every rule's facts: the live rules
+are marks in a bytearray (a copy of the supporting rules' marks, less the settled ones and those
+of the few causes that need no support), and each fact's live readers are picked from it in C
+(``Prepared.asking``, engine/asking.py), their causes coming in rank order (positions in
+``PackIndex.cause_order``). Rules a derivation makes serve other causes than their own are kept
+apart, and merged into the facts they read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from itertools import compress
 
 from syncdoctor.diagnosis.case import Case
 from syncdoctor.engine.session import Firings
@@ -56,47 +58,64 @@ def frozen_facts(case: Case) -> frozenset[str]:
     )
 
 
-def _target_rules(
+def _live_rules(
     case: Case, firings: Firings, ruled_out: set[str], confirmed: Mapping[str, float],
     first: str | None,
-) -> tuple[dict[int, frozenset[int]], set[int]]:
-    """The rules whose firing could change the outcome, each with the causes it serves."""
+) -> tuple[bytearray, set[int]]:
+    """The rules whose firing could change the outcome, and the settled rules.
+
+    The live rules are marked 1 by rule index; each serves its own cause.
+    """
     index = case.pack.index
     settled = firings.impossible | firings.rules.keys()
     for fact in frozen_facts(case):
         settled |= index.record_rules.get(fact, frozenset())
     # Every supporting rule, less those of the few causes held or ruled out that need no
-    # support: a handful of set operations, not a walk over every cause.
-    live = index.support_rules - settled
+    # support: a copy of precomputed marks and a few clears, not a walk over every cause.
+    live = bytearray(case.pack.prepared.asking.support)
+    for rule in settled:
+        live[rule] = 0
     causes = case.pack.playbook.causes
     for cause in ruled_out:
         if cause in causes:
-            live -= index.supporting[cause]
+            for rule in index.supporting[cause]:
+                live[rule] = 0
     held = [cause for cause in confirmed if cause in causes and cause not in ruled_out]
     for cause in held:
         certainty = confirmed[cause]
         if not (certainty < 1.0 and cause != first):
-            live -= index.supporting[cause]
-    served = index.rule_cause
-    targets = {rule: served[rule] for rule in live}
+            for rule in index.supporting[cause]:
+                live[rule] = 0
     for cause in held:  # a held cause may still be ruled out
         for rule in index.refuting[cause] - settled:
-            targets[rule] = served[rule]
-    return targets, settled
+            live[rule] = 1
+    return live, settled
 
 
 def _expand_derivations(
-    case: Case, targets: dict[int, frozenset[int]], settled: set[int]
+    case: Case, live: bytearray, settled: set[int]
 ) -> dict[int, frozenset[int]]:
     """Add the live rules deriving what a target rule still needs, serving the same causes.
 
     An observable derived fact is asked itself (one question); the facts its rules compare are
     asked only once the user cannot answer it.
+
+    Returns the rules that now serve other causes than their own alone (rule -> its causes);
+    their marks in ``live`` are cleared, so that each live rule is either marked or there.
     """
     pack = case.pack
     index = pack.index
     known = case.facts
-    pending = [(rule, 0) for rule in sorted(index.reads_derived.intersection(targets))]
+    served = index.rule_cause
+    special: dict[int, frozenset[int]] = {}
+
+    def causes_of(rule: int) -> frozenset[int]:
+        found = special.get(rule)
+        if found is not None:
+            return found
+        return served[rule] if live[rule] else frozenset()
+
+    pending = [(rule, 0) for rule in sorted(index.reads_derived) if live[rule]]
     while pending:
         rule, depth = pending.pop()
         if depth >= MAX_DERIVATION_DEPTH:
@@ -107,11 +126,13 @@ def _expand_derivations(
             for deriver in index.derivers.get(fact, ()):
                 if deriver in settled:
                     continue
-                served = targets.get(deriver, frozenset())
-                if not targets[rule] <= served:
-                    targets[deriver] = served | targets[rule]
+                current = causes_of(deriver)
+                needs = causes_of(rule)
+                if not needs <= current:
+                    special[deriver] = current | needs
+                    live[deriver] = 0
                     pending.append((deriver, depth + 1))
-    return targets
+    return special
 
 
 def select_questions(
@@ -126,18 +147,29 @@ def select_questions(
     index = pack.index
     known = case.facts
     unknown = case.unknown  # "the user cannot answer": never asked again
-    targets, settled = _target_rules(case, firings, ruled_out, confirmed, first)
-    targets = _expand_derivations(case, targets, settled)
-    wanted: dict[str, tuple[int, set[int]]] = {}
+    live, settled = _live_rules(case, firings, ruled_out, confirmed, first)
+    special = _expand_derivations(case, live, settled)
+    special_readers: dict[str, list[int]] = {}
+    for rule in special:
+        for fact in index.asked_facts[rule]:
+            special_readers.setdefault(fact, []).append(rule)
     steps = index.rule_steps
-    live_rules = frozenset(targets)
-    for fact, askers in index.askers.items():  # per fact: its live readers, by set intersection
+    wanted: dict[str, tuple[int, Collection[int]]] = {}
+    for fact, (pick, causes, rule_steps) in pack.prepared.asking.readers.items():
         if fact in known or fact in unknown:
             continue
-        live = askers & live_rules
-        if live:
-            wanted[fact] = (min(map(steps.__getitem__, live)),
-                            set().union(*map(targets.__getitem__, live)))
+        # The marks of the fact's readers pick their causes, in rank order, and their steps.
+        picked = pick(live)
+        extra = special_readers.get(fact) if special_readers else None
+        if extra is None:
+            if 1 in picked:
+                wanted[fact] = (min(compress(rule_steps, picked)),
+                                list(dict.fromkeys(compress(causes, picked))))
+            continue
+        wanted[fact] = (
+            min([*compress(rule_steps, picked), *map(steps.__getitem__, extra)]),
+            sorted({*compress(causes, picked)}.union(*map(special.__getitem__, extra))),
+        )
     # A raw text (an error message) that extractors read can answer those facts at once.
     for source, extracted in index.extracted_from.items():
         if source in known or source in unknown:
@@ -149,8 +181,7 @@ def select_questions(
                 if current is None:
                     wanted[source] = (step, set(target_causes))
                 else:
-                    current[1].update(target_causes)
-                    wanted[source] = (min(step, current[0]), current[1])
+                    wanted[source] = (min(step, current[0]), {*current[1], *target_causes})
     specs = pack.facts  # the Pack's properties each cost a call: read them once
     ranked = sorted(
         wanted.items(),
@@ -161,7 +192,8 @@ def select_questions(
     questions: list[dict[str, JsonValue]] = []
     for fact, (step, cause_set) in ranked:
         spec = specs[fact]
-        positions = sorted(cause_set)  # rank order
+        # Rank order: the readers' causes come sorted, a raw text's were gathered in a set.
+        positions = cause_set if type(cause_set) is list else sorted(cause_set)
         fields = record_fields.get(fact)
         questions.append({
             "fact": fact,

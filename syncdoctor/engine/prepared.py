@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from syncdoctor.engine.asking import Asking
 from syncdoctor.engine.compiler import CompiledPack
 from syncdoctor.engine.encoding import unknown_marker
 from syncdoctor.engine.refute import Refuter
@@ -56,6 +57,8 @@ class Prepared:
     """Fact -> how its value reaches the case message (records facts have their own)."""
     markers: tuple[tuple[str, str], ...]
     """(fact, its unknown marker field) of each fact whose marker some rule tests."""
+    asking: Asking
+    """Each askable fact's readers, as question selection picks them."""
 
     @classmethod
     def build(cls, source: PackSource, done: CompiledPack) -> Prepared:
@@ -90,4 +93,5 @@ class Prepared:
                 (fact, unknown_marker(name)) for fact, name in fields.facts.items()
                 if name in fields.markers
             ),
+            asking=Asking.build(source.index, len(source.rules)),
         )

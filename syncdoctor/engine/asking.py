@@ -1,0 +1,82 @@
+"""What question selection reads of each askable fact, worked out once per pack.
+
+A question's causes are those served by the live rules reading its fact. Intersecting each
+fact's readers with a set of live rules, then unioning and sorting their causes, was most of a
+diagnosis at 5,000 rules (issue 17: ~120 readers a fact, ~70 causes a question). Here each
+fact's readers are listed once, ordered by the rank of the cause each serves, beside those
+causes and the readers' steps: a case marks its live rules in a bytearray, and a fact's live
+readers are picked from it in C (``itemgetter``, then ``itertools.compress``), which gives
+the fact's causes already in rank order.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from syncdoctor.kb.pack import PackIndex
+
+__all__ = ["Asking", "Readers"]
+
+Pick = Callable[[bytearray], tuple[int, ...]]
+"""Reads the marks of a fact's readers, in ``Readers`` order."""
+
+
+def _nothing(_marks: bytearray) -> tuple[int, ...]:
+    return ()
+
+
+def _picker(rules: tuple[int, ...]) -> Pick:
+    if not rules:
+        return _nothing  # itemgetter() needs an item
+    if len(rules) == 1:
+        only = rules[0]
+        return lambda marks: (marks[only],)  # itemgetter of one item gives no tuple
+    pick: Pick = operator.itemgetter(*rules)
+    return pick
+
+
+class Readers(NamedTuple):
+    """The rules reading one askable fact that serve a cause, in the causes' rank order.
+
+    A tuple: a case unpacks the three for each fact.
+    """
+
+    pick: Pick
+    """Marks of a live-rule bytearray -> theirs, one per reader."""
+    causes: tuple[int, ...]
+    """Per reader: the position of its cause in ``PackIndex.cause_order``."""
+    steps: tuple[int, ...]
+    """Per reader: its step's position in the playbook."""
+
+
+@dataclass(frozen=True)
+class Asking:
+    """Per pack: the supporting rules as marks, and each askable fact's readers."""
+
+    support: bytes
+    """1 at each rule that supports a cause, else 0: a case's live marks start as a copy."""
+    readers: Mapping[str, Readers]
+    """Askable fact -> its readers (the facts in ``PackIndex.askers`` order)."""
+
+    @classmethod
+    def build(cls, index: PackIndex, rule_count: int) -> Asking:
+        """From the pack's index; ``rule_count``: how many rules the pack has."""
+        support = bytearray(rule_count)
+        for rule in index.support_rules:
+            support[rule] = 1
+        served = index.rule_cause
+        readers: dict[str, Readers] = {}
+        for fact, askers in index.askers.items():
+            # A rule serving no cause is never live on its own (only through a derivation,
+            # which question selection handles apart).
+            ordered = sorted((min(served[r]), r) for r in askers if served[r])
+            rules = tuple(rule for _, rule in ordered)
+            readers[fact] = Readers(
+                pick=_picker(rules),
+                causes=tuple(cause for cause, _ in ordered),
+                steps=tuple(index.rule_steps[rule] for rule in rules),
+            )
+        return cls(support=bytes(support), readers=readers)

@@ -1,0 +1,33 @@
+"""Each askable fact's readers, as question selection picks them from a case's live marks."""
+
+from __future__ import annotations
+
+from syncdoctor.engine.knowledge import default_kb
+
+
+def test_readers_are_the_askers_serving_a_cause_in_rank_order() -> None:
+    for pack_id in default_kb().packs:
+        pack = default_kb().pack(pack_id)
+        index = pack.index
+        asking = pack.prepared.asking
+        assert list(asking.readers) == list(index.askers)
+        for fact, askers in index.askers.items():
+            readers = asking.readers[fact]
+            serving = sorted((min(index.rule_cause[r]), r) for r in askers if index.rule_cause[r])
+            # Marking each reader with its own number picks the readers back, in order.
+            marks = bytearray(len(pack.rules))
+            for number, (_, rule) in enumerate(serving):
+                marks[rule] = number % 251 + 1
+            picked = readers.pick(marks)
+            assert list(picked) == [n % 251 + 1 for n in range(len(serving))]
+            assert list(readers.causes) == [cause for cause, _ in serving]
+            assert list(readers.steps) == [index.rule_steps[r] for _, r in serving]
+
+
+def test_support_marks_are_the_supporting_rules() -> None:
+    for pack_id in default_kb().packs:
+        pack = default_kb().pack(pack_id)
+        marks = pack.prepared.asking.support
+        assert len(marks) == len(pack.rules)
+        assert {n for n, mark in enumerate(marks) if mark} == set(pack.index.support_rules)
+        assert set(marks) <= {0, 1}
