@@ -156,6 +156,7 @@ def extract(case: Case) -> None:
         if isinstance(text, str):
             pending.extend(n for n in pack.scan.matching(fact, text) if n < count)
     heapq.heapify(pending)
+    texts: dict[str, bytes] = {}  # text fact -> its UTF-8, encoded once for every pattern
     while pending:
         number = heapq.heappop(pending)
         extractor = extractors[number]
@@ -164,11 +165,16 @@ def extract(case: Case) -> None:
         found = dict(pack.prepared.constants[number])
         if extractor.capture:
             text = facts[extractor.from_]
-            match = pack.source.patterns[number].search(text) if isinstance(text, str) else None
-            if match is None:
+            if not isinstance(text, str):
+                continue
+            encoded = texts.get(extractor.from_)
+            if encoded is None:
+                encoded = texts[extractor.from_] = text.encode()
+            groups = pack.prepared.readers[number].read(text, encoded)
+            if groups is None:
                 continue
             for group, fact in extractor.capture.items():
-                captured = match.group(group)
+                captured = groups[group]
                 if captured is None:
                     continue
                 try:

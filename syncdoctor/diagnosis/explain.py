@@ -57,8 +57,13 @@ class _CaseRenderer:
     def __init__(self, case: Case, warnings: list[str]) -> None:
         self.case = case
         self.warnings = warnings
-        # A secret fact renders as *** like everywhere else (the author cannot leak it).
-        self.facts = redact_secrets(case.facts, case.pack.facts)
+        # A secret fact renders as *** like everywhere else (the author cannot leak it). Without
+        # one, the case's facts are read as they are: the sandbox is immutable, and so is a
+        # direct render.
+        self.facts: Mapping[str, object] = (
+            case.facts if case.pack.prepared.secrets.isdisjoint(case.facts)
+            else redact_secrets(case.facts, case.pack.facts)
+        )
 
     def render(
         self, template: Renderer, what: str, record: Mapping[str, object] | None = None

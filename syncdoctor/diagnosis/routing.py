@@ -104,13 +104,13 @@ def route_score(pack: Pack, facts: Mapping[str, FactValue]) -> int:
     """
     score = 0
     matched: dict[str, set[int]] = {}
-    for number, extractor in enumerate(pack.extractors):
-        text = facts.get(extractor.from_)
-        if not extractor.route_weight or not isinstance(text, str):
+    for number, source, weight in pack.prepared.routes:  # the extractors of nonzero weight
+        text = facts.get(source)
+        if not isinstance(text, str):
             continue
-        found = matched.get(extractor.from_)
+        found = matched.get(source)
         if found is None:
-            found = matched[extractor.from_] = pack.scan.matching(extractor.from_, text)
+            found = matched[source] = pack.scan.matching(source, text)
         if number in found:
-            score += extractor.route_weight
+            score += weight
     return score

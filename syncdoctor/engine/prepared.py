@@ -16,6 +16,7 @@ from syncdoctor.engine.encoding import unknown_marker
 from syncdoctor.engine.refute import Refuter
 from syncdoctor.kb.compare import Evaluator, evaluator
 from syncdoctor.kb.pack import PackSource
+from syncdoctor.kb.patterns import GroupReader
 from syncdoctor.kb.values import type_value
 from syncdoctor.types import FactValue
 
@@ -59,6 +60,12 @@ class Prepared:
     """(fact, its unknown marker field) of each fact whose marker some rule tests."""
     asking: Asking
     """Each askable fact's readers, as question selection picks them."""
+    readers: tuple[GroupReader, ...]
+    """Per extractor: its pattern's groups that it captures, read in one call."""
+    secrets: frozenset[str]
+    """The facts marked secret (shown as ***)."""
+    routes: tuple[tuple[int, str, int], ...]
+    """(number, text fact, route weight) of each extractor whose match weighs in pack choice."""
 
     @classmethod
     def build(cls, source: PackSource, done: CompiledPack) -> Prepared:
@@ -94,4 +101,13 @@ class Prepared:
                 if name in fields.markers
             ),
             asking=Asking.build(source.index, len(source.rules)),
+            routes=tuple(
+                (number, e.from_, e.route_weight)
+                for number, e in enumerate(source.extractors) if e.route_weight
+            ),
+            secrets=frozenset(fact for fact, spec in facts.items() if spec.secret),
+            readers=tuple(
+                GroupReader(pattern, e.capture)
+                for e, pattern in zip(source.extractors, source.patterns, strict=True)
+            ),
         )

@@ -7,7 +7,9 @@ from typing import Any, Protocol, cast
 
 import re2
 
-__all__ = ["PatternError", "PatternSet", "TextMatch", "TextPattern", "compile_pattern"]
+__all__ = [
+    "GroupReader", "PatternError", "PatternSet", "TextMatch", "TextPattern", "compile_pattern"
+]
 
 PatternError = re2.error
 """What RE2 raises for a pattern it cannot compile."""
@@ -152,3 +154,46 @@ class _Group:
         numbers = self.numbers
         for index in self.set.Match(text) or ():
             yield numbers[index]
+
+
+_NO_SPAN = (-1, -1)
+"""The span RE2 gives a group that took no part in the match."""
+
+
+class GroupReader:
+    """A pattern's named groups in its first match, read from RE2's own spans.
+
+    The same texts as ``pattern.search(text).group(name)``: the re2 module's search maps every
+    byte offset of the match back to a character offset and builds a match object, and each
+    ``group`` looks its name up in a dict built anew per call; extraction reads a few groups
+    of a long message per matching extractor. RE2 matches UTF-8 on character boundaries, so a
+    group's bytes decode to that very text. A pattern object without the module's compiled RE2
+    inside (another version of the module) is searched the public way.
+    """
+
+    __slots__ = ("_groups", "_pattern", "_regexp")
+
+    def __init__(self, pattern: TextPattern, names: Iterable[str]) -> None:
+        self._pattern = pattern
+        regexp = getattr(pattern, "_regexp", None)
+        self._regexp: Any = regexp if hasattr(regexp, "Match") else None
+        self._groups = tuple((name, pattern.groupindex[name]) for name in names)
+
+    def read(self, text: str, encoded: bytes) -> dict[str, str | None] | None:
+        """Group name -> its text (None: it took no part); None when the pattern does not match.
+
+        ``encoded``: ``text`` in UTF-8 (a text read by several patterns is encoded once).
+        """
+        if self._regexp is None:
+            match = self._pattern.search(text)
+            if match is None:
+                return None
+            return {name: match.group(name) for name, _ in self._groups}
+        spans = self._regexp.Match(re2._Anchor.UNANCHORED, encoded, 0, len(encoded))
+        if spans[0] == _NO_SPAN:
+            return None
+        found: dict[str, str | None] = {}
+        for name, number in self._groups:
+            start, end = spans[number]
+            found[name] = None if (start, end) == _NO_SPAN else encoded[start:end].decode()
+        return found

@@ -8,7 +8,7 @@ import pytest
 
 from syncdoctor.casefile import read_case
 from syncdoctor.engine.knowledge import Pack, default_kb
-from syncdoctor.kb.patterns import PatternSet, compile_pattern
+from syncdoctor.kb.patterns import GroupReader, PatternSet, compile_pattern
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HOSTILE = [
@@ -105,3 +105,40 @@ extractors:
         assert result.inferred == {"error.detail": "boom time", "error.kind": "timeout"}
     given = diagnose({"error.detail": "boom"}, kb=kb, now="2024-05-01T12:00:00Z")
     assert given.inferred == {"error.kind": "other"}
+
+
+class _Searched:
+    """A pattern seen only through its public methods (no compiled RE2 inside)."""
+
+    def __init__(self, source: str) -> None:
+        self.inner = compile_pattern(source)
+        self.groupindex = self.inner.groupindex
+
+    def search(self, text: str) -> object:
+        return self.inner.search(text)
+
+
+@pytest.mark.parametrize("pack_id", sorted(default_kb().packs))
+def test_groups_read_from_spans_are_the_groups_a_search_gives(pack_id: str) -> None:
+    pack = default_kb().pack(pack_id)
+    texts = [*_texts(), "café ☕ order #Ωx1 failed: 😀 ref=ñ42", "\u00e9" * 50 + " 401 " + "é"]
+    read = 0
+    for extractor, pattern in zip(pack.extractors, pack.source.patterns, strict=True):
+        reader = GroupReader(pattern, extractor.capture)
+        for text in texts:
+            match = pattern.search(text)
+            expected = None if match is None else {g: match.group(g) for g in extractor.capture}
+            assert reader.read(text, text.encode()) == expected
+            read += expected is not None and any(v is not None for v in expected.values())
+    assert read or not any(e.capture for e in pack.extractors)
+
+
+def test_groups_of_a_pattern_without_its_re2_are_searched() -> None:
+    source = r"(?P<code>\d{3})(?: (?P<word>[a-zé]+))?"
+    reader, plain = GroupReader(_Searched(source), ["code", "word"]), compile_pattern(source)
+    for text in ("", "error 404 introuvé", "no code", "code 500", "ééé 401 é"):
+        match = plain.search(text)
+        expected = None if match is None else {g: match.group(g) for g in ("code", "word")}
+        assert reader.read(text, text.encode()) == expected
+    assert reader.read("ééé 401 é", "ééé 401 é".encode()) == {"code": "401", "word": "é"}
+    assert reader.read("code 500", b"code 500") == {"code": "500", "word": None}
