@@ -222,10 +222,43 @@ class Refuted:
         return frozenset().union(*(self.refutes[n] for n in self.programs))
 
 
+class _Members:
+    """The one-field membership programs (``in`` / ``not_in``) of one field and one set of facts.
+
+    Most programs are such tests, and whether each is false depends only on the field's value:
+    so each distinct value's verdict (the programs false, the rules they block) is worked out
+    once, on first use, instead of every program being run on every case. Only values some
+    operand names are kept apart; any other value gets the same verdict as every other one,
+    so the verdicts stay as few as the operands.
+    """
+
+    __slots__ = ("facts", "named", "tests", "verdicts")
+
+    def __init__(self, facts: tuple[str, ...]) -> None:
+        self.facts = facts
+        self.tests: list[tuple[int, tuple[object, ...], bool]] = []
+        """(program number, members, whether the test is ``in``)."""
+        self.named: set[object] = set()
+        self.verdicts: dict[object, tuple[tuple[int, ...], frozenset[int]]] = {}
+
+    def verdict(
+        self, value: object, blocks: tuple[tuple[int, ...], ...]
+    ) -> tuple[tuple[int, ...], frozenset[int]]:
+        """The programs false for ``value``, and the rules they block."""
+        key = value if value in self.named else _MISSING
+        found = self.verdicts.get(key)
+        if found is None:
+            false = tuple(n for n, members, wanted in self.tests if (value in members) != wanted)
+            found = self.verdicts[key] = (
+                false, frozenset().union(*(blocks[n] for n in false))
+            )
+        return found
+
+
 class Refuter:
     """A pack's refutation programs, compiled, with the programs each fact is read by."""
 
-    __slots__ = ("_blocks", "_checks", "_readers", "_refutes")
+    __slots__ = ("_blocks", "_checks", "_members", "_others", "_readers", "_refutes")
 
     def __init__(self, refutations: Refutations) -> None:
         self._checks = tuple(compile_program(program) for program in refutations.programs)
@@ -237,6 +270,27 @@ class Refuter:
         }
         self._blocks = refutations.blocks
         self._refutes = refutations.refutes
+        read_by: dict[int, list[str]] = {}
+        for fact, numbers in self._readers.items():
+            for number in numbers:
+                read_by.setdefault(number, []).append(fact)
+        members: dict[str, dict[tuple[str, ...], _Members]] = {}
+        others: dict[str, list[int]] = {}
+        for number, program in enumerate(refutations.programs):
+            facts = tuple(read_by.get(number, ()))
+            if program[0] == "test" and program[2] in ("in", "not_in"):
+                _, field_name, op, operand, _facts = program
+                group = members.setdefault(field_name, {}).get(facts)
+                if group is None:
+                    group = members[field_name][facts] = _Members(facts)
+                tested = operand if isinstance(operand, tuple) else (operand,)
+                group.tests.append((number, tested, op == "in"))
+                group.named.update(tested)
+            else:
+                for fact in facts:
+                    others.setdefault(fact, []).append(number)
+        self._members = {name: tuple(groups.values()) for name, groups in members.items()}
+        self._others = {fact: tuple(numbers) for fact, numbers in others.items()}
 
     @property
     def checks(self) -> tuple[Check, ...]:
@@ -251,37 +305,58 @@ class Refuter:
     ) -> Refuted:
         """Evaluate the programs that the known and frozen facts touch, on the case message."""
         readers = self._readers
-        touched: set[int] = set()
-        for fact in known:
-            touched.update(readers.get(fact, ()))
         frozen_touched: set[int] = set()
         for fact in frozen:
             frozen_touched.update(readers.get(fact, ()))
+        if not frozen_touched:  # the usual case: every fact may still be given
+            return self._refute_open(message, known)
+        touched: set[int] = set()
+        for fact in known:
+            touched.update(readers.get(fact, ()))
         checks = self._checks
         refuted: list[int] = []
         impossible: list[int] = []  # refuted or not, in program order (as the sets fill)
-        if not frozen_touched:  # the usual case: every fact may still be given
-            empty = ()
-            for number in sorted(touched):
-                if not checks[number](message, empty)[0]:
-                    refuted.append(number)
-            impossible = refuted
-        else:
-            for number in sorted(touched | frozen_touched):
-                check = checks[number]
-                if number in touched and not check(message, ())[0]:
-                    refuted.append(number)
-                    impossible.append(number)
-                elif number in frozen_touched and not check(message, frozen)[0]:
-                    impossible.append(number)
+        for number in sorted(touched | frozen_touched):
+            check = checks[number]
+            if number in touched and not check(message, ())[0]:
+                refuted.append(number)
+                impossible.append(number)
+            elif number in frozen_touched and not check(message, frozen)[0]:
+                impossible.append(number)
         blocks = self._blocks
-        blocked: set[int] = set().union(*(blocks[n] for n in refuted))
         return Refuted(
-            blocked=blocked,
+            blocked=set().union(*(blocks[n] for n in refuted)),
             programs=tuple(refuted),
             refutes=self._refutes,
-            impossible=(
-                set(blocked) if impossible is refuted
-                else set().union(*(blocks[n] for n in impossible))
-            ),
+            impossible=set().union(*(blocks[n] for n in impossible)),
+        )
+
+    def _refute_open(self, message: Mapping[str, object], known: Collection[str]) -> Refuted:
+        """``refute`` when no fact stays unknown: refuted and impossible are the same."""
+        blocks = self._blocks
+        members = self._members
+        known_facts = known if isinstance(known, set | frozenset) else set(known)
+        refuted: list[int] = []
+        blocked: set[int] = set()
+        # A membership program reads its field's value: present only when a fact is known.
+        for field_name, value in message.items():
+            for group in members.get(field_name, ()):
+                if not known_facts.isdisjoint(group.facts):
+                    false, rules = group.verdict(value, blocks)
+                    refuted.extend(false)
+                    blocked.update(rules)
+        others = self._others
+        touched: set[int] = set()
+        for fact in known_facts:
+            touched.update(others.get(fact, ()))
+        checks = self._checks
+        empty = ()
+        for number in touched:
+            if not checks[number](message, empty)[0]:
+                refuted.append(number)
+                blocked.update(blocks[number])
+        refuted.sort()
+        return Refuted(
+            blocked=blocked, programs=tuple(refuted), refutes=self._refutes,
+            impossible=set(blocked),
         )
