@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -188,6 +188,7 @@ def _shaped(shape: str, found: TextMatch, start: YearStart) -> Period | None:
     return Period(date(year, 1, 1), date(year, 12, 31))
 
 
+@lru_cache(maxsize=256)  # a case's period texts repeat from case to case; Period is frozen
 def parse_period(text: str, today: date, start: YearStart = JANUARY_FIRST) -> Period | None:
     """The dates a period text names, or None when it reads as no period."""
     if len(text) > MAX_TEXT:

@@ -5,7 +5,8 @@ Through Jinja2, each render builds a Context, a render budget and a generator, a
 the sandbox's hooks for every item, call and filter: most of its cost. A template made only of
 text, ``{% if %}``, ``{% set %}`` (of a new name, at the top: Jinja2 gives a set inside a block
 a scope of its own), constants, dict literals, items, comparisons, ``and``/``or``/``not``,
-``x if t else y``, ``-``, ``/``, ``~``, ``.get()``, ``.strftime()`` and the filters given to
+``x if t else y``, ``-``, ``/``, ``~``, slices, list and tuple literals, ``.get()``,
+``.strftime()`` and the filters given to
 :func:`compile_direct` is also compiled, next to its Jinja2 code, into a tree of closures that
 does the same operations on the same values directly. (``+`` and ``*`` stay with the sandbox,
 which checks what they build.)
@@ -215,7 +216,13 @@ class _Compiler:
                 and isinstance(node.node.value, int | float):
             negative = -node.node.value  # Jinja2 folds it to this constant
             return lambda scope: negative
-        if isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Slice):
+        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Slice):
+            return self.sliced(self.expr(node.node), node.arg)
+        if isinstance(node, nodes.List) or (isinstance(node, nodes.Tuple) and node.ctx == "load"):
+            items = [self.expr(item) for item in node.items]
+            build = list if isinstance(node, nodes.List) else tuple
+            return lambda scope: build([item(scope) for item in items])
+        if isinstance(node, nodes.Getitem):
             if _is_variable(node.node) and isinstance(node.arg, nodes.Const) \
                     and type(node.arg.value) is str:
                 return _named_item(node.node.name, node.arg.value)
@@ -257,6 +264,22 @@ class _Compiler:
                 return holder[key]
             raise Fallback  # the sandbox would look for an attribute next
         return read
+
+    def sliced(self, target: Expr, bounds: nodes.Slice) -> Expr:
+        """``x[a:b:c]``: template_limits' sliced, called through the sandbox's ``call``."""
+        parts = [self.expr(part if part is not None else nodes.Const(None))  # a bound left out
+                 for part in (bounds.start, bounds.stop, bounds.step)]
+        self.steps += 2  # the sandbox's call and sliced each count one
+
+        def cut(scope: _Scope) -> object:
+            value = target(scope)
+            if type(value) not in (str, list, tuple):
+                raise Fallback  # what else slices is the sandbox's to judge
+            result = value[slice(*[part(scope) for part in parts])]
+            _charge(scope, result)  # by sliced
+            _charge(scope, result)  # and again by the sandbox's call
+            return result
+        return cut
 
     def concat(self, node: nodes.Concat) -> Expr:
         """``~``: template_limits' bounded_join, called through the sandbox's ``call``."""
