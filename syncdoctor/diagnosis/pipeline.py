@@ -15,6 +15,7 @@ from syncdoctor.diagnosis.explain import NOT_FIXED_RULE, explain
 from syncdoctor.diagnosis.questions import frozen_facts, select_questions
 from syncdoctor.diagnosis.result import ChoiceCause, Diagnosis, PackChoice, PackVersion
 from syncdoctor.diagnosis.routing import candidates, choose_pack
+from syncdoctor.engine.forkgate import between_forks
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack, default_kb, ensure_open
 from syncdoctor.engine.runtime import Message
 from syncdoctor.engine.session import Firings, build_messages, run_session
@@ -38,6 +39,7 @@ class CaseRun:
     """Every message the case asserts once its facts are all known; with trace only."""
 
 
+@between_forks  # a fork waits for the case to end (syncdoctor.engine.forkgate)
 def run_case(
     pack: Pack,
     facts: Mapping[str, object],

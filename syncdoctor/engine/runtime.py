@@ -24,7 +24,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -34,6 +33,7 @@ from typing import Any, Protocol
 import durable_rules_engine
 from durable import engine as durable_engine
 
+from syncdoctor.engine import forkgate
 from syncdoctor.errors import EngineError, SyncdoctorError
 
 _NOT_HANDLED = 1
@@ -329,19 +329,19 @@ def runtime() -> Runtime:
         return _RUNTIME
 
 
-def _before_fork() -> None:
-    # Fork only between two calls into the engine: a child that inherited a held lock (another
-    # thread was inside diagnose()) would wait for it forever, and durable_rules' state would be
-    # half-updated.
+def _acquire_engine_locks() -> None:
+    # Fork only between two cases (forkgate), and so between two calls into the engine: a child
+    # that inherited a held lock (another thread was inside diagnose()) would wait for it
+    # forever, and durable_rules' state would be half-updated.
     _RUNTIME_LOCK.acquire()
     if _RUNTIME is not None:
         _RUNTIME._lock.acquire()
 
 
-def _after_fork() -> None:
+def _release_engine_locks() -> None:
     if _RUNTIME is not None:
         _RUNTIME._lock.release()
     _RUNTIME_LOCK.release()
 
 
-os.register_at_fork(before=_before_fork, after_in_parent=_after_fork, after_in_child=_after_fork)
+forkgate.also_hold(_acquire_engine_locks, _release_engine_locks)
