@@ -94,7 +94,7 @@ def run_case(
             "warnings": warnings,
             "kb_version": kb.version,
             "packs": [{"id": pack.id, "version": pack.version}],
-            "now": jsonable(case.now),
+            "now": iso_moment(case.now),
         }
     )
     if not trace:

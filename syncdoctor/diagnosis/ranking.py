@@ -26,6 +26,8 @@ def rank_causes(
     causes: list[Data], specs: Mapping[str, CauseSpec], step_order: Mapping[str, int]
 ) -> list[Data]:
     """The causes in the order to fix them, consequences folded into their roots."""
+    if len(causes) < 2:  # most diagnoses: nothing to order, no other cause to follow
+        return list(causes)
     by_id = {str(c["id"]): c for c in causes}
     independent = sorted(
         causes,

@@ -4,12 +4,12 @@ Most texts of a diagnosis are prose with ``{% if "x" in facts %}`` and ``{{ fact
 Through Jinja2, each render builds a Context, a render budget and a generator, and goes through
 the sandbox's hooks for every item, call and filter: most of its cost. A template made only of
 text, ``{% if %}``, ``{% set %}`` (of a new name, at the top: Jinja2 gives a set inside a block
-a scope of its own), constants, dict literals, items, comparisons, ``and``/``or``/``not``,
-``x if t else y``, ``-``, ``/``, ``~``, slices, list and tuple literals, ``.get()``,
-``.strftime()`` and the filters given to
-:func:`compile_direct` is also compiled, next to its Jinja2 code, into a tree of closures that
-does the same operations on the same values directly. (``+`` and ``*`` stay with the sandbox,
-which checks what they build.)
+a scope of its own), constants, dict and list and tuple literals, items, slices, comparisons,
+``and``/``or``/``not``, ``x if t else y``, ``-``, ``/``, ``*`` of numbers, ``~``, ``.get()``,
+``.strftime()`` and the filters given to :func:`compile_direct` is also compiled, next to its
+Jinja2 code, into a tree of closures that does the same operations on the same values
+directly (the pieces they share are in template_steps). (``+``, and ``*`` of anything but
+numbers, stay with the sandbox, which checks what they build.)
 
 The closures never decide what is safe: they only do what the sandbox would let through, and
 give up (:class:`Fallback`) wherever they are not sure of that. The template then renders
@@ -19,7 +19,8 @@ through Jinja2 as it always did, which gives the same text or raises the same er
   holds (the sandbox's ``getitem`` looks further for a missing one); a name not assigned yet
   gives up too (Jinja2's StrictUndefined);
 - the only calls are ``.get()`` on a plain dict and ``.strftime()`` on a date or time, with the
-  format length the sandbox allows; the filters have no argument check;
+  format length the sandbox allows; the filters have no argument check but ``round``'s
+  precision, checked as the sandbox checks it;
 - there are fewer than ``CLOCK_EVERY`` steps (calls, filters, ``~``) in the whole template, so the
   step budget and the time backstop cannot be reached; what the steps build is counted as the
   render budget counts it, and anything past ``MAX_TEXT`` or ``MAX_BUILT`` gives up;
@@ -32,35 +33,27 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from datetime import time as clock_time
-from typing import Any, TypeGuard
+from typing import Any
 
 from jinja2 import nodes
 
-from syncdoctor.kb.template_limits import CLOCK_EVERY, MAX_BUILT, MAX_DATE_FORMAT, MAX_TEXT
+from syncdoctor.kb.template_limits import CLOCK_EVERY, MAX_DATE_FORMAT
+from syncdoctor.kb.template_steps import (
+    VARIABLES,
+    Emit,
+    Expr,
+    Fallback,
+    Scope,
+    charge,
+    is_variable,
+    named_item,
+    named_membership,
+    product,
+)
 
 __all__ = ["DirectFilter", "DirectTemplate", "Fallback", "compile_direct"]
 
 
-class Fallback(Exception):  # not an error: "render this one through Jinja2"
-    """The direct render is not sure to match Jinja2's: render through Jinja2 instead."""
-
-
-class _Scope:
-    """One direct render's variables and the characters its steps built."""
-
-    __slots__ = ("built", "facts", "names", "now", "record")
-
-    def __init__(self, facts: object, record: object, now: object) -> None:
-        self.facts = facts
-        self.record = record
-        self.now = now
-        self.built = 0
-        self.names: dict[str, object] = {}
-        """What the template's ``{% set %}`` assigned so far."""
-
-
-Expr = Callable[[_Scope], Any]
-Emit = Callable[[_Scope, list[str]], None]
 DirectFilter = Callable[..., object]
 """A filter as the direct render calls it: ``(now, value, *args)``."""
 DirectTemplate = Callable[[Mapping[str, object]], str]
@@ -70,7 +63,6 @@ _COMPARE: dict[str, Callable[[Any, Any], Any]] = {
     "lt": operator.lt, "lteq": operator.le,
     "in": lambda a, b: a in b, "notin": lambda a, b: a not in b,
 }
-_VARIABLES = frozenset({"facts", "record", "now"})
 
 
 class _Ineligible(Exception):  # the compiler's control flow only
@@ -95,23 +87,15 @@ def compile_direct(ast: nodes.Template, filters: Mapping[str, DirectFilter]
     def render(context: Mapping[str, object]) -> str:
         out: list[str] = []
         try:
-            scope = _Scope(context["facts"], context["record"], context["now"])
+            scope = Scope(context["facts"], context["record"], context["now"])
             body(scope, out)
         except Exception as error:  # whatever went wrong, Jinja2 says it its own way
             raise Fallback from error
         text = "".join(out)
-        _charge(scope, text)  # as bounded_concat charges the whole output
+        charge(scope, text)  # as bounded_concat charges the whole output
         return text.strip()
 
     return render
-
-
-def _charge(scope: _Scope, value: object) -> None:
-    if isinstance(value, str | list | tuple | dict):
-        size = len(value)
-        scope.built += size
-        if size > MAX_TEXT or scope.built > MAX_BUILT:
-            raise Fallback
 
 
 class _Compiler:
@@ -128,7 +112,7 @@ class _Compiler:
         if len(parts) == 1:
             return parts[0]
 
-        def emit(scope: _Scope, out: list[str]) -> None:
+        def emit(scope: Scope, out: list[str]) -> None:
             for part in parts:
                 part(scope, out)
         return emit
@@ -148,13 +132,13 @@ class _Compiler:
         Not to facts, record or now: the names a template reads from its render stay as given.
         """
         target = node.target
-        if not isinstance(target, nodes.Name) or target.name in _VARIABLES | {"loop"}:
+        if not isinstance(target, nodes.Name) or target.name in VARIABLES | {"loop"}:
             raise _Ineligible("Assign")
         name = target.name
         if isinstance(node, nodes.Assign):
             value = self.expr(node.node)
 
-            def assign(scope: _Scope, out: list[str]) -> None:
+            def assign(scope: Scope, out: list[str]) -> None:
                 scope.names[name] = value(scope)
             return assign
         if node.filter is not None:
@@ -163,11 +147,11 @@ class _Compiler:
         body = self.statements(node.body)
         self.in_block = False
 
-        def assign_block(scope: _Scope, out: list[str]) -> None:
+        def assign_block(scope: Scope, out: list[str]) -> None:
             pieces: list[str] = []
             body(scope, pieces)
             text = "".join(pieces)
-            _charge(scope, text)  # as bounded_concat charges a block's text
+            charge(scope, text)  # as bounded_concat charges a block's text
             scope.names[name] = text
         return assign_block
 
@@ -183,7 +167,7 @@ class _Compiler:
         if len(pieces) == 1 and not isinstance(only := pieces[0], str):
             return lambda scope, out: out.append(str(only(scope)))
 
-        def emit(scope: _Scope, out: list[str]) -> None:
+        def emit(scope: Scope, out: list[str]) -> None:
             for piece in pieces:
                 out.append(piece if isinstance(piece, str) else str(piece(scope)))
         return emit
@@ -193,7 +177,7 @@ class _Compiler:
         tests += [(self.expr(other.test), self.statements(other.body)) for other in node.elif_]
         otherwise = self.statements(node.else_) if node.else_ else None
 
-        def emit(scope: _Scope, out: list[str]) -> None:
+        def emit(scope: Scope, out: list[str]) -> None:
             for test, body in tests:
                 if test(scope):
                     body(scope, out)
@@ -208,7 +192,7 @@ class _Compiler:
             value = node.value
             return lambda scope: value
         if isinstance(node, nodes.Name) and node.ctx == "load":
-            if node.name in _VARIABLES:
+            if node.name in VARIABLES:
                 return operator.attrgetter(node.name)
             name = node.name
             return lambda scope: scope.names[name]  # not assigned (yet): KeyError, Fallback
@@ -223,14 +207,17 @@ class _Compiler:
             build = list if isinstance(node, nodes.List) else tuple
             return lambda scope: build([item(scope) for item in items])
         if isinstance(node, nodes.Getitem):
-            if _is_variable(node.node) and isinstance(node.arg, nodes.Const) \
+            if is_variable(node.node) and isinstance(node.arg, nodes.Const) \
                     and type(node.arg.value) is str:
-                return _named_item(node.node.name, node.arg.value)
+                return named_item(node.node.name, node.arg.value)
             return self.item(self.expr(node.node), self.expr(node.arg))
         if isinstance(node, nodes.Sub | nodes.Div):  # not operators the sandbox intercepts
             left, right = self.expr(node.left), self.expr(node.right)
             apply = operator.sub if isinstance(node, nodes.Sub) else operator.truediv
             return lambda scope: apply(left(scope), right(scope))
+        if isinstance(node, nodes.Mul):  # one step, of numbers only (the sandbox checks the rest)
+            self.steps += 1
+            return product(self.expr(node.left), self.expr(node.right))
         if isinstance(node, nodes.Concat):
             return self.concat(node)
         if isinstance(node, nodes.Dict):
@@ -254,8 +241,8 @@ class _Compiler:
 
     @staticmethod
     def item(target: Expr, argument: Expr) -> Expr:
-        """``target[argument]`` (``_named_item`` is the same read of ``facts["id"]``)."""
-        def read(scope: _Scope) -> object:
+        """``target[argument]`` (``named_item`` is the same read of ``facts["id"]``)."""
+        def read(scope: Scope) -> object:
             holder, key = target(scope), argument(scope)
             kind = type(holder)
             if kind is dict and type(key) is str and key in holder:
@@ -271,13 +258,13 @@ class _Compiler:
                  for part in (bounds.start, bounds.stop, bounds.step)]
         self.steps += 2  # the sandbox's call and sliced each count one
 
-        def cut(scope: _Scope) -> object:
+        def cut(scope: Scope) -> object:
             value = target(scope)
             if type(value) not in (str, list, tuple):
                 raise Fallback  # what else slices is the sandbox's to judge
             result = value[slice(*[part(scope) for part in parts])]
-            _charge(scope, result)  # by sliced
-            _charge(scope, result)  # and again by the sandbox's call
+            charge(scope, result)  # by sliced
+            charge(scope, result)  # and again by the sandbox's call
             return result
         return cut
 
@@ -286,10 +273,10 @@ class _Compiler:
         parts = [self.expr(part) for part in node.nodes]
         self.steps += 2  # the sandbox's call and bounded_join each count one
 
-        def join(scope: _Scope) -> str:
+        def join(scope: Scope) -> str:
             text = "".join([str(part(scope)) for part in parts])
-            _charge(scope, text)  # by bounded_join
-            _charge(scope, text)  # and again by the sandbox's call
+            charge(scope, text)  # by bounded_join
+            charge(scope, text)  # and again by the sandbox's call
             return text
         return join
 
@@ -302,11 +289,11 @@ class _Compiler:
             (test, operand), = chain
             only = node.ops[0]
             if only.op in ("in", "notin") and isinstance(node.expr, nodes.Const) \
-                    and type(node.expr.value) is str and _is_variable(only.expr):
-                return _named_membership(node.expr.value, only.expr.name, only.op == "in")
+                    and type(node.expr.value) is str and is_variable(only.expr):
+                return named_membership(node.expr.value, only.expr.name, only.op == "in")
             return lambda scope: test(first(scope), operand(scope))
 
-        def compare(scope: _Scope) -> object:  # Python's chained comparison, as Jinja2's
+        def compare(scope: Scope) -> object:  # Python's chained comparison, as Jinja2's
             left = first(scope)
             result: object = True
             for test, operand in chain:
@@ -333,9 +320,9 @@ class _Compiler:
         args = [self.expr(arg) for arg in node.args]
         self.steps += 1
 
-        def run(scope: _Scope) -> object:
+        def run(scope: Scope) -> object:
             result = function(scope.now, value(scope), *[arg(scope) for arg in args])
-            _charge(scope, result)
+            charge(scope, result)
             return result
         return run
 
@@ -348,51 +335,24 @@ class _Compiler:
         args = [self.expr(arg) for arg in node.args]
         self.steps += 1
         if target.attr == "get" and 1 <= len(args) <= 2:
-            def get(scope: _Scope) -> object:
+            def get(scope: Scope) -> object:
                 mapping = owner(scope)
                 if type(mapping) is not dict:
                     raise Fallback
                 result = mapping.get(*[arg(scope) for arg in args])
-                _charge(scope, result)
+                charge(scope, result)
                 return result
             return get
         if target.attr == "strftime" and len(args) == 1:
             pattern = args[0]
 
-            def strftime(scope: _Scope) -> object:
+            def strftime(scope: Scope) -> object:
                 moment, text = owner(scope), pattern(scope)
                 if not isinstance(moment, date | clock_time) or type(text) is not str \
                         or len(text) > MAX_DATE_FORMAT:
                     raise Fallback
                 result = moment.strftime(text)
-                _charge(scope, result)
+                charge(scope, result)
                 return result
             return strftime
         raise _Ineligible(f"call {target.attr}")
-
-
-# Most of a template's steps are ``"id" in facts`` and ``facts["id"]``: each is one closure
-# here, not three (the constant, the variable, the operation), with the same operations.
-
-def _is_variable(node: nodes.Node) -> TypeGuard[nodes.Name]:
-    return isinstance(node, nodes.Name) and node.ctx == "load" and node.name in _VARIABLES
-
-
-def _named_item(variable: str, key: str) -> Expr:
-    """``facts["id"]``: as ``_Compiler.item`` reads a text key (from a plain dict only)."""
-    holder = operator.attrgetter(variable)
-
-    def read(scope: _Scope) -> object:
-        found = holder(scope)
-        if type(found) is dict and key in found:
-            return found[key]
-        raise Fallback  # the sandbox would look for an attribute next
-    return read
-
-
-def _named_membership(key: str, variable: str, inside: bool) -> Expr:
-    """``"id" in facts`` (or ``not in``), as ``_COMPARE`` tests it."""
-    holder = operator.attrgetter(variable)
-    if inside:
-        return lambda scope: key in holder(scope)
-    return lambda scope: key not in holder(scope)

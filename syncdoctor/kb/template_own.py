@@ -18,8 +18,9 @@ from jinja2 import pass_context
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
 
-from syncdoctor.kb.template_direct import DirectFilter
+from syncdoctor.kb.template_direct import DirectFilter, Fallback
 from syncdoctor.kb.template_filters import FILTER_CHECKS
+from syncdoctor.kb.template_limits import MAX_PRECISION
 
 __all__ = ["DIRECT_NAMES", "MAX_OUTPUT", "OWN_FILTERS", "direct_filters"]
 
@@ -89,6 +90,16 @@ DIRECT_NAMES = ("capitalize", "dt", "duration", "int", "length", "lower", "money
 Jinja2's context (``ago`` is done apart) and none has an argument check."""
 
 
+def _direct_round(function: Callable[..., object]) -> DirectFilter:
+    """``round`` with its argument check (template_filters): past it, the sandbox says so."""
+    def run(now: object, value: object, *args: object) -> object:
+        precision = args[0] if args else None
+        if isinstance(precision, int) and precision > MAX_PRECISION:
+            raise Fallback
+        return function(value, *args)  # more arguments than it takes: TypeError, Fallback
+    return run
+
+
 def _value_first(function: Callable[..., object]) -> DirectFilter:
     return lambda now, value, *args: function(value, *args)
 
@@ -102,7 +113,8 @@ def direct_filters(filters: Mapping[str, Callable[..., Any]]) -> dict[str, Direc
         RuntimeError: a listed filter takes Jinja2's context or has an argument check (the
             direct render would not do what the sandbox does).
     """
-    table: dict[str, DirectFilter] = {"ago": lambda now, value: _ago_at(now, value)}
+    table: dict[str, DirectFilter] = {"ago": lambda now, value: _ago_at(now, value),
+                                      "round": _direct_round(inspect.unwrap(filters["round"]))}
     for name in DIRECT_NAMES:
         function = inspect.unwrap(filters[name])
         if name in FILTER_CHECKS or getattr(function, "jinja_pass_arg", None) is not None:

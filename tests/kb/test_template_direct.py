@@ -49,6 +49,9 @@ WRITTEN = [
     '{% if "a" in facts %}{% set x = facts["a"] %}{% endif %}{{ x }}',
     '{{ facts["a"][:1] | upper }}{{ facts["a"][1:] }}|{{ facts["a"][::-1] }}|{{ facts["a"][1:3:2] }}'
     '|{{ facts["a"][facts["b"]:] }}',
+    '{{ facts["a"] | round }}|{{ facts["a"] | round(1) }}|{{ facts["a"] | round(facts["b"]) }}'
+    '|{{ facts["a"] | round(2, "floor") }}|{{ facts["a"] | round(0, facts["b"]) }}',
+    '{{ facts["a"] * facts["b"] }}|{{ (100 * facts["a"] / facts["b"]) | round(1) }}|{{ 2.5 * 4 }}',
     '{% if facts["a"] in ("x", 0, "a_b c") %}t{% elif facts["a"] in [True, "", facts["b"]] %}l'
     '{% endif %}|{{ [facts["a"], 1] }}|{{ ("v", facts["b"]) }}|{{ () }}|{{ [] }}',
 ]
@@ -146,6 +149,12 @@ def test_bounds_leave_the_template_to_jinja() -> None:
     assert not _check(many, context)  # past MAX_TEXT: Jinja2 raises its error
     assert _outcome(_renderer(many), context, True)[0] == \
         "TemplateLimitError"
+    huge: dict[str, object] = {"facts": {"a": 2**1000, "b": 2**30}, "now": NOW, "record": {}}
+    assert not _check('{{ facts["a"] * facts["b"] }}', huge)  # past MAX_INT_BITS
+    assert _outcome(_renderer('{{ facts["a"] * facts["b"] }}'), huge, True)[0] == \
+        "TemplateLimitError"
+    assert not _check('{{ 1.5 | round(29) }}', huge)  # past MAX_PRECISION
+    assert _check('{{ 1.25 | round(28) }}|{{ facts["a"] * 2 }}', huge)
 
 
 @pytest.mark.parametrize("source", [
@@ -154,9 +163,9 @@ def test_bounds_leave_the_template_to_jinja() -> None:
     "{% set x %}{% set y = 1 %}{{ y }}{% endset %}{{ x }}",
     "{% set x | upper %}a{% endset %}{{ x }}",
     "{% set a, b = 1, 2 %}{{ a }}",
-    "{{ facts['a'] * 2 }}",
+    "{{ facts['a'] * 2 }}" * 64,  # one step each: as many as the clock's period
     "{{ facts['a'] | join(',') }}",
-    "{{ facts['a'] | round(2) }}",
+    "{{ facts['a'] | round(precision=2) }}",
     "{{ facts['a'].upper() }}",
     "{{ facts['a'] is defined }}",
     "{{ facts['a'] + 1 }}",
