@@ -27,7 +27,7 @@ apart, and merged into the facts they read.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from itertools import compress
 
 from syncdoctor.diagnosis.case import Case
@@ -154,8 +154,12 @@ def select_questions(
         for fact in index.asked_facts[rule]:
             special_readers.setdefault(fact, []).append(rule)
     steps = index.rule_steps
-    wanted: dict[str, tuple[int, Collection[int]]] = {}
-    for fact, (pick, causes, rule_steps) in pack.prepared.asking.readers.items():
+    cause_order, titles = index.cause_order, index.cause_titles
+    asking = pack.prepared.asking
+    # Per fact: its earliest step, and its causes as id -> title in rank order (a dict), or
+    # while raw texts gather them, as a set of positions in rank order.
+    wanted: dict[str, tuple[int, dict[str, str] | set[int]]] = {}
+    for fact, (pick, causes, rule_steps, ids, reader_titles) in asking.readers.items():
         if fact in known or fact in unknown:
             continue
         # The marks of the fact's readers pick their causes, in rank order, and their steps.
@@ -163,13 +167,22 @@ def select_questions(
         extra = special_readers.get(fact) if special_readers else None
         if extra is None:
             if 1 in picked:
-                wanted[fact] = (min(compress(rule_steps, picked)),
-                                list(dict.fromkeys(compress(causes, picked))))
+                wanted[fact] = (
+                    min(compress(rule_steps, picked)),
+                    dict(zip(compress(ids, picked), compress(reader_titles, picked), strict=True)),
+                )
             continue
         wanted[fact] = (
             min([*compress(rule_steps, picked), *map(steps.__getitem__, extra)]),
-            sorted({*compress(causes, picked)}.union(*map(special.__getitem__, extra))),
+            {*compress(causes, picked)}.union(*map(special.__getitem__, extra)),
         )
+    position = asking.position
+
+    def positions(found: dict[str, str] | set[int]) -> set[int]:
+        if isinstance(found, set):
+            return found
+        return set(map(position.__getitem__, found))
+
     # A raw text (an error message) that extractors read can answer those facts at once.
     for source, extracted in index.extracted_from.items():
         if source in known or source in unknown:
@@ -179,21 +192,24 @@ def select_questions(
                 step, target_causes = wanted[target]
                 current = wanted.get(source)
                 if current is None:
-                    wanted[source] = (step, set(target_causes))
+                    wanted[source] = (step, positions(target_causes))
                 else:
-                    wanted[source] = (min(step, current[0]), {*current[1], *target_causes})
+                    wanted[source] = (
+                        min(step, current[0]), positions(current[1]) | positions(target_causes)
+                    )
     specs = pack.facts  # the Pack's properties each cost a call: read them once
     ranked = sorted(
         wanted.items(),
         key=lambda item: (-len(item[1][1]), item[1][0], specs[item[0]].cost, item[0]),
     )
-    steps_of, cause_order, titles = pack.playbook.steps, index.cause_order, index.cause_titles
+    steps_of = pack.playbook.steps
     record_fields = index.record_fields
     questions: list[dict[str, JsonValue]] = []
-    for fact, (step, cause_set) in ranked:
+    for fact, (step, found) in ranked:
         spec = specs[fact]
-        # Rank order: the readers' causes come sorted, a raw text's were gathered in a set.
-        positions = cause_set if type(cause_set) is list else sorted(cause_set)
+        cause_titles = found if isinstance(found, dict) else {
+            cause_order[number]: titles[number] for number in sorted(found)
+        }
         fields = record_fields.get(fact)
         questions.append({
             "fact": fact,
@@ -206,8 +222,7 @@ def select_questions(
                 for f in fields
             ],
             "step": steps_of[step].id,
-            "causes": list(map(cause_order.__getitem__, positions)),
-            "why": "Could confirm or rule out: "
-            + "; ".join(map(titles.__getitem__, positions)) + ".",
+            "causes": list(cause_titles),
+            "why": "Could confirm or rule out: " + "; ".join(cause_titles.values()) + ".",
         })
     return questions

@@ -6,7 +6,7 @@ diagnosis at 5,000 rules (issue 17: ~120 readers a fact, ~70 causes a question).
 fact's readers are listed once, ordered by the rank of the cause each serves, beside those
 causes and the readers' steps: a case marks its live rules in a bytearray, and a fact's live
 readers are picked from it in C (``itemgetter``, then ``itertools.compress``), which gives
-the fact's causes already in rank order.
+the fact's causes, with their titles, already in rank order.
 """
 
 from __future__ import annotations
@@ -50,6 +50,11 @@ class Readers(NamedTuple):
     """Per reader: the position of its cause in ``PackIndex.cause_order``."""
     steps: tuple[int, ...]
     """Per reader: its step's position in the playbook."""
+    ids: tuple[str, ...]
+    """Per reader: its cause's id."""
+    titles: tuple[str, ...]
+    """Per reader: its cause's title. A ``dict`` of the live readers' ids zipped with these is
+    a question's causes and the titles its "why" joins, deduplicated in rank order, in C."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ class Asking:
     """1 at each rule that supports a cause, else 0: a case's live marks start as a copy."""
     readers: Mapping[str, Readers]
     """Askable fact -> its readers (the facts in ``PackIndex.askers`` order)."""
+    position: Mapping[str, int]
+    """Cause id -> its position in ``PackIndex.cause_order``."""
 
     @classmethod
     def build(cls, index: PackIndex, rule_count: int) -> Asking:
@@ -78,5 +85,8 @@ class Asking:
                 pick=_picker(rules),
                 causes=tuple(cause for cause, _ in ordered),
                 steps=tuple(index.rule_steps[rule] for rule in rules),
+                ids=tuple(index.cause_order[cause] for cause, _ in ordered),
+                titles=tuple(index.cause_titles[cause] for cause, _ in ordered),
             )
-        return cls(support=bytes(support), readers=readers)
+        position = {cause: number for number, cause in enumerate(index.cause_order)}
+        return cls(support=bytes(support), readers=readers, position=position)

@@ -22,6 +22,11 @@ def test_readers_are_the_askers_serving_a_cause_in_rank_order() -> None:
             assert list(picked) == [n % 251 + 1 for n in range(len(serving))]
             assert list(readers.causes) == [cause for cause, _ in serving]
             assert list(readers.steps) == [index.rule_steps[r] for _, r in serving]
+            assert list(zip(readers.ids, readers.titles, strict=True)) == [
+                (index.cause_order[cause], index.cause_titles[cause]) for cause, _ in serving
+            ]
+        assert all(index.cause_order[n] == cause for cause, n in asking.position.items())
+        assert len(asking.position) == len(index.cause_order)
 
 
 def test_support_marks_are_the_supporting_rules() -> None:
