@@ -58,6 +58,16 @@ def type_value(
     Raises:
         FactError: the value has the wrong type or is out of range.
     """
+    kind = spec.type
+    # Most values already are in their canonical form: returned as _type_value returns them,
+    # without its checks' setting up (a dozen per diagnosis).
+    if type(value) is bool and kind == "bool":
+        return value
+    if type(value) is str and (
+        (kind == "enum" and value in (spec.values or ()))
+        or (kind == "text" and len(value) <= TEXT_LIMIT and value.isascii())
+    ):
+        return value
     hidden = (isinstance(spec, FactSpec) and spec.secret) if secret is None else secret
     try:
         return _type_value(fact, spec, value, hidden)
