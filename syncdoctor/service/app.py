@@ -7,8 +7,8 @@ durable_rules serialises every engine call in a process, so each worker scales b
 ``POST /v1/diagnose`` runs on the event loop itself: handing it to the engine thread and back
 cost more CPU than the diagnosis (bench/service.py), and the KB's own bounds (records, template
 budgets) bound it; one that waited past its deadline before its turn is not started either.
-A well-formed one is answered by :class:`DiagnoseFastPath` before FastAPI's router (the same
-bytes, less CPU); the route below answers the rest and documents it in OpenAPI.
+The Guard answers a well-formed one itself (:class:`DiagnoseFastPath`), before FastAPI's
+router (the same bytes, less CPU); the route below answers the rest and documents it in OpenAPI.
 Shutdown joins the engine thread.
 """
 
@@ -202,8 +202,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _body_problem)  # type: ignore[arg-type]
     app.add_exception_handler(SyncdoctorError, _our_problem)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_problem)  # type: ignore[arg-type]
-    app.add_middleware(DiagnoseFastPath, engine=engine)  # inside the Guard: added first
-    app.add_middleware(Guard, config=settings, keys=api_keys)
+    app.add_middleware(Guard, config=settings, keys=api_keys, fast=DiagnoseFastPath(engine))
     _stateless_routes(app, engine)
     if extend is not None:
         extend(app, engine)

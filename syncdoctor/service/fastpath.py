@@ -1,94 +1,77 @@
-"""``POST /v1/diagnose`` answered below FastAPI's routing, for the common well-formed request.
+"""``POST /v1/diagnose`` answered by the Guard itself, for the common well-formed request.
 
 A chatbot's plain diagnosis is the service's hot path. Through FastAPI it paid for the router,
 the dependency solver, the request object and the exception middleware: together more CPU than
-the diagnosis itself (bench/service.py). This layer sits inside the Guard (so every check, limit
-and log line still applies) and answers a request that is exactly what the route expects: a JSON
-body that validates as a :class:`DiagnoseRequest`, not asking to collect. It answers the same
-bytes the route would (the same models, the same problem for our errors). Anything else (a
-malformed or invalid body, another content type, ``collect: true``) goes on, body and all, to
+the diagnosis itself (bench/service.py). As an ASGI layer of its own inside the Guard it still
+paid for a second look at the headers, a replay of the body and a wrapper around every message
+sent (15-30 us a request with the diagnosis stubbed); so the Guard, once its checks have passed
+and it has read the body, calls :meth:`DiagnoseFastPath.answer` as a plain function. Every
+check, limit and log line still applies. It answers a request that is exactly what the route
+expects: a JSON body that validates as a :class:`DiagnoseRequest`, not asking to collect, with
+the same bytes the route would (the same models, the same problem for our errors). Anything else
+(a malformed or invalid body, another content type, ``collect: true``) goes on, body and all, to
 the FastAPI route, whose answers, errors included, stay the reference.
 """
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from pydantic import ValidationError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syncdoctor.errors import SyncdoctorError
-from syncdoctor.service.problems import error_problem, problem_response
+from syncdoctor.service.problems import PROBLEM_JSON, error_problem
 from syncdoctor.tools.contract import diagnose_request
 from syncdoctor.tools.requests import DiagnoseRequest
 
 if TYPE_CHECKING:
     from syncdoctor.service.app import Engine
 
-__all__ = ["DiagnoseFastPath"]
+__all__ = ["PATH", "Answer", "DiagnoseFastPath", "is_plain_json"]
 
 PATH = "/v1/diagnose"
 
 
-def _is_json(scope: Scope) -> bool:
-    """Whether the request says its body is plain JSON (anything unusual goes to FastAPI)."""
-    for name, value in scope.get("headers", ()):
-        if name == b"content-type":
-            media, _, rest = value.partition(b";")
-            return media.strip().lower() == b"application/json" and (
-                not rest.strip() or rest.strip().lower() in (b"charset=utf-8", b"charset=utf8"))
-    return False
+class Answer(NamedTuple):
+    """A whole response: its status, media type and body."""
+
+    status: int
+    media_type: bytes
+    body: bytes
+
+
+def is_plain_json(content_type: str | None) -> bool:
+    """Whether a Content-Type says plain JSON (anything unusual goes to FastAPI)."""
+    if content_type is None:
+        return False
+    media, _, rest = content_type.partition(";")
+    return media.strip().lower() == "application/json" and (
+        not rest.strip() or rest.strip().lower() in ("charset=utf-8", "charset=utf8"))
 
 
 class DiagnoseFastPath:
-    """Answers a plain, valid diagnose request itself; passes everything else on."""
+    """Answers a plain, valid diagnose request; says None to everything else."""
 
-    def __init__(self, app: ASGIApp, engine: Engine) -> None:
-        self.app = app
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Answer a plain diagnose request, or hand the request (body replayed) to the app."""
-        if (scope["type"] != "http" or scope.get("path") != PATH
-                or scope.get("method") != "POST" or not _is_json(scope)):
-            await self.app(scope, receive, send)
-            return
-        messages: list[Message] = []
-        chunks: list[bytes] = []
-        while True:  # the Guard has read and bounded the body already: this is a replay
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        request = _valid_request(b"".join(chunks)) if messages[-1]["type"] == "http.request" \
-            else None
-        if request is None or request.collect:
-            async def replay() -> Message:
-                return messages.pop(0) if messages else await receive()
+    def answer(self, body: bytes, arrived: float, request_id: str) -> Answer | None:
+        """The response to a POST /v1/diagnose JSON ``body``, or None for the route to answer.
 
-            await self.app(scope, replay, send)
-            return
-        state = scope.get("state", {})
-        arrived = state.get("arrived")
+        ``arrived``: when the Guard let the request in (``time.monotonic()``).
+        """
+        request = _valid_request(body)
+        if request is None or request.collect:
+            return None
         try:
             result = self.engine.run_here(
-                lambda: diagnose_request(request, self.engine.kb, False),
-                arrived if isinstance(arrived, float) else time.monotonic())
+                lambda: diagnose_request(request, self.engine.kb, False), arrived)
         except SyncdoctorError as error:
             problem = error_problem(error, PATH)
-            request_id = state.get("request_id")
-            problem.request_id = request_id if isinstance(request_id, str) else None
-            await problem_response(problem)(scope, receive, send)
-            return
-        body = result.model_dump_json().encode()
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-length", str(len(body)).encode()),
-            (b"content-type", b"application/json")]})
-        await send({"type": "http.response.body", "body": body})
+            problem.request_id = request_id
+            return Answer(problem.status, PROBLEM_JSON.encode(),
+                          problem.model_dump_json(exclude_none=True).encode())
+        return Answer(200, b"application/json", result.model_dump_json().encode())
 
 
 def _valid_request(body: bytes) -> DiagnoseRequest | None:
@@ -103,3 +86,4 @@ def _valid_request(body: bytes) -> DiagnoseRequest | None:
         return DiagnoseRequest.model_validate_json(body)
     except (ValueError, ValidationError, RecursionError):
         return None
+

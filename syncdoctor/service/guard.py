@@ -13,6 +13,8 @@
 - A body over the limit gets 413, whether or not it declared its length.
 - Any exception no handler caught becomes a 500 problem that says nothing but a request id; the
   log gets the exception's type and where it was raised, never its message (it may hold data).
+- A plain, valid ``POST /v1/diagnose`` is answered here, once the checks pass and the body is
+  read (:mod:`syncdoctor.service.fastpath`); everything else goes on to the app.
 - One JSON line per request on the ``syncdoctor.access`` logger: method, path, status, time,
   sizes, request id, worker pid. No query string, header or body: no fact value is ever logged.
 """
@@ -33,6 +35,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syncdoctor.service.accesslog import access_line, log_access
 from syncdoctor.service.config import ApiKeys, ServiceConfig
+from syncdoctor.service.fastpath import PATH as FAST_PATH
+from syncdoctor.service.fastpath import DiagnoseFastPath, is_plain_json
 from syncdoctor.service.problems import Problem, http_problem
 from syncdoctor.web.paths import is_browser_path
 
@@ -44,7 +48,8 @@ OPEN_PATHS = frozenset({"/v1/health"})
 """Paths that need no API key (a load balancer's health check)."""
 
 
-_CHECKED = frozenset({b"host", b"origin", b"content-length", b"x-api-key", b"authorization"})
+_CHECKED = frozenset({b"host", b"origin", b"content-length", b"x-api-key", b"authorization",
+                      b"content-type"})
 """The request headers the Guard reads."""
 
 def _checked_headers(scope: Scope) -> dict[str, str]:
@@ -93,8 +98,10 @@ def _where(error: BaseException) -> str:
 class Guard:
     """Wraps the app: checks first, then the app, with a problem for whatever escapes it."""
 
-    def __init__(self, app: ASGIApp, config: ServiceConfig, keys: ApiKeys) -> None:
+    def __init__(self, app: ASGIApp, config: ServiceConfig, keys: ApiKeys,
+                 fast: DiagnoseFastPath | None = None) -> None:
         self.app = app
+        self.fast = fast  # answers a plain POST /v1/diagnose itself (service.fastpath)
         self.max_body = config.max_body_bytes
         self.origins = frozenset(config.allowed_origins)
         self.hosts = frozenset(host_name(h) for h in config.allowed_hosts)
@@ -135,7 +142,8 @@ class Guard:
             await send(message)
 
         try:
-            refusal = self._refusal(scope, path, request_id)
+            headers = _checked_headers(scope)
+            refusal = self._refusal(headers, path, request_id)
             body: list[Message] = []
             if refusal is None:
                 body, received = await self._read_body(receive)
@@ -143,8 +151,21 @@ class Guard:
                     refusal = http_problem(
                         413, f"the request body is larger than {self.max_body} bytes", path,
                         code="BodyTooLarge", request_id=request_id)
+            answer = None
+            if (refusal is None and self.fast is not None and path == FAST_PATH
+                    and scope.get("method") == "POST" and is_plain_json(
+                        headers.get("content-type")) and body[-1]["type"] == "http.request"):
+                answer = self.fast.answer(b"".join(m.get("body", b"") for m in body),
+                                          state["arrived"], request_id)
             if refusal is not None:
                 await self._answer(send_counted, refusal, refusal_headers(refusal))
+            elif answer is not None:
+                status, sent_bytes, response_started = answer.status, len(answer.body), True
+                await send({"type": "http.response.start", "status": answer.status,
+                            "headers": [(b"content-length", str(sent_bytes).encode()),
+                                        (b"content-type", answer.media_type),
+                                        (b"x-request-id", request_id.encode())]})
+                await send({"type": "http.response.body", "body": answer.body})
             else:
                 async def replay() -> Message:
                     return body.pop(0) if body else await receive()
@@ -165,8 +186,8 @@ class Guard:
                     ms=round((time.perf_counter() - started) * 1000, 2), received=received,
                     sent=sent_bytes, request_id=request_id, worker=self.pid))
 
-    def _refusal(self, scope: Scope, path: str, request_id: str) -> Problem | None:
-        headers = _checked_headers(scope)
+    def _refusal(self, headers: Mapping[str, str], path: str, request_id: str
+                 ) -> Problem | None:
         if not self.any_host and host_name(headers.get("host", "")) not in self.hosts:
             return http_problem(
                 421, "this service does not answer for that host name (start it with "
