@@ -192,7 +192,7 @@ def _measuring(server: HTTPServer, delay: float) -> dict[str, int]:
 
 
 def test_the_per_source_limit_holds_requests_in_flight(hub_kb, hub, runner):
-    state = _measuring(hub, 0.15)
+    state = _measuring(hub, 0.3)  # long enough for the control to overlap on a loaded machine
     pack = hub_kb.pack("hub").source
     known = {"group.id": "cld-42"}
     plan = runner.plan(pack, {"sync.status", "app.linked", "api.key"}, known, ())
