@@ -170,6 +170,7 @@ def _which_pack(
     )
 
 
+@between_forks  # so is choosing the pack, which may build packs on first use
 def diagnose(
     facts: Mapping[str, object],
     *,

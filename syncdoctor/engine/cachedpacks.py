@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from syncdoctor._gc import building_for_good
 from syncdoctor.engine.codec import CacheFormatError, Decoder
 from syncdoctor.engine.compiler import CompiledPack
+from syncdoctor.engine.forkgate import between_forks
 from syncdoctor.kb.pack import PackSource
 
 if TYPE_CHECKING:
@@ -62,6 +63,10 @@ class CachedPacks(Mapping[str, "Pack"]):
             return pack
         if pack_id not in self._texts:
             raise KeyError(pack_id)
+        return self._build_once(pack_id)
+
+    @between_forks  # building holds locks (and imports): a fork waits for it to end
+    def _build_once(self, pack_id: str) -> Pack:
         with self._lock:
             pack = self._packs.get(pack_id)
             if pack is None:
