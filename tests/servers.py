@@ -43,7 +43,8 @@ def uvicorn_thread(app: object, port: int | None = None, http: str = HTTP_PROTOC
     """
     port = port or free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",  # type: ignore[arg-type]
-                            access_log=False, lifespan="on", http=http)
+                            access_log=False, lifespan="on", http=http,
+                            proxy_headers=False)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

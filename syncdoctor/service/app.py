@@ -36,7 +36,7 @@ from syncdoctor.errors import RequestError, SyncdoctorError
 from syncdoctor.service.accesslog import flush_access_log
 from syncdoctor.service.config import ApiKeys, ServiceConfig
 from syncdoctor.service.fastpath import DiagnoseFastPath
-from syncdoctor.service.guard import Guard, arrived_at
+from syncdoctor.service.guard import Checkpoint, Guard, arrived_at
 from syncdoctor.service.problems import (
     Problem,
     error_problem,
@@ -202,7 +202,9 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _body_problem)  # type: ignore[arg-type]
     app.add_exception_handler(SyncdoctorError, _our_problem)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_problem)  # type: ignore[arg-type]
-    app.add_middleware(Guard, config=settings, keys=api_keys, fast=DiagnoseFastPath(engine))
+    checkpoint = Checkpoint(settings, api_keys, fast=DiagnoseFastPath(engine))
+    app.state.checkpoint = checkpoint  # the protocol's direct door (service.protocol)
+    app.add_middleware(Guard, checkpoint=checkpoint)
     _stateless_routes(app, engine)
     if extend is not None:
         extend(app, engine)

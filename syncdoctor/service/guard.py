@@ -14,7 +14,10 @@
 - Any exception no handler caught becomes a 500 problem that says nothing but a request id; the
   log gets the exception's type and where it was raised, never its message (it may hold data).
 - A plain, valid ``POST /v1/diagnose`` is answered here, once the checks pass and the body is
-  read (:mod:`syncdoctor.service.fastpath`); everything else goes on to the app.
+  read (:mod:`syncdoctor.service.fastpath`); everything else goes on to the app. Under
+  `syncdoctor serve` most such requests never reach the Guard: the protocol's direct door
+  (:mod:`syncdoctor.service.protocol`) answers them through :meth:`Checkpoint.direct`, with
+  the same checks, ids and log line.
 - One JSON line per request on the ``syncdoctor.access`` logger: method, path, status, time,
   sizes, request id, worker pid. No query string, header or body: no fact value is ever logged.
 """
@@ -36,11 +39,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from syncdoctor.service.accesslog import access_line, log_access
 from syncdoctor.service.config import ApiKeys, ServiceConfig
 from syncdoctor.service.fastpath import PATH as FAST_PATH
-from syncdoctor.service.fastpath import DiagnoseFastPath, is_plain_json
-from syncdoctor.service.problems import Problem, http_problem
+from syncdoctor.service.fastpath import Answer, DiagnoseFastPath, is_plain_json
+from syncdoctor.service.problems import PROBLEM_JSON, Problem, http_problem
 from syncdoctor.web.paths import is_browser_path
 
-__all__ = ["Guard", "arrived_at"]
+__all__ = ["Checkpoint", "Guard", "arrived_at"]
 
 error_logger = logging.getLogger("syncdoctor.service")
 
@@ -52,10 +55,13 @@ _CHECKED = frozenset({b"host", b"origin", b"content-length", b"x-api-key", b"aut
                       b"content-type"})
 """The request headers the Guard reads."""
 
-def _checked_headers(scope: Scope) -> dict[str, str]:
-    """The headers the checks read, in one pass (a repeated one counts as its first)."""
+def _checked_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """The headers the checks read, in one pass (a repeated one counts as its first).
+
+    ``headers``: as in an ASGI scope, names in lower case.
+    """
     found: dict[str, str] = {}
-    for name, value in scope.get("headers", ()):
+    for name, value in headers:
         if name in _CHECKED:
             found.setdefault(name.decode("latin-1"), value.decode("latin-1"))
     return found
@@ -88,6 +94,20 @@ def host_name(host: str) -> str:
     return name if colon and port.isdigit() and ":" not in name else host
 
 
+def log_unhandled(request_id: str, error: BaseException) -> None:
+    """Log an exception no handler caught: its type and where it was raised.
+
+    Never its message: it may hold data.
+    """
+    error_logger.error(json.dumps({"event": "unhandled", "request_id": request_id,
+                                   "error": type(error).__name__, "where": _where(error)}))
+
+
+def _internal_error(path: str, request_id: str) -> Problem:
+    return http_problem(500, "internal error; the request id is in the server's log", path,
+                        code="InternalError", request_id=request_id)
+
+
 def _where(error: BaseException) -> str:
     frames = traceback.extract_tb(error.__traceback__)
     inside = [f for f in frames if "syncdoctor" in f.filename] or list(frames)
@@ -95,12 +115,16 @@ def _where(error: BaseException) -> str:
     return f"{last.filename}:{last.lineno} in {last.name}" if last else "?"
 
 
-class Guard:
-    """Wraps the app: checks first, then the app, with a problem for whatever escapes it."""
+class Checkpoint:
+    """The Guard's checks, ids and log, shared with the protocol's direct door.
 
-    def __init__(self, app: ASGIApp, config: ServiceConfig, keys: ApiKeys,
+    ``direct`` answers a plain ``POST /v1/diagnose`` for :mod:`syncdoctor.service.protocol`
+    before any ASGI machinery runs; the Guard answers every other request, and any request the
+    direct door declines, with the same checks.
+    """
+
+    def __init__(self, config: ServiceConfig, keys: ApiKeys,
                  fast: DiagnoseFastPath | None = None) -> None:
-        self.app = app
         self.fast = fast  # answers a plain POST /v1/diagnose itself (service.fastpath)
         self.max_body = config.max_body_bytes
         self.origins = frozenset(config.allowed_origins)
@@ -114,13 +138,82 @@ class Guard:
         self._id_prefix = secrets.token_hex(4)
         self._request_count = itertools.count(1)
 
+    def next_request_id(self) -> str:
+        """A new request id, unique in this process."""
+        return f"{self._id_prefix}{next(self._request_count):08x}"
+
+    def direct(self, headers: Iterable[tuple[bytes, bytes]], body: bytes
+               ) -> tuple[Answer, str] | None:
+        """The answer and request id for a whole ``POST /v1/diagnose``, or None.
+
+        ``headers``: its raw headers; ``body``: all of it. On None the request goes the ASGI
+        way, where the Guard checks it again and refuses it, or the route answers it. An
+        answer is logged as the Guard logs one.
+        """
+        if self.fast is None or len(body) > self.max_body:
+            return None
+        started = time.perf_counter()
+        checked = _checked_headers(headers)
+        if not is_plain_json(checked.get("content-type")):
+            return None
+        request_id = self.next_request_id()
+        if self.refusal(checked, FAST_PATH, request_id) is not None:
+            return None
+        try:
+            answer = self.fast.answer(body, time.monotonic(), request_id)
+        except Exception as error:  # the last resort, as the Guard's
+            log_unhandled(request_id, error)
+            problem = _internal_error(FAST_PATH, request_id)
+            answer = Answer(problem.status, PROBLEM_JSON.encode(),
+                            problem.model_dump_json(exclude_none=True).encode())
+        if answer is None:
+            return None
+        if self.log:
+            log_access(access_line(
+                method="POST", path=FAST_PATH, status=answer.status,
+                ms=round((time.perf_counter() - started) * 1000, 2), received=len(body),
+                sent=len(answer.body), request_id=request_id, worker=self.pid))
+        return answer, request_id
+
+    def refusal(self, headers: Mapping[str, str], path: str, request_id: str
+                ) -> Problem | None:
+        """The problem a request's checked headers earn it, or None when it may go on."""
+        if not self.any_host and host_name(headers.get("host", "")) not in self.hosts:
+            return http_problem(
+                421, "this service does not answer for that host name (start it with "
+                "--allow-host NAME to add one)", path, code="HostNotAllowed",
+                request_id=request_id)
+        origin = headers.get("origin")
+        if origin is not None and origin not in self.origins and not _same_origin(
+                origin, headers.get("host")):
+            return http_problem(403, "this origin may not call the service", path,
+                                code="OriginNotAllowed", request_id=request_id)
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            return http_problem(413, f"the request body is larger than {self.max_body} bytes",
+                                path, code="BodyTooLarge", request_id=request_id)
+        if self.keys.enabled and path not in OPEN_PATHS and not is_browser_path(
+                path) and not self.keys.check(_presented_key(headers)):
+            return http_problem(401, "a valid API key is needed (Authorization: Bearer KEY)",
+                                path, code="Unauthorized", request_id=request_id)
+        return None
+
+
+class Guard:
+    """Wraps the app: checks first, then the app, with a problem for whatever escapes it."""
+
+    def __init__(self, app: ASGIApp, checkpoint: Checkpoint) -> None:
+        self.app = app
+        self.checkpoint = checkpoint
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check, then run the app; log one line; answer a problem for whatever escapes."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        checkpoint = self.checkpoint
         started = time.perf_counter()
-        request_id = f"{self._id_prefix}{next(self._request_count):08x}"
+        request_id = checkpoint.next_request_id()
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
         state["arrived"] = time.monotonic()
@@ -142,20 +235,20 @@ class Guard:
             await send(message)
 
         try:
-            headers = _checked_headers(scope)
-            refusal = self._refusal(headers, path, request_id)
+            headers = _checked_headers(scope.get("headers", ()))
+            refusal = checkpoint.refusal(headers, path, request_id)
             body: list[Message] = []
             if refusal is None:
                 body, received = await self._read_body(receive)
-                if received > self.max_body:
+                if received > checkpoint.max_body:
                     refusal = http_problem(
-                        413, f"the request body is larger than {self.max_body} bytes", path,
+                        413, f"the request body is larger than {checkpoint.max_body} bytes", path,
                         code="BodyTooLarge", request_id=request_id)
             answer = None
-            if (refusal is None and self.fast is not None and path == FAST_PATH
+            if (refusal is None and checkpoint.fast is not None and path == FAST_PATH
                     and scope.get("method") == "POST" and is_plain_json(
                         headers.get("content-type")) and body[-1]["type"] == "http.request"):
-                answer = self.fast.answer(b"".join(m.get("body", b"") for m in body),
+                answer = checkpoint.fast.answer(b"".join(m.get("body", b"") for m in body),
                                           state["arrived"], request_id)
             if refusal is not None:
                 await self._answer(send_counted, refusal, refusal_headers(refusal))
@@ -172,41 +265,15 @@ class Guard:
 
                 await self.app(scope, replay, send_counted)
         except Exception as error:  # the last resort: a problem that leaks nothing
-            error_logger.error(json.dumps({"event": "unhandled", "request_id": request_id,
-                                           "error": type(error).__name__,
-                                           "where": _where(error)}))
+            log_unhandled(request_id, error)
             if not response_started:
-                await self._answer(send_counted, http_problem(
-                    500, "internal error; the request id is in the server's log", path,
-                    code="InternalError", request_id=request_id))
+                await self._answer(send_counted, _internal_error(path, request_id))
         finally:
-            if self.log:
+            if checkpoint.log:
                 log_access(access_line(
                     method=str(scope.get("method", "")), path=path, status=status,
                     ms=round((time.perf_counter() - started) * 1000, 2), received=received,
-                    sent=sent_bytes, request_id=request_id, worker=self.pid))
-
-    def _refusal(self, headers: Mapping[str, str], path: str, request_id: str
-                 ) -> Problem | None:
-        if not self.any_host and host_name(headers.get("host", "")) not in self.hosts:
-            return http_problem(
-                421, "this service does not answer for that host name (start it with "
-                "--allow-host NAME to add one)", path, code="HostNotAllowed",
-                request_id=request_id)
-        origin = headers.get("origin")
-        if origin is not None and origin not in self.origins and not _same_origin(
-                origin, headers.get("host")):
-            return http_problem(403, "this origin may not call the service", path,
-                                code="OriginNotAllowed", request_id=request_id)
-        declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
-            return http_problem(413, f"the request body is larger than {self.max_body} bytes",
-                                path, code="BodyTooLarge", request_id=request_id)
-        if self.keys.enabled and path not in OPEN_PATHS and not is_browser_path(
-                path) and not self.keys.check(_presented_key(headers)):
-            return http_problem(401, "a valid API key is needed (Authorization: Bearer KEY)",
-                                path, code="Unauthorized", request_id=request_id)
-        return None
+                    sent=sent_bytes, request_id=request_id, worker=checkpoint.pid))
 
     async def _read_body(self, receive: Receive) -> tuple[list[Message], int]:
         """The whole body, read up to just past the limit; chunked bodies are bounded too.
@@ -221,7 +288,7 @@ class Guard:
             if message["type"] != "http.request":
                 break
             received += len(message.get("body", b""))
-            if received > self.max_body or not message.get("more_body", False):
+            if received > self.checkpoint.max_body or not message.get("more_body", False):
                 break
         return messages, received
 
