@@ -1,20 +1,27 @@
 """Running the service: uvicorn with N worker processes, each building the app from the env.
 
 Each worker is a process of its own (durable_rules serialises engine calls within a process);
-they share one listening socket. The configuration reaches them as JSON in
-``SYNCDOCTOR_SERVICE_CONFIG``; API keys reach them through the environment or the key file, as
-they reached the parent, never through the configuration.
+on Linux each listens on a socket of its own, bound to the same port, so that the kernel
+spreads connections over them (:mod:`syncdoctor.service.listeners`). The configuration
+reaches them as JSON in ``SYNCDOCTOR_SERVICE_CONFIG``; API keys reach them through the
+environment or the key file, as they reached the parent, never through the configuration.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import socket
 import sys
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
-from syncdoctor.service.config import CONFIG_ENV, ApiKeys, ServiceConfig
+from syncdoctor.service.config import CONFIG_ENV, ApiKeys, ServiceConfig, ServiceError
+from syncdoctor.service.listeners import WorkerListener, balances_connections
+
+if TYPE_CHECKING:
+    import uvicorn
 
 __all__ = ["app_from_env", "run_service"]
 
@@ -39,6 +46,9 @@ LOG_CONFIG: dict[str, object] = {
 """uvicorn's own access log is off (it would log query strings); ours is JSON lines, written in
 batches (syncdoctor.service.accesslog)."""
 
+
+APP = "syncdoctor.service.run:app_from_env"
+"""The app every worker builds for itself (an import string: uvicorn imports it in each)."""
 
 HTTP_PROTOCOL = "syncdoctor.service.protocol:CoalescingHttpToolsProtocol"
 """uvicorn's httptools protocol, a response written with one system call (an import string:
@@ -69,10 +79,36 @@ def run_service(config: ServiceConfig, *, host: str, port: int, workers: int = 1
     ApiKeys.from_env()  # fail here, once, rather than in every worker
     os.environ[CONFIG_ENV] = config.to_env()
     logging.getLogger("syncdoctor.service").info("workers: %d", workers)
-    uvicorn.run(
-        "syncdoctor.service.run:app_from_env", factory=True, host=host, port=port,
-        workers=workers, access_log=False, log_config=LOG_CONFIG, server_header=False,
+    settings: dict[str, Any] = dict(
+        factory=True, host=host, port=port, workers=workers, access_log=False,
+        log_config=LOG_CONFIG, server_header=False,
         timeout_graceful_shutdown=int(config.deadline_seconds) + 5, lifespan="on",
         proxy_headers=False, http=HTTP_PROTOCOL,
     )
+    if workers > 1 and balances_connections():
+        _run_workers(uvicorn.Config(APP, **settings), host, port)
+    else:
+        uvicorn.run(APP, **settings)
     sys.stderr.flush()
+
+
+def _run_workers(config: uvicorn.Config, host: str, port: int) -> None:
+    """Run uvicorn's worker supervisor, each worker listening on a socket of its own.
+
+    (:mod:`syncdoctor.service.listeners`; ``uvicorn.run`` would share one.)
+
+    Raises:
+        ServiceError: the address cannot be bound.
+    """
+    from uvicorn.supervisors import Multiprocess
+
+    try:
+        listener = WorkerListener(host, port)
+    except OSError as error:
+        raise ServiceError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+    bound = listener.getsockname()
+    shown = f"[{bound[0]}]" if listener.family == socket.AF_INET6 else bound[0]
+    logging.getLogger("uvicorn.error").info(
+        "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, bound[1])
+    with listener:
+        Multiprocess(config, sockets=[listener]).run()
