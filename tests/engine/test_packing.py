@@ -6,7 +6,7 @@ from pathlib import Path
 
 from syncdoctor import diagnose, load_kb
 
-from support import NOW
+from support import NOW, synthetic_pack
 
 FIELDS = 100
 RULES = 600
@@ -15,21 +15,8 @@ RULES = 600
 def _kb(root: Path) -> Path:
     """Rules whose chains start on 100 fields in turn: taken in order, every ~59 rules would fill
     a ruleset's first node up to the stack limit."""
-    for folder in ("facts", "rules", "playbooks"):
-        (root / folder).mkdir()
     facts = "".join(f"  f{i}: {{type: bool, ask: f{i}?}}\n" for i in range(FIELDS))
-    (root / "facts" / "synthetic.yaml").write_text("pack: synthetic\nfacts:\n" + facts)
-    body = "".join(
-        f"  - {{id: r{j:04d}, step: s, cause: c{j}, when: {{fact: f{j % FIELDS}, eq: true}}, "
-        f"because: x}}\n"
-        for j in range(RULES)
-    )
-    (root / "rules" / "synthetic.yaml").write_text("pack: synthetic\nrules:\n" + body)
-    causes = "".join(f"  c{j}: {{title: C{j}, step: s, remediation: r}}\n" for j in range(RULES))
-    (root / "playbooks" / "synthetic.yaml").write_text(
-        "id: synthetic\ntitle: S\nsteps: [{id: s, title: S}]\ncauses:\n" + causes
-    )
-    return root
+    return synthetic_pack(root, facts, [f"{{fact: f{j % FIELDS}, eq: true}}" for j in range(RULES)])
 
 
 def test_rules_sharing_their_first_test_share_a_ruleset(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from durable import engine as durable_engine
 from syncdoctor import EngineError, diagnose, load_kb
 from syncdoctor.engine.runtime import QuietHost, Runtime, runtime
 
-from support import FIXTURES, NOW, REPO
+from support import FIXTURES, NOW, REPO, synthetic_pack
 
 FAILED_503 = {
     "sync.status": "failed",
@@ -220,21 +220,8 @@ def test_pack_over_the_node_limit_is_split_and_still_diagnoses(tmp_path: Path) -
 
 
 def _synthetic_kb(root: Path, rules: int) -> Path:
-    for folder in ("facts", "rules", "playbooks"):
-        (root / folder).mkdir()
-    (root / "facts" / "synthetic.yaml").write_text(
-        "pack: synthetic\nfacts:\n  x: {type: integer, ask: x?}\n"
-    )
-    body = "".join(
-        f"  - {{id: r{j}, step: s, cause: c{j}, when: {{fact: x, eq: {j}}}, because: x}}\n"
-        for j in range(rules)
-    )
-    (root / "rules" / "synthetic.yaml").write_text("pack: synthetic\nrules:\n" + body)
-    causes = "".join(f"  c{j}: {{title: C{j}, step: s, remediation: r}}\n" for j in range(rules))
-    (root / "playbooks" / "synthetic.yaml").write_text(
-        "id: synthetic\ntitle: S\nsteps: [{id: s, title: S}]\ncauses:\n" + causes
-    )
-    return root
+    return synthetic_pack(root, "  x: {type: integer, ask: x?}\n",
+                          [f"{{fact: x, eq: {j}}}" for j in range(rules)])
 
 
 def test_one_rule_too_big_for_the_engine_is_a_clear_error(tmp_path: Path) -> None:
@@ -284,16 +271,8 @@ def test_raw_engine_overflows_its_stack_when_many_tests_match_one_fact() -> None
 
 
 def test_many_tests_matching_one_fact_are_spread_over_rulesets(tmp_path: Path) -> None:
-    root = _synthetic_kb(tmp_path, 1)
-    body = "".join(
-        f"  - {{id: r{j}, step: s, cause: c{j}, when: {{fact: x, ne: {j}}}, because: x}}\n"
-        for j in range(150)
-    )
-    (root / "rules" / "synthetic.yaml").write_text("pack: synthetic\nrules:\n" + body)
-    causes = "".join(f"  c{j}: {{title: C{j}, step: s, remediation: r}}\n" for j in range(150))
-    (root / "playbooks" / "synthetic.yaml").write_text(
-        "id: synthetic\ntitle: S\nsteps: [{id: s, title: S}]\ncauses:\n" + causes
-    )
+    root = synthetic_pack(tmp_path, "  x: {type: integer, ask: x?}\n",
+                          [f"{{fact: x, ne: {j}}}" for j in range(150)])
     kb = load_kb([root], bundled=False)
     assert len(kb.packs["synthetic"].compiled.rulesets) >= 3
     result = diagnose({"x": 7}, kb=kb, now=NOW)
