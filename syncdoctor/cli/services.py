@@ -65,7 +65,7 @@ HostOption = Annotated[list[str] | None, typer.Option(
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind; 127.0.0.1 keeps it local.")
                     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8080,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
     store: StoreOption = None,
     allow_origin: OriginOption = None,
@@ -99,7 +99,7 @@ def mcp(
     transport: Annotated[Transport, typer.Option(help="stdio (a desktop client starts it) or "
                                                  "http (streamable HTTP).")] = Transport.stdio,
     host: Annotated[str, typer.Option(help="Address to bind, for http.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port, for http.")] = 8081,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port, for http.")] = 8081,
     store: StoreOption = None,
     allow_origin: OriginOption = None,
     kb: KbOption = None,

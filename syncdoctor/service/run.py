@@ -9,6 +9,7 @@ environment or the key file, as they reached the parent, never through the confi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -72,21 +73,23 @@ def run_service(config: ServiceConfig, *, host: str, port: int, workers: int = 1
     """Serve until SIGINT or SIGTERM; in-flight requests finish first (graceful shutdown).
 
     Raises:
-        ServiceError: the API key file cannot be read.
+        ServiceError: the API key file cannot be read, or (several workers, on Linux) the
+            address is in use or cannot be bound.
     """
     import uvicorn
 
     ApiKeys.from_env()  # fail here, once, rather than in every worker
     os.environ[CONFIG_ENV] = config.to_env()
-    logging.getLogger("syncdoctor.service").info("workers: %d", workers)
     settings: dict[str, Any] = dict(
         factory=True, host=host, port=port, workers=workers, access_log=False,
         log_config=LOG_CONFIG, server_header=False,
         timeout_graceful_shutdown=int(config.deadline_seconds) + 5, lifespan="on",
         proxy_headers=False, http=HTTP_PROTOCOL,
     )
+    server_config = uvicorn.Config(APP, **settings)  # sets up logging (LOG_CONFIG)
+    logging.getLogger("syncdoctor.service").info("workers: %d", workers)
     if workers > 1 and balances_connections():
-        _run_workers(uvicorn.Config(APP, **settings), host, port)
+        _run_workers(server_config, host, port)
     else:
         uvicorn.run(APP, **settings)
     sys.stderr.flush()
@@ -110,5 +113,5 @@ def _run_workers(config: uvicorn.Config, host: str, port: int) -> None:
     shown = f"[{bound[0]}]" if listener.family == socket.AF_INET6 else bound[0]
     logging.getLogger("uvicorn.error").info(
         "Uvicorn running on http://%s:%d (Press CTRL+C to quit)", shown, bound[1])
-    with listener:
+    with listener, contextlib.suppress(KeyboardInterrupt):  # as uvicorn.run
         Multiprocess(config, sockets=[listener]).run()

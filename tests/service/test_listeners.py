@@ -4,16 +4,27 @@ workers, and a port already taken is refused, however its holder bound it."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import os
 import pickle
+import signal
 import socket
 import subprocess
+import tempfile
 import time
+from multiprocessing.reduction import ForkingPickler
 
 import pytest
 from servers import SYNCDOCTOR, serve_process
+from uvicorn import config as uvicorn_config
 
-from syncdoctor.service.listeners import WorkerListener, balances_connections
+from syncdoctor.service.listeners import (
+    STARTUP_FAILURE,
+    WorkerListener,
+    balances_connections,
+    worker_listener,
+)
 
 from support import NOW, REPO
 
@@ -56,9 +67,21 @@ def test_keep_alive_clients_are_spread_over_both_workers() -> None:
     with serve_process("--workers", "2", "--store", "memory:") as (base, _process, _log):
         address = ("127.0.0.1", int(base.rpartition(":")[2]))
         _until_both_listen(address)
+        assert _listening(address[1]) == 2  # one socket per worker; the parent's never listens
         per_connection = asyncio.run(_load(address, 16, 1.0))
-    assert all(len(prefixes) == 1 for prefixes in per_connection)  # one worker per connection
     assert len(set.union(*per_connection)) == 2
+
+
+def _listening(port: int) -> int:
+    """How many sockets listen on ``port`` (Linux's /proc/net/tcp: state 0A is LISTEN)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            next(lines)
+            for line in lines:
+                local, state = line.split()[1], line.split()[3]
+                count += state == "0A" and int(local.rpartition(":")[2], 16) == port
+    return count
 
 
 def _until_both_listen(address: tuple[str, int]) -> None:
@@ -75,7 +98,9 @@ def _until_both_listen(address: tuple[str, int]) -> None:
 def test_a_worker_listener_pickles_as_a_new_socket_on_the_same_address() -> None:
     with WorkerListener("127.0.0.1", 0) as parent:
         address = parent.getsockname()
-        with pickle.loads(pickle.dumps(parent)) as child:
+        sent = io.BytesIO()
+        ForkingPickler(sent).dump(parent)  # as multiprocessing sends a worker its arguments
+        with pickle.loads(sent.getvalue()) as child:
             assert type(child) is socket.socket
             assert child.fileno() != parent.fileno()
             assert child.getsockname() == address
@@ -84,6 +109,59 @@ def test_a_worker_listener_pickles_as_a_new_socket_on_the_same_address() -> None
             with socket.create_connection(address, timeout=5):
                 accepted, _ = child.accept()  # the parent's socket never listens
                 accepted.close()
+
+
+def test_a_worker_that_cannot_bind_stops_the_supervisor(capsys) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        address = holder.getsockname()
+        with pytest.raises(SystemExit) as stopped:
+            worker_listener(socket.AF_INET, address)
+    assert stopped.value.code == STARTUP_FAILURE == uvicorn_config.STARTUP_FAILURE
+    assert f"a worker cannot listen on 127.0.0.1:{address[1]}: Address already in use" in (
+        capsys.readouterr().err)
+
+
+def test_a_second_service_cannot_join_the_port_while_the_first_starts() -> None:
+    # The first service's parent holds the port before any worker listens; without the probe,
+    # SO_REUSEPORT would let the second bind beside it and take half the connections.
+    with serve_process("--workers", "2", "--store", "memory:", health=False) as (
+            base, first, _log):
+        port = int(base.rpartition(":")[2])
+        deadline = time.monotonic() + 60
+        while _free(port):  # until the first's parent has bound it (its workers take longer)
+            assert first.poll() is None and time.monotonic() < deadline, "it never bound"
+            time.sleep(0.01)
+        status, errors = _serve_expecting_refusal(port)
+    assert status == 2
+    assert "Address already in use" in errors
+
+
+def _serve_expecting_refusal(port: int) -> tuple[int | None, str]:
+    """``serve --workers 2`` on ``port``: its exit status and stderr (None if it ran on)."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            [SYNCDOCTOR, "serve", "--port", str(port), "--workers", "2", "--store", "memory:"],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+        try:
+            status: int | None = process.wait(30)
+        except subprocess.TimeoutExpired:  # it joined the port: stop it and its workers
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(10)
+            status = None
+        log.seek(0)
+        return status, log.read().decode()
+
+
+def _free(port: int) -> bool:
+    """Whether no socket at all is bound to ``port`` (a bind with no reuse option fails)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
 
 
 @pytest.mark.parametrize("share", [False, True], ids=["plain", "reuseport"])
@@ -95,9 +173,7 @@ def test_a_taken_port_is_refused_with_a_clear_error(share: bool) -> None:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         port = holder.getsockname()[1]
-        done = subprocess.run(
-            [SYNCDOCTOR, "serve", "--port", str(port), "--workers", "2", "--store", "memory:"],
-            cwd=REPO, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2
-    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
-    assert "Traceback" not in done.stderr
+        status, errors = _serve_expecting_refusal(port)
+    assert status == 2
+    assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in errors
+    assert "Traceback" not in errors
