@@ -27,6 +27,7 @@ def reply(question: dict) -> dict:
                  "duration": "1h"}.get(question["type"], "text")
     return {"fact": question["fact"], "value": value}
 
+
 def synthetic_pack(root: Path, facts: str, whens: Sequence[str]) -> Path:
     """A one-step pack ``synthetic`` written under ``root``; returns ``root``.
 

@@ -79,8 +79,8 @@ def _listening(port: int) -> int:
         with open(table) as lines:
             next(lines)
             for line in lines:
-                local, state = line.split()[1], line.split()[3]
-                count += state == "0A" and int(local.rpartition(":")[2], 16) == port
+                fields = line.split()
+                count += fields[3] == "0A" and int(fields[1].rpartition(":")[2], 16) == port
     return count
 
 
@@ -111,7 +111,8 @@ def test_a_worker_listener_pickles_as_a_new_socket_on_the_same_address() -> None
                 accepted.close()
 
 
-def test_a_worker_that_cannot_bind_stops_the_supervisor(capsys) -> None:
+def test_a_worker_that_cannot_bind_exits_with_the_startup_failure_status(capsys) -> None:
+    # uvicorn's supervisor stops, rather than restarts, a worker that exits with this status.
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
@@ -124,8 +125,9 @@ def test_a_worker_that_cannot_bind_stops_the_supervisor(capsys) -> None:
 
 
 def test_a_second_service_cannot_join_the_port_while_the_first_starts() -> None:
-    # The first service's parent holds the port before any worker listens; without the probe,
-    # SO_REUSEPORT would let the second bind beside it and take half the connections.
+    # The first service's parent holds the port before any worker listens. Had it set
+    # SO_REUSEADDR too, the second's probe would bind beside it, and SO_REUSEPORT would then
+    # let the second service take half the connections (seen failing that way, 3 runs of 3).
     with serve_process("--workers", "2", "--store", "memory:", health=False) as (
             base, first, _log):
         port = int(base.rpartition(":")[2])
