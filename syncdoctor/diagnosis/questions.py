@@ -159,21 +159,23 @@ def select_questions(
     # Per fact: its earliest step, and its causes as id -> title in rank order (a dict), or
     # while raw texts gather them, as a set of positions in rank order.
     wanted: dict[str, tuple[int, dict[str, str] | set[int]]] = {}
-    for fact, (pick, causes, rule_steps, ids, reader_titles) in asking.readers.items():
+    for fact, readers in asking.readers.items():
         if fact in known or fact in unknown:
             continue
-        # The marks of the fact's readers pick their causes, in rank order, and their steps.
+        pick, causes, pick_by_step, step_order, ids, reader_titles = readers
+        # The marks of the fact's readers pick their causes, in rank order; the first live
+        # reader in step order is at the earliest step.
         picked = pick(live)
         extra = special_readers.get(fact) if special_readers else None
         if extra is None:
             if 1 in picked:
                 wanted[fact] = (
-                    min(compress(rule_steps, picked)),
+                    step_order[pick_by_step(live).index(1)],
                     dict(zip(compress(ids, picked), compress(reader_titles, picked), strict=True)),
                 )
             continue
         wanted[fact] = (
-            min([*compress(rule_steps, picked), *map(steps.__getitem__, extra)]),
+            min([*compress(step_order, pick_by_step(live)), *map(steps.__getitem__, extra)]),
             {*compress(causes, picked)}.union(*map(special.__getitem__, extra)),
         )
     position = asking.position

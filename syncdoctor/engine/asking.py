@@ -4,9 +4,12 @@ A question's causes are those served by the live rules reading its fact. Interse
 fact's readers with a set of live rules, then unioning and sorting their causes, was most of a
 diagnosis at 5,000 rules (issue 17: ~120 readers a fact, ~70 causes a question). Here each
 fact's readers are listed once, ordered by the rank of the cause each serves, beside those
-causes and the readers' steps: a case marks its live rules in a bytearray, and a fact's live
-readers are picked from it in C (``itemgetter``, then ``itertools.compress``), which gives
-the fact's causes, with their titles, already in rank order.
+causes: a case marks its live rules in a bytearray, and a fact's live readers are picked from
+it in C (``itemgetter``, then ``itertools.compress``), which gives the fact's causes, with
+their titles, already in rank order. Its earliest step comes from a second pick of the same
+readers in step order: the first live one is at the earliest step (``index(1)``, in C), which
+costs less than the minimum over the live readers' steps (issue 17, counted in instructions:
+select_questions -3% on the bundled examples, -6% at 1,000 rules).
 """
 
 from __future__ import annotations
@@ -39,22 +42,25 @@ def _picker(rules: tuple[int, ...]) -> Pick:
 
 
 class Readers(NamedTuple):
-    """The rules reading one askable fact that serve a cause, in the causes' rank order.
+    """The rules reading one askable fact that serve a cause: what a case picks of them.
 
-    A tuple: a case unpacks the three for each fact.
+    A tuple: a case unpacks the six for each fact.
     """
 
     pick: Pick
-    """Marks of a live-rule bytearray -> theirs, one per reader."""
+    """Marks of a live-rule bytearray -> theirs, one per reader, in the causes' rank order."""
     causes: tuple[int, ...]
-    """Per reader: the position of its cause in ``PackIndex.cause_order``."""
+    """Per reader, in that order: the position of its cause in ``PackIndex.cause_order``."""
+    pick_by_step: Pick
+    """The same readers' marks, in playbook step order (then rank order)."""
     steps: tuple[int, ...]
-    """Per reader: its step's position in the playbook."""
+    """Per reader, in step order: its step's position in the playbook."""
     ids: tuple[str, ...]
-    """Per reader: its cause's id."""
+    """Per reader, in rank order: its cause's id."""
     titles: tuple[str, ...]
-    """Per reader: its cause's title. A ``dict`` of the live readers' ids zipped with these is
-    a question's causes and the titles its "why" joins, deduplicated in rank order, in C."""
+    """Per reader, in rank order: its cause's title. A ``dict`` of the live readers' ids zipped
+    with these is a question's causes and the titles its "why" joins, deduplicated in rank
+    order, in C."""
 
 
 @dataclass(frozen=True)
@@ -80,11 +86,12 @@ class Asking:
             # A rule serving no cause is never live on its own (only through a derivation,
             # which question selection handles apart).
             ordered = sorted((min(served[r]), r) for r in askers if served[r])
-            rules = tuple(rule for _, rule in ordered)
+            by_step = sorted((index.rule_steps[r], n, r) for n, r in ordered)
             readers[fact] = Readers(
-                pick=_picker(rules),
+                pick=_picker(tuple(rule for _, rule in ordered)),
                 causes=tuple(cause for cause, _ in ordered),
-                steps=tuple(index.rule_steps[rule] for rule in rules),
+                pick_by_step=_picker(tuple(rule for _, _, rule in by_step)),
+                steps=tuple(step for step, _, _ in by_step),
                 ids=tuple(index.cause_order[cause] for cause, _ in ordered),
                 titles=tuple(index.cause_titles[cause] for cause, _ in ordered),
             )

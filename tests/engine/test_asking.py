@@ -18,10 +18,15 @@ def test_readers_are_the_askers_serving_a_cause_in_rank_order() -> None:
             marks = bytearray(len(pack.rules))
             for number, (_, rule) in enumerate(serving):
                 marks[rule] = number % 251 + 1
-            picked = readers.pick(marks)
-            assert list(picked) == [n % 251 + 1 for n in range(len(serving))]
+            assert list(readers.pick(marks)) == [n % 251 + 1 for n in range(len(serving))]
             assert list(readers.causes) == [cause for cause, _ in serving]
-            assert list(readers.steps) == [index.rule_steps[r] for _, r in serving]
+            # In step order, the same readers (ties in rank order), beside their steps.
+            by_step = sorted(
+                range(len(serving)), key=lambda n: (index.rule_steps[serving[n][1]], n)
+            )
+            assert list(readers.pick_by_step(marks)) == [n % 251 + 1 for n in by_step]
+            assert list(readers.steps) == [index.rule_steps[serving[n][1]] for n in by_step]
+            assert list(readers.steps) == sorted(readers.steps)
             assert list(zip(readers.ids, readers.titles, strict=True)) == [
                 (index.cause_order[cause], index.cause_titles[cause]) for cause, _ in serving
             ]
