@@ -205,24 +205,14 @@ def select_questions(
         key=lambda item: (-len(item[1][1]), item[1][0], specs[item[0]].cost, item[0]),
     )
     steps_of = pack.playbook.steps
-    record_fields = index.record_fields
+    stubs = asking.stubs
     questions: list[dict[str, JsonValue]] = []
     for fact, (step, found) in ranked:
-        spec = specs[fact]
         cause_titles = found if isinstance(found, dict) else {
             cause_order[number]: titles[number] for number in sorted(found)
         }
-        fields = record_fields.get(fact)
         questions.append({
-            "fact": fact,
-            "ask": spec.ask or f"What is {fact}?",
-            "help": spec.help,
-            "type": spec.type,
-            "values": list(spec.values) if spec.values else None,
-            "fields": None if fields is None else [
-                {"name": f.name, "type": f.type, "values": list(f.values) if f.values else None}
-                for f in fields
-            ],
+            **stubs[fact],
             "step": steps_of[step].id,
             "causes": list(cause_titles),
             "why": "Could confirm or rule out: " + "; ".join(cause_titles.values()) + ".",

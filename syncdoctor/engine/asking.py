@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from syncdoctor.kb.pack import PackIndex
+from syncdoctor.kb.spec import FactSpec
+from syncdoctor.types import JsonValue
 
 __all__ = ["Asking", "Readers"]
 
@@ -73,10 +75,14 @@ class Asking:
     """Askable fact -> its readers (the facts in ``PackIndex.askers`` order)."""
     position: Mapping[str, int]
     """Cause id -> its position in ``PackIndex.cause_order``."""
+    stubs: Mapping[str, Mapping[str, JsonValue]]
+    """Fact -> the part of its question no case changes (its text, help, type, values and
+    fields); a case adds the step, the causes and the "why". Shared by every diagnosis: read
+    only (the Diagnosis validation copies what it keeps)."""
 
     @classmethod
-    def build(cls, index: PackIndex, rule_count: int) -> Asking:
-        """From the pack's index; ``rule_count``: how many rules the pack has."""
+    def build(cls, index: PackIndex, rule_count: int, facts: Mapping[str, FactSpec]) -> Asking:
+        """From the pack's index and facts; ``rule_count``: how many rules the pack has."""
         support = bytearray(rule_count)
         for rule in index.support_rules:
             support[rule] = 1
@@ -96,4 +102,19 @@ class Asking:
                 titles=tuple(index.cause_titles[cause] for cause, _ in ordered),
             )
         position = {cause: number for number, cause in enumerate(index.cause_order)}
-        return cls(support=bytes(support), readers=readers, position=position)
+        stubs: dict[str, Mapping[str, JsonValue]] = {}
+        for fact, spec in facts.items():
+            fields = index.record_fields.get(fact)
+            stubs[fact] = {
+                "fact": fact,
+                "ask": spec.ask or f"What is {fact}?",
+                "help": spec.help,
+                "type": spec.type,
+                "values": list(spec.values) if spec.values else None,
+                "fields": None if fields is None else [
+                    {"name": f.name, "type": f.type,
+                     "values": list(f.values) if f.values else None}
+                    for f in fields
+                ],
+            }
+        return cls(support=bytes(support), readers=readers, position=position, stubs=stubs)

@@ -100,7 +100,7 @@ class Prepared:
                 (fact, unknown_marker(name)) for fact, name in fields.facts.items()
                 if name in fields.markers
             ),
-            asking=Asking.build(source.index, len(source.rules)),
+            asking=Asking.build(source.index, len(source.rules), facts),
             routes=tuple(
                 (number, e.from_, e.route_weight)
                 for number, e in enumerate(source.extractors) if e.route_weight
