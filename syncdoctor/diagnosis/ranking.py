@@ -45,6 +45,8 @@ def rank_causes(
     def place(cause_id: str) -> None:
         placed.add(cause_id)
         ordered.append(by_id[cause_id])
+        if not root_of:  # most diagnoses: no cause held follows another
+            return
         followers = sorted((c for c, r in root_of.items() if r == cause_id), key=rank.__getitem__)
         for follower in followers:
             if follower not in placed:
