@@ -162,7 +162,7 @@ def select_questions(
     for fact, readers in asking.readers.items():
         if fact in known or fact in unknown:
             continue
-        pick, causes, pick_by_step, step_order, named = readers
+        pick, causes, pick_by_step, step_order, ids, reader_titles = readers
         # The marks of the fact's readers pick their causes, in rank order; the first live
         # reader in step order is at the earliest step.
         picked = pick(live)
@@ -171,7 +171,7 @@ def select_questions(
             if 1 in picked:
                 wanted[fact] = (
                     step_order[pick_by_step(live).index(1)],
-                    dict(compress(named, picked)),
+                    dict(zip(compress(ids, picked), compress(reader_titles, picked), strict=True)),
                 )
             continue
         wanted[fact] = (

@@ -46,7 +46,7 @@ def _picker(rules: tuple[int, ...]) -> Pick:
 class Readers(NamedTuple):
     """The rules reading one askable fact that serve a cause: what a case picks of them.
 
-    A tuple: a case unpacks the five for each fact.
+    A tuple: a case unpacks the six for each fact.
     """
 
     pick: Pick
@@ -57,10 +57,12 @@ class Readers(NamedTuple):
     """The same readers' marks, in playbook step order (then rank order)."""
     steps: tuple[int, ...]
     """Per reader, in step order: its step's position in the playbook."""
-    named: tuple[tuple[str, str], ...]
-    """Per reader, in rank order: its cause's id and title. A ``dict`` of the live readers'
-    pairs is a question's causes and the titles its "why" joins, deduplicated in rank order,
-    in C (about half the cost of zipping the ids with the titles)."""
+    ids: tuple[str, ...]
+    """Per reader, in rank order: its cause's id."""
+    titles: tuple[str, ...]
+    """Per reader, in rank order: its cause's title. A ``dict`` of the live readers' ids zipped
+    with these is a question's causes and the titles its "why" joins, deduplicated in rank
+    order, in C."""
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,8 @@ class Asking:
                 causes=tuple(cause for cause, _ in ordered),
                 pick_by_step=_picker(tuple(rule for _, _, rule in by_step)),
                 steps=tuple(step for step, _, _ in by_step),
-                named=tuple(
-                    (index.cause_order[cause], index.cause_titles[cause]) for cause, _ in ordered
-                ),
+                ids=tuple(index.cause_order[cause] for cause, _ in ordered),
+                titles=tuple(index.cause_titles[cause] for cause, _ in ordered),
             )
         position = {cause: number for number, cause in enumerate(index.cause_order)}
         stubs: dict[str, Mapping[str, JsonValue]] = {}

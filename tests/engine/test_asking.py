@@ -27,7 +27,7 @@ def test_readers_are_the_askers_serving_a_cause_in_rank_order() -> None:
             assert list(readers.pick_by_step(marks)) == [n % 251 + 1 for n in by_step]
             assert list(readers.steps) == [index.rule_steps[serving[n][1]] for n in by_step]
             assert list(readers.steps) == sorted(readers.steps)
-            assert list(readers.named) == [
+            assert list(zip(readers.ids, readers.titles, strict=True)) == [
                 (index.cause_order[cause], index.cause_titles[cause]) for cause, _ in serving
             ]
         assert all(index.cause_order[n] == cause for cause, n in asking.position.items())
