@@ -27,7 +27,7 @@ apart, and merged into the facts they read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from itertools import compress
 
 from syncdoctor.diagnosis.case import Case
@@ -35,6 +35,10 @@ from syncdoctor.engine.session import Firings
 from syncdoctor.types import JsonValue
 
 __all__ = ["frozen_facts", "select_questions"]
+
+Wanted = tuple[int, int, Collection[str], Collection[str]]
+"""A fact worth asking: its earliest step, how many causes it serves, their ids and titles in
+rank order."""
 
 MAX_DERIVATION_DEPTH = 8
 """How deep question selection follows derived facts to the rules deriving them."""
@@ -156,65 +160,71 @@ def select_questions(
     steps = index.rule_steps
     cause_order, titles = index.cause_order, index.cause_titles
     asking = pack.prepared.asking
-    # Per fact: its earliest step, and its causes as id -> title in rank order (a dict), or
-    # while raw texts gather them, as a set of positions in rank order.
-    wanted: dict[str, tuple[int, dict[str, str] | set[int]]] = {}
+    # Per fact: its earliest step, how many causes it serves, their ids and their titles, in
+    # rank order.
+    wanted: dict[str, Wanted] = {}
+
+    def named(step: int, gathered: set[int]) -> Wanted:
+        order = sorted(gathered)
+        return step, len(order), [cause_order[n] for n in order], [titles[n] for n in order]
+
     for fact, readers in asking.readers.items():
         if fact in known or fact in unknown:
             continue
-        pick, causes, pick_by_step, step_order, ids, reader_titles = readers
-        # The marks of the fact's readers pick their causes, in rank order; the first live
-        # reader in step order is at the earliest step.
-        picked = pick(live)
+        pick, causes, pick_by_step, step_order, reader_ids, reader_titles, lanes = readers
         extra = special_readers.get(fact) if special_readers else None
         if extra is None:
-            if 1 in picked:
+            # The marks of the fact's readers pick their causes, in rank order; the first
+            # live reader in step order is at the earliest step.
+            if lanes is None:
+                picked = pick(live)
+                if 1 in picked:
+                    held = dict(zip(
+                        compress(reader_ids, picked), compress(reader_titles, picked), strict=True
+                    ))
+                    wanted[fact] = (
+                        step_order[pick_by_step(live).index(1)], len(held), held, held.values()
+                    )
+                continue
+            found = lanes(live)
+            if found is not None:
                 wanted[fact] = (
-                    step_order[pick_by_step(live).index(1)],
-                    dict(zip(compress(ids, picked), compress(reader_titles, picked), strict=True)),
+                    step_order[pick_by_step(live).index(1)], len(found[0]), found[0], found[1]
                 )
             continue
-        wanted[fact] = (
+        wanted[fact] = named(
             min([*compress(step_order, pick_by_step(live)), *map(steps.__getitem__, extra)]),
-            {*compress(causes, picked)}.union(*map(special.__getitem__, extra)),
+            {*compress(causes, pick(live))}.union(*map(special.__getitem__, extra)),
         )
     position = asking.position
-
-    def positions(found: dict[str, str] | set[int]) -> set[int]:
-        if isinstance(found, set):
-            return found
-        return set(map(position.__getitem__, found))
 
     # A raw text (an error message) that extractors read can answer those facts at once.
     for source, extracted in index.extracted_from.items():
         if source in known or source in unknown:
             continue
-        for target in extracted:
-            if target in wanted:
-                step, target_causes = wanted[target]
-                current = wanted.get(source)
-                if current is None:
-                    wanted[source] = (step, positions(target_causes))
-                else:
-                    wanted[source] = (
-                        min(step, current[0]), positions(current[1]) | positions(target_causes)
-                    )
+        answered = [wanted[target] for target in extracted if target in wanted]
+        if not answered:
+            continue
+        own = wanted.get(source)
+        if own is not None:
+            answered.append(own)
+        gathered: set[int] = set()
+        for entry in answered:
+            gathered.update(map(position.__getitem__, entry[2]))
+        wanted[source] = named(min(entry[0] for entry in answered), gathered)
     specs = pack.facts  # the Pack's properties each cost a call: read them once
     ranked = sorted(
         wanted.items(),
-        key=lambda item: (-len(item[1][1]), item[1][0], specs[item[0]].cost, item[0]),
+        key=lambda item: (-item[1][1], item[1][0], specs[item[0]].cost, item[0]),
     )
     steps_of = pack.playbook.steps
     stubs = asking.stubs
     questions: list[dict[str, JsonValue]] = []
-    for fact, (step, found) in ranked:
-        cause_titles = found if isinstance(found, dict) else {
-            cause_order[number]: titles[number] for number in sorted(found)
-        }
+    for fact, (step, _, ids, names) in ranked:
         questions.append({
             **stubs[fact],
             "step": steps_of[step].id,
-            "causes": list(cause_titles),
-            "why": "Could confirm or rule out: " + "; ".join(cause_titles.values()) + ".",
+            "causes": [*ids],
+            "why": "Could confirm or rule out: " + "; ".join(names) + ".",
         })
     return questions

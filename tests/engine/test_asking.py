@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syncdoctor.engine.asking import LANES_FROM, _lanes, _picker
 from syncdoctor.engine.knowledge import default_kb
 
 
@@ -41,3 +47,36 @@ def test_support_marks_are_the_supporting_rules() -> None:
         assert len(marks) == len(pack.rules)
         assert {n for n, mark in enumerate(marks) if mark} == set(pack.index.support_rules)
         assert set(marks) <= {0, 1}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    runs=st.lists(st.integers(min_value=1, max_value=5), min_size=LANES_FROM, max_size=120),
+    data=st.data(),
+)
+def test_many_readers_give_each_live_cause_once_in_rank_order(runs: list[int], data: Any) -> None:
+    # Readers in rank order, those of one cause side by side (runs of 1-5), as Asking builds.
+    causes = tuple(rank for rank, run in enumerate(runs) for _ in range(run))
+    if len(causes) < LANES_FROM:
+        return
+    rules = tuple(range(len(causes)))
+    ids = tuple(f"c{cause}" for cause in causes)
+    titles = tuple(f"Cause {cause}" for cause in causes)
+    lanes = _lanes(_picker(rules), causes, ids, titles)
+    assert lanes is not None
+    marks = bytearray(data.draw(st.lists(st.integers(0, 1), min_size=len(causes),
+                                         max_size=len(causes))))
+    live = sorted({cause for cause, mark in zip(causes, marks, strict=True) if mark})
+    found = lanes(marks)
+    if not live:
+        assert found is None
+        return
+    assert found is not None
+    assert list(found[0]) == [f"c{cause}" for cause in live]
+    assert list(found[1]) == [f"Cause {cause}" for cause in live]
+
+
+def test_few_readers_take_the_dict_path() -> None:
+    causes = tuple(range(LANES_FROM - 1))
+    names = tuple(map(str, causes))
+    assert _lanes(_picker(causes), causes, names, names) is None
