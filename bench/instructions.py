@@ -89,13 +89,19 @@ def _calls(size: int, phase: str | None, folder: Path) -> list[Callable[[], obje
 
 
 def worker(size: int, phase: str | None, rounds: int) -> None:
-    """Run under valgrind: set up, then ``rounds`` rounds of the calls (0: set-up alone)."""
-    with tempfile.TemporaryDirectory() as folder:
-        calls = _calls(size, phase, Path(folder))
-        for _ in range(rounds):
-            for call in calls:
-                call()
-        print(len(calls))
+    """Run under valgrind: set up, then ``rounds`` rounds of the calls (0: set-up alone).
+
+    A synthetic KB is written to the same folder in every run (beside the cache), so that the
+    two counted runs load it from the same paths.
+    """
+    folder = Path(os.environ["SYNCDOCTOR_CACHE_DIR"]) / "synthetic"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    calls = _calls(size, phase, folder)
+    for _ in range(rounds):
+        for call in calls:
+            call()
+    print(len(calls))
 
 
 def _count(size: int, phase: str | None, rounds: int, cache: Path) -> tuple[int, int]:
@@ -103,9 +109,8 @@ def _count(size: int, phase: str | None, rounds: int, cache: Path) -> tuple[int,
     command = [sys.executable, __file__, "--worker", str(size), phase or "-", str(rounds)]
     valgrind = ["valgrind", "--tool=cachegrind", "--cache-sim=no",
                 "--cachegrind-out-file=/dev/null"]
-    env = {**os.environ, "PYTHONHASHSEED": "0", "SYNCDOCTOR_CACHE_DIR": str(cache)}
-    done = subprocess.run([*valgrind, *command], env=env, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run([*valgrind, *command], env=_environment(cache), capture_output=True,
+                          text=True, check=False)
     found = _REFS.search(done.stderr)
     if done.returncode != 0 or found is None:
         raise SystemExit(f"the valgrind run failed ({done.returncode}):\n{done.stderr[-2000:]}")
@@ -114,14 +119,25 @@ def _count(size: int, phase: str | None, rounds: int, cache: Path) -> tuple[int,
 
 def per_call(size: int, phase: str | None, rounds: int, cache: Path) -> int:
     """Instructions per call: the difference of a run with rounds and one without."""
-    # First, natively: the KB cache entry and the bytecode are written, so that both counted
-    # runs read them alike.
+    # First, natively: the bundled KB's cache entry (a synthetic KB is never cached) and the
+    # bytecode are written, so that both counted runs read them alike.
     subprocess.run([sys.executable, __file__, "--worker", str(size), phase or "-", "0"],
-                   env={**os.environ, "PYTHONHASHSEED": "0", "SYNCDOCTOR_CACHE_DIR": str(cache)},
-                   capture_output=True, check=True)
+                   env=_environment(cache), capture_output=True, check=True)
     base, _ = _count(size, phase, 0, cache)
     total, calls = _count(size, phase, rounds, cache)
+    if total <= base:
+        raise SystemExit(
+            f"the run without calls counted {base:,} instructions and the run with them "
+            f"{total:,}: their set-up differed (a cache rebuilt?); run the bench again"
+        )
     return round((total - base) / (rounds * calls))
+
+
+def _environment(cache: Path) -> dict[str, str]:
+    """The workers' environment: a fixed hash seed, one cache folder, bytecode written (so
+    that the native first run compiles what both counted runs then read)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONHASHSEED": "0", "SYNCDOCTOR_CACHE_DIR": str(cache)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

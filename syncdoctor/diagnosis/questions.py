@@ -32,7 +32,6 @@ from itertools import compress
 
 from syncdoctor.diagnosis.case import Case
 from syncdoctor.engine.session import Firings
-from syncdoctor.types import JsonValue
 
 __all__ = ["frozen_facts", "select_questions"]
 
@@ -142,7 +141,7 @@ def _expand_derivations(
 def select_questions(
     case: Case, firings: Firings, ruled_out: set[str], confirmed: Mapping[str, float],
     first: str | None = None,
-) -> list[dict[str, JsonValue]]:
+) -> list[dict[str, object]]:
     """The questions still worth asking, best first, as plain data for the Diagnosis.
 
     ``first``: the first cause held (its supporting rules would only confirm it).
@@ -219,7 +218,7 @@ def select_questions(
     )
     steps_of = pack.playbook.steps
     stubs = asking.stubs
-    questions: list[dict[str, JsonValue]] = []
+    questions: list[dict[str, object]] = []
     for fact, (step, _, ids, names) in ranked:
         questions.append({
             **stubs[fact],

@@ -2,14 +2,14 @@
 
 A question's causes are those served by the live rules reading its fact. Intersecting each
 fact's readers with a set of live rules, then unioning and sorting their causes, was most of a
-diagnosis at 5,000 rules (issue 17: ~120 readers a fact, ~70 causes a question). Here each
+diagnosis at 5,000 rules (issue 17: ~110 readers a fact, ~60 causes a question). Here each
 fact's readers are listed once, ordered by the rank of the cause each serves, beside those
-causes: a case marks its live rules in a bytearray, and a fact's live readers are picked from
-it in C (``itemgetter``, then ``itertools.compress``), which gives the fact's causes, with
-their titles, already in rank order. Its earliest step comes from a second pick of the same
-readers in step order: the first live one is at the earliest step (``index(1)``, in C), which
-costs less than the minimum over the live readers' steps (issue 17, counted in instructions:
-select_questions -3% on the bundled examples, -6% at 1,000 rules).
+causes: a case marks its live rules 1 (else 0) in a bytearray, and a fact's live readers are
+picked from it in C (``itemgetter``, then ``itertools.compress``), which gives the fact's
+causes, with their titles, already in rank order; a fact with many readers folds its marks in
+the byte lanes of one integer instead (``_lanes``). Its earliest step comes from a second pick
+of the same readers in step order: the first live one is at the earliest step (``index(1)``,
+in C), which costs less than the minimum over the live readers' steps.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import operator
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from itertools import compress
+from types import MappingProxyType
 from typing import NamedTuple
 
 from syncdoctor.kb.pack import PackIndex
 from syncdoctor.kb.spec import FactSpec
-from syncdoctor.types import JsonValue
 
 __all__ = ["Asking", "Readers"]
 
@@ -61,7 +61,7 @@ def _lanes(
     one cause are neighbours. At ~110 readers a fact (5,000 rules), deduplicating ~60 live ones
     in a dict (hashing each id, growing the table four times) was most of question selection;
     instead each reader's mark is a byte of one integer, a few shifts fold each cause's marks
-    into its first reader's byte, and that byte picks the cause (question selection 8-14% less
+    into its first reader's byte, and that byte picks the cause (question selection 11-13% less
     time at 5,000 rules). Below ``LANES_FROM`` readers the dict costs less: None.
     """
     if len(causes) < LANES_FROM:
@@ -125,10 +125,11 @@ class Asking:
     """Askable fact -> its readers (the facts in ``PackIndex.askers`` order)."""
     position: Mapping[str, int]
     """Cause id -> its position in ``PackIndex.cause_order``."""
-    stubs: Mapping[str, Mapping[str, JsonValue]]
+    stubs: Mapping[str, Mapping[str, object]]
     """Fact -> the part of its question no case changes (its text, help, type, values and
-    fields); a case adds the step, the causes and the "why". Shared by every diagnosis: read
-    only (the Diagnosis validation copies what it keeps)."""
+    fields); a case adds the step, the causes and the "why" to a copy. Shared by every
+    diagnosis, so what it holds is immutable: tuples, read-only field mappings (the Diagnosis
+    validation makes them lists and models of its own)."""
 
     @classmethod
     def build(cls, index: PackIndex, rule_count: int, facts: Mapping[str, FactSpec]) -> Asking:
@@ -137,10 +138,11 @@ class Asking:
         for rule in index.support_rules:
             support[rule] = 1
         served = index.rule_cause
-        # The causes' ids and titles, copied here one after the other: a case's dicts of live
-        # causes touch each id and title they hold (a hash, a reference count), and the
-        # originals lie scattered over the heap where the YAML left them. At 5,000 rules,
-        # ~8,000 touches a case; compact, select_questions took 6-8% less time in situ.
+        # The causes' ids and titles, copied here in one go (so, as a rule, near one another in
+        # memory): a case's dicts of live causes touch each id and title they hold (a hash, a
+        # reference count), and the originals lie scattered over the heap where the YAML left
+        # them. At 5,000 rules, ~8,000 touches a case; copied, select_questions took 6-8% less
+        # time in a diagnosis (alternated in one process).
         ids = [cause.encode().decode() for cause in index.cause_order]
         names = [title.encode().decode() for title in index.cause_titles]
         readers: dict[str, Readers] = {}
@@ -164,19 +166,19 @@ class Asking:
                 lanes=_lanes(pick, causes, cause_ids, cause_titles),
             )
         position = {cause: number for number, cause in enumerate(index.cause_order)}
-        stubs: dict[str, Mapping[str, JsonValue]] = {}
+        stubs: dict[str, Mapping[str, object]] = {}
         for fact, spec in facts.items():
             fields = index.record_fields.get(fact)
-            stubs[fact] = {
+            stubs[fact] = {  # a dict, which unpacks fastest: each question is a copy
                 "fact": fact,
                 "ask": spec.ask or f"What is {fact}?",
                 "help": spec.help,
                 "type": spec.type,
-                "values": list(spec.values) if spec.values else None,
-                "fields": None if fields is None else [
-                    {"name": f.name, "type": f.type,
-                     "values": list(f.values) if f.values else None}
+                "values": tuple(spec.values) if spec.values else None,
+                "fields": None if fields is None else tuple(
+                    MappingProxyType({"name": f.name, "type": f.type,
+                                      "values": tuple(f.values) if f.values else None})
                     for f in fields
-                ],
+                ),
             }
         return cls(support=bytes(support), readers=readers, position=position, stubs=stubs)

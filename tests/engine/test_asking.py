@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from syncdoctor import diagnose, load_kb
+from syncdoctor.casefile import read_case
+from syncdoctor.engine import asking
 from syncdoctor.engine.asking import LANES_FROM, _lanes, _picker
 from syncdoctor.engine.knowledge import default_kb
+
+from support import REPO
 
 
 def test_readers_are_the_askers_serving_a_cause_in_rank_order() -> None:
@@ -54,11 +58,11 @@ def test_support_marks_are_the_supporting_rules() -> None:
     runs=st.lists(st.integers(min_value=1, max_value=5), min_size=LANES_FROM, max_size=120),
     data=st.data(),
 )
-def test_many_readers_give_each_live_cause_once_in_rank_order(runs: list[int], data: Any) -> None:
+def test_many_readers_give_each_live_cause_once_in_rank_order(
+    runs: list[int], data: st.DataObject
+) -> None:
     # Readers in rank order, those of one cause side by side (runs of 1-5), as Asking builds.
     causes = tuple(rank for rank, run in enumerate(runs) for _ in range(run))
-    if len(causes) < LANES_FROM:
-        return
     rules = tuple(range(len(causes)))
     ids = tuple(f"c{cause}" for cause in causes)
     titles = tuple(f"Cause {cause}" for cause in causes)
@@ -80,3 +84,38 @@ def test_few_readers_take_the_dict_path() -> None:
     causes = tuple(range(LANES_FROM - 1))
     names = tuple(map(str, causes))
     assert _lanes(_picker(causes), causes, names, names) is None
+
+
+def test_the_lanes_give_every_example_the_diagnosis_the_dicts_give(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every fact through the lanes (LANES_FROM 1), derivations and raw texts included, on the
+    # bundled examples and on each with one fact more the user cannot answer. Packs are built
+    # on first use: the dict KB's are built before LANES_FROM changes, the lanes KB's after.
+    dict_kb = load_kb(cache=False)
+    for pack_id in dict_kb.packs:
+        assert all(r.lanes is None or len(r.causes) >= LANES_FROM
+                   for r in dict_kb.pack(pack_id).prepared.asking.readers.values())
+    monkeypatch.setattr(asking, "LANES_FROM", 1)
+    lanes_kb = load_kb(cache=False)
+    try:
+        for pack_id in lanes_kb.packs:
+            readers = lanes_kb.pack(pack_id).prepared.asking.readers.values()
+            assert all(r.lanes is not None for r in readers if r.causes)
+        compared = 0
+        for path in sorted((REPO / "examples").glob("*/*.yaml")):
+            case = read_case(path)
+            variants = [list(case.unknown)]
+            variants += [[*case.unknown, fact] for fact in sorted(case.facts)[:3]]
+            for unknown in variants:
+                facts = {k: v for k, v in case.facts.items() if k not in unknown}
+                expected = diagnose(facts, pack=case.pack, now=case.now, unknown=unknown,
+                                    kb=dict_kb)
+                got = diagnose(facts, pack=case.pack, now=case.now, unknown=unknown,
+                               kb=lanes_kb)
+                assert got.model_dump_json() == expected.model_dump_json(), (path, unknown)
+                compared += 1
+        assert compared > 300
+    finally:
+        lanes_kb.close()
+        dict_kb.close()
