@@ -12,7 +12,6 @@ set-up (imports, the KB load, a warm-up round) cancels out.
 Figures (per call, in instructions):
 
 - instructions_per_diagnosis: syncdoctor.diagnose on every bundled example case;
-
 - instructions_per_diagnosis_<n>: on the synthetic n-rule KBs of bench/diagnose.py (50 cases);
 - with ``--phase select_questions|explain|run_session``: that stage alone, called again with
   the arguments each diagnosis gave it (instructions_per_<phase>, and _<n> for each size).

@@ -35,9 +35,9 @@ from syncdoctor.engine.session import Firings
 
 __all__ = ["frozen_facts", "select_questions"]
 
-Wanted = tuple[int, int, Collection[str], Collection[str]]
-"""A fact worth asking: its earliest step, how many causes it serves, their ids and titles in
-rank order."""
+Wanted = tuple[int, int, list[str], Collection[str]]
+"""A fact worth asking: its earliest step, how many causes it serves, their ids (a list of this
+diagnosis's own, handed on as it is) and titles in rank order."""
 
 MAX_DERIVATION_DEPTH = 8
 """How deep question selection follows derived facts to the rules deriving them."""
@@ -182,7 +182,8 @@ def select_questions(
                         compress(reader_ids, picked), compress(reader_titles, picked), strict=True
                     ))
                     wanted[fact] = (
-                        step_order[pick_by_step(live).index(1)], len(held), held, held.values()
+                        step_order[pick_by_step(live).index(1)], len(held), [*held],
+                        held.values(),
                     )
                 continue
             found = lanes(live)
@@ -223,7 +224,7 @@ def select_questions(
         questions.append({
             **stubs[fact],
             "step": steps_of[step].id,
-            "causes": [*ids],
+            "causes": ids,
             "why": "Could confirm or rule out: " + "; ".join(names) + ".",
         })
     return questions

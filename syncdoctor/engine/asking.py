@@ -44,7 +44,7 @@ def _picker(rules: tuple[int, ...]) -> Pick:
     return pick
 
 
-LiveCauses = Callable[[bytearray], tuple[Collection[str], Collection[str]] | None]
+LiveCauses = Callable[[bytearray], tuple[list[str], Collection[str]] | None]
 """Live marks -> the causes served, as ids and titles in rank order; None when none is."""
 
 LANES_FROM = 16
@@ -78,7 +78,7 @@ def _lanes(
             folds[lane - start] = folds.get(lane - start, 0) | 1 << (8 * start)
     shifts = tuple((8 * behind, mask) for behind, mask in sorted(folds.items()))
 
-    def live_causes(marks: bytearray) -> tuple[Collection[str], Collection[str]] | None:
+    def live_causes(marks: bytearray) -> tuple[list[str], Collection[str]] | None:
         lanes = int.from_bytes(bytes(pick(marks)), "little")
         if not lanes:
             return None
