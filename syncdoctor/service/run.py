@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
+from syncdoctor._gc import building_for_good
 from syncdoctor.service.config import CONFIG_ENV, ApiKeys, ServiceConfig, ServiceError
 from syncdoctor.service.listeners import WorkerListener, balances_connections
 
@@ -58,14 +59,18 @@ each worker process imports it)."""
 
 def app_from_env() -> FastAPI:
     """The app a worker process serves, from the configuration its parent left in the env."""
-    from syncdoctor.service.app import create_app
-    from syncdoctor.service.browser import service_routes
+    # The app, its knowledge base and its warmed templates live as long as the worker: they
+    # are frozen out of the collector's reach (syncdoctor._gc), so that no full collection
+    # walks them again while requests wait (a pause of ~14 ms over 30,000 objects otherwise).
+    with building_for_good():
+        from syncdoctor.service.app import create_app
+        from syncdoctor.service.browser import service_routes
 
-    config = ServiceConfig.from_env()
-    app = create_app(config, keys=ApiKeys.from_env(), extend=service_routes(config))
-    # A worker warms up before it listens: packs are built and templates compiled on first
-    # use, which would make each worker's first requests of each pack the slow ones.
-    app.state.engine.kb.warm()
+        config = ServiceConfig.from_env()
+        app = create_app(config, keys=ApiKeys.from_env(), extend=service_routes(config))
+        # A worker warms up before it listens: packs are built and templates compiled on
+        # first use, which would make each worker's first requests of each pack the slow ones.
+        app.state.engine.kb.warm()
     return app
 
 

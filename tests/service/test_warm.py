@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from syncdoctor.engine.knowledge import load_kb
@@ -30,3 +32,16 @@ def test_a_worker_is_warm_when_it_starts(monkeypatch: pytest.MonkeyPatch) -> Non
     kb = app.state.engine.kb
     assert all(r._template is not None or "{" not in r.source
                for r in _renderers(kb))
+
+
+def test_a_worker_keeps_its_app_out_of_the_collectors_reach(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app and its warmed templates are frozen: no full collection walks them again."""
+    monkeypatch.setenv(CONFIG_ENV, ServiceConfig(store="memory:").to_env())
+    app = app_from_env()
+    template = next(r._template for r in _renderers(app.state.engine.kb)
+                    if r._template is not None)
+    collectable = {id(o) for o in gc.get_objects()}  # the permanent generation is not listed
+    assert id(app) not in collectable
+    assert id(template) not in collectable
+    assert id(app.state.engine) not in collectable
