@@ -108,6 +108,14 @@ class SyncdoctorError(Exception):
         """The error as JSON data: its kind, its message and its structured fields."""
         return {"error": type(self).__name__, "message": str(self), **self._fields()}
 
+    def to_client_dict(self) -> dict[str, JsonValue]:
+        """:meth:`to_dict` as a caller of the tools or the service may read it.
+
+        An error whose message also speaks to whoever runs syncdoctor (a store's path, a command
+        to type) leaves that out here.
+        """
+        return self.to_dict()
+
     def _fields(self) -> dict[str, JsonValue]:
         return {}
 
@@ -238,6 +246,11 @@ class FactError(SyncdoctorError):
         self.value = None if value is None else describe(value) if not isinstance(
             value, str) else bounded(value, 200)
         self.suggestion = suggestion
+        self.field: str | None = None
+        """The request field at fault, when it is not ``facts.<fact>`` (an answer's ``fact``
+        or ``value``); the tools' problems name it."""
+        self.also: tuple[FieldProblem, ...] = ()
+        """The request's other wrong facts, when a door checked them all (the tools')."""
         text = f"fact {quoted_id(fact)}: {bounded(message)}"
         if suggestion:
             text += f" (did you mean {suggestion!r}?)"

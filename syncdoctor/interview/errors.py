@@ -57,6 +57,8 @@ class StoreError(SyncdoctorError):
     def __init__(self, message: str, *, store: str | None = None, hint: str | None = None) -> None:
         self.store = store
         self.hint = hint
+        self.plain = message
+        """The message without the store's name and the hint (what a remote caller reads)."""
         # "sqlite:///x.db: no session ..." but "memory: no session ...", not "memory:: ..."
         text = f"{store}{' ' if store.endswith(':') else ': '}{message}" if store else message
         if hint:
@@ -65,6 +67,17 @@ class StoreError(SyncdoctorError):
 
     def _fields(self) -> dict[str, JsonValue]:
         return {"store": self.store, "hint": self.hint}
+
+    def to_client_dict(self) -> dict[str, JsonValue]:
+        """Without the store's name (a file path, a server) and the hint.
+
+        They are for whoever runs the store: a chatbot or a remote client reads what went
+        wrong, not where.
+        """
+        data = {**self.to_dict(), "message": self.plain}
+        data.pop("store", None)
+        data.pop("hint", None)
+        return data
 
 
 class StoreInputError(StoreError):

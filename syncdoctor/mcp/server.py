@@ -13,6 +13,7 @@ origins given with ``--allow-origin``.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated
 
@@ -28,6 +29,7 @@ from syncdoctor.authoring.docs import render_pack_docs
 from syncdoctor.diagnosis.result import CauseAccount, Diagnosis
 from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.errors import SyncdoctorError
+from syncdoctor.interview.errors import StoreError
 from syncdoctor.tools.catalogue import FactCatalogue, PackList, catalogue_of, pack_list
 from syncdoctor.tools.contract import call_tool
 from syncdoctor.tools.problems import problem_of
@@ -49,6 +51,8 @@ INSTRUCTIONS = (
     "cause the user expected was not concluded."
 )
 
+store_logger = logging.getLogger("syncdoctor.mcp")
+
 Caller = Callable[[str, Mapping[str, JsonValue]], BaseModel]
 """Runs one tool by name with JSON arguments (the contract, or the interview's tools)."""
 
@@ -59,6 +63,9 @@ def result_of(run: Callable[[], BaseModel]) -> CallToolResult:
         model = run()
     except SyncdoctorError as error:
         problem = problem_of(error).model_dump(mode="json")
+        if isinstance(error, StoreError) and error.http_status >= 500:
+            # The client reads what failed; the operator reads where (the store, the hint).
+            store_logger.error("%s", error)
         return CallToolResult(content=[TextContent(type="text", text=json.dumps(problem))],
                               structured_content=problem, is_error=True)
     data = model.model_dump(mode="json")

@@ -15,6 +15,8 @@ Shutdown joins the engine thread.
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import os
 import threading
 import time
@@ -33,6 +35,7 @@ from syncdoctor._version import __version__
 from syncdoctor.diagnosis.result import CauseAccount, Diagnosis
 from syncdoctor.engine.knowledge import KnowledgeBase, default_kb, load_kb
 from syncdoctor.errors import RequestError, SyncdoctorError
+from syncdoctor.interview.errors import StoreError
 from syncdoctor.service.accesslog import flush_access_log
 from syncdoctor.service.config import ApiKeys, ServiceConfig
 from syncdoctor.service.fastpath import DiagnoseFastPath
@@ -58,6 +61,8 @@ from syncdoctor.tools.schemas import FORMATS, SchemaFormat, tool_schemas
 
 if TYPE_CHECKING:
     from syncdoctor.collectors.runner import Collectors
+
+store_logger = logging.getLogger("syncdoctor.service")
 
 __all__ = ["Engine", "create_app"]
 
@@ -140,6 +145,11 @@ def _body_problem(request: Request, error: RequestValidationError) -> Response:
 def _our_problem(request: Request, error: SyncdoctorError) -> Response:
     problem = error_problem(error, request.url.path)
     problem.request_id = _request_id(request)
+    if isinstance(error, StoreError) and error.http_status >= 500:
+        # The client reads what failed, not where (StoreError.to_client_dict): the operator
+        # reads the store and the hint here. A store's message holds no fact value.
+        store_logger.error(json.dumps({"event": "store_failed", "request_id": problem.request_id,
+                                       "error": type(error).__name__, "message": str(error)}))
     return problem_response(problem)
 
 

@@ -22,6 +22,7 @@ from syncdoctor.engine.knowledge import KnowledgeBase, Pack, default_kb
 from syncdoctor.errors import FactError, FieldProblem, RequestError
 from syncdoctor.kb.problems import nearest
 from syncdoctor.tools.catalogue import FactCatalogue, PackList, catalogue_of, pack_list
+from syncdoctor.tools.factcheck import with_every_wrong_fact
 from syncdoctor.tools.problems import request_error
 from syncdoctor.tools.requests import (
     INCLUDE_ALL,
@@ -86,8 +87,12 @@ def diagnose(
         PackError: an unknown pack id.
     """
     knowledge = kb if kb is not None else default_kb()
-    result = run_diagnosis(facts if facts is not None else {}, pack=pack, kb=knowledge, now=now,
-                           unknown=unknown, collect=collect)
+    try:
+        result = run_diagnosis(facts if facts is not None else {}, pack=pack, kb=knowledge,
+                               now=now, unknown=unknown, collect=collect)
+    except FactError as error:
+        with_every_wrong_fact(error, knowledge, facts, pack)
+        raise
     return budget(result, max_questions=max_questions, include=include)
 
 
@@ -131,8 +136,12 @@ def explain(
     """
     knowledge = kb if kb is not None else default_kb()
     given = facts if facts is not None else {}
-    chosen = _pack_for_cause(knowledge, pack, cause, given)
-    return account_for(chosen, given, cause, kb=knowledge, now=clock(now))
+    try:
+        chosen = _pack_for_cause(knowledge, pack, cause, given)
+        return account_for(chosen, given, cause, kb=knowledge, now=clock(now))
+    except FactError as error:
+        with_every_wrong_fact(error, knowledge, given, pack)
+        raise
 
 
 def list_packs(*, kb: KnowledgeBase | None = None) -> PackList:

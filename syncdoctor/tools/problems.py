@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from syncdoctor.errors import FieldProblem, RequestError, SyncdoctorError
+from syncdoctor.errors import FactError, FieldProblem, RequestError, SyncdoctorError, bounded
 from syncdoctor.types import JsonValue
 
 __all__ = [
@@ -59,8 +59,8 @@ def _text(value: JsonValue) -> str | None:
 
 
 def problem_of(error: SyncdoctorError) -> ToolProblem:
-    """The error as a ToolProblem, read from its ``to_dict()``."""
-    data = error.to_dict()
+    """The error as a ToolProblem, read from its ``to_client_dict()``."""
+    data = error.to_client_dict()
     fact = _text(data.get("fact"))
     expected = _text(data.get("expected"))
     suggestion = _text(data.get("suggestion"))
@@ -74,8 +74,12 @@ def problem_of(error: SyncdoctorError) -> ToolProblem:
             if first.field.startswith("facts."):
                 fact = first.field.removeprefix("facts.")
     elif fact is not None:
-        errors = [FieldError(field=f"facts.{fact}" if fact != "now" else "now",
-                             message=str(error), expected=expected, suggestion=suggestion)]
+        at = error.field if isinstance(error, FactError) and error.field else (
+            f"facts.{fact}" if fact != "now" else "now")
+        errors = [FieldError(field=at, message=str(error), expected=expected,
+                             suggestion=suggestion)]
+        if isinstance(error, FactError):
+            errors.extend(FieldError(**problem.__dict__) for problem in error.also)
     elif "pack" in data:
         errors = [FieldError(field="pack", message=str(error), expected="a pack id",
                              suggestion=suggestion)]
@@ -121,8 +125,26 @@ def field_problems(errors: Iterable[Mapping[str, object]]) -> list[FieldProblem]
             expected = str(context["expected"])
         if kind == "extra_forbidden":
             message = "unknown field"
+        if kind == "json_invalid":
+            out.append(_invalid_json(location, context))
+            continue
         out.append(FieldProblem(_dotted(location) or "body", message, expected=expected))
     return out
+
+
+def _invalid_json(location: Sequence[str | int], context: object) -> FieldProblem:
+    """A body that is not JSON, as the problem of the field ``body``.
+
+    FastAPI's location holds the character where decoding stopped (a position, not a field),
+    its context the decoder's reason (which quotes no input).
+    """
+    reason = context.get("error") if isinstance(context, Mapping) else None
+    message = "the body is not valid JSON"
+    if isinstance(reason, str) and reason:
+        message += f": {bounded(reason, 120)}"
+    if len(location) == 1 and isinstance(location[0], int):
+        message += f" (at character {location[0]})"
+    return FieldProblem("body", message, expected="a JSON object")
 
 
 def request_error(error: ValidationError) -> RequestError:

@@ -16,11 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from syncdoctor.diagnosis.result import CauseAccount, Diagnosis, Question
 from syncdoctor.diagnosis.why import account_for
 from syncdoctor.engine.knowledge import KnowledgeBase, default_kb
-from syncdoctor.errors import FieldProblem, RequestError
+from syncdoctor.errors import FactError, FieldProblem, RequestError, echo_id
 from syncdoctor.interview import Interview, SessionStore
 from syncdoctor.interview.events import EventSource
 from syncdoctor.kb.values import iso_moment
 from syncdoctor.tools.contract import budget, collect_argument, parse_arguments
+from syncdoctor.tools.factcheck import with_every_wrong_fact
 from syncdoctor.tools.requests import (
     AnswerRequest,
     ExplainRequest,
@@ -115,9 +116,13 @@ class SessionTools:
         collect: bool = False,
     ) -> Session:
         """Start a session, from a pack or from the user's first message."""
-        interview = Interview.start(store=self.store, pack=pack, message=message, facts=facts,
-                                    now=now, kb=self.kb,
-                                    collect=collect_argument(collect, self.collectors))
+        try:
+            interview = Interview.start(store=self.store, pack=pack, message=message,
+                                        facts=facts, now=now, kb=self.kb,
+                                        collect=collect_argument(collect, self.collectors))
+        except FactError as error:
+            with_every_wrong_fact(error, self.kb, facts, pack)
+            raise
         return session_of(interview, max_questions=max_questions, include=include)
 
     def answer(
@@ -131,13 +136,21 @@ class SessionTools:
             if value is not None:
                 raise RequestError([FieldProblem(
                     "value", "a skip (unknown: true) carries no value", expected="null")])
-            interview.skip(fact, source=self.source)
-        else:
-            if value is None:
-                raise RequestError([FieldProblem(
-                    "value", "an answer needs a value; send unknown: true to skip",
-                    expected="the answer, typed as next_question.type says")])
-            interview.answer(fact, value, source=self.source)
+        elif value is None:
+            raise RequestError([FieldProblem(
+                "value", "an answer needs a value; send unknown: true to skip",
+                expected="the answer, typed as next_question.type says")])
+        try:
+            if unknown:
+                interview.skip(fact, source=self.source)
+            else:
+                interview.answer(fact, value, source=self.source)
+        except FactError as error:
+            # The call's fields are ``fact`` and ``value``, not ``facts.<id>``: a wrong type is
+            # the value's fault, an id the pack lacks the fact's.
+            if error.fact == echo_id(fact) and error.field is None:
+                error.field = "value" if error.expected else "fact"
+            raise
         return session_of(interview, max_questions=max_questions, include=include)
 
     def undo(self, session: str, *, max_questions: int | None = None,

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from servers import uvicorn_thread
 
+from syncdoctor.interview.errors import StoreError
 from syncdoctor.service.app import Engine, create_app
 from syncdoctor.service.config import ApiKeys, ServiceConfig
 from syncdoctor.service.guard import host_name
@@ -27,6 +28,11 @@ def _faulty(app: FastAPI, engine: Engine) -> None:
     @app.get("/v1/boom")
     async def boom() -> None:
         raise RuntimeError("password=hunter2 in an exception message")
+
+    @app.get("/v1/store-down")
+    async def store_down() -> None:
+        raise StoreError("database disk image is malformed", store="sqlite:///srv/kept.db",
+                         hint="restore the file from a backup")
 
     @app.get("/v1/slow")
     async def slow() -> dict[str, str]:
@@ -97,10 +103,14 @@ def test_a_session_over_http(base: str) -> None:
     assert report.headers["content-type"].startswith("text/markdown") and "#" in report.text
     as_json = httpx.get(f"{base}/v1/sessions/{session['id']}/report", params={"format": "json"})
     assert as_json.headers["content-type"] == "application/json" and as_json.json()
-    _problem(httpx.get(f"{base}/v1/sessions/0123456789abcdef0123456789abcdef"), 404)
+    missing = _problem(httpx.get(f"{base}/v1/sessions/0123456789abcdef0123456789abcdef"), 404)
+    assert "memory:" not in missing["detail"] and "store" not in missing["details"]
     bad = _problem(httpx.post(f"{base}/v1/sessions/{session['id']}/answers",
                               json={"fact": "app.linkd", "value": True}), 422)
-    assert bad["suggestion"] == "app.linked"
+    assert bad["suggestion"] == "app.linked" and bad["errors"][0]["field"] == "fact"
+    mistyped = _problem(httpx.post(f"{base}/v1/sessions/{session['id']}/answers",
+                                   json={"fact": "app.linked", "value": "maybe"}), 422)
+    assert mistyped["errors"][0]["field"] == "value"
 
 
 def test_router_and_validation_errors_are_problems(base: str) -> None:
@@ -108,15 +118,32 @@ def test_router_and_validation_errors_are_problems(base: str) -> None:
     assert _problem(httpx.put(f"{base}/v1/health"), 405)["code"] == "HTTP405"
     invalid = _problem(httpx.post(f"{base}/v1/diagnose", json={"facts": [], "colour": 1}), 422)
     assert {e["field"] for e in invalid["errors"]} == {"facts", "colour"}
-    broken = _problem(httpx.post(f"{base}/v1/diagnose", content=b"{not json",
+    broken = _problem(httpx.post(f"{base}/v1/diagnose", content=b'{"facts": {"a": 1,}}',
                                  headers={"content-type": "application/json"}), 422)
-    assert broken["errors"]
+    assert [e["field"] for e in broken["errors"]] == ["body"]
+    assert broken["detail"].startswith("body: the body is not valid JSON: Expecting property")
+    assert "(at character 18)" in broken["detail"]
     fact = _problem(httpx.post(f"{base}/v1/diagnose", json={
         "pack": "impac", "facts": {"sync.stauts": "failed"}}), 422)
     assert fact["fact"] == "sync.stauts" and fact["suggestion"] == "sync.status"
     assert fact["errors"][0]["field"] == "facts.sync.stauts"
+    facts = _problem(httpx.post(f"{base}/v1/diagnose", json={
+        "facts": {"sync.stauts": "failed", "app.nam": "Xero"}}), 422)
+    assert [e["field"] for e in facts["errors"]] == ["facts.app.nam", "facts.sync.stauts"]
     pack = _problem(httpx.get(f"{base}/v1/packs/impak/facts"), 404)
     assert pack["code"] == "PackError" and pack["suggestion"] == "impac"
+
+
+def test_a_failed_store_tells_the_client_what_and_the_operator_where(base: str,
+                                                                     caplog) -> None:
+    with caplog.at_level(logging.ERROR, logger="syncdoctor.service"):
+        body = _problem(httpx.get(f"{base}/v1/store-down"), 503)
+    assert body["detail"] == "database disk image is malformed" and body["request_id"]
+    assert "/srv/kept.db" not in json.dumps(body) and "backup" not in json.dumps(body)
+    logged = [json.loads(r.getMessage()) for r in caplog.records
+              if r.name == "syncdoctor.service" and "store_failed" in r.getMessage()]
+    assert logged and logged[-1]["request_id"] == body["request_id"]
+    assert "sqlite:///srv/kept.db" in logged[-1]["message"] and "backup" in logged[-1]["message"]
 
 
 def test_an_unexpected_error_is_a_500_that_leaks_nothing(base: str, caplog) -> None:

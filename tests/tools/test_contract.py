@@ -147,3 +147,55 @@ def test_an_interview_through_the_tools() -> None:
     with pytest.raises(RequestError):
         tools.answer(session.id, asked.fact)  # neither a value nor unknown
     assert "#" in tools.report(session.id)
+
+
+@pytest.mark.parametrize("pack", ["impac", None])
+def test_one_problem_names_every_wrong_fact(pack: str | None) -> None:
+    facts = {"sync.stauts": "failed", "app.nam": "Xero", "app.linked": "maybe",
+             "sync.status": "failed"}
+    with pytest.raises(FactError) as caught:
+        diagnose(facts, pack=pack, now=NOW)
+    problem = problem_of(caught.value)
+    fields = [e.field for e in problem.errors]
+    assert sorted(fields) == ["facts.app.linked", "facts.app.nam", "facts.sync.stauts"]
+    assert fields[0] == f"facts.{problem.fact}"  # the first stays where it always was
+    by_field = {e.field: e for e in problem.errors}
+    assert by_field["facts.sync.stauts"].suggestion == "sync.status"
+    assert by_field["facts.app.linked"].expected == "bool"
+    assert "maybe" not in str(problem.details)
+
+
+def test_every_wrong_fact_of_an_interview_start_and_an_explain_is_named() -> None:
+    facts = {"sync.stauts": "failed", "app.linkd": True}
+    with pytest.raises(FactError) as started:
+        SessionTools(MemoryStore()).start_interview(pack="impac", facts=facts, now=NOW)
+    with pytest.raises(FactError) as explained:
+        explain("app_not_linked", facts, pack="impac", now=NOW)
+    for caught in (started, explained):
+        assert sorted(e.field for e in problem_of(caught.value).errors) == [
+            "facts.app.linkd", "facts.sync.stauts"]
+
+
+def test_an_answer_names_its_own_fields() -> None:
+    tools = SessionTools(MemoryStore())
+    session = tools.start_interview(pack="impac", facts={"sync.status": "failed"}, now=NOW)
+    with pytest.raises(FactError) as misspelt:
+        tools.answer(session.id, "app.linkd", True)
+    with pytest.raises(FactError) as mistyped:
+        tools.answer(session.id, "app.linked", "maybe")
+    assert [(e.field, e.suggestion) for e in problem_of(misspelt.value).errors] == [
+        ("fact", "app.linked")]
+    assert [(e.field, e.expected) for e in problem_of(mistyped.value).errors] == [
+        ("value", "bool")]
+
+
+def test_a_missing_session_does_not_tell_a_client_where_the_store_is(tmp_path) -> None:
+    from syncdoctor.interview import SqliteStore
+
+    with SqliteStore(tmp_path / "kept.db") as store, pytest.raises(SyncdoctorError) as caught:
+        SessionTools(store).get("0123456789abcdef0123456789abcdef")
+    problem = problem_of(caught.value)
+    assert problem.code == "SessionNotFound" and problem.status == 404
+    assert str(tmp_path) not in problem.model_dump_json()
+    assert "syncdoctor sessions" not in problem.message
+    assert str(tmp_path) in str(caught.value)  # the operator's own message keeps it
