@@ -18,7 +18,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "diagnose": (
         "syncdoctor diagnose examples/impac/sync-failed-app-api.yaml",
         "syncdoctor diagnose case.yaml --format markdown > ticket.md",
-        "echo '{\"pack\": \"sage300\", \"facts\": {\"error.number\": 1020}}' "
+        "echo '{\"facts\": {\"error.message\": \"1020 - Terms Code F48 is not defined\"}}' "
         "| syncdoctor diagnose -",
     ),
     "packs": ("syncdoctor packs", "syncdoctor packs --format json"),
