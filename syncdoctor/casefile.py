@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
@@ -23,7 +23,7 @@ from pydantic import (
 from syncdoctor.errors import CaseFileError, FactError, KnowledgeBaseError, Problem, quoted_id
 from syncdoctor.kb.problems import field_names, nearest, validation_problems
 from syncdoctor.kb.spec import FactSpec
-from syncdoctor.kb.values import type_records, type_value
+from syncdoctor.kb.values import type_clock, type_records, type_value
 from syncdoctor.kb.yamlfile import Located, load_yaml_text, open_regular_file
 
 CASE_FILE_LIMIT = 2 * 1024 * 1024
@@ -178,17 +178,33 @@ def read_case(path: Path, stream: BinaryIO | None = None) -> CaseFile:
     return case
 
 
-def check_case_facts(case: CaseFile, catalogue: Mapping[str, FactSpec], name: str) -> None:
-    """Check every fact of a case against a pack's catalogue, reporting every problem at once.
+def check_case_facts(case: CaseFile, catalogue: Mapping[str, FactSpec], name: str, *,
+                     packs: Collection[str] = (), check_pack: bool = False,
+                     check_now: bool = True) -> None:
+    """Check a case against a pack's catalogue, reporting every problem at once.
 
-    Each problem is located at the fact's key in the file (file:line:col), with "did you mean"
-    for an id the catalogue does not have; values are checked by the engine's own typing.
+    Each problem is located at its key in the file (file:line:col), with "did you mean" for an
+    id the catalogue does not have; values are checked by the engine's own typing. Besides
+    ``facts``: the ``unknown`` ids (each must be a fact of the catalogue, not also given a
+    value), the ``now`` clock (unless ``check_now`` is False: a clock given on the command line
+    wins) and, with ``check_pack``, the ``pack`` among ``packs``.
 
     Raises:
-        CaseFileError: one or more facts are unknown or of the wrong type.
+        CaseFileError: one or more problems.
     """
     located = case._located or Located(data={}, file=name, lines=(), marks={})
     problems: list[Problem] = []
+    if check_pack and case.pack is not None and case.pack not in packs:
+        problems.append(located.problem(
+            "CASE103", f"unknown pack {quoted_id(case.pack)}", ("pack",), nearest(case.pack, packs),
+            at_value=True))
+    if check_now and case.now is not None:
+        try:
+            type_clock(case.now)
+        except FactError as error:
+            message = str(error).removeprefix(f"fact {quoted_id('now')}: ")
+            problems.append(located.problem("CASE105", f"now: {message}", ("now",),
+                                            at_value=True))
     for fact, value in case.facts.items():
         spec = catalogue.get(fact)
         if spec is None:
@@ -207,5 +223,28 @@ def check_case_facts(case: CaseFile, catalogue: Mapping[str, FactSpec], name: st
         except FactError as error:
             message = str(error).removeprefix(f"fact {quoted_id(fact)}: ")
             problems.append(located.problem("CASE102", f"{fact}: {message}", ("facts", fact)))
+    problems.extend(_unknown_problems(case, catalogue, located))
     if problems:
         raise CaseFileError.from_problems(located.file, problems)
+
+
+def _unknown_problems(case: CaseFile, catalogue: Mapping[str, FactSpec], located: Located
+                      ) -> list[Problem]:
+    """The ``unknown`` entries the engine would refuse, each at its place in the list."""
+    problems: list[Problem] = []
+    for position, fact in enumerate(case.unknown):
+        spec = catalogue.get(fact)
+        where = ("unknown", position)
+        if spec is None:
+            problems.append(located.problem(
+                "CASE104", f"unknown fact {quoted_id(fact)} declared unknown", where,
+                nearest(fact, catalogue), at_value=True))
+        elif spec.derived and not spec.observable:
+            problems.append(located.problem(
+                "CASE104", f"{fact} is worked out by the rules, never asked; it cannot be "
+                "declared unknown", where, at_value=True))
+        elif case.facts.get(fact) is not None:
+            problems.append(located.problem(
+                "CASE104", f"{fact} is both given a value and declared unknown; keep one",
+                where, at_value=True))
+    return problems

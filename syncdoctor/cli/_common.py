@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from syncdoctor.errors import CaseFileError, KnowledgeBaseError, SyncdoctorError
+from syncdoctor.errors import CaseFileError, FactError, KnowledgeBaseError, SyncdoctorError
 
 if TYPE_CHECKING:
     from syncdoctor.casefile import CaseFile
@@ -72,6 +72,22 @@ class Format(enum.StrEnum):
     json = "json"
 
 
+def clock_option(value: str | None) -> str | None:
+    """A ``--now`` option, checked as the engine reads it.
+
+    A bad clock is then a usage error that names the option, not a "fact 'now'".
+    """
+    if value is None:
+        return None
+    from syncdoctor.kb.values import type_clock
+
+    try:
+        type_clock(value)
+    except FactError as error:
+        raise typer.BadParameter(str(error).removeprefix("fact 'now': ")) from None
+    return value
+
+
 def fail(error: SyncdoctorError) -> NoReturn:
     """Print an error for a human and exit with its code; never a traceback."""
     if isinstance(error, KnowledgeBaseError):
@@ -100,20 +116,25 @@ def open_kb(layers: list[Path] | None) -> KnowledgeBase:
     return kb
 
 
-def check_case(case: CaseFile, pack: str | None, kb: KnowledgeBase) -> None:
-    """Check a case's facts before running it: every unknown id and bad value at once, located.
+def check_case(case: CaseFile, pack: str | None, kb: KnowledgeBase, *,
+               now_given: bool = False) -> None:
+    """Check a case before running it: every problem at once, each located in the file.
 
-    Against the pack's catalogue when the pack is known, else against every pack's facts (the
-    engine then picks the pack).
+    ``pack``: the ``--pack`` option, else None (the case's own ``pack`` is then checked, at its
+    place in the file); ``now_given``: a ``--now`` option overrides the case's clock. The facts
+    and the ``unknown`` ids are checked against the pack's catalogue when the pack is known,
+    else against every pack's facts (the engine then picks the pack).
 
     Raises:
-        CaseFileError: one or more facts are unknown or of the wrong type.
-        PackError: an unknown pack id.
+        CaseFileError: one or more problems in the case file.
+        PackError: an unknown ``--pack``.
     """
     from syncdoctor.casefile import check_case_facts
 
-    if pack is not None:
-        catalogue = dict(kb.pack(pack).facts)
+    chosen = pack or (case.pack if case.pack in kb.packs else None)
+    if chosen is not None:
+        catalogue = dict(kb.pack(chosen).facts)
     else:
         catalogue = {f: s for p in kb.packs.values() for f, s in p.facts.items()}
-    check_case_facts(case, catalogue, case.display_name)
+    check_case_facts(case, catalogue, case.display_name, packs=sorted(kb.packs),
+                     check_pack=pack is None, check_now=not now_given)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from syncdoctor.cli._common import Format, KbOption, fail, open_kb
+from syncdoctor.cli._common import Format, KbOption, clock_option, fail, open_kb
 from syncdoctor.errors import SyncdoctorError
 from syncdoctor.types import JsonValue
 
@@ -62,7 +62,10 @@ def facts(
 def new_case(
     pack: Annotated[str, typer.Argument(help="The pack the case is about (see `packs`).")],
     now: Annotated[
-        str | None, typer.Option(help="The case clock to write, ISO 8601 (default: now).")
+        str | None, typer.Option(
+            callback=clock_option,
+            help="The case clock to write, ISO 8601 (default: now).",
+        )
     ] = None,
     kb: KbOption = None,
 ) -> None:

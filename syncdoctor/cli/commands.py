@@ -11,7 +11,15 @@ from typing import Annotated
 import typer
 
 from syncdoctor._gc import building_for_good
-from syncdoctor.cli._common import CollectOption, Format, KbOption, check_case, fail, open_kb
+from syncdoctor.cli._common import (
+    CollectOption,
+    Format,
+    KbOption,
+    check_case,
+    clock_option,
+    fail,
+    open_kb,
+)
 from syncdoctor.errors import CaseFileError, SyncdoctorError
 
 __all__ = ["diagnose", "packs"]
@@ -38,7 +46,10 @@ def diagnose(
     ] = OutputFormat.text,
     now: Annotated[
         str | None,
-        typer.Option(help="The clock, ISO 8601 (default: the case's 'now', else the system)."),
+        typer.Option(
+            callback=clock_option,
+            help="The clock, ISO 8601 (default: the case's 'now', else the system).",
+        ),
     ] = None,
     kb: KbOption = None,
     report_templates: Annotated[
@@ -61,7 +72,7 @@ def diagnose(
             raise CaseFileError("<stdin>", "there is no standard input to read the case from")
         case_file = read_case(case, sys.stdin.buffer if str(case) == "-" else None)
         knowledge = open_kb(kb)
-        check_case(case_file, pack or case_file.pack, knowledge)
+        check_case(case_file, pack, knowledge, now_given=now is not None)
         result = run_diagnosis(
             case_file.facts,
             pack=pack or case_file.pack,

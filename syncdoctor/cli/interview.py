@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from syncdoctor.cli._common import CollectOption, KbOption, StoreOption, check_case, fail, open_kb
+from syncdoctor.cli._common import (
+    CollectOption,
+    KbOption,
+    StoreOption,
+    check_case,
+    clock_option,
+    fail,
+    open_kb,
+)
 from syncdoctor.errors import SyncdoctorError
 
 if TYPE_CHECKING:
@@ -58,7 +66,10 @@ def interview(
     ] = None,
     now: Annotated[
         str | None,
-        typer.Option(help="The case clock, ISO 8601 (default: the case's 'now', else now)."),
+        typer.Option(
+            callback=clock_option,
+            help="The case clock, ISO 8601 (default: the case's 'now', else now).",
+        ),
     ] = None,
     kb: KbOption = None,
     store: StoreOption = None,
@@ -96,12 +107,12 @@ def interview(
         clock: str | None = now
         if case is not None:
             case_file = read_case(case)
+            check_case(case_file, pack, knowledge, now_given=now is not None)
             pack = pack or case_file.pack
             facts, unknown, title = dict(case_file.facts), list(case_file.unknown), case_file.title
             if clock is None and case_file.now is not None:
                 clock = str(case_file.now) if isinstance(case_file.now, str) else (
                     case_file.now.isoformat())
-            check_case(case_file, pack, knowledge)
         if pack is not None:
             knowledge.pack(pack)  # an unknown pack fails here, before anything is saved
         opened = open_store(store)

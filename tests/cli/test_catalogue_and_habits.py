@@ -163,6 +163,32 @@ def test_a_bad_case_file_reports_every_problem_located_with_did_you_mean(tmp_pat
         assert f"{bad}:5:3: CASE102 sync.status" in err and "did you mean 'failed'?" in err
 
 
+def test_a_case_files_pack_clock_and_unknown_list_are_located_too(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("pack: impak\nnow: tomorrow\nfacts:\n  sync.status: failed\n"
+                   "unknown: [sync.statu, sync.status]\n", encoding="utf-8")
+    for command in ("diagnose", "interview"):
+        done = run(command, str(bad), "--store", "memory:") if command == "interview" else run(
+            command, str(bad))
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        err = done.stderr
+        assert "4 problems" in err
+        assert f"{bad}:1:7: CASE103 unknown pack 'impak'" in err and "'impac'?" in err
+        assert f"{bad}:2:6: CASE105 now: expected an ISO 8601" in err
+        assert f"{bad}:5:11: CASE104 unknown fact 'sync.statu' declared unknown" in err
+        assert f"{bad}:5:23: CASE104 sync.status is both given a value and declared unknown" in err
+    # A --pack and a --now on the command line win over the file's own: those are not checked
+    # there, and a bad --now is a usage error naming the option.
+    overridden = run("diagnose", str(bad), "--pack", "impac", "--now", "2024-05-01T00:00:00Z")
+    assert "2 problems" in overridden.stderr and "CASE103" not in overridden.stderr
+    assert "CASE105" not in overridden.stderr
+    good = tmp_path / "good.yaml"
+    good.write_text("pack: impac\nfacts:\n  sync.status: failed\n", encoding="utf-8")
+    clock = run("diagnose", str(good), "--now", "yesterday")
+    assert clock.returncode == 2 and "Invalid value for '--now'" in clock.stderr
+    assert "fact 'now'" not in clock.stderr
+
+
 def test_interview_on_a_closed_stdin_quits_cleanly() -> None:
     done = run_process("interview", "--store", "memory:")
     assert done.returncode == 0 and "Traceback" not in done.stdout + done.stderr
