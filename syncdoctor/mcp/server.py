@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Annotated
 
@@ -188,6 +189,7 @@ def run_mcp(
     """
     from syncdoctor.mcp.sessions import interview_tools
 
+    plain_log_lines()
     extra, functions, call = interview_tools(kb, store, collectors)
     server = build_server(kb, extra=extra, extra_functions=functions, call=call)
     if transport == "stdio":
@@ -197,5 +199,23 @@ def run_mcp(
 
     app = server.streamable_http_app(
         transport_security=transport_security(host, port, allowed_origins), host=host)
+    # log_config=None: uvicorn's lines go to the handler above, in the same format.
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                server_header=False)
+                server_header=False, log_config=None)
+
+
+def plain_log_lines() -> None:
+    """Log on stderr one line a record, ``LEVEL logger: message``, as `syncdoctor serve` does.
+
+    Left alone, the SDK sets up rich's console handler, whose columns wrap a message over
+    several lines with the time and the source file: hard to read in a log collector, and
+    unlike the service's. Its set-up is ``logging.basicConfig``, which does nothing once the
+    root logger has a handler.
+    """
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)

@@ -126,3 +126,33 @@ def test_an_interview_over_http_and_over_mcp_gives_identical_sessions(tmp_path) 
     assert via_mcp == via_http
     assert via_http[5]["answers"][-1]["unknown"] is True
     assert len(via_http[-1]["answers"]) == len(via_http[-2]["answers"]) - 1 == 5
+
+
+def test_the_http_server_logs_one_plain_line_a_record(tmp_path) -> None:
+    """`syncdoctor mcp --transport http` logs as `serve` does, not in rich's wrapped columns."""
+    import subprocess
+    import time
+
+    port = free_port()
+    log = tmp_path / "stderr.txt"
+    with log.open("w") as sink:
+        server = subprocess.Popen([SYNCDOCTOR, "mcp", "--transport", "http", "--port", str(port)],
+                                  stdout=subprocess.DEVNULL, stderr=sink, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                refused = httpx.post(f"http://127.0.0.1:{port}/mcp", json=INIT,
+                                     headers={**HEADERS, "origin": "https://evil.example"})
+                break
+            except httpx.TransportError:
+                assert server.poll() is None and time.monotonic() < deadline
+                time.sleep(0.2)
+        assert refused.status_code == 403
+    finally:
+        server.terminate()
+        server.wait(30)
+    lines = log.read_text().splitlines()
+    assert "WARNING mcp.server.transport_security: Invalid Origin header: https://evil.example" \
+        in lines
+    assert not any(line.startswith(("[", " ")) for line in lines)  # no columns, no wrapping
