@@ -144,8 +144,12 @@ class Problem:
         return out
 
     def headline(self) -> str:
-        """One line: ``file:line:col: CODE message (at key.path) (did you mean 'x'?)``."""
-        where = f"{self.file}:{self.line}:{self.column}"
+        """One line: ``file:line:col: CODE message (at key.path) (did you mean 'x'?)``.
+
+        A problem of a whole file or folder (no line: a folder that is not there) names it
+        alone, not ``file:0:0``.
+        """
+        where = f"{self.file}:{self.line}:{self.column}" if self.line > 0 else self.file
         text = f"{where}: {self.code} {bounded(self.message)}"
         if self.path:  # keys come from the file: a megabyte-long key is shown cut
             text += f" (at {bounded(self.key_path, 200)})"

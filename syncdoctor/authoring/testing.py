@@ -144,7 +144,8 @@ def check_expectations(
     if still_asked:
         failures.append(f"questions {still_asked} must not be asked, but are")
     if expect.first_question is not None and asked[:1] != [expect.first_question]:
-        failures.append(f"expected first question {expect.first_question!r}; got {asked[:1]}")
+        failures.append(f"expected first question {expect.first_question!r}; got "
+                        f"{repr(asked[0]) if asked else 'no question at all'}")
     for cause, words in sorted(expect.remediation_contains.items()):
         text = (found[cause].remediation or "") if cause in found else ""
         lacking = [w for w in words if w not in text]
@@ -335,7 +336,8 @@ def corpus_summary(report: TestReport) -> list[str]:
     """Per pack: texts, routed to it, and given their cause by the text itself."""
     packs = sorted({t.pack for t in report.corpus})
     out = [
-        f"corpus {pack}: {len(texts)} texts, {sum(t.routed for t in texts)} routed right, "
+        f"corpus {pack}: {len(texts)} text{'s' if len(texts) != 1 else ''}, "
+        f"{sum(t.routed for t in texts)} routed right, "
         f"{sum(t.cause_from_text for t in texts)} with a cause from the text "
         f"(certainty >= {TEXT_CAUSE_CERTAINTY})"
         for pack in packs

@@ -26,6 +26,7 @@ KbOption = Annotated[
         help="A knowledge-base folder (facts/, rules/, playbooks/) layered over the bundled "
         "one; repeat to add several, later ones override earlier ones by id.",
         file_okay=False,
+        metavar="<dir>",
     ),
 ]
 CollectOption = Annotated[

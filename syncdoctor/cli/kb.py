@@ -162,7 +162,8 @@ def new_pack_command(
         raise typer.Exit(error.exit_code) from None
     for path in written:
         typer.echo(f"wrote {path}")
-    typer.echo(f"next: syncdoctor kb lint --kb {into} && syncdoctor kb test --kb {into}")
+    typer.echo(f"next: syncdoctor kb lint --kb {into} --no-bundled && "
+               f"syncdoctor kb test --kb {into} --no-bundled")
 
 
 kb_app.command("schema")(kb_generate.schema_command)

@@ -117,7 +117,8 @@ def resume(session_id: IdArgument, store: StoreOption = None, kb: KbOption = Non
             session = Interview.resume(session_id, store=opened, kb=knowledge)
         except SyncdoctorError as error:
             fail(error)
-        console.print(f"resumed session {session_id} ({len(session.answers)} answers)",
+        count = len(session.answers)
+        console.print(f"resumed session {session_id} ({count} answer{'s' if count != 1 else ''})",
                       markup=False)
         run_session(session, knowledge, store, console, make_prompter())
 

@@ -160,7 +160,7 @@ def test_ctrl_c_and_ctrl_d_quit_with_the_session_saved_and_resume_goes_on(tmp_pa
     child.close()
     assert child.exitstatus == 0
     again = spawn("sessions", "resume", session_id, tmp_path=tmp_path, screen="again.txt")
-    again.expect(r"resumed session [0-9a-f]{32} \(1 answers\)")
+    again.expect(r"resumed session [0-9a-f]{32} \(1 answer\)")
     again.expect(PROMPT)
     assert again.match.group(1) == second != first
     again.sendcontrol("d")

@@ -138,7 +138,7 @@ def _request(question: Question, spec: FactSpec, diagnosis: Diagnosis) -> Prompt
         choices = ("yes", "no")
     hint = TYPE_HINTS.get(question.type, "")
     if question.values:
-        hint = f"a number 1-{len(question.values)} or a value; Tab completes"
+        hint = f"a number 1-{len(question.values)} or a value"
     return PromptRequest(
         label=f"{question.fact} ({'yes/no' if question.type == 'bool' else question.type}) >",
         check=check,
@@ -146,6 +146,7 @@ def _request(question: Question, spec: FactSpec, diagnosis: Diagnosis) -> Prompt
         multiline=question.type in ("text", "records"),
         commands=COMMANDS,
         hint=hint + " · ? for why, skip if unknown",
+        completes=bool(choices),
     )
 
 

@@ -30,6 +30,8 @@ class PromptRequest:
     commands: frozenset[str] = field(default_factory=frozenset)
     hint: str = ""
     """One line under the prompt (the toolbar on a terminal): what to type."""
+    completes: bool = False
+    """Whether the hint ends with "Tab completes": said only where Tab does (a terminal)."""
 
 
 class Prompter(Protocol):
@@ -66,7 +68,7 @@ class LinePrompter:
     def ask(self, request: PromptRequest) -> str:
         """Ask until the text passes the check."""
         while True:
-            if request.hint:
+            if request.hint:  # no completion on plain lines: the hint does not offer it
                 self._out.write(f"  ({request.hint})\n")
             text = self._line(f"{request.label} ")
             if request.multiline and text.strip().lower() not in request.commands:
@@ -133,7 +135,8 @@ class TerminalPrompter:
             validate_while_typing=False,
             multiline=request.multiline,
             key_bindings=bindings,
-            bottom_toolbar=request.hint or None,
+            bottom_toolbar=(f"{request.hint}; Tab completes" if request.completes
+                            else request.hint) or None,
             prompt_continuation="... ",
         )
         stripped = text.strip()

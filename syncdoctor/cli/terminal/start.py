@@ -84,7 +84,8 @@ def ask_pack(choices: Sequence[PackChoice], prompter: Prompter, console: Console
             f"type 1-{len(names)} or a pack name",
             choices=tuple(names),
             commands=frozenset({"quit"}),
-            hint=f"1-{len(names)} or a pack name; Tab completes",
+            hint=f"1-{len(names)} or a pack name",
+            completes=True,
         )
     )
     if text == "quit":
