@@ -46,7 +46,7 @@ def test_a_session_report_lists_questions_in_order_with_sources_and_unknowns(bun
     iv.skip("error.message")
     text = session_report(iv)
     assert text.startswith("# Payment CB-1 failing\n")
-    assert "| `client.name` | `Northwind` | case file |" in text
+    assert "| `client.name` | `Northwind` | given at the start |" in text
     assert "| `payment.applied_manually` | yes | chatbot |" in text
     assert "## Not known\n\n- `error.message` (agent, " in text
     asked = text.split("## Questions asked\n\n", 1)[1].split("\n\n", 1)[0].splitlines()

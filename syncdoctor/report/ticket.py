@@ -53,6 +53,9 @@ PARTS = ("header.md.jinja", "facts.md.jinja", "asked.md.jinja", "causes.md.jinja
 """The report's templates, rendered in this order and joined (the bounded sandbox renders
 each one alone: it has no ``include``). Context of each: ``ticket`` and ``d`` (its Diagnosis)."""
 ReportFormat = Literal["markdown", "json"]
+STARTING = "given at the start"
+"""Who gave a session's starting facts, in its report."""
+
 SOURCE_LABELS = {"agent": "agent", "case": "case file", "bot": "chatbot",
                  "collector": "collector", "derived": "worked out"}
 
@@ -126,11 +129,13 @@ def ticket_from_interview(iv: Interview) -> Ticket:
     """The report of a session: starting facts, answers with who and when, worked out."""
     header = iv.header
     started = iso_moment(header.created_at)
+    # A session's starting facts came from a case file, a chatbot's first call or a web form:
+    # the session does not record which, so they are said to be given at the start.
     latest: dict[str, TicketFact] = {
-        f: TicketFact(f, v, "case file", started) for f, v in sorted(header.facts.items())
+        f: TicketFact(f, v, STARTING, started) for f, v in sorted(header.facts.items())
     }
     unknown: dict[str, TicketFact] = {
-        f: TicketFact(f, None, "case file", started) for f in header.unknown
+        f: TicketFact(f, None, STARTING, started) for f in header.unknown
     }
     asked: list[TicketQuestion] = []
     pack = iv.kb.packs.get(iv.pack) if iv.pack is not None else None
