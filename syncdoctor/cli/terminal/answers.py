@@ -109,10 +109,13 @@ def _read_enum(text: str, values: tuple[str, ...]) -> ReadAnswer:
     exact = [v for v in values if v.lower() == lowered]
     if exact:
         return ReadAnswer(exact[0])
+    shown = ", ".join(values)
+    if lowered in YES or lowered in NO:
+        # Typed out of a yes/no habit, "n" would otherwise be the start of "never_requested".
+        raise AnswerError(f"this question is not yes or no: choose one of: {shown}")
     starting = [v for v in values if v.lower().startswith(lowered)]
     if len(starting) == 1:
         return ReadAnswer(starting[0], f"understood as {starting[0]}")
-    shown = ", ".join(values)
     if starting:
         raise AnswerError(f"{text!r} could be {', '.join(starting)}; type more of it")
     raise AnswerError(f"choose one of: {shown}")
