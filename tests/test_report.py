@@ -39,6 +39,15 @@ def test_a_case_report_says_who_gave_each_fact_and_what_to_send(bundled_kb) -> N
     assert render_ticket(ticket_from_case(result, case.facts, title=case.title)) == text
 
 
+def test_a_case_report_shows_each_fact_as_the_engine_typed_it(bundled_kb) -> None:
+    facts = {"payment.amount": 150.0, "client.name": "Northwind",
+             "payment.applied_manually": True}
+    result = diagnose(facts, pack="connectbooster", kb=bundled_kb, now=NOW)
+    text = render_ticket(ticket_from_case(result, facts, kb=bundled_kb))
+    assert "| `payment.amount` | `150` | case file |" in text  # YAML's 150.00, as evidence has it
+    assert "| `payment.applied_manually` | yes | case file |" in text
+
+
 def test_a_session_report_lists_questions_in_order_with_sources_and_unknowns(bundled_kb) -> None:
     iv = Interview.start(store=MemoryStore(), pack="connectbooster", now=NOW, kb=bundled_kb,
                          facts={"client.name": "Northwind"}, title="Payment CB-1 failing")

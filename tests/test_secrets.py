@@ -103,3 +103,26 @@ def test_a_secret_never_reaches_the_session_store(kb) -> None:
     assert "token" in iv.diagnosis.cause_ids  # the session still knows it was given
     again = Interview.resume(iv.id, store=store, kb=kb)
     assert TOKEN not in again.diagnosis.model_dump_json()
+
+
+def test_a_case_report_shows_a_secret_fact_as_stars(kb, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from syncdoctor.report import render_ticket, ticket_from_case
+
+    facts = {"a.token": TOKEN, "a.keys": [{"id": "k1", "value": TOKEN}], "a.flag": True}
+    result = run_diagnosis(facts, pack="alpha", kb=kb, now=NOW)
+    for kept in (ticket_from_case(result, facts, kb=kb),
+                 ticket_from_case(result.model_copy(update={"pack": None}), facts, kb=kb)):
+        text = render_ticket(kept)
+        assert TOKEN not in text and "k1" not in text
+        assert "| `a.token` | `***` | case file |" in text
+    case = tmp_path / "case.yaml"
+    case.write_text(f"pack: alpha\nnow: {NOW}\nfacts:\n  a.token: {TOKEN}\n  a.flag: true\n",
+                    encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "syncdoctor", "diagnose", str(case), "--kb",
+                           str(FIXTURES / "hostile_kb"), "--format", "markdown"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert TOKEN not in done.stdout and "| `a.token` | `***` | case file |" in done.stdout

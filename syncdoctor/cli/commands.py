@@ -87,7 +87,7 @@ def diagnose(
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     elif output is OutputFormat.markdown:
         ticket = ticket_from_case(result, case_file.facts, title=case_file.title,
-                                  unknown=case_file.unknown)
+                                  unknown=case_file.unknown, kb=knowledge)
         try:
             sys.stdout.write(render_ticket(ticket, templates=report_templates))
         except SyncdoctorError as error:

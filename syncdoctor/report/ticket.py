@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Literal
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template, TemplateError
 
 from syncdoctor.diagnosis.result import Diagnosis
-from syncdoctor.errors import SyncdoctorError, describe
+from syncdoctor.engine.knowledge import KnowledgeBase, default_kb
+from syncdoctor.errors import REDACTED, FactError, SyncdoctorError, describe
+from syncdoctor.kb.spec import FactSpec
 from syncdoctor.kb.template_limits import LimitedSandbox, TemplateLimitError, render_budget
-from syncdoctor.kb.values import iso_moment
+from syncdoctor.kb.values import iso_moment, jsonable, type_records, type_value
 from syncdoctor.types import JsonValue
 
 if TYPE_CHECKING:
@@ -113,10 +115,17 @@ def ticket_from_case(
     *,
     title: str | None = None,
     unknown: Iterable[str] = (),
+    kb: KnowledgeBase | None = None,
 ) -> Ticket:
-    """The report of a case file: its facts "from the case file", the rest worked out."""
+    """The report of a case file: its facts "from the case file", the rest worked out.
+
+    ``kb``: the knowledge base the diagnosis ran on (None: the bundled one). Its catalogue
+    types each fact as the engine read it (``150.00`` shows as the evidence shows it) and says
+    which are secret: those show as ``***``.
+    """
+    catalogues = _catalogues(kb if kb is not None else default_kb(), diagnosis.pack)
     given = [
-        TicketFact(str(f), _plain(v), "case file")
+        TicketFact(str(f), _shown(str(f), v, catalogues), "case file")
         for f, v in sorted(facts.items(), key=lambda item: str(item[0])) if v is not None
     ]
     missing = [TicketFact(f, None, "case file") for f in sorted(set(unknown))
@@ -278,6 +287,31 @@ def brief_value(value: object) -> str:
         return f"{len(value)} record{'s' if len(value) != 1 else ''}"
     text = " ".join(str(value).split())
     return text if len(text) <= BRIEF else text[: BRIEF - 1] + "…"
+
+
+def _catalogues(kb: KnowledgeBase, pack: str | None) -> list[Mapping[str, FactSpec]]:
+    """The pack's catalogue; every pack's while none is chosen.
+
+    A fact secret in any of them is then kept secret.
+    """
+    if pack is not None and pack in kb.packs:
+        return [kb.packs[pack].facts]
+    return [kb.packs[p].facts for p in sorted(kb.packs)]
+
+
+def _shown(fact: str, value: object, catalogues: list[Mapping[str, FactSpec]]) -> JsonValue:
+    """A case fact as the report shows it: ``***`` when secret, else as the engine typed it."""
+    specs = [c[fact] for c in catalogues if fact in c]
+    if any(spec.secret for spec in specs):
+        return REDACTED
+    if len(specs) == 1:
+        try:
+            typed = (type_records(fact, specs[0], value) if specs[0].type == "records"
+                     else type_value(fact, specs[0], value))
+        except FactError:
+            return _plain(value)
+        return jsonable(typed)
+    return _plain(value)
 
 
 def _plain(value: object) -> JsonValue:
