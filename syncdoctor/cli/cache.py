@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from syncdoctor.cli.examples import epilog
+
 __all__ = ["cache_app"]
 
 cache_app = typer.Typer(
@@ -12,7 +14,7 @@ cache_app = typer.Typer(
 )
 
 
-@cache_app.command("clear")
+@cache_app.command("clear", epilog=epilog("cache clear"))
 def clear() -> None:
     """Remove every cached knowledge base; the next command rebuilds what it needs."""
     from syncdoctor.engine import kbcache
@@ -22,7 +24,7 @@ def clear() -> None:
                f"from {folder}")
 
 
-@cache_app.command("path")
+@cache_app.command("path", epilog=epilog("cache path"))
 def path() -> None:
     """Print the cache folder (SYNCDOCTOR_CACHE_DIR, else the user cache directory)."""
     from syncdoctor.engine import kbcache

@@ -57,6 +57,29 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "syncdoctor mcp",
         "syncdoctor mcp --transport http --port 8081 --allow-origin https://desk.example",
     ),
+    "kb lint": (
+        "syncdoctor kb lint",
+        "syncdoctor kb lint --kb ./our-kb --no-bundled --fail-on warning",
+        "syncdoctor kb lint --format json",
+    ),
+    "kb test": (
+        "syncdoctor kb test",
+        "syncdoctor kb test --kb ./our-kb --no-bundled",
+    ),
+    "kb new-pack": (
+        "syncdoctor kb new-pack billing_sync --into ./our-kb",
+        "syncdoctor kb lint --kb ./our-kb --no-bundled",
+    ),
+    "kb schema": (
+        "syncdoctor kb schema --kind rules",
+        "syncdoctor kb schema --out schema",
+    ),
+    "kb docs": (
+        "syncdoctor kb docs --out docs/packs",
+        "syncdoctor kb docs --kb ./our-kb --no-bundled --out site/packs",
+    ),
+    "cache clear": ("syncdoctor cache clear",),
+    "cache path": ("syncdoctor cache path",),
 }
 
 

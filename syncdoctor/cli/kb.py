@@ -12,6 +12,7 @@ import typer
 
 from syncdoctor.cli import kb_generate
 from syncdoctor.cli._common import BundledOption, Format, KbOption
+from syncdoctor.cli.examples import epilog
 from syncdoctor.errors import EXIT_FINDINGS, KnowledgeBaseError, SyncdoctorError
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def _load(
         raise typer.Exit(error.exit_code) from None
 
 
-@kb_app.command("lint")
+@kb_app.command("lint", epilog=epilog("kb lint"))
 def lint_command(
     kb: KbOption = None,
     output: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
@@ -101,7 +102,7 @@ def lint_command(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-@kb_app.command("test")
+@kb_app.command("test", epilog=epilog("kb test"))
 def test_command(
     kb: KbOption = None,
     output: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
@@ -142,7 +143,7 @@ def test_command(
         raise typer.Exit(EXIT_FINDINGS)
 
 
-@kb_app.command("new-pack")
+@kb_app.command("new-pack", epilog=epilog("kb new-pack"))
 def new_pack_command(
     name: Annotated[str, typer.Argument(help="The pack id: lower case words and underscores.")],
     into: Annotated[
@@ -166,5 +167,5 @@ def new_pack_command(
                f"syncdoctor kb test --kb {into} --no-bundled")
 
 
-kb_app.command("schema")(kb_generate.schema_command)
-kb_app.command("docs")(kb_generate.docs_command)
+kb_app.command("schema", epilog=epilog("kb schema"))(kb_generate.schema_command)
+kb_app.command("docs", epilog=epilog("kb docs"))(kb_generate.docs_command)

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from syncdoctor.cli._common import KbOption, fail, open_kb
+from syncdoctor.cli._common import BundledOption, KbOption, fail, open_kb
 from syncdoctor.errors import SyncdoctorError
 
 __all__ = ["docs_command", "schema_command"]
@@ -67,12 +67,14 @@ def docs_command(
         ),
     ],
     kb_dirs: KbOption = None,
+    bundled: BundledOption = True,
 ) -> None:
     """Write a Markdown and an HTML page per pack, and an index, from the knowledge base."""
     from syncdoctor.authoring.docs import write_docs
+    from syncdoctor.engine.knowledge import load_kb
 
     try:
-        knowledge = open_kb(kb_dirs)
+        knowledge = open_kb(kb_dirs) if bundled else load_kb(kb_dirs or [], bundled=False)
     except SyncdoctorError as error:
         fail(error)
     for path in write_docs(knowledge, out):
