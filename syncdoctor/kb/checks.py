@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from syncdoctor.errors import FactError, Problem
 from syncdoctor.kb.clocktimes import parse_zone
@@ -285,8 +286,16 @@ class Checker:
             if "\n" in source.strip("\n"):
                 # A block scalar's text starts on the line after its key.
                 problem = origin.at_template_line(problem, issue.line)
-            self.problems.append(problem)
+            self.problems.append(_at_name(problem, issue.name))
         return None
+
+
+def _at_name(problem: Problem, name: str | None) -> Problem:
+    """The problem's caret under the name it is about, when the line it shows holds it."""
+    if not name or problem.source_line is None:
+        return problem
+    found = problem.source_line.find(name)
+    return replace(problem, column=found + 1) if found >= 0 else problem
 
 
 def _quoted_facts(source: str) -> frozenset[str] | None:
