@@ -66,6 +66,9 @@ def list_sessions(
     console = make_console()
     if not summaries:
         console.print("No sessions yet. Start one with: syncdoctor interview", markup=False)
+        return
+    console.print(f"{'session':<32}  {'updated (UTC)':<16}  {'pack':<16} answers  title",
+                  markup=False)
     for s in summaries:
         console.print(
             f"{s.id}  {s.updated_at:%Y-%m-%d %H:%M}  {s.pack or '-':<16} "

@@ -189,6 +189,18 @@ def test_a_case_files_pack_clock_and_unknown_list_are_located_too(tmp_path: Path
     assert "fact 'now'" not in clock.stderr
 
 
+def test_sessions_show_never_cuts_a_fact_id_short(tmp_path: Path) -> None:
+    store = f"sqlite:{tmp_path / 's.db'}"
+    case = tmp_path / "case.yaml"
+    case.write_text("pack: sage300\nfacts:\n  sales_order.erp_sync_status: failed\n",
+                    encoding="utf-8")
+    started = run("interview", str(case), "--store", store, stdin="quit\n")
+    session_id = re.search(r"sessions resume ([0-9a-f]{32})", started.stdout).group(1)
+    shown = run("sessions", "show", session_id, "--store", store, env={"COLUMNS": "40"})
+    row = next(line for line in shown.stdout.splitlines() if line.startswith("sales_order."))
+    assert row.split()[0] == "sales_order.erp_sync_status" and "start" in row.split()
+
+
 def test_interview_on_a_closed_stdin_quits_cleanly() -> None:
     done = run_process("interview", "--store", "memory:")
     assert done.returncode == 0 and "Traceback" not in done.stdout + done.stderr
@@ -214,6 +226,9 @@ def test_sessions_list_export_and_delete(tmp_path: Path) -> None:
     assert markdown.returncode == 0 and markdown.stdout.startswith("#")
     shown = run("sessions", "show", session_id, "--store", store)
     assert skipped[0] in shown.stdout and "next question" in shown.stdout
+    text = run("sessions", "list", "--store", store).stdout.splitlines()
+    assert text[0].split() == ["session", "updated", "(UTC)", "pack", "answers", "title"]
+    assert text[1].startswith(session_id)
     assert run("sessions", "delete", session_id, "--store", store).returncode == 0
     gone = run("sessions", "delete", session_id, "--store", store)
     assert gone.returncode == 2 and "no session" in gone.stderr

@@ -189,7 +189,7 @@ def show_facts(console: Console, interview: Interview) -> None:
     rows = []
     for fact, value in interview.facts.items():
         answer = given.get(fact)
-        source = answer.source if answer is not None else "case"
+        source = answer.source if answer is not None else "start"
         when = answer.at.strftime("%Y-%m-%d %H:%M:%S") if answer is not None else ""
         rows.append((fact, value, source, when))
     diagnosis = interview.diagnosis

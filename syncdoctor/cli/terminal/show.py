@@ -141,8 +141,11 @@ def show_answers(
 ) -> None:
     """What is known: each answer (fact, value, who, when), what was worked out, what is not."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for column in ("fact", "value", "from", "when"):
-        table.add_column(column)
+    # A fact id is never cut short (it is what a reader types back); a long value wraps.
+    table.add_column("fact", no_wrap=True, overflow="fold")
+    table.add_column("value", overflow="fold")
+    table.add_column("from", no_wrap=True)
+    table.add_column("when", no_wrap=True)
     count = 0
     for fact, value, source, when in rows:
         table.add_row(escape(fact), escape(_shown(value)), source, when)
