@@ -129,3 +129,14 @@ def test_diagnose_markdown_on_the_command_line_is_the_ticket_report() -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("# Sync failed with HTTP 500 from Xero's API\n")
     assert "## Facts" in done.stdout and "**What to do**" in done.stdout
+
+
+def test_the_text_report_says_yes_or_no_for_a_worked_out_bool(bundled_kb) -> None:
+    from syncdoctor.report import to_text
+
+    result = diagnose({"sync.status": "failed", "error.message": "Xero API returned HTTP 500 "
+                       "Internal Server Error for group cld-4f2a"}, pack="impac", kb=bundled_kb,
+                      now=NOW)
+    assert result.inferred["error.from_platform"] is True
+    text = to_text(result)
+    assert "  - error.from_platform = yes\n" in text and "= True" not in text

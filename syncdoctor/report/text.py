@@ -24,6 +24,11 @@ def _read(evidence: Evidence) -> str:
     return f"({evidence.rule}{facts})"
 
 
+def _yes_no(value: object) -> object:
+    """A bool as yes or no, as beside the reasons and in the reports; anything else whole."""
+    return ("yes" if value else "no") if isinstance(value, bool) else value
+
+
 def _quoted(text: str) -> str:
     """A value with spaces in quotes, so that it reads as one value in the parentheses."""
     return f'"{text}"' if " " in text else text
@@ -70,12 +75,13 @@ def to_text(diagnosis: Diagnosis) -> str:
         out.append("")
         out.append("Worked out from the facts:")
         for fact, value in diagnosis.inferred.items():
-            out.append(f"  - {fact} = {value}")
+            out.append(f"  - {fact} = {_yes_no(value)}")
     if diagnosis.collected:
         out.append("")
         out.append("Collected:")
         for fact, got in diagnosis.collected.items():
-            out.append(f"  - {fact} = {got.value}  (collected from {got.source} at {got.at})")
+            out.append(f"  - {fact} = {_yes_no(got.value)}  "
+                       f"(collected from {got.source} at {got.at})")
     if diagnosis.not_collected:
         out.append("")
         out.append("Not collected (asked instead):")
