@@ -118,6 +118,8 @@ def test_a_case_report_shows_a_secret_fact_as_stars(kb, tmp_path) -> None:
         text = render_ticket(kept)
         assert TOKEN not in text and "k1" not in text
         assert "| `a.token` | `***` | case file |" in text
+    forgotten = render_ticket(ticket_from_case(result, facts))  # not the bundled KB's diagnosis
+    assert TOKEN not in forgotten and "| `a.flag` | `***` | case file |" in forgotten
     case = tmp_path / "case.yaml"
     case.write_text(f"pack: alpha\nnow: {NOW}\nfacts:\n  a.token: {TOKEN}\n  a.flag: true\n",
                     encoding="utf-8")

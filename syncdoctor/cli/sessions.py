@@ -67,8 +67,8 @@ def list_sessions(
     if not summaries:
         console.print("No sessions yet. Start one with: syncdoctor interview", markup=False)
         return
-    console.print(f"{'session':<32}  {'updated (UTC)':<16}  {'pack':<16} answers  title",
-                  markup=False)
+    console.print(f"{'session':<32}  {'updated (UTC)':<16}  {'pack':<16} {'answers':>11}  "
+                  "title", markup=False)
     for s in summaries:
         console.print(
             f"{s.id}  {s.updated_at:%Y-%m-%d %H:%M}  {s.pack or '-':<16} "

@@ -74,7 +74,11 @@ class StoreError(SyncdoctorError):
         They are for whoever runs the store: a chatbot or a remote client reads what went
         wrong, not where.
         """
-        data = {**self.to_dict(), "message": self.plain}
+        # A store that failed (5xx) may say why in its driver's words, a server's address
+        # among them: the client reads only that it failed.
+        message = self.plain if self.http_status < 500 else (
+            "the session store failed; the server's log has the details")
+        data = {**self.to_dict(), "message": message}
         data.pop("store", None)
         data.pop("hint", None)
         return data

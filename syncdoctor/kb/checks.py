@@ -294,7 +294,12 @@ def _at_name(problem: Problem, name: str | None) -> Problem:
     """The problem's caret under the name it is about, when the line it shows holds it."""
     if not name or problem.source_line is None:
         return problem
-    found = problem.source_line.find(name)
+    line = problem.source_line
+    for quoted in (f'"{name}"', f"'{name}'"):  # as written in facts['x'], not inside another id
+        found = line.find(quoted)
+        if found >= 0:
+            return replace(problem, column=found + 2)
+    found = line.find(name)
     return replace(problem, column=found + 1) if found >= 0 else problem
 
 

@@ -121,9 +121,14 @@ def ticket_from_case(
 
     ``kb``: the knowledge base the diagnosis ran on (None: the bundled one). Its catalogue
     types each fact as the engine read it (``150.00`` shows as the evidence shows it) and says
-    which are secret: those show as ``***``.
+    which are secret: those show as ``***``. Given another knowledge base than the diagnosis's
+    (its version differs), every value shows as ``***``.
     """
-    catalogues = _catalogues(kb if kb is not None else default_kb(), diagnosis.pack)
+    knowledge = kb if kb is not None else default_kb()
+    # Another knowledge base than the one the diagnosis ran on cannot say which facts are
+    # secret: every value is then shown as ***, rather than one in clear.
+    catalogues = (_catalogues(knowledge, diagnosis.pack)
+                  if knowledge.version == diagnosis.kb_version else None)
     given = [
         TicketFact(str(f), _shown(str(f), v, catalogues), "case file")
         for f, v in sorted(facts.items(), key=lambda item: str(item[0])) if v is not None
@@ -299,8 +304,11 @@ def _catalogues(kb: KnowledgeBase, pack: str | None) -> list[Mapping[str, FactSp
     return [kb.packs[p].facts for p in sorted(kb.packs)]
 
 
-def _shown(fact: str, value: object, catalogues: list[Mapping[str, FactSpec]]) -> JsonValue:
+def _shown(fact: str, value: object, catalogues: list[Mapping[str, FactSpec]] | None
+           ) -> JsonValue:
     """A case fact as the report shows it: ``***`` when secret, else as the engine typed it."""
+    if catalogues is None:
+        return REDACTED
     specs = [c[fact] for c in catalogues if fact in c]
     if any(spec.secret for spec in specs):
         return REDACTED

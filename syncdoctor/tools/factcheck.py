@@ -2,17 +2,18 @@
 
 A chatbot that sent three misspelt facts should not need three round trips to learn of them.
 When the engine refuses a call's facts, the tools check the rest against the same catalogue
-(the pack named or chosen; every pack's facts when none could be) and put them in the
-FactError's ``also``: its problem then lists every wrong fact in ``errors[]``, the first one
-still where it always was. Only the error path pays for this check.
+(the pack named or chosen; when none could be, only whether some pack knows each id) and put
+them in the FactError's ``also``: its problem then lists every wrong fact in ``errors[]``, the
+first one still where it always was. Only the error path pays for this check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from syncdoctor.diagnosis.case import MAX_ID_LENGTH
 from syncdoctor.diagnosis.routing import choose_pack
-from syncdoctor.engine.knowledge import KnowledgeBase
+from syncdoctor.engine.knowledge import KnowledgeBase, Pack
 from syncdoctor.errors import FactError, FieldProblem, PackError, echo_id
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.spec import FactSpec
@@ -28,16 +29,20 @@ def with_every_wrong_fact(error: FactError, kb: KnowledgeBase,
                           facts: Mapping[str, object] | None, pack: str | None) -> FactError:
     """``error`` with the call's other wrong facts in its ``also`` (and returned).
 
-    ``facts`` and ``pack``: the call's, as the engine was given them.
+    ``facts`` and ``pack``: the call's, as the engine was given them. With a pack (named, or
+    the one the facts choose) each fact is checked against its catalogue, id and value. With
+    none, only ids that no pack knows are listed: a value is right or wrong only in its pack.
     """
     if not isinstance(facts, Mapping) or len(facts) < 2:
         return error
-    catalogue, owner = _catalogue(kb, facts, pack)
+    chosen = _pack(kb, facts, pack)
     others: list[FieldProblem] = []
     for fact in sorted(f for f in facts if isinstance(f, str)):
-        if echo_id(fact) == error.fact:
+        shown = echo_id(fact)
+        if error.fact == shown or error.fact.startswith(f"{shown}["):  # the one at fault already
             continue
-        problem = _problem(fact, facts[fact], catalogue, owner)
+        problem = (_problem(fact, facts[fact], chosen.facts, chosen.id) if chosen is not None
+                   else _unknown_id(fact, kb))
         if problem is not None:
             others.append(problem)
             if len(others) == MAX_LISTED:
@@ -46,33 +51,35 @@ def with_every_wrong_fact(error: FactError, kb: KnowledgeBase,
     return error
 
 
-def _catalogue(kb: KnowledgeBase, facts: Mapping[str, object], pack: str | None
-               ) -> tuple[Mapping[str, FactSpec], str | None]:
-    """The catalogue the engine typed the facts against, and its pack.
-
-    Every pack's facts when the call chose no pack.
-    """
+def _pack(kb: KnowledgeBase, facts: Mapping[str, object], pack: str | None) -> Pack | None:
+    """The pack the engine typed the facts against, if there was one."""
     try:
-        chosen = kb.pack(pack) if pack is not None else choose_pack(kb, facts)
+        return kb.pack(pack) if pack is not None else choose_pack(kb, facts)
     except (FactError, PackError):
-        chosen = None
-    if chosen is not None:
-        return chosen.facts, chosen.id
-    every: dict[str, FactSpec] = {}
-    for pack_id in sorted(kb.packs):
-        for fact, spec in kb.packs[pack_id].facts.items():
-            every.setdefault(fact, spec)
-    return every, None
+        return None
 
 
-def _problem(fact: str, value: object, catalogue: Mapping[str, FactSpec], owner: str | None
+def _unknown_id(fact: str, kb: KnowledgeBase) -> FieldProblem | None:
+    if len(fact) > MAX_ID_LENGTH:
+        return _id_problem(fact, f"no fact id is longer than {MAX_ID_LENGTH} characters")
+    if any(fact in kb.packs[p].facts for p in sorted(kb.packs)):
+        return None
+    every = {f for p in sorted(kb.packs) for f in kb.packs[p].facts}
+    return _id_problem(fact, "no pack knows this fact", nearest(fact, every))
+
+
+def _id_problem(fact: str, message: str, suggestion: str | None = None) -> FieldProblem:
+    error = FactError(fact, message, suggestion=suggestion)
+    return FieldProblem(f"facts.{error.fact}", str(error), suggestion=suggestion)
+
+
+def _problem(fact: str, value: object, catalogue: Mapping[str, FactSpec], owner: str
              ) -> FieldProblem | None:
+    if len(fact) > MAX_ID_LENGTH:
+        return _id_problem(fact, f"no fact id is longer than {MAX_ID_LENGTH} characters")
     spec = catalogue.get(fact)
     if spec is None:
-        unknown = FactError(
-            fact, f"unknown fact for pack {owner!r}" if owner else "no pack knows this fact",
-            suggestion=nearest(fact, catalogue))
-        return FieldProblem(f"facts.{fact}", str(unknown), suggestion=unknown.suggestion)
+        return _id_problem(fact, f"unknown fact for pack {owner!r}", nearest(fact, catalogue))
     if value is None:
         return None  # "not known": never wrong
     try:
@@ -80,7 +87,7 @@ def _problem(fact: str, value: object, catalogue: Mapping[str, FactSpec], owner:
             type_records(fact, spec, value)
         else:
             type_value(fact, spec, value)
-    except FactError as wrong:
-        return FieldProblem(f"facts.{fact}", str(wrong), expected=wrong.expected,
+    except FactError as wrong:  # typed by the engine's own code: a secret is never echoed
+        return FieldProblem(f"facts.{wrong.fact}", str(wrong), expected=wrong.expected,
                             suggestion=wrong.suggestion)
     return None

@@ -143,7 +143,9 @@ def _invalid_json(location: Sequence[str | int], context: object) -> FieldProble
     if isinstance(reason, str) and reason:
         message += f": {bounded(reason, 120)}"
     if len(location) == 1 and isinstance(location[0], int):
-        message += f" (at character {location[0]})"
+        # "Unterminated string starting at" ends where the position goes.
+        where = f"character {location[0]}"
+        message += f" {where}" if message.endswith(" at") else f" (at {where})"
     return FieldProblem("body", message, expected="a JSON object")
 
 

@@ -148,8 +148,11 @@ class SessionTools:
         except FactError as error:
             # The call's fields are ``fact`` and ``value``, not ``facts.<id>``: a wrong type is
             # the value's fault, an id the pack lacks the fact's.
-            if error.fact == echo_id(fact) and error.field is None:
+            shown = echo_id(fact)
+            if error.field is None and error.fact == shown:
                 error.field = "value" if error.expected else "fact"
+            elif error.field is None and error.fact.startswith(f"{shown}["):
+                error.field = f"value{error.fact.removeprefix(shown)}"  # value[0].amount
             raise
         return session_of(interview, max_questions=max_questions, include=include)
 

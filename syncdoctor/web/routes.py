@@ -9,6 +9,7 @@ fills in HOW / WHY NOT and what a datetime phrase means.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
@@ -19,6 +20,7 @@ from starlette.responses import Response
 from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.errors import FactError, SyncdoctorError
 from syncdoctor.interview import Interview, SessionNotFound, SessionStore
+from syncdoctor.interview.errors import StoreError
 from syncdoctor.interview.events import is_session_id
 from syncdoctor.report import session_report
 from syncdoctor.web.forms import Form, answer_value
@@ -34,6 +36,8 @@ __all__ = ["Runner", "web_router"]
 T = TypeVar("T")
 TITLE_CHARACTERS = 90
 
+page_logger = logging.getLogger("syncdoctor.web")
+
 
 class Runner(Protocol):
     """Runs a job on the engine thread (the service's ``Engine.run``)."""
@@ -44,8 +48,14 @@ class Runner(Protocol):
 
 
 def said(error: SyncdoctorError) -> str:
-    """An error in the page's words: a fact's problem without the fact id in front."""
-    text = str(error)
+    """An error in the page's words: a fact's problem without the fact id in front.
+
+    As a client reads it (``to_client_dict``): a store's path and a failed store's own words
+    are for the server's log, where a failed store is written.
+    """
+    text = str(error.to_client_dict()["message"])
+    if isinstance(error, StoreError) and error.http_status >= 500:
+        page_logger.error("%s", error)  # a store's message holds no fact value
     if isinstance(error, FactError):
         prefix = f"fact {error.fact!r}: "
         text = text.removeprefix(prefix)

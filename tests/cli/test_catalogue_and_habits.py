@@ -229,6 +229,7 @@ def test_sessions_list_export_and_delete(tmp_path: Path) -> None:
     text = run("sessions", "list", "--store", store).stdout.splitlines()
     assert text[0].split() == ["session", "updated", "(UTC)", "pack", "answers", "title"]
     assert text[1].startswith(session_id)
+    assert text[0].index("answers") == text[1].index("answers")
     assert run("sessions", "delete", session_id, "--store", store).returncode == 0
     gone = run("sessions", "delete", session_id, "--store", store)
     assert gone.returncode == 2 and "no session" in gone.stderr

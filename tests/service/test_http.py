@@ -138,12 +138,15 @@ def test_a_failed_store_tells_the_client_what_and_the_operator_where(base: str,
                                                                      caplog) -> None:
     with caplog.at_level(logging.ERROR, logger="syncdoctor.service"):
         body = _problem(httpx.get(f"{base}/v1/store-down"), 503)
-    assert body["detail"] == "database disk image is malformed" and body["request_id"]
-    assert "/srv/kept.db" not in json.dumps(body) and "backup" not in json.dumps(body)
+    assert body["detail"] == "the session store failed; the server's log has the details"
+    assert body["request_id"] and body["code"] == "StoreError"
+    for hidden in ("/srv/kept.db", "backup", "malformed"):
+        assert hidden not in json.dumps(body)
     logged = [json.loads(r.getMessage()) for r in caplog.records
               if r.name == "syncdoctor.service" and "store_failed" in r.getMessage()]
     assert logged and logged[-1]["request_id"] == body["request_id"]
     assert "sqlite:///srv/kept.db" in logged[-1]["message"] and "backup" in logged[-1]["message"]
+    assert "malformed" in logged[-1]["message"]
 
 
 def test_an_unexpected_error_is_a_500_that_leaks_nothing(base: str, caplog) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from syncdoctor.engine.knowledge import load_kb
 from syncdoctor.errors import FactError, PackError, RequestError, SyncdoctorError
 from syncdoctor.interview import MemoryStore
 from syncdoctor.tools import (
@@ -16,7 +17,7 @@ from syncdoctor.tools import (
 )
 from syncdoctor.tools.sessions import SessionTools
 
-from support import NOW, reply
+from support import FIXTURES, NOW, reply
 
 FAILED = {"app.name": "Xero", "sync.status": "failed", "sync.failed_at": "2024-05-01T09:42:00Z",
           "error.message": "Xero API returned HTTP 500 Internal Server Error for group cld-4f2a"}
@@ -149,12 +150,11 @@ def test_an_interview_through_the_tools() -> None:
     assert "#" in tools.report(session.id)
 
 
-@pytest.mark.parametrize("pack", ["impac", None])
-def test_one_problem_names_every_wrong_fact(pack: str | None) -> None:
+def test_one_problem_names_every_wrong_fact() -> None:
     facts = {"sync.stauts": "failed", "app.nam": "Xero", "app.linked": "maybe",
              "sync.status": "failed"}
     with pytest.raises(FactError) as caught:
-        diagnose(facts, pack=pack, now=NOW)
+        diagnose(facts, pack="impac", now=NOW)
     problem = problem_of(caught.value)
     fields = [e.field for e in problem.errors]
     assert sorted(fields) == ["facts.app.linked", "facts.app.nam", "facts.sync.stauts"]
@@ -163,6 +163,30 @@ def test_one_problem_names_every_wrong_fact(pack: str | None) -> None:
     assert by_field["facts.sync.stauts"].suggestion == "sync.status"
     assert by_field["facts.app.linked"].expected == "bool"
     assert "maybe" not in str(problem.details)
+
+
+def test_without_a_pack_only_ids_no_pack_knows_are_listed() -> None:
+    # A value is right or wrong in its own pack: terms_code is sage300's, not connectbooster's.
+    facts = {"error.kind": "terms_code", "sales_order.erp_sync_statu": "failed",
+             "app.nam": "Xero"}
+    with pytest.raises(FactError) as caught:
+        diagnose(facts, now=NOW)
+    fields = sorted(e.field for e in problem_of(caught.value).errors)
+    assert fields == ["facts.app.nam", "facts.sales_order.erp_sync_statu"]
+
+
+def test_a_wrong_record_is_listed_once_and_long_ids_are_cut() -> None:
+    facts = {"sync.status": "failedx", "x" * 20_000: 1, "y" * 300: 2}
+    with pytest.raises(FactError) as caught:
+        diagnose(facts, pack="impac", now=NOW)
+    problem = problem_of(caught.value)
+    assert len(problem.errors) == 3 and len(problem.model_dump_json()) < 5_000
+    hostile = load_kb([FIXTURES / "hostile_kb"], bundled=False)
+    with pytest.raises(FactError) as rows:
+        diagnose({"a.rows": [{"id": "r", "n": "x"}], "a.flag": "maybe"}, pack="alpha",
+                 kb=hostile, now=NOW)
+    assert sorted(e.field for e in problem_of(rows.value).errors) == [
+        "facts.a.flag", "facts.a.rows[0].n"]
 
 
 def test_every_wrong_fact_of_an_interview_start_and_an_explain_is_named() -> None:
@@ -187,6 +211,11 @@ def test_an_answer_names_its_own_fields() -> None:
         ("fact", "app.linked")]
     assert [(e.field, e.expected) for e in problem_of(mistyped.value).errors] == [
         ("value", "bool")]
+    hostile = SessionTools(MemoryStore(), kb=load_kb([FIXTURES / "hostile_kb"], bundled=False))
+    started = hostile.start_interview(pack="alpha", now=NOW)
+    with pytest.raises(FactError) as row:
+        hostile.answer(started.id, "a.rows", [{"id": "r", "n": "x"}])
+    assert [e.field for e in problem_of(row.value).errors] == ["value[0].n"]
 
 
 def test_a_missing_session_does_not_tell_a_client_where_the_store_is(tmp_path) -> None:

@@ -26,6 +26,9 @@ __all__ = ["AnswerError", "ReadAnswer", "read_answer", "read_records_csv"]
 
 YES = frozenset({"y", "yes", "true", "t", "1", "ja", "oui", "si"})
 NO = frozenset({"n", "no", "false", "f", "0", "nein", "non"})
+HABITS = {"y": "yes", "yes": "yes", "n": "no", "no": "no"}
+"""What an agent types out of a yes/no habit (a question of choices refuses it), and the word
+it stands for."""
 MAX_CSV_BYTES = 1_000_000
 MAX_RECORDS = 500
 
@@ -110,8 +113,10 @@ def _read_enum(text: str, values: tuple[str, ...]) -> ReadAnswer:
     if exact:
         return ReadAnswer(exact[0])
     shown = ", ".join(values)
-    if lowered in YES or lowered in NO:
-        # Typed out of a yes/no habit, "n" would otherwise be the start of "never_requested".
+    habit = HABITS.get(lowered)
+    if habit is not None and habit not in (v.lower() for v in values):
+        # Typed out of a yes/no habit, "n" would be the start of "never_requested", "no" of
+        # "none"; where "no" is a choice, "n" is the start of it as any other.
         raise AnswerError(f"this question is not yes or no: choose one of: {shown}")
     starting = [v for v in values if v.lower().startswith(lowered)]
     if len(starting) == 1:
