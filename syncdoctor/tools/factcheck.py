@@ -41,13 +41,15 @@ def with_every_wrong_fact(error: FactError, kb: KnowledgeBase,
         shown = echo_id(fact)
         if error.fact == shown or error.fact.startswith(f"{shown}["):  # the one at fault already
             continue
-        problem = (_problem(fact, facts[fact], chosen.facts, chosen.id) if chosen is not None
-                   else _unknown_id(fact, kb))
-        if problem is not None:
-            others.append(problem)
-            if len(others) == MAX_LISTED:
-                break
-    error.also = tuple(others)
+        if chosen is not None:
+            others.extend(_problems(fact, facts[fact], chosen.facts, chosen.id))
+        else:
+            unknown = _unknown_id(fact, kb)
+            others.extend([unknown] if unknown is not None else [])
+        if len(others) >= MAX_LISTED:
+            del others[MAX_LISTED:]
+            break
+    error.also = (*error.also, *others)  # a records fact's other wrong records come first
     return error
 
 
@@ -73,21 +75,22 @@ def _id_problem(fact: str, message: str, suggestion: str | None = None) -> Field
     return FieldProblem(f"facts.{error.fact}", str(error), suggestion=suggestion)
 
 
-def _problem(fact: str, value: object, catalogue: Mapping[str, FactSpec], owner: str
-             ) -> FieldProblem | None:
+def _problems(fact: str, value: object, catalogue: Mapping[str, FactSpec], owner: str
+              ) -> list[FieldProblem]:
+    """What is wrong with one fact in its pack: its id, or its value (every wrong record)."""
     if len(fact) > MAX_ID_LENGTH:
-        return _id_problem(fact, f"no fact id is longer than {MAX_ID_LENGTH} characters")
+        return [_id_problem(fact, f"no fact id is longer than {MAX_ID_LENGTH} characters")]
     spec = catalogue.get(fact)
     if spec is None:
-        return _id_problem(fact, f"unknown fact for pack {owner!r}", nearest(fact, catalogue))
+        return [_id_problem(fact, f"unknown fact for pack {owner!r}", nearest(fact, catalogue))]
     if value is None:
-        return None  # "not known": never wrong
+        return []  # "not known": never wrong
     try:
         if spec.type == "records":
             type_records(fact, spec, value)
         else:
             type_value(fact, spec, value)
     except FactError as wrong:  # typed by the engine's own code: a secret is never echoed
-        return FieldProblem(f"facts.{wrong.fact}", str(wrong), expected=wrong.expected,
-                            suggestion=wrong.suggestion)
-    return None
+        return [FieldProblem(f"facts.{wrong.fact}", str(wrong), expected=wrong.expected,
+                             suggestion=wrong.suggestion), *wrong.also]
+    return []

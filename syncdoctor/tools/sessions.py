@@ -8,6 +8,7 @@ Each call resumes the session from the store, takes one step, and returns the wh
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
@@ -153,6 +154,9 @@ class SessionTools:
                 error.field = "value" if error.expected else "fact"
             elif error.field is None and error.fact.startswith(f"{shown}["):
                 error.field = f"value{error.fact.removeprefix(shown)}"  # value[0].amount
+                error.also = tuple(  # the answer's other wrong records, named the same way
+                    replace(p, field=f"value{p.field.removeprefix(f'facts.{shown}')}")
+                    for p in error.also)
             raise
         return session_of(interview, max_questions=max_questions, include=include)
 

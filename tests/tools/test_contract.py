@@ -187,6 +187,12 @@ def test_a_wrong_record_is_listed_once_and_long_ids_are_cut() -> None:
                  kb=hostile, now=NOW)
     assert sorted(e.field for e in problem_of(rows.value).errors) == [
         "facts.a.flag", "facts.a.rows[0].n"]
+    records = [{"id": "r1", "n": "x"}, {"id": "r2", "n": 3}, {"id": "r3", "n": "y"}]
+    with pytest.raises(FactError) as several:
+        diagnose({"a.rows": records}, pack="alpha", kb=hostile, now=NOW)
+    assert [e.field for e in problem_of(several.value).errors] == [
+        "facts.a.rows[0].n", "facts.a.rows[2].n"]  # every wrong record, the right one not
+    assert "(and 1 more: fact 'a.rows[2].n': expected a number" in str(several.value)
 
 
 def test_every_wrong_fact_of_an_interview_start_and_an_explain_is_named() -> None:
