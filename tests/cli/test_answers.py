@@ -124,6 +124,7 @@ def test_records_from_a_csv_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("typed", "message"), [
     ("id,colour\nINV-1,red\n", "column 'colour' is not a field"),
+    ("id,colour,size\nINV-1,red,9\n", "columns 'colour', 'size' are not fields"),
     ("id,amount\n", "header row"),
     ("amount\n3\n", "id"),  # the key field is required
     ("missing.csv", "cannot read missing.csv"),

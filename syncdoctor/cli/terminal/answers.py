@@ -164,9 +164,12 @@ def read_records_csv(fact: str, spec: FactSpec, text: str) -> list[dict[str, Jso
             "or the path of a .csv file"
         )
     header = [name.strip() for name in rows[0]]
-    for name in header:
-        if name not in fields:
-            raise AnswerError(f"column {name!r} is not a field; the fields are {', '.join(fields)}")
+    strangers = [name for name in header if name not in fields]
+    if strangers:
+        named = ", ".join(repr(name) for name in strangers)
+        what = "columns" if len(strangers) > 1 else "column"
+        verdict = "are not fields" if len(strangers) > 1 else "is not a field"
+        raise AnswerError(f"{what} {named} {verdict}; the fields are {', '.join(fields)}")
     if len(rows) - 1 > MAX_RECORDS:
         raise AnswerError(f"at most {MAX_RECORDS} records at a prompt")
     records: list[dict[str, JsonValue]] = []
