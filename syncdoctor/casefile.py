@@ -22,8 +22,9 @@ from pydantic import (
 
 from syncdoctor.errors import CaseFileError, FactError, KnowledgeBaseError, Problem, quoted_id
 from syncdoctor.kb.problems import field_names, nearest, validation_problems
+from syncdoctor.kb.recordvalues import type_records
 from syncdoctor.kb.spec import FactSpec
-from syncdoctor.kb.values import type_clock, type_records, type_value
+from syncdoctor.kb.values import type_clock, type_value
 from syncdoctor.kb.yamlfile import Located, load_yaml_text, open_regular_file
 
 CASE_FILE_LIMIT = 2 * 1024 * 1024

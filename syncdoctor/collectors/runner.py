@@ -24,7 +24,8 @@ from syncdoctor.errors import FactError
 from syncdoctor.kb.collector_spec import PLACEHOLDER, CollectorSpec, SourceSpec
 from syncdoctor.kb.jsonpath import MissingField
 from syncdoctor.kb.pack import PackSource
-from syncdoctor.kb.values import iso_moment, jsonable, redact_secrets, type_records, type_value
+from syncdoctor.kb.recordvalues import type_records
+from syncdoctor.kb.values import iso_moment, jsonable, redact_secrets, type_value
 from syncdoctor.types import FactValue, JsonValue
 
 __all__ = ["Collectors", "Plan", "Round"]

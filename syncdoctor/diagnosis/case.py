@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from syncdoctor.engine.knowledge import Pack
 from syncdoctor.errors import FactError, describe
 from syncdoctor.kb.problems import nearest
-from syncdoctor.kb.values import type_clock, type_records, type_value
+from syncdoctor.kb.recordvalues import type_records
+from syncdoctor.kb.values import type_clock, type_value
 from syncdoctor.types import FactValue
 
 __all__ = [

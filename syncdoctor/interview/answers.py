@@ -18,7 +18,8 @@ from syncdoctor.interview.datetimes import ACCEPTED_FORMS, parse_datetime_text
 from syncdoctor.interview.errors import DateTimeTextError
 from syncdoctor.interview.events import EventSource, StoredJson
 from syncdoctor.kb.problems import nearest
-from syncdoctor.kb.values import iso_moment, redact_secrets, type_records, type_value
+from syncdoctor.kb.recordvalues import type_records
+from syncdoctor.kb.values import iso_moment, redact_secrets, type_value
 from syncdoctor.types import FactValue
 
 __all__ = [

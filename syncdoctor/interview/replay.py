@@ -27,7 +27,8 @@ from syncdoctor.interview.events import (
     answers_in_effect,
     latest_pack,
 )
-from syncdoctor.kb.values import type_records, type_value
+from syncdoctor.kb.recordvalues import type_records
+from syncdoctor.kb.values import type_value
 
 __all__ = ["SessionState", "replay"]
 

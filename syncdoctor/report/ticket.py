@@ -30,9 +30,10 @@ from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template, Te
 from syncdoctor.diagnosis.result import Diagnosis
 from syncdoctor.engine.knowledge import KnowledgeBase, default_kb
 from syncdoctor.errors import REDACTED, FactError, SyncdoctorError, describe
+from syncdoctor.kb.recordvalues import type_records
 from syncdoctor.kb.spec import FactSpec
 from syncdoctor.kb.template_limits import LimitedSandbox, TemplateLimitError, render_budget
-from syncdoctor.kb.values import iso_moment, jsonable, type_records, type_value
+from syncdoctor.kb.values import iso_moment, jsonable, type_value
 from syncdoctor.types import JsonValue
 
 if TYPE_CHECKING:

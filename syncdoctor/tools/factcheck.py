@@ -16,8 +16,9 @@ from syncdoctor.diagnosis.routing import choose_pack
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack
 from syncdoctor.errors import FactError, FieldProblem, PackError, echo_id
 from syncdoctor.kb.problems import nearest
+from syncdoctor.kb.recordvalues import type_records
 from syncdoctor.kb.spec import FactSpec
-from syncdoctor.kb.values import type_records, type_value
+from syncdoctor.kb.values import type_value
 
 __all__ = ["MAX_LISTED", "with_every_wrong_fact"]
 

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from syncdoctor.errors import FactError, SyncdoctorError
 from syncdoctor.interview.datetimes import parse_datetime_text
+from syncdoctor.kb.recordvalues import type_records
 from syncdoctor.kb.spec import FactSpec
-from syncdoctor.kb.values import jsonable, type_records, type_value
+from syncdoctor.kb.values import jsonable, type_value
 from syncdoctor.types import JsonValue
 
 __all__ = ["AnswerError", "ReadAnswer", "read_answer", "read_records_csv"]
