@@ -22,9 +22,9 @@ from pydantic import (
 
 from syncdoctor.errors import CaseFileError, FactError, KnowledgeBaseError, Problem, quoted_id
 from syncdoctor.kb.problems import field_names, nearest, validation_problems
-from syncdoctor.kb.recordvalues import type_records
+from syncdoctor.kb.recordvalues import type_fact
 from syncdoctor.kb.spec import FactSpec
-from syncdoctor.kb.values import type_clock, type_value
+from syncdoctor.kb.values import type_clock, unknown_refusal
 from syncdoctor.kb.yamlfile import Located, load_yaml_text, open_regular_file
 
 CASE_FILE_LIMIT = 2 * 1024 * 1024
@@ -217,10 +217,7 @@ def check_case_facts(case: CaseFile, catalogue: Mapping[str, FactSpec], name: st
         if value is None:
             continue  # None means unknown, as in diagnose()
         try:
-            if spec.type == "records":
-                type_records(fact, spec, value)
-            else:
-                type_value(fact, spec, value)
+            type_fact(fact, spec, value)
         except FactError as error:
             message = str(error).removeprefix(f"fact {quoted_id(fact)}: ")
             problems.append(located.problem("CASE102", f"{fact}: {message}", ("facts", fact)))
@@ -240,12 +237,7 @@ def _unknown_problems(case: CaseFile, catalogue: Mapping[str, FactSpec], located
             problems.append(located.problem(
                 "CASE104", f"unknown fact {quoted_id(fact)} declared unknown", where,
                 nearest(fact, catalogue), at_value=True))
-        elif spec.derived and not spec.observable:
-            problems.append(located.problem(
-                "CASE104", f"{fact} is worked out by the rules, never asked; it cannot be "
-                "declared unknown", where, at_value=True))
-        elif case.facts.get(fact) is not None:
-            problems.append(located.problem(
-                "CASE104", f"{fact} is both given a value and declared unknown; keep one",
-                where, at_value=True))
+        elif (refusal := unknown_refusal(spec, case.facts.get(fact))) is not None:
+            problems.append(located.problem("CASE104", f"{fact} {refusal}", where,
+                                            at_value=True))
     return problems

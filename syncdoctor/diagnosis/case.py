@@ -14,7 +14,7 @@ from syncdoctor.engine.knowledge import Pack
 from syncdoctor.errors import FactError, describe
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.recordvalues import type_records
-from syncdoctor.kb.values import type_clock, type_value
+from syncdoctor.kb.values import type_clock, type_value, unknown_refusal
 from syncdoctor.types import FactValue
 
 __all__ = [
@@ -111,12 +111,9 @@ def check_unknown(
                 f"declared unknown, but pack {pack.id!r} has no such fact",
                 suggestion=nearest(fact, pack.facts),
             )
-        if spec.derived and not spec.observable:
-            raise FactError(
-                fact, "is worked out by the rules, never asked; it cannot be declared unknown"
-            )
-        if facts.get(fact) is not None:
-            raise FactError(fact, "is both given a value and declared unknown; keep one")
+        refusal = unknown_refusal(spec, facts.get(fact))
+        if refusal is not None:
+            raise FactError(fact, refusal)
         checked.add(fact)
     return frozenset(checked)
 

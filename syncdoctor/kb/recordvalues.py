@@ -12,9 +12,9 @@ from syncdoctor.errors import REDACTED, FactError, FieldProblem, bounded, descri
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.spec import FactSpec, RecordFieldSpec
 from syncdoctor.kb.values import RECORD_LIMIT, type_value
-from syncdoctor.types import Record, ScalarValue
+from syncdoctor.types import FactValue, Record, ScalarValue
 
-__all__ = ["WRONG_RECORDS_LISTED", "type_records"]
+__all__ = ["WRONG_RECORDS_LISTED", "type_fact", "type_records"]
 
 
 def type_records(fact: str, spec: FactSpec, value: object) -> list[Record]:
@@ -107,6 +107,7 @@ def _all_wrong(wrong: list[FactError]) -> FactError:
     listed = others[:WRONG_RECORDS_LISTED]
     more = len(others) - len(listed)
     text = "; ".join(str(error) for error in listed) + (f"; {more} more" if more else "")
+    # The first error stays the one raised (its fact, expected, suggestion); only its text grows.
     first.args = (f"{first} (and {len(others)} more: {bounded(text)})",)
     first.also = tuple(FieldProblem(f"facts.{error.fact}", str(error), expected=error.expected,
                                     suggestion=error.suggestion) for error in listed)
@@ -115,3 +116,14 @@ def _all_wrong(wrong: list[FactError]) -> FactError:
 
 def _first(pair: tuple[str, Record]) -> str:
     return pair[0]
+
+
+def type_fact(fact: str, spec: FactSpec, value: object) -> FactValue:
+    """A fact's value typed by its catalogue entry, records or scalar.
+
+    Raises:
+        FactError: a value of the wrong type, naming the fact (and the record and field).
+    """
+    if spec.type == "records":
+        return type_records(fact, spec, value)
+    return type_value(fact, spec, value)

@@ -275,6 +275,19 @@ def type_clock(value: object) -> datetime:
         raise fail(f"value out of range ({type(error).__name__})") from None
 
 
+def unknown_refusal(spec: FactSpec, given: object) -> str | None:
+    """Why a fact of the catalogue cannot be declared unknown ("the user cannot answer").
+
+    None when it can. ``given``: its value in the case, None when it has none. The engine
+    (``check_unknown``) and the case-file check say the same with these words.
+    """
+    if spec.derived and not spec.observable:
+        return "is worked out by the rules, never asked; it cannot be declared unknown"
+    if given is not None:
+        return "is both given a value and declared unknown; keep one"
+    return None
+
+
 def parse_duration(value: str | int) -> int:
     """Seconds in a duration written as ``90``, ``'90s'``, ``'15m'``, ``'2h'``, ``'1d 12h'``.
 

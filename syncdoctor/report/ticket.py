@@ -30,10 +30,10 @@ from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template, Te
 from syncdoctor.diagnosis.result import Diagnosis
 from syncdoctor.engine.knowledge import KnowledgeBase, default_kb
 from syncdoctor.errors import REDACTED, FactError, SyncdoctorError, describe
-from syncdoctor.kb.recordvalues import type_records
+from syncdoctor.kb.recordvalues import type_fact
 from syncdoctor.kb.spec import FactSpec
 from syncdoctor.kb.template_limits import LimitedSandbox, TemplateLimitError, render_budget
-from syncdoctor.kb.values import iso_moment, jsonable, type_value
+from syncdoctor.kb.values import iso_moment, jsonable
 from syncdoctor.types import JsonValue
 
 if TYPE_CHECKING:
@@ -315,8 +315,7 @@ def _shown(fact: str, value: object, catalogues: list[Mapping[str, FactSpec]] | 
         return REDACTED
     if len(specs) == 1:
         try:
-            typed = (type_records(fact, specs[0], value) if specs[0].type == "records"
-                     else type_value(fact, specs[0], value))
+            typed = type_fact(fact, specs[0], value)
         except FactError:
             return _plain(value)
         return jsonable(typed)

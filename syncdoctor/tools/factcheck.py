@@ -16,9 +16,8 @@ from syncdoctor.diagnosis.routing import choose_pack
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack
 from syncdoctor.errors import FactError, FieldProblem, PackError, echo_id
 from syncdoctor.kb.problems import nearest
-from syncdoctor.kb.recordvalues import type_records
+from syncdoctor.kb.recordvalues import type_fact
 from syncdoctor.kb.spec import FactSpec
-from syncdoctor.kb.values import type_value
 
 __all__ = ["MAX_LISTED", "with_every_wrong_fact"]
 
@@ -87,10 +86,7 @@ def _problems(fact: str, value: object, catalogue: Mapping[str, FactSpec], owner
     if value is None:
         return []  # "not known": never wrong
     try:
-        if spec.type == "records":
-            type_records(fact, spec, value)
-        else:
-            type_value(fact, spec, value)
+        type_fact(fact, spec, value)
     except FactError as wrong:  # typed by the engine's own code: a secret is never echoed
         return [FieldProblem(f"facts.{wrong.fact}", str(wrong), expected=wrong.expected,
                              suggestion=wrong.suggestion), *wrong.also]

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,15 +148,20 @@ def test_piped_output_has_no_colour_and_no_color_is_honoured() -> None:
             os.environ["TERM"] = previous
 
 
+def _refused_by_both(case: Path) -> Iterator[str]:
+    """The stderr of `diagnose` and of `interview` on a case file both must refuse."""
+    for command in ("diagnose", "interview"):
+        extra = ("--store", "memory:") if command == "interview" else ()
+        done = run(command, str(case), *extra)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        yield done.stderr
+
+
 def test_a_bad_case_file_reports_every_problem_located_with_did_you_mean(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("pack: impac\nfacts:\n  app.nam: Xero\n  app.linked: maybe\n"
                    "  sync.status: failedx\n", encoding="utf-8")
-    for command in ("diagnose", "interview"):
-        done = run(command, str(bad), "--store", "memory:") if command == "interview" else run(
-            command, str(bad))
-        assert done.returncode == 2
-        err = done.stderr
+    for err in _refused_by_both(bad):
         assert "3 problems" in err and "Traceback" not in err
         assert f"{bad}:3:3: CASE101 unknown fact 'app.nam'" in err
         assert "did you mean 'app.name'?" in err
@@ -167,11 +173,7 @@ def test_a_case_files_pack_clock_and_unknown_list_are_located_too(tmp_path: Path
     bad = tmp_path / "bad.yaml"
     bad.write_text("pack: impak\nnow: tomorrow\nfacts:\n  sync.status: failed\n"
                    "unknown: [sync.statu, sync.status]\n", encoding="utf-8")
-    for command in ("diagnose", "interview"):
-        done = run(command, str(bad), "--store", "memory:") if command == "interview" else run(
-            command, str(bad))
-        assert done.returncode == 2 and "Traceback" not in done.stderr
-        err = done.stderr
+    for err in _refused_by_both(bad):
         assert "4 problems" in err
         assert f"{bad}:1:7: CASE103 unknown pack 'impak'" in err and "'impac'?" in err
         assert f"{bad}:2:6: CASE105 now: expected an ISO 8601" in err

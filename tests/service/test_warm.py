@@ -41,7 +41,6 @@ def test_a_worker_keeps_its_app_out_of_the_collectors_reach(
     app = app_from_env()
     template = next(r._template for r in _renderers(app.state.engine.kb)
                     if r._template is not None)
-    collectable = {id(o) for o in gc.get_objects()}  # the permanent generation is not listed
-    assert id(app) not in collectable
-    assert id(template) not in collectable
-    assert id(app.state.engine) not in collectable
+    # The permanent generation is not listed. The templates are what the warm-up builds last,
+    # after the bundled KB froze what it had built (the app among it): they tell.
+    assert id(template) not in {id(o) for o in gc.get_objects()}
