@@ -25,6 +25,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel
 
+from syncdoctor._gc import building_for_good
 from syncdoctor._version import __version__
 from syncdoctor.authoring.docs import render_pack_docs
 from syncdoctor.diagnosis.result import CauseAccount, Diagnosis
@@ -40,7 +41,7 @@ from syncdoctor.types import JsonValue
 if TYPE_CHECKING:
     from syncdoctor.collectors.runner import Collectors
 
-__all__ = ["build_server", "result_of", "run_mcp", "transport_security"]
+__all__ = ["build_server", "ready_server", "result_of", "run_mcp", "transport_security"]
 
 STATEFUL = frozenset({"start_interview", "answer", "undo"})
 """Tools offered only when an interview store is given (``extra``)."""
@@ -187,11 +188,8 @@ def run_mcp(
 
     ``collectors``: what ``collect: true`` calls fetch with; None refuses them.
     """
-    from syncdoctor.mcp.sessions import interview_tools
-
     plain_log_lines()
-    extra, functions, call = interview_tools(kb, store, collectors)
-    server = build_server(kb, extra=extra, extra_functions=functions, call=call)
+    server = ready_server(kb, store=store, collectors=collectors)
     if transport == "stdio":
         server.run("stdio")
         return
@@ -202,6 +200,22 @@ def run_mcp(
     # log_config=None: uvicorn's lines go to the handler above, in the same format.
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
                 server_header=False, log_config=None)
+
+
+def ready_server(kb: KnowledgeBase, *, store: str | None,
+                 collectors: Collectors | None) -> MCPServer:
+    """The server `syncdoctor mcp` runs: every tool, over a warm knowledge base.
+
+    As a service worker does (``syncdoctor.service.run``): every pack is built and every
+    template compiled before the first call, which would otherwise pay for its pack's; and what
+    lives as long as the process is frozen out of the collector's reach (syncdoctor._gc).
+    """
+    from syncdoctor.mcp.sessions import interview_tools
+
+    with building_for_good():
+        kb.warm()
+        extra, functions, call = interview_tools(kb, store, collectors)
+        return build_server(kb, extra=extra, extra_functions=functions, call=call)
 
 
 def plain_log_lines() -> None:
