@@ -12,7 +12,7 @@ case's facts, or "unknown" when the case lacks the fact:
   earliest step of a rule that reads it, or of a fact its extractors set), until the expected
   cause is first (no cause expected: every fact).
 
-The expected cause is the first cause, in playbook order, of the Diagnosis of the case's full
+The expected cause is the first cause (the one to fix first) of the Diagnosis of the case's full
 facts that the case expects. Printed per pack and overall, with the ratio asked / linear (goal:
 below 1 in every pack, at most 0.6 overall) and the cases a walk never brought to their cause.
 

@@ -48,7 +48,7 @@ def to_text(diagnosis: Diagnosis) -> str:
         out.append(f"Playbook: {diagnosis.pack_title} [{diagnosis.pack}]")
     out.append("")
     if diagnosis.causes:
-        out.append(f"Causes found ({len(diagnosis.causes)}), in playbook order:")
+        out.append(f"Causes found ({len(diagnosis.causes)}), in the order to fix them:")
         for number, cause in enumerate(diagnosis.causes, 1):
             out.append("")
             out.append(f"{number:>2}. {cause.title}  [{cause.id}, certainty {cause.certainty:.2f}]")

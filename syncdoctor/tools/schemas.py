@@ -159,8 +159,8 @@ def skip_param(packs: Sequence[Pack], strict: bool) -> Schema:
 
 
 _DIAGNOSE = (
-    "Diagnose a data-sync problem from what is known. Returns the causes that hold (in "
-    "playbook order, with certainty, evidence and remediation in Markdown), causes ruled out, "
+    "Diagnose a data-sync problem from what is known. Returns the causes that hold (in the "
+    "order to fix them, with certainty, evidence and remediation in Markdown), causes ruled out, "
     "and the next questions to ask the user, best first. Call again with the answers added to "
     "facts. When pack is null in the result, ask which of pack_choices applies and call again "
     "with pack set. Nothing is kept between calls."
