@@ -65,6 +65,51 @@ def test_known_and_unknown_at_once_can_never_fire(pack_dir: Path) -> None:
     assert ("L201", "acme.known-unknown") in _codes(pack_dir)
 
 
+def _never_why(root: Path, rule: str) -> str:
+    (found,) = [f for f in lint(load_kb([root], bundled=False)).findings
+                if f.check == "L201" and f.id == rule]
+    return found.problem.message.partition("can never fire: ")[2]
+
+
+@pytest.mark.parametrize(("tests", "why"), [
+    ("[{fact: sync.retries, ge: 3}, {fact: sync.retries, lt: 2}]",
+     "sync.retries cannot be both >= 3 and < 2"),
+    ("[{fact: sync.retries, ge: 3}, {fact: sync.retries, eq: 2}]",
+     "sync.retries cannot both equal 2 and be >= 3"),
+    ("[{fact: sync.retries, lt: 0}]", "sync.retries cannot be < 0: its fact's minimum is 0"),
+    ("[{fact: sync.retries, gt: 10}]", "sync.retries cannot be > 10: its fact's maximum is 10"),
+    ("[{fact: sync.retries, le: 5}, {fact: sync.retries, ge: 5.5}]",
+     "sync.retries cannot be both >= 5.5 and <= 5"),
+    ("[{fact: error.kind, eq: timeout}, {fact: error.kind, in: [other]}]",
+     "error.kind cannot equal both 'other' and 'timeout'"),
+    ("[{fact: error.kind, not_in: [timeout, other]}]",
+     "one of its tests excludes every value its fact can take"),
+    ("[{fact: sync.last_success_at, older_than: 2h}, {fact: sync.last_success_at, "
+     "newer_than: 1h}]",
+     "the age of sync.last_success_at cannot be both > 7200 s and < 3600 s"),
+])
+def test_a_rule_that_can_never_fire_is_told_in_the_authors_terms(
+        pack_dir: Path, tests: str, why: str) -> None:
+    """Fact ids and values as written, not the network's field names and millionths."""
+    facts = pack_dir / "facts" / "acme.yaml"
+    facts.write_text(facts.read_text().replace("extractors:", """\
+  sync.retries:
+    type: decimal
+    minimum: 0
+    maximum: 10
+  sync.last_success_at:
+    type: datetime
+extractors:"""))
+    _append_rule(pack_dir, f"""\
+  - id: acme.never
+    step: status
+    cause: timeout
+    when: {tests}
+    because: never
+""")
+    assert _never_why(pack_dir, "acme.never") == why
+
+
 def test_duplicate_and_shadowed_rules(pack_dir: Path) -> None:
     _append_rule(pack_dir, """\
   - id: acme.sync-failed-again

@@ -8,18 +8,121 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
 
 from syncdoctor.authoring.lint.core import Finding, finding
 from syncdoctor.engine.compiler import PlainTest
 from syncdoctor.engine.knowledge import Pack
 from syncdoctor.kb.spec import RuleSpec
+from syncdoctor.kb.values import SCALE
 
 Bound = tuple[float, bool]
 """A bound and whether it is strict."""
 
+class Names:
+    """The compiled tests' fields and values, told as the author wrote them.
 
-def contradiction(conjunction: Sequence[PlainTest]) -> str | None:
-    """Why a conjunction of plain tests can never hold, or None."""
+    The network knows facts by short field names (``f5``) and numbers in millionths
+    (:mod:`syncdoctor.engine.encoding`); a finding says ``sync.retries`` and ``3``.
+    """
+
+    def __init__(self, pack: Pack) -> None:
+        fields = pack.compiled.fields
+        self._specs = pack.facts
+        self._facts = {name: fact for fact, name in fields.facts.items()}
+        self._ages = {name: fact for fact, name in fields.ages.items()}
+        self._counts = {name: fact for fact, name in fields.counts.items()}
+        self._record_types = {kind: fact for fact, kind in fields.record_types.items()}
+        self._record_fields = {fact: {short: field for field, short in names.items()}
+                               for fact, names in fields.record_fields.items()}
+        self._derived = {name: fact for fact, name in pack.compiled.derived_field.items()}
+        self._record: str | None = None  # the records fact of the chain being read
+        self._derived_fact: str | None = None  # the derived fact of the chain being read
+
+    def reading(self, chain: Sequence[PlainTest]) -> Names:
+        """Set for one chain of tests: the record or derived fact its pattern tests, if any."""
+        self._record = self._derived_fact = None
+        for test in chain:
+            if test.op == "eq" and isinstance(test.value, str):
+                if test.field == "t" and test.value in self._record_types:
+                    self._record = self._record_types[test.value]
+                elif test.field == "f" and test.value in self._derived:
+                    self._derived_fact = self._derived[test.value]
+        return self
+
+    def fact(self, name: str) -> str:
+        """What a field is, in the author's words."""
+        if name in self._facts:
+            return self._facts[name]
+        if name in self._ages:
+            return f"the age of {self._ages[name]}"
+        if name in self._counts:
+            return f"the number of {self._counts[name]}"
+        if self._record is not None and name in self._record_fields.get(self._record, {}):
+            return f"{self._record}.{self._record_fields[self._record][name]}"
+        if name == "v" and self._derived_fact is not None:
+            return self._derived_fact
+        return name
+
+    def value(self, name: str, value: object) -> str:
+        """A constant as the author wrote it: numbers out of millionths, times as ISO 8601."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            return repr(value)
+        if name in self._ages:
+            return f"{value} s"
+        spec = self._specs.get(self._facts.get(name, ""))
+        kind = spec.type if spec is not None else None
+        if self._record is not None and name in self._record_fields.get(self._record, {}):
+            fields = self._specs[self._record].fields or {}
+            kind = fields[self._record_fields[self._record][name]].type
+        if kind in ("integer", "decimal"):
+            return _plain_number(Decimal(value) / SCALE)
+        if kind == "datetime":
+            return datetime.fromtimestamp(value, UTC).isoformat().replace("+00:00", "Z")
+        if kind == "duration":
+            return f"{value} s"
+        return str(value)
+
+    def declared(self, name: str) -> tuple[Bound | None, Bound | None]:
+        """The minimum and maximum the catalogue declares for a number fact, encoded."""
+        spec = self._specs.get(self._facts.get(name, ""))
+        if spec is None or spec.type not in ("integer", "decimal"):
+            return None, None
+        low = None if spec.minimum is None else (float(spec.minimum) * SCALE, False)
+        high = None if spec.maximum is None else (float(spec.maximum) * SCALE, False)
+        return low, high
+
+
+def _plain_number(number: Decimal) -> str:
+    return format(number.normalize(), "f")
+
+
+def contradiction(conjunction: Sequence[PlainTest], names: Names | None = None) -> str | None:
+    """Why a conjunction of plain tests can never hold, or None.
+
+    ``names``: how to tell the fields and values (a pack's, see :class:`Names`); without it,
+    as the network has them.
+    """
+    told = names.reading(conjunction) if names is not None else None
+
+    def fact(name: str) -> str:
+        return told.fact(name) if told is not None else name
+
+    def shown(name: str, value: object) -> str:
+        if told is None:
+            return repr(value)
+        return told.value(name, int(value) if isinstance(value, float) and value.is_integer()
+                          else value)
+
+    def bound(name: str, limit: Bound, *, lower: bool) -> str:
+        value, strict = limit
+        sign = (">" if strict else ">=") if lower else ("<" if strict else "<=")
+        return f"{sign} {shown(name, value)}"
+
+    if any(t.field == "t" and t.op == "eq" and t.value == "never" for t in conjunction):
+        # What the compiler writes for a test no value passes (not_in every value of an enum).
+        return "one of its tests excludes every value its fact can take"
     equal: dict[str, bool | str | int | float | None] = {}
     unequal: dict[str, set[str]] = {}
     present: set[str] = set()
@@ -47,34 +150,51 @@ def contradiction(conjunction: Sequence[PlainTest]) -> str | None:
                 bounds[name] = (value, strict)
         elif test.op == "eq":
             if name in equal and equal[name] != value:
-                return f"{name} cannot equal both {equal[name]!r} and {value!r}"
+                return (f"{fact(name)} cannot equal both {shown(name, equal[name])} and "
+                        f"{shown(name, value)}")
             equal[name] = value
             present.add(name)
     for name in sorted(present & absent):
-        return f"a fact cannot be both known and unknown ({name})"
+        return f"{fact(name)} cannot be both known and unknown"
     for name, value in equal.items():
         if json.dumps(value) in unequal.get(name, set()):
-            return f"{name} cannot both equal and differ from {value!r}"
-    for name in set(lower) | set(upper):
+            return f"{fact(name)} cannot both equal and differ from {shown(name, value)}"
+    for name in sorted(set(lower) | set(upper)):
         low, high = lower.get(name), upper.get(name)
         value = equal.get(name)
         if isinstance(value, int | float) and not isinstance(value, bool):
             if low is not None and (value < low[0] or (value == low[0] and low[1])):
-                return f"{name} = {value} is below its lower bound"
+                return (f"{fact(name)} cannot both equal {shown(name, value)} and be "
+                        f"{bound(name, low, lower=True)}")
             if high is not None and (value > high[0] or (value == high[0] and high[1])):
-                return f"{name} = {value} is above its upper bound"
-        if low is not None and high is not None and (
-            low[0] > high[0] or (low[0] == high[0] and (low[1] or high[1]))
-        ):
-            return f"{name} has no value between its bounds"
+                return (f"{fact(name)} cannot both equal {shown(name, value)} and be "
+                        f"{bound(name, high, lower=False)}")
+        if low is not None and high is not None and _empty(low, high):
+            return (f"{fact(name)} cannot be both {bound(name, low, lower=True)} and "
+                    f"{bound(name, high, lower=False)}")
+        # A value outside the declared range is refused on input (an equality test with one,
+        # at load): a bound that leaves no declared value open can never be met.
+        floor, ceiling = told.declared(name) if told is not None else (None, None)
+        if high is not None and floor is not None and _empty(floor, high):
+            return (f"{fact(name)} cannot be {bound(name, high, lower=False)}: its fact's "
+                    f"minimum is {shown(name, floor[0])}")
+        if low is not None and ceiling is not None and _empty(low, ceiling):
+            return (f"{fact(name)} cannot be {bound(name, low, lower=True)}: its fact's "
+                    f"maximum is {shown(name, ceiling[0])}")
     return None
 
 
+def _empty(low: Bound, high: Bound) -> bool:
+    """Whether no value lies between a lower and an upper bound."""
+    return low[0] > high[0] or (low[0] == high[0] and (low[1] or high[1]))
+
+
 def _never_fires(pack: Pack) -> Iterable[Finding]:
+    names = Names(pack)
     alternatives: dict[int, list[str | None]] = {}
     for rule_index, expanded in pack.compiled.alternatives().items():
         for patterns in expanded:
-            reasons = [contradiction(chain) for chain in patterns]
+            reasons = [contradiction(chain, names) for chain in patterns]
             alternatives.setdefault(rule_index, []).append(
                 next((r for r in reasons if r is not None), None)
             )
@@ -84,7 +204,6 @@ def _never_fires(pack: Pack) -> Iterable[Finding]:
             yield finding(pack.origins.rules[rule.id], "L201",
                            f"rule {rule.id} can never fire: {reasons[0]}", rule.id, pack.id,
                            "when")
-
 
 
 def _conclusion(rule: RuleSpec) -> tuple[str, str]:
