@@ -146,8 +146,15 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
             "KB114", f"pack {pack_id!r} needs syncdoctor {playbook.min_engine} or newer; "
             f"this is {__version__}", "min_engine"))
     step_ids = [s.id for s in playbook.steps]
-    if len(set(step_ids)) != len(step_ids):
-        problems.append(book_origin.problem("KB107", "duplicate step ids", "steps"))
+    first_step: dict[str, int] = {}
+    for index, step_id in enumerate(step_ids):
+        if step_id in first_step:
+            earlier = Origin(book_origin.located, ("steps", first_step[step_id]))
+            problems.append(book_origin.problem(
+                "KB107", f"duplicate step {step_id!r} (first defined at {earlier.file}:"
+                f"{earlier.line})", "steps", index, "id"))
+        else:
+            first_step[step_id] = index
     remediation: dict[str, Renderer] = {}
     contact: dict[str, Renderer] = {}
     send: dict[str, tuple[Renderer, ...]] = {}

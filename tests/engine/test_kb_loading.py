@@ -70,6 +70,16 @@ def test_duplicate_rule_id_points_at_both(kb_copy: Path) -> None:
     assert "first defined at" in problem.message
 
 
+def test_duplicate_step_id_is_named_and_points_at_both(kb_copy: Path) -> None:
+    _break(kb_copy / "playbooks" / "demo.yaml", "{id: s2, title: Step two}]",
+           "{id: s2, title: Step two}, {id: s1, title: Again}]")
+    problem = _problems(kb_copy).problems[0]
+    assert problem.code == "KB107"
+    assert problem.message.startswith("duplicate step 's1' (first defined at ")
+    assert problem.message.endswith("playbooks/demo.yaml:3)")
+    assert "(at steps[2].id)" in problem.headline()
+
+
 def test_duplicate_yaml_key_is_refused(kb_copy: Path) -> None:
     _break(kb_copy / "rules" / "demo.yaml", "    certainty: 0.9\n", "    certainty: 0.9\n    certainty: 0.8\n")
     assert _problems(kb_copy).problems[0].code == "KB004"
