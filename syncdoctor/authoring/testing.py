@@ -13,6 +13,7 @@ from syncdoctor.authoring.corpus import TEXT_CAUSE_CERTAINTY, CorpusOutcome, Cor
 from syncdoctor.authoring.testfile import TestCase, TestDefaults, TestExpectation, TestFile
 from syncdoctor.authoring.testids import unknown_ids
 from syncdoctor.casefile import Expectation
+from syncdoctor.diagnosis.explain import RENDER_FAILED
 from syncdoctor.diagnosis.pipeline import diagnose
 from syncdoctor.diagnosis.result import Diagnosis
 from syncdoctor.engine.knowledge import KnowledgeBase
@@ -115,8 +116,11 @@ def check_case(
 def check_expectations(
     expect: Expectation, result: Diagnosis, base: Path, update_golden: bool = False
 ) -> tuple[list[str], str | None]:
-    """What a diagnosis gets wrong against expectations (examples' and tests' alike)."""
-    failures: list[str] = []
+    """What a diagnosis gets wrong against expectations (examples' and tests' alike).
+
+    A template that failed on the case is one: its text is lost for the agent.
+    """
+    failures = [warning for warning in result.warnings if RENDER_FAILED in warning]
     found = {c.id: c for c in result.causes}
     missing = [c for c in expect.causes if c not in found]
     if missing:
@@ -152,7 +156,9 @@ def check_expectations(
         if cause not in found:
             failures.append(f"remediation of {cause}: the cause does not hold")
         elif lacking:
-            failures.append(f"remediation of {cause} lacks {lacking}")
+            flat = " ".join(text.split())
+            shown = flat if len(flat) <= 240 else flat[:239] + "…"
+            failures.append(f"remediation of {cause} lacks {lacking}; it reads: {shown!r}")
     if not isinstance(expect, TestExpectation):
         return failures, None
     fired = set(result.rules_fired)

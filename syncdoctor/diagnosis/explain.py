@@ -19,7 +19,10 @@ from syncdoctor.kb.templates import Renderer
 from syncdoctor.kb.values import jsonable, redact_secrets
 from syncdoctor.types import JsonValue, Record
 
-__all__ = ["NOT_FIXED_RULE", "Explanation", "combine", "explain"]
+__all__ = ["NOT_FIXED_RULE", "RENDER_FAILED", "Explanation", "combine", "explain"]
+
+RENDER_FAILED = " could not render: "
+"""In a warning: a template failed on this case (``kb test`` counts it as a failure)."""
 
 NOT_FIXED_RULE = "agent.not_fixed"
 """The ``rule`` of the evidence that rules a cause out because its remediation did not fix it."""
@@ -75,7 +78,7 @@ class _CaseRenderer:
         except Exception as error:  # a template is KB data: its failure must not crash
             why = str(error) if isinstance(error, TemplateError) else (
                 f"{type(error).__name__}: {error}")
-            self.warnings.append(bounded(f"{what} could not render: {why}", WARNING_LIMIT))
+            self.warnings.append(bounded(f"{what}{RENDER_FAILED}{why}", WARNING_LIMIT))
             return None
 
 

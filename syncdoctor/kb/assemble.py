@@ -14,7 +14,7 @@ from syncdoctor.kb.mirror import MirrorError, mirror_rule
 from syncdoctor.kb.pack import Origins, PackSource, Templates, build_index
 from syncdoctor.kb.patterns import PatternError, TextPattern, compile_pattern
 from syncdoctor.kb.problems import Origin, nearest
-from syncdoctor.kb.spec import ExtractorSpec, FactSpec, PlaybookFile, RuleSpec
+from syncdoctor.kb.spec import Condition, ExtractorSpec, FactSpec, PlaybookFile, RuleSpec
 from syncdoctor.kb.templates import Renderer
 from syncdoctor.kb.values import type_value
 
@@ -170,14 +170,17 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
                 problems.append(origin.problem(
                     "KB105", f"'follows' names {root!r}, which is not another cause",
                     "follows", position, suggestion=nearest(root, playbook.causes)))
-        renderer = check.template(origin, ("remediation",), cause.remediation)
+        renderer = check.template(origin, ("remediation",), cause.remediation,
+                                  no_record=_PLAYBOOK_RECORD)
         if renderer is not None:
             remediation[cause_id] = renderer
         if cause.escalation is not None:
-            found = check.template(origin, ("escalation", "contact"), cause.escalation.contact)
+            found = check.template(origin, ("escalation", "contact"), cause.escalation.contact,
+                                   no_record=_PLAYBOOK_RECORD)
             if found is not None:
                 contact[cause_id] = found
-            sends = [check.template(origin, ("escalation", "send", i), s)
+            sends = [check.template(origin, ("escalation", "send", i), s,
+                                    no_record=_PLAYBOOK_RECORD)
                      for i, s in enumerate(cause.escalation.send)]
             send[cause_id] = tuple(s for s in sends if s is not None)
     because: dict[str, Renderer] = {}
@@ -263,9 +266,20 @@ def _check_rule(rule: RuleSpec, origin: Origin, check: Checker, playbook: Playbo
             except FactError as error:
                 problems.append(origin.problem("KB109", str(error), "derive", "value"))
     check.condition(rule, origin)
-    renderer = check.template(origin, ("because",), rule.because)
+    renderer = check.template(origin, ("because",), rule.because,
+                              no_record=None if _binds_record(rule.when) else _UNBOUND_RECORD)
     if renderer is not None:
         because[rule.id] = renderer
+
+
+_PLAYBOOK_RECORD = "it is set only in the 'because' of a rule with an any_record test"
+_UNBOUND_RECORD = "this rule has no any_record test, which is what sets it"
+
+
+def _binds_record(cond: Condition) -> bool:
+    """Whether a rule's condition can bind a record (an ``any_record`` test not under ``not``)."""
+    return cond.any_record is not None or any(
+        _binds_record(child) for child in (*(cond.all or ()), *(cond.any or ())))
 
 
 def _patterns(draft: Draft, check: Checker, problems: list[Problem]) -> tuple[TextPattern, ...]:

@@ -268,15 +268,19 @@ class Checker:
         if cond.at_least is not None and cond.at_least < 0:
             bad("at_least cannot be negative", *base, "at_least")
 
-    def template(self, origin: Origin, path: Path_, source: str) -> Renderer | None:
-        """The checked template, or None after reporting each of its problems."""
+    def template(self, origin: Origin, path: Path_, source: str, *,
+                 no_record: str | None = None) -> Renderer | None:
+        """The checked template, or None after reporting each of its problems.
+
+        ``no_record``: why ``record`` is empty where it renders (see ``templates.prepare``).
+        """
         quoted = _quoted_facts(source)
         if quoted is not None and all(fact in self.facts for fact in quoted):
             # Nothing in it but text and known facts written out: no check can fail. Parsing
             # it is most of a large KB's load, so that waits for its first render, where the
             # checks run again, as for a template read from the compiled-KB cache.
             return Renderer.checked(source, quoted)
-        issues, renderer = prepare(source, self.facts)
+        issues, renderer = prepare(source, self.facts, no_record=no_record)
         if renderer is not None:
             return renderer
         for issue in issues:

@@ -191,9 +191,13 @@ def guarded_facts(ast: nodes.Template) -> set[str]:
 
 
 def prepare(
-    source: str, known_facts: Iterable[str]
+    source: str, known_facts: Iterable[str], *, no_record: str | None = None
 ) -> tuple[list[TemplateIssue], Renderer | None]:
-    """Check a template and, when it is sound, compile it: parsed once for both."""
+    """Check a template and, when it is sound, compile it: parsed once for both.
+
+    ``no_record``: why ``record`` is always empty where this template renders (it is an issue
+    to read it then), or None where a rule binds one.
+    """
     if "{" not in source:
         return [], Renderer(source, None)  # plain text: nothing for Jinja to do
     try:
@@ -201,12 +205,12 @@ def prepare(
     except TemplateSyntaxError as error:
         return [TemplateIssue(f"template syntax error: {error.message}", error.lineno or 1)], None
     index = index_nodes(ast)
-    issues = _ast_issues(ast, index, known_facts)
+    issues = _ast_issues(ast, index, known_facts, no_record)
     return issues, (None if issues else Renderer(source, ast, index))
 
 
 def _ast_issues(
-    ast: nodes.Template, index: NodeIndex, known_facts: Iterable[str]
+    ast: nodes.Template, index: NodeIndex, known_facts: Iterable[str], no_record: str | None
 ) -> list[TemplateIssue]:
     issues: list[TemplateIssue] = []
     for getattr_node in index[nodes.Getattr]:
@@ -257,7 +261,11 @@ def _ast_issues(
                 f"template reaches for {const.value!r}: not allowed", const.lineno))
     assigned = {n.name for n in index[nodes.Name] if n.ctx in ("store", "param")}
     for name_node in index[nodes.Name]:
-        if name_node.ctx == "load" and name_node.name not in TEMPLATE_NAMES | assigned:
+        if (name_node.ctx == "load" and name_node.name == "record" and no_record is not None
+                and "record" not in assigned):
+            issues.append(TemplateIssue(f"'record' is always empty here: {no_record}",
+                                        name_node.lineno, None))
+        elif name_node.ctx == "load" and name_node.name not in TEMPLATE_NAMES | assigned:
             issues.append(
                 TemplateIssue(
                     f"unknown variable {name_node.name!r}; templates see facts, now, record",
@@ -314,7 +322,8 @@ class Renderer:
     def _parsed(self) -> nodes.Template | None:
         if self._unparsed:
             ast = ENVIRONMENT.parse(self.source)
-            issues = _ast_issues(ast, index_nodes(ast), self.facts)
+            # The safety checks; whether 'record' is set here was decided when it loaded.
+            issues = _ast_issues(ast, index_nodes(ast), self.facts, None)
             if issues:
                 raise SecurityError(issues[0].message)
             self._ast, self._unparsed = ast, False

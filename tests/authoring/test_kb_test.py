@@ -56,6 +56,30 @@ def test_a_failing_case_says_what_differs(pack_dir: Path) -> None:
     assert "causes ['sync_failed'] must not hold, but do" in done.stdout
 
 
+def test_a_template_that_fails_on_a_case_fails_the_case(pack_dir: Path) -> None:
+    """Its text is lost for the agent: not a pass, though the case expects nothing of it."""
+    playbook = pack_dir / "playbooks" / "acme.yaml"
+    playbook.write_text(playbook.read_text().replace(
+        "1. Open the integration's status page and find the failed run.",
+        '1. Open the status page {{ facts.get("error.message", 0) + 1 }}.', 1))
+    report = run_tests(load_kb([pack_dir], bundled=False))
+    failed = {case.name: case.failures for case in report.cases if not case.passed}
+    # Only the case with an error message makes it fail (a text plus a number).
+    assert list(failed) == ["a time-out, read from the error message"]
+    (why,) = failed["a time-out, read from the error message"]
+    assert why.startswith("cause sync_failed: remediation could not render: TypeError")
+
+
+def test_a_missing_remediation_text_shows_what_was_rendered(pack_dir: Path) -> None:
+    tests = pack_dir / "rules" / "acme.test.yaml"
+    tests.write_text(tests.read_text().replace("[Request timed out after 30 s]", "[timed out 30]"))
+    (case,) = [c for c in run_tests(load_kb([pack_dir], bundled=False)).cases if not c.passed]
+    assert case.failures == [
+        "remediation of timeout lacks ['timed out 30']; it reads: '1. Run the synchronisation "
+        "again outside busy hours. 2. If it times out again, escalate with the error message "
+        "(Request timed out after 30 s).'"]
+
+
 def test_golden_remediation_and_its_diff(pack_dir: Path) -> None:
     tests = pack_dir / "rules" / "acme.test.yaml"
     tests.write_text(tests.read_text().replace(

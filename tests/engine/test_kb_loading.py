@@ -80,6 +80,19 @@ def test_duplicate_step_id_is_named_and_points_at_both(kb_copy: Path) -> None:
     assert "(at steps[2].id)" in problem.headline()
 
 
+def test_record_is_refused_where_no_rule_binds_one(kb_copy: Path) -> None:
+    """A rule without any_record, or a playbook text: 'record' is always empty there."""
+    _break(kb_copy / "rules" / "demo.yaml", "because: changed after sync",
+           "because: changed after sync {{ record.n }}")
+    _break(kb_copy / "playbooks" / "demo.yaml", "remediation: Wait.",
+           "remediation: 'Wait {{ record.n }}.'")
+    found = {p.message for p in _problems(kb_copy).problems if p.code == "KB108"}
+    assert found == {
+        "'record' is always empty here: this rule has no any_record test, which is what sets it",
+        "'record' is always empty here: it is set only in the 'because' of a rule with an "
+        "any_record test"}
+
+
 def test_duplicate_yaml_key_is_refused(kb_copy: Path) -> None:
     _break(kb_copy / "rules" / "demo.yaml", "    certainty: 0.9\n", "    certainty: 0.9\n    certainty: 0.8\n")
     assert _problems(kb_copy).problems[0].code == "KB004"
