@@ -3,7 +3,8 @@
 A misspelt id in ``absent:`` or ``silent:`` would otherwise pass for ever (a cause that does not
 exist never holds, a rule that does not exist never fires). So each cause, rule and fact id of a
 test file is checked against its pack before any case runs, and a stranger is a located error
-with the nearest real id.
+with the nearest real id. So is a fact value its pack would refuse: the case could only fail,
+with the engine's message and no place in the file.
 """
 
 from __future__ import annotations
@@ -11,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from syncdoctor.errors import Problem, quoted_id
+from syncdoctor.errors import FactError, Problem, quoted_id
 from syncdoctor.kb.problems import nearest
+from syncdoctor.kb.recordvalues import type_fact
 from syncdoctor.kb.yamlfile import Located, Path_
 
 if TYPE_CHECKING:
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
     from syncdoctor.casefile import Expectation
     from syncdoctor.engine.knowledge import Pack
 
-__all__ = ["expectation_ids", "strangers", "unknown_ids"]
+__all__ = ["expectation_ids", "strangers", "unknown_ids", "wrong_values"]
 
 _CAUSE_LISTS = ("causes", "absent", "ruled_out")
 _CAUSE_KEYS = ("min_certainty", "max_certainty", "remediation_contains", "remediation_golden")
@@ -47,6 +49,30 @@ def unknown_ids(test_file: TestFile, located: Located, pack: Pack) -> list[Probl
         if entry.fact is not None:
             found.append(("fact", entry.fact, (*base, "fact")))
     return strangers(found, located, pack)
+
+
+def wrong_values(test_file: TestFile, located: Located, pack: Pack) -> list[Problem]:
+    """A located KB109 for every fact value of the file (defaults, cases, corpus) that the
+    pack's catalogue refuses; ids it does not have are :func:`unknown_ids`' to report."""
+    given: list[tuple[Path_, Mapping[str, object]]] = [
+        (("defaults", "facts"), test_file.defaults.facts)]
+    given.extend((("cases", index, "facts"), case.facts)
+                 for index, case in enumerate(test_file.cases))
+    given.extend((("corpus", index, "facts"), entry.facts)
+                 for index, entry in enumerate(test_file.corpus))
+    problems = []
+    for where, facts in given:
+        for fact, value in facts.items():
+            spec = pack.facts.get(fact)
+            if spec is None or value is None:  # null: the case drops a default fact
+                continue
+            try:
+                type_fact(fact, spec, value)
+            except FactError as error:
+                message = str(error).removeprefix(f"fact {quoted_id(fact)}: ")
+                problems.append(located.problem("KB109", f"{fact}: {message}",
+                                                (*where, fact), at_value=True))
+    return problems
 
 
 def expectation_ids(expect: Expectation, at: Path_) -> list[tuple[str, str, Path_]]:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from syncdoctor.authoring.corpus import TEXT_CAUSE_CERTAINTY, CorpusOutcome, CorpusText, check_text
 from syncdoctor.authoring.testfile import TestCase, TestDefaults, TestExpectation, TestFile
-from syncdoctor.authoring.testids import unknown_ids
+from syncdoctor.authoring.testids import unknown_ids, wrong_values
 from syncdoctor.casefile import Expectation
 from syncdoctor.diagnosis.explain import RENDER_FAILED
 from syncdoctor.diagnosis.pipeline import diagnose
@@ -246,7 +246,9 @@ def run_tests(
             problems.append(Problem("KB110", f"tests for unknown pack {test_file.pack!r}",
                                     file=display_path(path), line=1, column=1))
         elif test_file._located is not None:
-            problems.extend(unknown_ids(test_file, test_file._located, kb.packs[test_file.pack]))
+            pack = kb.packs[test_file.pack]
+            problems.extend(unknown_ids(test_file, test_file._located, pack))
+            problems.extend(wrong_values(test_file, test_file._located, pack))
     if problems:
         raise KnowledgeBaseError(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
     chosen = sorted(packs) if packs else sorted(kb.packs)

@@ -162,6 +162,23 @@ def test_corpus_ids_are_checked_too(pack_dir: Path) -> None:
     assert any("KB105 unknown cause 'sync_faild'" in p for p in problems), problems
 
 
+def test_a_value_the_pack_refuses_is_located_before_any_case_runs(pack_dir: Path) -> None:
+    """In a case and in the defaults, each with its place: not a failed case with a false gap."""
+    path = _tests(pack_dir)
+    _edit(path, "facts: {sync.status: success}", "facts: {sync.status: succeeded}")
+    _edit(path, "defaults:\n", "defaults:\n  facts: {sync.status: failure}\n")
+    problems = _problems(pack_dir)
+    assert [p.split(" ", 1)[1] for p in problems] == [
+        "KB109 sync.status: expected one of success, failed; got 'failure' (did you mean "
+        "'failed'?) (at defaults.facts.sync.status)",
+        "KB109 sync.status: expected one of success, failed; got 'succeeded' (did you mean "
+        "'success'?) (at cases[2].facts.sync.status)"]
+    line = _line_of(path, "{sync.status: succeeded}")
+    column = path.read_text().splitlines()[line - 1].index("succeeded") + 1
+    assert problems[1].startswith(f"{path.parent.parent.name}/rules/acme.test.yaml:{line}:"
+                                  f"{column}: ") or f":{line}:{column}: KB109" in problems[1]
+
+
 def test_the_cli_exits_2_and_shows_the_caret(pack_dir: Path) -> None:
     _edit(_tests(pack_dir), "absent: [timeout]", "absent: [timout]")
     done = subprocess.run(
