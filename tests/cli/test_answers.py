@@ -76,11 +76,25 @@ def test_an_ambiguous_prefix_lists_the_candidates() -> None:
 
 def test_integer_is_checked_as_typed_against_the_catalogue_range() -> None:
     assert read_answer("f", COUNT, "42", now=NOW).value == 42
-    assert read_answer("f", COUNT, "1,0", now=NOW).value == 10
     with pytest.raises(AnswerError, match="whole number"):
         read_answer("f", COUNT, "4.5", now=NOW)
     with pytest.raises(AnswerError):
         read_answer("f", COUNT, "101", now=NOW)  # above the fact's maximum
+
+
+@pytest.mark.parametrize(("typed", "value"), [("1,500", 1500), ("1_500", 1500),
+                                              ("1 500", 1500), ("-12,345,678", -12345678)])
+def test_integer_digits_may_be_grouped_in_threes(typed: str, value: int) -> None:
+    answer = read_answer("f", FactSpec(type="integer"), typed, now=NOW)
+    assert answer.value == value and answer.understood == f"understood as {value}"
+
+
+@pytest.mark.parametrize("typed", ["1,5", ",5", "5,", "12,34", "1_0", "1,50,000", "1,500_000",
+                                   "\u0665", "1e3"])
+def test_integer_refuses_what_is_not_plainly_a_whole_number(typed: str) -> None:
+    """A decimal comma (1,5), a stray separator, non-ASCII digits: never read as digits."""
+    with pytest.raises(AnswerError, match="whole number"):
+        read_answer("f", FactSpec(type="integer"), typed, now=NOW)
 
 
 def test_decimal_keeps_the_digits_typed() -> None:

@@ -61,7 +61,9 @@ def read_answer(fact: str, spec: FactSpec, text: str, *, now: datetime) -> ReadA
         case "enum":
             answer = _read_enum(stripped, spec.values or ())
         case "integer":
-            answer = ReadAnswer(_read_integer(stripped))
+            number = _read_integer(stripped)
+            answer = ReadAnswer(number, None if str(number) == stripped.lstrip("+")
+                                else f"understood as {number}")
         case "decimal":
             answer = ReadAnswer(stripped.replace(" ", ""))
         case "datetime":
@@ -127,13 +129,25 @@ def _read_enum(text: str, values: tuple[str, ...]) -> ReadAnswer:
     raise AnswerError(f"choose one of: {shown}")
 
 
+THOUSANDS = ",_ "
+"""What may group a whole number's digits in threes: 1,500, 1_500 and 1 500 are 1500."""
+
+
 def _read_integer(text: str) -> int:
-    digits = text.replace(",", "").replace("_", "").replace(" ", "")
-    sign = digits[:1] in "+-" and len(digits) > 1
-    body = digits[1:] if sign else digits
-    if not body.isdigit() or len(body) > 30:
+    """A whole number in ASCII digits, grouped in threes or not: "1,5" is refused, not 15."""
+    sign = text[:1] if text[:1] in "+-" else ""
+    body = text[len(sign):]
+    separators = {c for c in body if c in THOUSANDS}
+    digits = body
+    if separators:
+        groups = body.split(separators.pop())
+        if separators or not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:]):
+            raise AnswerError("type a whole number, e.g. 42 or 1,500 (a comma only groups "
+                              "thousands)")
+        digits = "".join(groups)
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 30:
         raise AnswerError("type a whole number, e.g. 42")
-    return int(digits)
+    return int(sign + digits)
 
 
 def read_records_csv(fact: str, spec: FactSpec, text: str) -> list[dict[str, JsonValue]]:
