@@ -52,8 +52,10 @@ def unknown_ids(test_file: TestFile, located: Located, pack: Pack) -> list[Probl
 
 
 def wrong_values(test_file: TestFile, located: Located, pack: Pack) -> list[Problem]:
-    """A located KB109 for every fact value of the file (defaults, cases, corpus) that the
-    pack's catalogue refuses; ids it does not have are :func:`unknown_ids`' to report."""
+    """A located KB109 for every fact value of the file that the pack's catalogue refuses.
+
+    In the defaults, the cases and the corpus; ids it does not have are :func:`unknown_ids`'.
+    """
     given: list[tuple[Path_, Mapping[str, object]]] = [
         (("defaults", "facts"), test_file.defaults.facts)]
     given.extend((("cases", index, "facts"), case.facts)

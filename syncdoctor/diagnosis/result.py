@@ -186,7 +186,9 @@ class Diagnosis(_Result):
         description="When pack is None: the packs the facts could belong to; ask which one and "
         "call again with pack=<id>. Empty once a pack is chosen."
     )
-    causes: list[Cause] = Field(description="Causes that hold, in the order to fix them: by certainty (highest first), then playbook step, then id; a consequence right after its root.")
+    causes: list[Cause] = Field(description=(
+        "Causes that hold, in the order to fix them: by certainty (highest first), then "
+        "playbook step, then id; a consequence right after its root."))
     ruled_out: list[RuledOut] = Field(description="Causes the facts rule out, with why.")
     questions: list[Question] = Field(description="Questions still worth asking, best first.")
     inferred: dict[str, JsonValue] = Field(

@@ -46,6 +46,9 @@ def ask_start(kb: KnowledgeBase, prompter: Prompter, console: Console) -> Start:
             return "paste the error message, or type a pack's number or name"
         if len(text) > MAX_ERROR_TEXT:
             return f"at most {MAX_ERROR_TEXT} characters"
+        if text.strip().isdigit() and _pack_named(names, text.strip()) is None:
+            # A mistyped choice, not a customer's message: it would be kept as one.
+            return f"type 1-{len(names)} to choose a pack, or paste the whole error message"
         return None
 
     text = prompter.ask(
@@ -64,6 +67,8 @@ def ask_start(kb: KnowledgeBase, prompter: Prompter, console: Console) -> Start:
         raise EOFError
     picked = _pack_named(names, text.strip())
     if picked is not None:
+        if picked != text.strip():
+            console.print(f"understood as {picked}")
         return Start(pack=picked)
     return Start(message=text.strip("\n"))
 
@@ -105,8 +110,15 @@ def _list(console: Console, choices: Sequence[PackChoice]) -> None:
 
 
 def _pack_named(names: Sequence[str], text: str) -> str | None:
-    """A pack by its number in the list or its name; None when the text is neither."""
-    if text.isdigit() and 1 <= int(text) <= len(names):
-        return names[int(text) - 1]
+    """A pack by its number in the list, its name, or the start of one name only.
+
+    ("sage" for sage300.) None when the text is none of them.
+    """
+    if text.isdigit():
+        return names[int(text) - 1] if 1 <= int(text) <= len(names) else None
     lowered = text.lower()
-    return next((n for n in names if n.lower() == lowered), None)
+    exact = next((n for n in names if n.lower() == lowered), None)
+    if exact is not None or len(lowered) < 2 or not lowered.isidentifier():
+        return exact
+    starting = [n for n in names if n.lower().startswith(lowered)]
+    return starting[0] if len(starting) == 1 else None
