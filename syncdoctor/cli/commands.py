@@ -20,6 +20,7 @@ from syncdoctor.cli._common import (
     fail,
     open_kb,
 )
+from syncdoctor.cli.safe_text import shown_safely
 from syncdoctor.errors import CaseFileError, SyncdoctorError
 
 __all__ = ["diagnose", "packs"]
@@ -89,11 +90,11 @@ def diagnose(
         ticket = ticket_from_case(result, case_file.facts, title=case_file.title,
                                   unknown=case_file.unknown, kb=knowledge)
         try:
-            sys.stdout.write(render_ticket(ticket, templates=report_templates))
+            sys.stdout.write(shown_safely(render_ticket(ticket, templates=report_templates)))
         except SyncdoctorError as error:
             fail(error)
     else:
-        sys.stdout.write(to_text(result))
+        sys.stdout.write(shown_safely(to_text(result)))
 
 
 def packs(

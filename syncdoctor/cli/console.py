@@ -9,10 +9,33 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.segment import Segment
 
-__all__ = ["make_console", "use_colour"]
+from syncdoctor.cli.safe_text import shown_safely
+
+__all__ = ["SafeConsole", "make_console", "use_colour"]
+
+
+class SafeConsole(Console):
+    """A rich Console whose text segments are shown safely; its own control codes still work.
+
+    rich strips a few controls itself (BEL, BS, VT, FF, CR), not ESC or the C1 controls.
+    """
+
+    def render(self, renderable: RenderableType,
+               options: ConsoleOptions | None = None) -> Iterable[Segment]:
+        """As rich renders it, each text segment shown safely.
+
+        The segments rich writes for cursor moves and the like are left alone.
+        """
+        for segment in super().render(renderable, options):
+            if segment.control is None and not segment.text.isprintable() and segment.text:
+                yield Segment(shown_safely(segment.text), segment.style, None)
+            else:
+                yield segment
 
 
 def use_colour(stream: object) -> bool:
@@ -25,11 +48,14 @@ def use_colour(stream: object) -> bool:
     return bool(isatty and isatty())
 
 
-def make_console(*, stderr: bool = False) -> Console:
-    """A console on stdout (or stderr) that colours only where :func:`use_colour` says so."""
+def make_console(*, stderr: bool = False) -> SafeConsole:
+    """A console on stdout (or stderr) that colours only where :func:`use_colour` says so.
+
+    It shows control characters from facts rather than letting the terminal obey them.
+    """
     stream = sys.stderr if stderr else sys.stdout
     colour = use_colour(stream)
-    return Console(
+    return SafeConsole(
         file=stream,
         no_color=not colour,
         color_system="auto" if colour else None,

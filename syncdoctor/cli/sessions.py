@@ -13,6 +13,7 @@ import typer
 from syncdoctor.cli._common import KbOption, StoreOption, fail, open_kb
 from syncdoctor.cli.examples import epilog
 from syncdoctor.cli.interview import run_session
+from syncdoctor.cli.safe_text import shown_safely
 from syncdoctor.errors import SyncdoctorError
 
 __all__ = ["sessions_app"]
@@ -152,7 +153,8 @@ def export(
         knowledge = open_kb(kb)
         with open_store(store) as opened:
             session = Interview.resume(session_id, store=opened, kb=knowledge)
-            sys.stdout.write(session_report(session, output.value, templates=report_templates))
+            sys.stdout.write(shown_safely(
+                session_report(session, output.value, templates=report_templates)))
     except SyncdoctorError as error:
         fail(error)
 

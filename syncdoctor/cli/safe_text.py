@@ -1,0 +1,24 @@
+"""What the commands print is shown, never obeyed, by the terminal: no control character gets out.
+
+Facts come from customers: an error message pasted from an e-mail or posted to the web page may
+hold ``ESC [2J`` (clear the screen), ``ESC ]0;...BEL`` (retitle the window) or worse. Printed
+raw, the agent's terminal would act on them. Each C0 control but newline and tab, DEL, and each
+C1 control (which some terminals read as ESC sequences too) is replaced by one visible
+character of the same width: its Unicode control picture (ESC shows as ␛), or � for C1. One
+character for one keeps rich's styles in place (``console.SafeConsole``).
+"""
+
+from __future__ import annotations
+
+__all__ = ["shown_safely"]
+
+_PICTURES = {
+    **{code: 0x2400 + code for code in range(0x20) if chr(code) not in "\n\t"},
+    0x7F: 0x2421,
+    **{code: 0xFFFD for code in range(0x80, 0xA0)},
+}
+
+
+def shown_safely(text: str) -> str:
+    """``text`` with every control character but newline and tab made visible."""
+    return text.translate(_PICTURES)
