@@ -215,7 +215,11 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
         async def action() -> Response:
             form = await posted(request)
             cause = form.text("cause")
-            if form.text("fixed") == "yes":
+            fixed = form.text("fixed")
+            if fixed not in ("yes", "no"):  # anything else would be kept as "did not fix it"
+                raise FactError("fixed", "say whether the remediation fixed it: yes or no",
+                                expected="yes or no")
+            if fixed == "yes":
                 return pages.redirect(f"/s/{session_id}/result?fixed=1#report-heading")
             await run(lambda: resume(session_id).not_fixed(cause, source="agent"))
             return pages.redirect(f"/s/{session_id}")

@@ -81,6 +81,25 @@ def test_a_json_body_is_not_a_form(base: str) -> None:
         assert sent.status_code == 415
 
 
+def test_an_outcome_is_yes_or_no_and_nothing_else_is_kept(base: str) -> None:
+    with httpx.Client(base_url=base) as browser:
+        token = _token(browser)
+        started = browser.post("/start", data={
+            "message": "Terms code 30NET does not exist in Sage 300", "csrf": token})
+        session = started.headers["location"].removeprefix("/s/")
+        outcome = f"/s/{session}/outcome"
+        held = httpx.get(f"{base}/v1/sessions/{session}").json()["diagnosis"]["causes"]
+        cause = {"cause": held[0]["id"], "csrf": token}
+        maybe = browser.post(outcome, data={**cause, "fixed": "maybe"})
+        assert maybe.status_code == 422 and "yes or no" in maybe.text
+        assert browser.post(outcome, data=cause).status_code == 422  # no answer at all
+        before = httpx.get(f"{base}/v1/sessions/{session}").json()["diagnosis"]
+        assert [c["id"] for c in before["causes"]] == [c["id"] for c in held]  # nothing kept
+        assert browser.post(outcome, data={**cause, "fixed": "no"}).status_code == 303
+        ruled = httpx.get(f"{base}/v1/sessions/{session}").json()["diagnosis"]["ruled_out"]
+        assert held[0]["id"] in [r["id"] for r in ruled]
+
+
 def test_an_unknown_session_is_a_page_not_a_traceback(base: str) -> None:
     missing = httpx.get(f"{base}/s/{'0' * 32}")
     assert missing.status_code == 404 and "No such session" in missing.text
