@@ -214,29 +214,18 @@ def check_expectations(
     return failures, "\n".join(diffs) or None
 
 
-def run_tests(
-    kb: KnowledgeBase,
-    files: Sequence[Path] | None = None,
-    *,
-    update_golden: bool = False,
-    packs: Sequence[str] | None = None,
-) -> TestReport:
-    """Run every case of the given test files (default: those beside the KB's rules).
+def checked_test_files(kb: KnowledgeBase, files: Sequence[Path] | None = None
+                       ) -> list[tuple[Path, TestFile]]:
+    """The test files (default: those beside the KB's rules), read and checked, no case run.
 
-    With ``packs``, only those packs' tests run and coverage is reported for them alone.
+    Against their packs: YAML and shape, the pack, every id and every fact value.
 
     Raises:
-        KnowledgeBaseError: a test file that cannot be read, or names an unknown pack.
+        KnowledgeBaseError: every problem of every file, located, in file order.
     """
-    paths = list(files) if files is not None else find_test_files(kb)
-    fired: dict[tuple[str, str], bool] = {}
-    silenced: dict[tuple[str, str], bool] = {}
-    cause_fired: dict[tuple[str, str], bool] = {}
-    cause_silenced: dict[tuple[str, str], bool] = {}
-    results: list[CaseResult] = []
     problems: list[Problem] = []
     loaded: list[tuple[Path, TestFile]] = []
-    for path in paths:
+    for path in list(files) if files is not None else find_test_files(kb):
         try:
             loaded.append((path, load_test_file(path)))
         except KnowledgeBaseError as error:
@@ -251,6 +240,29 @@ def run_tests(
             problems.extend(wrong_values(test_file, test_file._located, pack))
     if problems:
         raise KnowledgeBaseError(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
+    return loaded
+
+
+def run_tests(
+    kb: KnowledgeBase,
+    files: Sequence[Path] | None = None,
+    *,
+    update_golden: bool = False,
+    packs: Sequence[str] | None = None,
+) -> TestReport:
+    """Run every case of the given test files (default: those beside the KB's rules).
+
+    With ``packs``, only those packs' tests run and coverage is reported for them alone.
+
+    Raises:
+        KnowledgeBaseError: a test file that cannot be read, or names an unknown pack.
+    """
+    loaded = checked_test_files(kb, files)
+    fired: dict[tuple[str, str], bool] = {}
+    silenced: dict[tuple[str, str], bool] = {}
+    cause_fired: dict[tuple[str, str], bool] = {}
+    cause_silenced: dict[tuple[str, str], bool] = {}
+    results: list[CaseResult] = []
     chosen = sorted(packs) if packs else sorted(kb.packs)
     unknown = [p for p in chosen if p not in kb.packs]
     if unknown:

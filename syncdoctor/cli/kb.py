@@ -6,7 +6,7 @@ import enum
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -39,20 +39,26 @@ def _load(
 
     ``register=False``: checked and compiled, not built in durable_rules (never imported).
     """
-    from syncdoctor.authoring.lint import problem_json
     from syncdoctor.engine.knowledge import load_kb
 
     try:
         return load_kb(layers or [], bundled=bundled, register=register)
     except KnowledgeBaseError as error:
-        if output is Format.json:
-            payload = {"errors": [problem_json(p) for p in error.problems]}
-            sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-        else:
-            typer.echo(error.render(), err=True)
-            count = len(error.problems)
-            typer.echo(f"\n{count} error{'s' if count != 1 else ''}: nothing loaded.", err=True)
-        raise typer.Exit(error.exit_code) from None
+        _hard_errors(error, output, "nothing loaded")
+
+
+def _hard_errors(error: KnowledgeBaseError, output: Format, outcome: str) -> NoReturn:
+    """Print every located problem (JSON ``errors`` on stdout, or text on stderr) and exit 2."""
+    from syncdoctor.authoring.lint import problem_json
+
+    if output is Format.json:
+        payload = {"errors": [problem_json(p) for p in error.problems]}
+        sys.stdout.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+    else:
+        typer.echo(error.render(), err=True)
+        count = len(error.problems)
+        typer.echo(f"\n{count} error{'s' if count != 1 else ''}: {outcome}.", err=True)
+    raise typer.Exit(error.exit_code)
 
 
 @kb_app.command("lint", epilog=epilog("kb lint"))
@@ -67,13 +73,14 @@ def lint_command(
     """Report hard errors (exit 2) and lint findings (exit 1 at or above --fail-on)."""
     from syncdoctor.authoring.lint import finding_json, lint, render_finding
     from syncdoctor.authoring.lint.terseness import terseness_json, terseness_text
+    from syncdoctor.authoring.testing import checked_test_files
 
     knowledge = _load(kb, output, bundled, register=False)  # lint never diagnoses
     try:
+        checked_test_files(knowledge)  # read and checked, not run
         report = lint(knowledge)
     except KnowledgeBaseError as error:
-        typer.echo(error.render(), err=True)
-        raise typer.Exit(error.exit_code) from None
+        _hard_errors(error, output, "fix them, then lint again")
     failing = [] if fail_on is Level.never else report.at_least(fail_on.value)
     if output is Format.json:
         payload: dict[str, object] = {
@@ -130,8 +137,7 @@ def test_command(
     try:
         report = run_tests(knowledge, update_golden=update_golden, packs=pack)
     except KnowledgeBaseError as error:
-        typer.echo(error.render(), err=True)
-        raise typer.Exit(error.exit_code) from None
+        _hard_errors(error, output, "no case ran")
     except SyncdoctorError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(error.exit_code) from None

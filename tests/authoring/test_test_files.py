@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -188,6 +189,22 @@ def test_the_cli_exits_2_and_shows_the_caret(pack_dir: Path) -> None:
     assert done.returncode == 2
     assert "KB105 unknown cause 'timout' in pack 'acme'" in done.stderr
     assert "absent: [timout]" in done.stderr and "^" in done.stderr
+
+
+@pytest.mark.parametrize("output", ["text", "json"])
+def test_lint_reads_the_test_files_and_test_reports_them_as_json(
+        pack_dir: Path, output: str) -> None:
+    _edit(_tests(pack_dir), "absent: [timeout]", "absent: [timout]")
+    for command in ("lint", "test"):
+        done = subprocess.run(
+            [sys.executable, "-m", "syncdoctor", "kb", command, "--kb", str(pack_dir),
+             "--no-bundled", "--format", output], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, (command, done.stdout, done.stderr)
+        if output == "json":
+            (error,) = json.loads(done.stdout)["errors"]
+            assert (error["code"], error["path"]) == ("KB105", "cases[0].expect.absent[0]")
+        else:
+            assert "KB105 unknown cause 'timout' in pack 'acme'" in done.stderr
 
 
 def test_the_bundled_test_files_name_only_real_ids(bundled_kb) -> None:
