@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support import REPO
-
 from syncdoctor import load_kb
 from syncdoctor.authoring.testing import run_tests
+
+from support import REPO
 
 
 def test_the_chatbot_interview_example_runs() -> None:
