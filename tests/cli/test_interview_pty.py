@@ -172,3 +172,30 @@ def test_ctrl_c_and_ctrl_d_quit_with_the_session_saved_and_resume_goes_on(tmp_pa
     assert again.exitstatus == 0
     screen = (tmp_path / "screen.txt").read_text(encoding="utf-8")
     assert "Traceback" not in screen
+
+
+def test_a_refused_answer_can_be_cleared_and_typed_again(tmp_path: Path) -> None:
+    """After a refusal the cursor stays at the end: Ctrl-U clears the line (it cleared nothing,
+    and what was typed next went in front of the refused text)."""
+    child = spawn("interview", "--pack", "impac", "--now", "2024-05-01T12:00:00Z",
+                  tmp_path=tmp_path, screen="refused.txt")
+    try:
+        child.expect(PROMPT)
+        fact, kind = child.match.group(1), child.match.group(2)
+        assert kind in ("yes/no", "enum"), kind  # impac's first question
+        child.send("zzz\r")
+        child.expect("yes or no" if kind == "yes/no" else "choose one of")
+        child.sendcontrol("u")
+        child.send({"yes/no": "no", "enum": "1"}[kind] + "\r")
+        child.expect(NEXT[0])  # taken: the next question
+        child.expect(PROMPT)
+        child.sendcontrol("c")
+        child.expect(r"Session saved\. Resume it with: syncdoctor sessions resume ([0-9a-f]{32})")
+        session_id = child.match.group(1)
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+        child.logfile_read.close()
+    with SqliteStore(tmp_path / "sessions.db") as store:
+        (given,) = Interview.resume(session_id, store=store).answers
+    assert (given.fact == fact and given.value in (False, "no")) or kind == "enum"

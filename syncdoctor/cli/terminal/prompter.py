@@ -110,7 +110,9 @@ class TerminalPrompter:
                     return
                 problem = request.check(text)
                 if problem is not None:
-                    raise ValidationError(message=problem)
+                    # The cursor stays at the end of what was typed: Ctrl-U clears the line,
+                    # Backspace mends it, and new keys do not land before the refused text.
+                    raise ValidationError(cursor_position=len(text), message=problem)
 
         bindings = KeyBindings()
         if request.multiline:
