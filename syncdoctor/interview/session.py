@@ -296,15 +296,13 @@ class Interview:
             InterviewError: there is nothing to take back.
         """
         if self.last_undoable is None:
-            raise InterviewError("nothing to undo",
-                                 hint="no answer, skip or \"did not fix it\" is in effect")
+            raise InterviewError("nothing to undo", hint="no answer, skip or verdict in effect")
         return self._commit("undo", source)
 
     @property
     def last_undoable(self) -> SessionEvent | None:
         """The event :meth:`undo` would take back (an answer, a skip, a "did not fix it")."""
-        kept = in_effect(self._events)
-        return kept[-1] if kept else None
+        return next(reversed(in_effect(self._events)), None)
 
     def not_fixed(self, cause: str | None = None, *, source: EventSource = "agent") -> Diagnosis:
         """"Did this fix it?" "No.": rule ``cause`` (default: the top cause) out and move on.
