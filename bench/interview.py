@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 
 from syncdoctor import Diagnosis, Interview, MemoryStore, diagnose
-from syncdoctor.authoring.testing import find_test_files, load_test_file
+from syncdoctor.authoring.testcheck import find_test_files, load_test_file
 from syncdoctor.casefile import read_case
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack, default_kb
 

@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from syncdoctor.diagnosis.pipeline import diagnose
 from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.errors import SyncdoctorError
 from syncdoctor.kb.values import jsonable
@@ -80,6 +79,10 @@ class CorpusOutcome(BaseModel):
 
 def check_text(kb: KnowledgeBase, pack_id: str, entry: CorpusText) -> CorpusOutcome:
     """Diagnose the text without naming a pack and compare with what the entry states."""
+    # Imported here: `kb lint` reads corpus entries (their model is above) but never diagnoses,
+    # and the pipeline brings durable_rules in.
+    from syncdoctor.diagnosis.pipeline import diagnose
+
     pack = kb.packs[pack_id]
     fact = entry.fact or _message_fact(kb, pack_id)
     facts = {**entry.facts, fact: entry.text}

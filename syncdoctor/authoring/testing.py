@@ -7,21 +7,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from syncdoctor.authoring.corpus import TEXT_CAUSE_CERTAINTY, CorpusOutcome, CorpusText, check_text
-from syncdoctor.authoring.testfile import TestCase, TestDefaults, TestExpectation, TestFile
-from syncdoctor.authoring.testids import unknown_ids, wrong_values
+from syncdoctor.authoring.corpus import TEXT_CAUSE_CERTAINTY, CorpusOutcome, check_text
+from syncdoctor.authoring.testcheck import checked_test_files
+from syncdoctor.authoring.testfile import TestCase, TestExpectation
 from syncdoctor.casefile import Expectation
 from syncdoctor.diagnosis.explain import RENDER_FAILED
 from syncdoctor.diagnosis.pipeline import diagnose
 from syncdoctor.diagnosis.result import Diagnosis
 from syncdoctor.engine.knowledge import KnowledgeBase
-from syncdoctor.errors import KnowledgeBaseError, Problem, SyncdoctorError
-from syncdoctor.kb.problems import display_path, field_names, nearest, validation_problems
-from syncdoctor.kb.yamlfile import load_yaml_file
-
-TEST_GLOBS = ("*.test.yaml", "*.test.yml")
+from syncdoctor.errors import SyncdoctorError
+from syncdoctor.kb.problems import display_path, nearest
 
 
 class CaseResult(BaseModel):
@@ -67,43 +64,6 @@ class TestReport(BaseModel):
     def fully_covered(self) -> bool:
         """Every rule and cause fired by one case and kept silent by another."""
         return all(c.fired and c.silenced for c in (*self.rules, *self.causes))
-
-
-def find_test_files(kb: KnowledgeBase) -> list[Path]:
-    """Test files beside the rules of every layer, in layer then name order."""
-    files: list[Path] = []
-    for layer in kb.layers:
-        folder = layer / "rules"
-        if folder.is_dir():
-            for pattern in TEST_GLOBS:
-                files.extend(sorted(folder.glob(pattern)))
-    return files
-
-
-def load_test_file(path: Path) -> TestFile:
-    """Read and check one test file.
-
-    Raises:
-        KnowledgeBaseError: located problems, as for any KB file.
-    """
-    located = load_yaml_file(path, display_path(path))
-    try:
-        parsed = TestFile.model_validate(located.data)
-    except ValidationError as error:
-        keys = field_names(TestFile, TestDefaults, TestCase, TestExpectation, CorpusText)
-        raise KnowledgeBaseError(
-            validation_problems(located, error, keys, model=TestFile)) from None
-    if parsed.defaults.now is None:
-        clockless = [
-            located.problem("KB103", "missing required key 'now' (state it here, or once for "
-                            "every case under 'defaults')", ("cases", index))
-            for index, case in enumerate(parsed.cases)
-            if case.now is None
-        ]
-        if clockless:
-            raise KnowledgeBaseError(clockless)
-    parsed._located = located
-    return parsed
 
 
 def check_case(
@@ -212,35 +172,6 @@ def check_expectations(
                 )
             )
     return failures, "\n".join(diffs) or None
-
-
-def checked_test_files(kb: KnowledgeBase, files: Sequence[Path] | None = None
-                       ) -> list[tuple[Path, TestFile]]:
-    """The test files (default: those beside the KB's rules), read and checked, no case run.
-
-    Against their packs: YAML and shape, the pack, every id and every fact value.
-
-    Raises:
-        KnowledgeBaseError: every problem of every file, located, in file order.
-    """
-    problems: list[Problem] = []
-    loaded: list[tuple[Path, TestFile]] = []
-    for path in list(files) if files is not None else find_test_files(kb):
-        try:
-            loaded.append((path, load_test_file(path)))
-        except KnowledgeBaseError as error:
-            problems.extend(error.problems)
-    for path, test_file in loaded:
-        if test_file.pack not in kb.packs:
-            problems.append(Problem("KB110", f"tests for unknown pack {test_file.pack!r}",
-                                    file=display_path(path), line=1, column=1))
-        elif test_file._located is not None:
-            pack = kb.packs[test_file.pack]
-            problems.extend(unknown_ids(test_file, test_file._located, pack))
-            problems.extend(wrong_values(test_file, test_file._located, pack))
-    if problems:
-        raise KnowledgeBaseError(sorted(problems, key=lambda p: (p.file, p.line, p.column)))
-    return loaded
 
 
 def run_tests(

@@ -73,7 +73,7 @@ def lint_command(
     """Report hard errors (exit 2) and lint findings (exit 1 at or above --fail-on)."""
     from syncdoctor.authoring.lint import finding_json, lint, render_finding
     from syncdoctor.authoring.lint.terseness import terseness_json, terseness_text
-    from syncdoctor.authoring.testing import checked_test_files
+    from syncdoctor.authoring.testcheck import checked_test_files
 
     knowledge = _load(kb, output, bundled, register=False)  # lint never diagnoses
     try:

@@ -73,7 +73,7 @@ def test_a_case_clock_wins_over_the_default(pack_dir: Path) -> None:
     ))
     report = run_tests(load_kb([pack_dir], bundled=False))
     assert report.totals.failed == 0
-    from syncdoctor.authoring.testing import load_test_file
+    from syncdoctor.authoring.testcheck import load_test_file
 
     cases = load_test_file(_tests(pack_dir)).resolved()
     assert cases[0].now is not None and cases[0].now.year == 2024

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from syncdoctor import diagnose
-from syncdoctor.authoring.testing import load_test_file, report_text, run_tests
+from syncdoctor.authoring.testcheck import load_test_file
+from syncdoctor.authoring.testing import report_text, run_tests
 from syncdoctor.engine.knowledge import default_kb
 from syncdoctor.errors import KnowledgeBaseError
 
