@@ -216,7 +216,7 @@ def build_index(
         record_fields={
             fact: tuple(
                 RecordFieldView(name, f.type, f.values or None)
-                for name, f in sorted((spec.fields or {}).items())
+                for name, f in (spec.fields or {}).items()  # as declared: the natural order
             )
             for fact, spec in facts.items()
             if spec.fields

@@ -42,3 +42,17 @@ def test_a_form_too_big_or_not_utf8_is_a_clear_error() -> None:
         parse_form(b"&".join(b"a=1" for _ in range(MAX_FIELDS + 1)))
     with pytest.raises(FactError, match="UTF-8"):
         parse_form(b"value=\xff")
+
+
+def test_records_fields_come_as_declared_so_headless_rows_land_right() -> None:
+    """The table's columns, and a pasted row without a header, follow the facts file's order:
+    id, kind, then the UI, API and hub amounts, as a support agent reads them off the screens.
+    (Alphabetical order put app_api before app_ui: UI-then-API rows went in swapped.)"""
+    from syncdoctor import diagnose
+
+    asked = diagnose({}, pack="impac", now="2024-05-01T12:00:00Z").questions
+    (txn,) = [q for q in asked if q.fact == "txn"]
+    assert [f.name for f in txn.fields or []] == ["id", "kind", "app_ui", "app_api", "hub"]
+    pasted = parse_form(b"paste=INV-1%09invoice%09100%0990%0990")
+    assert answer_value(txn, pasted) == [
+        {"id": "INV-1", "kind": "invoice", "app_ui": "100", "app_api": "90", "hub": "90"}]
