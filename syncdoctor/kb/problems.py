@@ -171,6 +171,9 @@ def _data_path(data: object, loc: Sequence[str | int]) -> Path_:
     path: list[str | int] = []
     node = data
     for part in loc:
+        if part == "all" and isinstance(node, list) and not any(
+                isinstance(item, dict) and list(item) == ["all"] for item in node):
+            continue  # a list under 'when' is read as its 'all' (RuleSpec): the items are here
         if isinstance(node, dict) and part in node:
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):

@@ -63,6 +63,19 @@ def test_unknown_key_is_named_with_a_suggestion(kb_copy: Path) -> None:
     assert problem.suggestion == "certainty"
 
 
+def test_a_list_under_when_keeps_each_items_place(kb_copy: Path) -> None:
+    """The terse list form is read as an 'all': a mistake in an item is located at the item."""
+    rules = kb_copy / "rules" / "demo.yaml"
+    _break(rules, "when: {all: [{fact: sync.status, eq: failed}, {fact: err.code, ge: 500}]}",
+           "when: [{fact: sync.status, eq: failed}, {fakt: err.code, ge: 500}]")
+    problem = _problems(kb_copy).problems[0]
+    assert problem.code == "KB102" and problem.suggestion == "fact"
+    assert problem.line == _line_of(rules, "fakt: err.code")
+    assert "(at rules[4].when[1].fakt)" in problem.headline()
+    assert rules.read_text().splitlines()[problem.line - 1][problem.column - 1:].startswith(
+        "fakt")
+
+
 def test_duplicate_rule_id_points_at_both(kb_copy: Path) -> None:
     _break(kb_copy / "rules" / "demo.yaml", "id: demo.stale\n", "id: demo.pending\n")
     problem = _problems(kb_copy).problems[0]
