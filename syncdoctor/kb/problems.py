@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -134,7 +134,12 @@ def validation_problems(
             message = f"missing required key {str(loc[-1])!r}" if loc else "missing key"
         elif isinstance(item.get("input"), date):
             code = "KB101"
-            message = "write dates and date-times as quoted text, e.g. '2024-05-01T10:00:00Z'"
+            if not isinstance(item["input"], datetime) and "datetime_type" in alternatives[path]:
+                # A date alone where a moment is wanted (YAML read 2024-05-01 as a date).
+                message = ("a date alone is not a date-time: add the time, e.g. "
+                           f"{item['input'].isoformat()}T10:00:00Z")
+            else:
+                message = "write dates and date-times as quoted text, e.g. '2024-05-01T10:00:00Z'"
             at_value = True
         else:
             code = "KB101"

@@ -157,6 +157,25 @@ def _refused_by_both(case: Path) -> Iterator[str]:
         yield done.stderr
 
 
+def test_a_date_that_does_not_exist_is_one_located_problem_among_the_others(
+        tmp_path: Path) -> None:
+    """Unquoted, 2024-05-32 is text (as YAML 1.2 reads every date), not a YAML error hiding
+    the rest of the file; a date alone for `now` is told to add the time."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("pack: impac\nnow: 2024-05-01T12:00:00Z\nfacts:\n  sync.status: failedx\n"
+                   "  sync.last_success_at: 2024-05-32T08:00:00Z\n", encoding="utf-8")
+    for err in _refused_by_both(bad):
+        assert "2 problems" in err and "KB001" not in err
+        assert f"{bad}:5:3: CASE102 sync.last_success_at: expected an ISO 8601 date-time" in err
+    clock = tmp_path / "clock.yaml"
+    clock.write_text("pack: impac\nnow: 2024-05-01\nfacts: {sync.status: failed}\n",
+                     encoding="utf-8")
+    done = run("diagnose", str(clock))
+    assert done.returncode == 2
+    assert "KB101 a date alone is not a date-time: add the time, e.g. 2024-05-01T10:00:00Z" in (
+        done.stderr)
+
+
 def test_a_bad_case_file_reports_every_problem_located_with_did_you_mean(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("pack: impac\nfacts:\n  app.nam: Xero\n  app.linked: maybe\n"

@@ -283,7 +283,7 @@ def test_kb001_more_than_one_document() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("a: 2024-02-30\n", "'2024-02-30' is not a valid timestamp"),
+        ("a: !!timestamp 2024-02-30\n", "'2024-02-30' is not a valid timestamp"),
         ("a: !!int twelve\n", "'twelve' is not a valid int"),
         ("a: !!bool maybe\n", "'maybe' is not a valid bool"),
         ("a: !!float 1_000.5\n", "'1_000.5' is not a valid float"),
@@ -293,6 +293,12 @@ def test_kb001_unreadable_scalars(text: str, message: str) -> None:
     problem = fail(text, "KB001")
     assert where(problem) == (1, 4)
     assert message in problem.message
+
+
+def test_a_plain_date_that_does_not_exist_is_text() -> None:
+    """As YAML 1.2's core schema reads it: what reads the field then says what is wrong."""
+    assert load_yaml_text("a: 2024-02-30\nb: 2024-02-29\n", "f.yaml").data == {
+        "a": "2024-02-30", "b": datetime.date(2024, 2, 29)}
 
 
 @pytest.mark.parametrize(
