@@ -153,8 +153,9 @@ class Problem:
         text = f"{where}: {self.code} {bounded(self.message)}"
         if self.path:  # keys come from the file: a megabyte-long key is shown cut
             text += f" (at {bounded(self.key_path, 200)})"
-        if self.suggestion:
-            text += f" (did you mean {self.suggestion!r}?)"
+        hint = f" (did you mean {self.suggestion!r}?)"
+        if self.suggestion and hint.strip() not in self.message:  # some messages say it already
+            text += hint
         return text
 
     def to_dict(self) -> dict[str, JsonValue]:

@@ -48,11 +48,20 @@ def escape(text: str) -> str:
 
 
 def resume_command(session_id: str, store: str | None) -> str:
-    """The command that picks the session up again (or why none can, for a memory store)."""
-    if store is not None and store.strip().startswith("memory:"):
-        return "nothing: a memory: store ends with this process (use --store sqlite:FILE)"
+    """The command that picks the session up again."""
     where = f" --store {store}" if store else ""
     return f"syncdoctor sessions resume {session_id}{where}"
+
+
+def saved_note(session_id: str, store: str | None, saved: str = "Session saved.") -> str:
+    """What to say of the session as the interview stops: how to resume it, or that it is gone.
+
+    (A memory: store ends with this process.)
+    """
+    if store is not None and store.strip().startswith("memory:"):
+        return ("Not kept: a memory: store ends with this process (use --store sqlite:FILE to "
+                "resume sessions).")
+    return f"{saved} Resume it with: {resume_command(session_id, store)}"
 
 
 def interview(
@@ -134,8 +143,7 @@ def interview(
         except (EOFError, KeyboardInterrupt):
             console.print()
             if session is not None:
-                console.print(f"Session saved. Resume it with: "
-                              f"{resume_command(session.id, store)}", markup=False)
+                console.print(saved_note(session.id, store), markup=False)
             else:
                 console.print("Nothing was saved: the interview had not started.")
             raise typer.Exit(0) from None
@@ -182,12 +190,10 @@ def run_session(
         outcome = None
     except SyncdoctorError as error:
         console.print(f"[red]error[/red]: {escape(str(error))}")
-        console.print(f"The session is saved. Resume it with: {resume_command(session.id, store)}",
-                      markup=False)
+        console.print(saved_note(session.id, store, "The session is saved."), markup=False)
         raise typer.Exit(error.exit_code) from None
     if outcome is None or not outcome.finished:
-        console.print(f"Session saved. Resume it with: {resume_command(session.id, store)}",
-                      markup=False)
+        console.print(saved_note(session.id, store), markup=False)
         return
     console.print(f"The report for the ticket: syncdoctor sessions export {session.id}"
                   + (f" --store {store}" if store else ""), markup=False)

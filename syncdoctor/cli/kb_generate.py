@@ -33,7 +33,7 @@ def schema_command(
         str | None,
         typer.Option(
             "--kind",
-            help="Only this schema: facts, rules, playbook or tests (default: all).",
+            help="Only this schema: facts, rules, playbook, tests or collectors (default: all).",
         ),
     ] = None,
 ) -> None:

@@ -73,7 +73,7 @@ def list_sessions(
     for s in summaries:
         console.print(
             f"{s.id}  {s.updated_at:%Y-%m-%d %H:%M}  {s.pack or '-':<16} "
-            f"{s.answers:>3} answers  {s.title or ''}",
+            f"{s.answers:>3} {'answer ' if s.answers == 1 else 'answers'}  {s.title or ''}",
             markup=False,
         )
 

@@ -25,3 +25,29 @@ def test_back_after_did_not_fix_it_takes_the_verdict_back(bundled_kb) -> None:  
     assert _undo(iv, console)
     assert "took back payment.applied_manually; asking it again" in out.getvalue()
     assert iv.answers == ()
+
+
+def test_a_memory_session_is_not_said_to_be_resumable() -> None:
+    from syncdoctor.cli.interview import saved_note
+
+    assert saved_note("ab" * 16, "memory:").startswith("Not kept: a memory: store ends")
+    assert saved_note("ab" * 16, "sqlite:s.db") == (
+        f"Session saved. Resume it with: syncdoctor sessions resume {'ab' * 16} --store "
+        "sqlite:s.db")
+
+
+def test_sessions_list_counts_one_answer_in_the_singular(tmp_path, bundled_kb) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    from syncdoctor import SqliteStore
+
+    with SqliteStore(tmp_path / "s.db") as store:
+        iv = Interview.start(store=store, pack="connectbooster", now="2024-05-01T12:00:00Z",
+                             kb=bundled_kb)
+        iv.answer("payment.applied_manually", True)
+    done = subprocess.run([sys.executable, "-m", "syncdoctor", "sessions", "list", "--store",
+                           f"sqlite:{tmp_path / 's.db'}"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"{iv.id}" in done.stdout and "  1 answer " in done.stdout
