@@ -36,3 +36,29 @@ def test_the_authoring_test_case_example_passes_on_the_bundled_pack(tmp_path: Pa
     report = run_tests(kb, tests)
     assert [(case.name, case.failures) for case in report.cases] == [
         ("a synchronisation still running", [])]
+
+
+def test_the_agents_interview_transcript_is_what_the_interview_prints(tmp_path: Path) -> None:
+    """docs/agents.md's first transcript, typed again: each line it shows whole is printed, in
+    its order (lines cut short with an ellipsis, and the session's id and store, are skipped)."""
+    import subprocess
+    import sys
+
+    text = (REPO / "docs" / "agents.md").read_text(encoding="utf-8")
+    block = text.split("## An interview, start to finish", 1)[1].split("```\n", 2)[1]
+    typed = [line.split(" > ", 1)[1] for line in block.splitlines()
+             if " > " in line and not line.startswith("$")]
+    typed.insert(1, "")  # the empty line that ends the pasted message
+    done = subprocess.run(
+        [sys.executable, "-m", "syncdoctor", "interview", "--now", "2026-11-20T15:00:00Z",
+         "--store", f"sqlite:{tmp_path / 's.db'}"], input="\n".join(typed) + "\n",
+        capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    printed = [line.rstrip() for line in done.stdout.splitlines()]
+    at = 0
+    for line in block.splitlines()[1:]:
+        if "..." in line or "…" in line or "cf802e2a" in line:
+            continue
+        found = next((i for i in range(at, len(printed)) if printed[i] == line.rstrip()), None)
+        assert found is not None, f"not printed (in this order): {line!r}"
+        at = found + 1
