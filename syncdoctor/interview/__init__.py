@@ -24,7 +24,6 @@ from syncdoctor.interview.events import (
     StoredJson,
     StoredSession,
     answers_in_effect,
-    in_effect,
     new_session_id,
 )
 from syncdoctor.interview.session import Interview
@@ -57,7 +56,6 @@ __all__ = [
     "StoredSession",
     "answers_in_effect",
     "default_store_path",
-    "in_effect",
     "new_session_id",
     "open_store",
 ]

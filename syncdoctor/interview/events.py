@@ -197,34 +197,23 @@ class SessionSummary(BaseModel):
     pack: Name | None = Field(description="The latest pack chosen, else the header's pack.")
     title: StrictStr | None = Field(description="The header's title.")
     answers: StrictInt = Field(
-        ge=0, description="Answers, skips and \"did not fix it\" reports in effect: what undo "
-        "can take back (undone ones not counted)."
+        ge=0, description="Answers and skips in effect (undone ones not counted)."
     )
 
 
-UNDOABLE: frozenset[EventKind] = frozenset({"answer", "skip", "not_fixed"})
-"""What an undo takes back: an answer, a skip, a "did not fix it"; never a pack choice."""
+def answers_in_effect(events: Iterable[SessionEvent]) -> tuple[SessionEvent, ...]:
+    """The answer and skip events that an undo has not taken back, oldest first.
 
-
-def in_effect(events: Iterable[SessionEvent]) -> tuple[SessionEvent, ...]:
-    """The answer, skip and not_fixed events that an undo has not taken back, oldest first.
-
-    An undo takes back the latest of them still in effect (a "did not fix it" pressed by
-    mistake is taken back like an answer); never a ``choose_pack``. Stores refuse an undo with
-    nothing to take back.
+    An undo takes back the latest answer or skip still in effect; it never takes back a
+    ``not_fixed`` or ``choose_pack``. Stores refuse an undo with nothing to take back.
     """
     kept: list[SessionEvent] = []
     for event in events:
-        if event.kind in UNDOABLE:
+        if event.kind in ("answer", "skip"):
             kept.append(event)
         elif event.kind == "undo" and kept:
             kept.pop()
     return tuple(kept)
-
-
-def answers_in_effect(events: Iterable[SessionEvent]) -> tuple[SessionEvent, ...]:
-    """The answer and skip events in effect, oldest first (see :func:`in_effect`)."""
-    return tuple(e for e in in_effect(events) if e.kind in ("answer", "skip"))
 
 
 def latest_pack(header: SessionHeader, events: Iterable[SessionEvent]) -> str | None:

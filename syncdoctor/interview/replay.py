@@ -25,7 +25,6 @@ from syncdoctor.interview.events import (
     SessionHeader,
     StoredJson,
     answers_in_effect,
-    in_effect,
     latest_pack,
 )
 from syncdoctor.kb.recordvalues import type_records
@@ -78,7 +77,7 @@ def replay(
         answers.append(Answer(seq=event.seq, fact=fact, value=event.value,
                               unknown=event.kind == "skip", at=event.at, source=event.source))
     not_fixed: list[str] = []
-    for event in in_effect(events):
+    for event in events:
         reported = event.value if event.kind == "not_fixed" else None
         if isinstance(reported, str) and reported not in not_fixed:
             not_fixed.append(reported)

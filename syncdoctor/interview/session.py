@@ -45,7 +45,6 @@ from syncdoctor.interview.events import (
     SessionEvent,
     SessionHeader,
     StoredJson,
-    in_effect,
     new_session_id,
 )
 from syncdoctor.interview.replay import SessionState, replay
@@ -288,21 +287,16 @@ class Interview:
         return self._commit("skip", source, fact=name)
 
     def undo(self, *, source: EventSource = "agent") -> Diagnosis:
-        """Take back the latest answer, skip or "did not fix it" still in effect.
+        """Take back the latest answer or skip still in effect.
 
-        A pack choice is not taken back by undo; :attr:`last_undoable` says what will be.
+        A pack choice and a "did not fix it" are not taken back by undo.
 
         Raises:
-            InterviewError: there is nothing to take back.
+            InterviewError: there is no answer or skip to take back.
         """
-        if self.last_undoable is None:
-            raise InterviewError("nothing to undo", hint="no answer, skip or verdict in effect")
+        if not self._state.answers:
+            raise InterviewError("nothing to undo", hint="no answer or skip is in effect")
         return self._commit("undo", source)
-
-    @property
-    def last_undoable(self) -> SessionEvent | None:
-        """The event :meth:`undo` would take back (an answer, a skip, a "did not fix it")."""
-        return next(reversed(in_effect(self._events)), None)
 
     def not_fixed(self, cause: str | None = None, *, source: EventSource = "agent") -> Diagnosis:
         """"Did this fix it?" "No.": rule ``cause`` (default: the top cause) out and move on.

@@ -34,7 +34,6 @@ from syncdoctor.interview.errors import (
     StoreInputError,
 )
 from syncdoctor.interview.events import (
-    UNDOABLE,
     EventKind,
     EventSource,
     SessionEvent,
@@ -42,7 +41,7 @@ from syncdoctor.interview.events import (
     SessionSummary,
     StoredJson,
     StoredSession,
-    in_effect,
+    answers_in_effect,
     is_session_id,
     latest_pack,
 )
@@ -315,13 +314,12 @@ class MemoryStore:
 
 
 def in_effect_after(store: str, in_effect: int, kind: EventKind) -> int:
-    """How many events undo can take back are in effect after one of this kind (events.py)."""
-    if kind in UNDOABLE:
+    """How many answers and skips are in effect after an event of this kind (see events.py)."""
+    if kind in ("answer", "skip"):
         return in_effect + 1
     if kind == "undo":
         if in_effect == 0:
-            raise StoreInputError("nothing to undo: no answer, skip or \"did not fix it\" is in "
-                                  "effect", store=store)
+            raise StoreInputError("nothing to undo: no answer or skip is in effect", store=store)
         return in_effect - 1
     return in_effect
 
@@ -334,5 +332,5 @@ def _summary(kept: _Kept) -> SessionSummary:
         updated_at=max(header.created_at, kept.updated_at or header.created_at),
         pack=latest_pack(header, kept.events),
         title=header.title,
-        answers=len(in_effect(kept.events)),
+        answers=len(answers_in_effect(kept.events)),
     )

@@ -162,7 +162,7 @@ class SessionTools:
 
     def undo(self, session: str, *, max_questions: int | None = None,
              include: Collection[Include] | None = None, collect: bool = False) -> Session:
-        """Take back the last answer, skip or "did not fix it"."""
+        """Take back the last answer or skip."""
         interview = self.resume(session, collect=collect)
         interview.undo(source=self.source)
         return session_of(interview, max_questions=max_questions, include=include)

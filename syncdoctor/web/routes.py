@@ -195,7 +195,7 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
 
             def step() -> None:
                 interview = resume(session_id)
-                if interview.last_undoable is not None:
+                if interview.answers:
                     interview.undo(source="agent")
             await run(step)
             return pages.redirect(f"/s/{session_id}")

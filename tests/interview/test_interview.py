@@ -118,13 +118,8 @@ def test_not_fixed_rules_out_the_top_cause_and_moves_on(bundled_kb) -> None:
     ruled = {r.id: r for r in after.ruled_out}["payment_applied_manually"]
     assert ruled.reasons[-1].rule == "agent.not_fixed"
     assert iv.not_fixed_causes == ("payment_applied_manually",)
-    assert iv.last_undoable is not None and iv.last_undoable.kind == "not_fixed"
-    iv.undo()  # a "did not fix it" pressed by mistake is taken back like an answer
-    assert iv.not_fixed_causes == ()
-    assert iv.diagnosis.cause_ids[:1] == ["payment_applied_manually"]
-    assert iv.last_undoable is not None and iv.last_undoable.fact == "invoice.recreated"
-    resumed = Interview.resume(iv.id, store=iv.store, kb=bundled_kb)  # as stored, too
-    assert resumed.not_fixed_causes == () and len(resumed.answers) == 2
+    iv.undo()  # takes back the last answer, not the "not fixed"
+    assert "payment_applied_manually" in {r.id for r in iv.diagnosis.ruled_out}
 
 
 def test_a_pasted_message_chooses_the_pack(bundled_kb) -> None:

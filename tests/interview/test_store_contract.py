@@ -16,7 +16,6 @@ from syncdoctor.interview import (
     SessionStore,
     StoreError,
     answers_in_effect,
-    in_effect,
 )
 from syncdoctor.interview.store import MAX_EVENT_BYTES
 
@@ -199,27 +198,19 @@ def test_values_have_a_size_and_depth_limit(store: SessionStore) -> None:
     assert store.load(header.id).events == ()
 
 
-def test_undo_needs_an_answer_skip_or_not_fixed_in_effect(store: SessionStore) -> None:
+def test_undo_needs_an_answer_or_skip_in_effect(store: SessionStore) -> None:
     header = make_header()
     store.create(header)
     with pytest.raises(StoreError, match="nothing to undo"):
         store.append(header.id, "undo", source="agent")
     store.append(header.id, "answer", fact="a", value=1, source="agent")
-    store.append(header.id, "choose_pack", value="demo", source="agent")  # never taken back
     store.append(header.id, "not_fixed", value="cause.x", source="agent")
-    assert store.list()[0].answers == 2
-    store.append(header.id, "undo", source="agent")  # takes back the not_fixed, the latest
-    events = store.load(header.id).events
-    assert [e.kind for e in in_effect(events)] == ["answer"]
-    assert store.list()[0].answers == 1
-    store.append(header.id, "undo", source="agent")  # then the answer
+    store.append(header.id, "undo", source="agent")  # takes back the answer, not the not_fixed
     with pytest.raises(StoreError, match="nothing to undo"):
         store.append(header.id, "undo", source="agent")
     events = store.load(header.id).events
-    assert [event.kind for event in events] == [
-        "answer", "choose_pack", "not_fixed", "undo", "undo"]
-    assert in_effect(events) == () and answers_in_effect(events) == ()
-    assert store.list()[0].answers == 0
+    assert [event.kind for event in events] == ["answer", "not_fixed", "undo"]
+    assert answers_in_effect(events) == ()
 
 
 def test_the_listing_counts_answers_in_effect_and_shows_the_latest_pack(store: SessionStore) -> None:
@@ -336,20 +327,18 @@ def test_any_sequence_of_steps_reads_back_in_order(kind: str, new_store: NewStor
         def check(steps: list[tuple[str, str | None, object]]) -> None:
             header = make_header()
             opened.create(header)
-            committed, undoable = [], 0
+            committed, in_effect = [], 0
             for step_kind, fact, value in steps:
-                if step_kind == "undo" and undoable == 0:
+                if step_kind == "undo" and in_effect == 0:
                     with pytest.raises(StoreError, match="nothing to undo"):
                         opened.append(header.id, "undo", source="agent")
                     continue
-                undoable += {"answer": 1, "skip": 1, "not_fixed": 1, "undo": -1}.get(step_kind, 0)
+                in_effect += {"answer": 1, "skip": 1, "undo": -1}.get(step_kind, 0)
                 committed.append(opened.append(header.id, step_kind, fact=fact, value=value, source="bot"))  # type: ignore[arg-type]
             loaded = opened.load(header.id)
             assert loaded.events == tuple(committed)
             assert [event.seq for event in loaded.events] == list(range(1, len(committed) + 1))
             summary = next(row for row in opened.list(limit=1000) if row.id == header.id)
-            assert summary.answers == len(in_effect(loaded.events)) == undoable
-            assert loaded.answers == tuple(e for e in in_effect(loaded.events)
-                                           if e.kind in ("answer", "skip"))
+            assert summary.answers == len(loaded.answers) == in_effect
 
         check()

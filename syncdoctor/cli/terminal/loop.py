@@ -169,15 +169,12 @@ def _answer(
 
 
 def _undo(interview: Interview, console: Console) -> bool:
-    last = interview.last_undoable
-    if last is None:
+    if not interview.answers:
         console.print("Nothing to take back yet.")
         return False
+    last = interview.answers[-1]
     interview.undo()
-    if last.kind == "not_fixed":
-        console.print(f"[dim]took back \"did not fix it\" for {escape(str(last.value))}[/dim]")
-    else:
-        console.print(f"[dim]took back {escape(str(last.fact))}; asking it again[/dim]")
+    console.print(f"[dim]took back {escape(last.fact)}; asking it again[/dim]")
     return True
 
 

@@ -1,30 +1,8 @@
-"""The terminal's `back`: the latest answer, skip or "did not fix it" is what it takes back."""
+"""How an interview in the terminal ends: what it says of the session, and `sessions list`."""
 
 from __future__ import annotations
 
-import io
-
-from rich.console import Console
-
-from syncdoctor import Interview, MemoryStore
-from syncdoctor.cli.terminal.loop import _undo
-
-
-def test_back_after_did_not_fix_it_takes_the_verdict_back(bundled_kb) -> None:  # type: ignore[no-untyped-def]
-    out = io.StringIO()
-    console = Console(file=out, color_system=None, width=120)
-    iv = Interview.start(store=MemoryStore(), pack="connectbooster",
-                         now="2024-05-01T12:00:00Z", kb=bundled_kb)
-    assert not _undo(iv, console) and "Nothing to take back yet." in out.getvalue()
-    iv.answer("payment.applied_manually", True)
-    iv.not_fixed()
-    assert _undo(iv, console)
-    assert 'took back "did not fix it" for payment_applied_manually' in out.getvalue()
-    assert iv.not_fixed_causes == () and [a.fact for a in iv.answers] == [
-        "payment.applied_manually"]
-    assert _undo(iv, console)
-    assert "took back payment.applied_manually; asking it again" in out.getvalue()
-    assert iv.answers == ()
+from syncdoctor import Interview
 
 
 def test_a_memory_session_is_not_said_to_be_resumable() -> None:
