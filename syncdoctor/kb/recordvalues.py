@@ -6,7 +6,7 @@ it uses for each field.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from syncdoctor.errors import REDACTED, FactError, FieldProblem, bounded, describe
 from syncdoctor.kb.problems import nearest
@@ -50,31 +50,10 @@ def type_records(fact: str, spec: FactSpec, value: object) -> list[Record]:
         return (repr(record.get(key)) if key else "", whole)
 
     if key:
-        _refuse_a_repeated_key(fact, key, records, shown)
         by_key = [repr(record.get(key)) for record in records]
         if len(set(by_key)) == len(by_key):  # distinct keys decide alone: the same order, cheaper
             return [r for _, r in sorted(zip(by_key, records, strict=True), key=_first)]
     return sorted(records, key=order)
-
-
-def _refuse_a_repeated_key(fact: str, key: str, records: list[Record],
-                           shown: Callable[[object], str]) -> None:
-    """Refuse two records with the same key value: the key names one record.
-
-    They are a mistake (a row pasted twice, two exports merged), whose figures would both
-    count. Records without a key value are left alone.
-    """
-    first: dict[object, int] = {}
-    for index, record in enumerate(records):
-        value = record.get(key)
-        if value is None:
-            continue
-        if value in first:
-            raise FactError(
-                f"{fact}[{index}].{key}",
-                f"{key} {shown(value)} appears more than once (records {first[value]} and "
-                f"{index}): each record needs its own {key}", expected="records")
-        first[value] = index
 
 
 def _type_record(fact: str, index: int, record: object, fields: Mapping[str, RecordFieldSpec],

@@ -195,20 +195,6 @@ def test_a_wrong_record_is_listed_once_and_long_ids_are_cut() -> None:
     assert "(and 1 more: fact 'a.rows[2].n': expected a number" in str(several.value)
 
 
-def test_two_records_with_one_key_are_refused_at_the_second() -> None:
-    """A row pasted twice would count twice; records with no key value are left alone."""
-    twice = [{"id": "INV-1", "kind": "invoice", "app_ui": "100.00", "hub": "80.00"},
-             {"id": "INV-2", "kind": "invoice", "app_ui": "5.00", "hub": "5.00"},
-             {"id": "INV-1", "kind": "invoice", "app_ui": "100.00", "hub": "90.00"}]
-    with pytest.raises(FactError) as caught:
-        diagnose({"txn": twice}, pack="impac", now=NOW)
-    assert caught.value.fact == "txn[2].id"
-    assert str(caught.value) == ("fact 'txn[2].id': id 'INV-1' appears more than once (records "
-                                 "0 and 2): each record needs its own id")
-    assert problem_of(caught.value).errors[0].field == "facts.txn[2].id"
-    assert diagnose({"txn": twice[:2]}, pack="impac", now=NOW).pack == "impac"
-
-
 def test_every_wrong_fact_of_an_interview_start_and_an_explain_is_named() -> None:
     facts = {"sync.stauts": "failed", "app.linkd": True}
     with pytest.raises(FactError) as started:
