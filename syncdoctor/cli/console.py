@@ -10,9 +10,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
+from rich.text import Text
 
 from syncdoctor.cli.safe_text import shown_safely
 
@@ -20,10 +22,18 @@ __all__ = ["SafeConsole", "make_console", "use_colour"]
 
 
 class SafeConsole(Console):
-    """A rich Console whose text segments are shown safely; its own control codes still work.
+    """A rich Console whose text is shown safely; its own control codes still work.
 
-    rich strips a few controls itself (BEL, BS, VT, FF, CR), not ESC or the C1 controls.
+    Strings (what is printed, table cells) are made safe before rich measures and lays them out
+    (:meth:`render_str`): rich counts ESC and the C1 controls as zero wide, and would crop a
+    cell whose controls became visible afterwards. Whatever reaches the terminal by another road
+    (a ``Text`` built by hand) is made safe segment by segment (:meth:`render`). rich would drop
+    BEL, BS, VT, FF and CR silently; here they show too.
     """
+
+    def render_str(self, text: str, **options: Any) -> Text:  # noqa: ANN401  (rich's own options)
+        """As rich's, on ``text`` shown safely."""
+        return super().render_str(shown_safely(text), **options)
 
     def render(self, renderable: RenderableType,
                options: ConsoleOptions | None = None) -> Iterable[Segment]:

@@ -4,8 +4,8 @@ Facts come from customers: an error message pasted from an e-mail or posted to t
 hold ``ESC [2J`` (clear the screen), ``ESC ]0;...BEL`` (retitle the window) or worse. Printed
 raw, the agent's terminal would act on them. Each C0 control but newline and tab, DEL, and each
 C1 control (which some terminals read as ESC sequences too) is replaced by one visible
-character of the same width: its Unicode control picture (ESC shows as ␛), or � for C1. One
-character for one keeps rich's styles in place (``console.SafeConsole``).
+character: its Unicode control picture (ESC shows as ␛), or � for C1 (``console.SafeConsole``
+does it before rich lays text out).
 """
 
 from __future__ import annotations

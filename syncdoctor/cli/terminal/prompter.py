@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
+from syncdoctor.cli.safe_text import shown_safely
+
 __all__ = ["LinePrompter", "PromptRequest", "Prompter", "TerminalPrompter", "make_prompter"]
 
 Check = Callable[[str], str | None]
@@ -62,7 +64,7 @@ class LinePrompter:
             raise EOFError
         text = line.rstrip("\r\n")
         if self._echo:  # piped input is not shown by a terminal: keep the transcript readable
-            self._out.write(text + "\n")
+            self._out.write(shown_safely(text) + "\n")
         return text
 
     def ask(self, request: PromptRequest) -> str:
@@ -84,7 +86,7 @@ class LinePrompter:
             problem = request.check(text)
             if problem is None:
                 return text
-            self._out.write(f"  ! {problem}\n")
+            self._out.write(f"  ! {shown_safely(problem)}\n")
 
 
 class TerminalPrompter:
