@@ -53,12 +53,21 @@ def resume_command(session_id: str, store: str | None) -> str:
     return f"syncdoctor sessions resume {session_id}{where}"
 
 
-def saved_note(session_id: str, store: str | None, saved: str = "Session saved.") -> str:
+def _kept(session: Interview) -> bool:
+    """Whether the session outlives this process (not in a memory store)."""
+    from syncdoctor.interview import MemoryStore
+
+    return not isinstance(session.store, MemoryStore)
+
+
+def saved_note(session_id: str, store: str | None, saved: str = "Session saved.", *,
+               kept: bool = True) -> str:
     """What to say of the session as the interview stops: how to resume it, or that it is gone.
 
-    (A memory: store ends with this process.)
+    ``kept``: False for a memory store (given as ``--store`` or in the environment), which
+    ends with this process.
     """
-    if store is not None and store.strip().startswith("memory:"):
+    if not kept or (store is not None and store.strip().startswith("memory:")):
         return ("Not kept: a memory: store ends with this process (use --store sqlite:FILE to "
                 "resume sessions).")
     return f"{saved} Resume it with: {resume_command(session_id, store)}"
@@ -143,7 +152,7 @@ def interview(
         except (EOFError, KeyboardInterrupt):
             console.print()
             if session is not None:
-                console.print(saved_note(session.id, store), markup=False)
+                console.print(saved_note(session.id, store, kept=_kept(session)), markup=False)
             else:
                 console.print("Nothing was saved: the interview had not started.")
             raise typer.Exit(0) from None
@@ -190,11 +199,13 @@ def run_session(
         outcome = None
     except SyncdoctorError as error:
         console.print(f"[red]error[/red]: {escape(str(error))}")
-        console.print(saved_note(session.id, store, "The session is saved."), markup=False)
+        console.print(saved_note(session.id, store, "The session is saved.", kept=_kept(session)),
+                      markup=False)
         raise typer.Exit(error.exit_code) from None
     if outcome is None or not outcome.finished:
-        console.print(saved_note(session.id, store), markup=False)
+        console.print(saved_note(session.id, store, kept=_kept(session)), markup=False)
         return
-    console.print(f"The report for the ticket: syncdoctor sessions export {session.id}"
-                  + (f" --store {store}" if store else ""), markup=False)
+    if _kept(session):
+        console.print(f"The report for the ticket: syncdoctor sessions export {session.id}"
+                      + (f" --store {store}" if store else ""), markup=False)
     sys.stdout.flush()

@@ -110,6 +110,30 @@ extractors:"""))
     assert _never_why(pack_dir, "acme.never") == why
 
 
+def test_a_bound_at_a_declared_limit_is_not_a_contradiction(pack_dir: Path) -> None:
+    """The declared limit is encoded exactly, as the rule's constant is (1.001 is no float)."""
+    facts = pack_dir / "facts" / "acme.yaml"
+    facts.write_text(facts.read_text().replace("extractors:", """\
+  ledger.rate:
+    type: decimal
+    minimum: 0.000123
+    maximum: 1.001
+extractors:"""))
+    _append_rule(pack_dir, """\
+  - id: acme.at-the-top
+    step: status
+    cause: timeout
+    when: [{fact: ledger.rate, ge: 1.001}]
+    because: top
+  - id: acme.at-the-bottom
+    step: status
+    cause: timeout
+    when: [{fact: ledger.rate, le: 0.000123}]
+    because: bottom
+""")
+    assert not {c for c in _codes(pack_dir) if c[0] == "L201"}
+
+
 def test_duplicate_and_shadowed_rules(pack_dir: Path) -> None:
     _append_rule(pack_dir, """\
   - id: acme.sync-failed-again

@@ -44,7 +44,7 @@ def test_enum_by_name_number_or_unique_prefix() -> None:
 
 
 @pytest.mark.parametrize(("typed", "message"), [("5", "choose 1 to 4"), ("zz", "choose one of"),
-                                                ("", "skip")])
+                                                ("", "skip"), ("²", "choose one of")])
 def test_enum_refuses_what_names_no_value(typed: str, message: str) -> None:
     with pytest.raises(AnswerError, match=message):
         read_answer("f", ENUM, typed, now=NOW)

@@ -29,3 +29,16 @@ def test_sessions_list_counts_one_answer_in_the_singular(tmp_path, bundled_kb) -
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert f"{iv.id}" in done.stdout and "  1 answer " in done.stdout
+
+
+def test_a_memory_store_from_the_environment_is_not_said_to_be_kept() -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "syncdoctor", "interview", "--pack", "impac"],
+                          input="quit\n", capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "SYNCDOCTOR_STORE": "memory:"})
+    assert done.returncode == 0, done.stderr
+    assert "Not kept: a memory: store ends with this process" in done.stdout
+    assert "Resume it with" not in done.stdout

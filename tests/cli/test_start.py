@@ -37,3 +37,8 @@ def test_anything_else_is_the_error_message() -> None:
     start, _ = _start("Terms code 30NET does not exist\n\n")
     assert start == Start(message="Terms code 30NET does not exist")
     assert _start("x\n\n")[0] == Start(message="x")  # one letter names no pack
+
+
+@pytest.mark.parametrize("typed", ["²", "٢"])
+def test_a_digit_that_is_not_ascii_is_the_message_not_a_pack_or_a_crash(typed: str) -> None:
+    assert _start(f"{typed}\n\n")[0] == Start(message=typed)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from syncdoctor.authoring.lint.core import Finding, finding
 from syncdoctor.engine.compiler import PlainTest
+from syncdoctor.engine.encoding import encode
 from syncdoctor.engine.knowledge import Pack
 from syncdoctor.kb.spec import RuleSpec
 from syncdoctor.kb.values import SCALE
@@ -89,9 +90,14 @@ class Names:
         spec = self._specs.get(self._facts.get(name, ""))
         if spec is None or spec.type not in ("integer", "decimal"):
             return None, None
-        low = None if spec.minimum is None else (float(spec.minimum) * SCALE, False)
-        high = None if spec.maximum is None else (float(spec.maximum) * SCALE, False)
+        # Encoded as the rules' constants are (exact millionths), not through a float.
+        low = None if spec.minimum is None else (_millionths(spec.minimum), False)
+        high = None if spec.maximum is None else (_millionths(spec.maximum), False)
         return low, high
+
+
+def _millionths(number: float) -> int:
+    return int(encode("decimal", Decimal(str(number))))
 
 
 def _plain_number(number: Decimal) -> str:

@@ -106,7 +106,7 @@ def _read_bool(text: str) -> ReadAnswer:
 
 def _read_enum(text: str, values: tuple[str, ...]) -> ReadAnswer:
     """A value by its name, its number in the list, or a prefix that names one value only."""
-    if text.isdigit():
+    if text.isascii() and text.isdigit():  # "²".isdigit() is true, and int("²") fails
         number = int(text)
         if 1 <= number <= len(values):
             return ReadAnswer(values[number - 1], f"understood as {values[number - 1]}")

@@ -46,7 +46,7 @@ def ask_start(kb: KnowledgeBase, prompter: Prompter, console: Console) -> Start:
             return "paste the error message, or type a pack's number or name"
         if len(text) > MAX_ERROR_TEXT:
             return f"at most {MAX_ERROR_TEXT} characters"
-        if text.strip().isdigit() and _pack_named(names, text.strip()) is None:
+        if _is_number(text.strip()) and _pack_named(names, text.strip()) is None:
             # A mistyped choice, not a customer's message: it would be kept as one.
             return f"type 1-{len(names)} to choose a pack, or paste the whole error message"
         return None
@@ -114,7 +114,7 @@ def _pack_named(names: Sequence[str], text: str) -> str | None:
 
     ("sage" for sage300.) None when the text is none of them.
     """
-    if text.isdigit():
+    if _is_number(text):
         return names[int(text) - 1] if 1 <= int(text) <= len(names) else None
     lowered = text.lower()
     exact = next((n for n in names if n.lower() == lowered), None)
@@ -122,3 +122,8 @@ def _pack_named(names: Sequence[str], text: str) -> str | None:
         return exact
     starting = [n for n in names if n.lower().startswith(lowered)]
     return starting[0] if len(starting) == 1 else None
+
+
+def _is_number(text: str) -> bool:
+    """ASCII digits only: "²".isdigit() is true, and int("²") fails."""
+    return text.isascii() and text.isdigit()
