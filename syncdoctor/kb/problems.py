@@ -175,10 +175,21 @@ def _data_path(data: object, loc: Sequence[str | int]) -> Path_:
     """The longest prefix of a pydantic location that exists in the data."""
     path: list[str | int] = []
     node = data
-    for part in loc:
-        if part == "all" and isinstance(node, list) and not any(
-                isinstance(item, dict) and list(item) == ["all"] for item in node):
-            continue  # a list under 'when' is read as its 'all' (RuleSpec): the items are here
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
+        if part == "all" and isinstance(node, list):
+            # A list under 'when' is read as its 'all' (RuleSpec), an item that is itself an
+            # 'all' (a shared condition) flattened into it: find the item the index names.
+            index = parts.pop(0) if parts else None
+            found = _flattened(node, index) if isinstance(index, int) else None
+            if found is None:
+                break
+            for step in found:
+                node = node[step] if isinstance(node, list) and isinstance(step, int) else (
+                    node["all"] if isinstance(node, dict) else None)
+                path.append(step)
+            continue
         if isinstance(node, dict) and part in node:
             node = node[part]
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
@@ -190,3 +201,16 @@ def _data_path(data: object, loc: Sequence[str | int]) -> Path_:
             break
         path.append(part)
     return tuple(path)
+
+
+def _flattened(items: list[object], index: int) -> tuple[str | int, ...] | None:
+    """Where the ``index``-th test of a flattened ``when`` list is: (i,) or (i, "all", j)."""
+    seen = 0
+    for position, item in enumerate(items):
+        nested = item.get("all") if isinstance(item, dict) and len(item) == 1 else None
+        inside = nested if isinstance(nested, list) else None
+        count = len(inside) if inside is not None else 1
+        if index < seen + count:
+            return (position,) if inside is None else (position, "all", index - seen)
+        seen += count
+    return None

@@ -76,6 +76,25 @@ def test_a_list_under_when_keeps_each_items_place(kb_copy: Path) -> None:
         "fakt")
 
 
+@pytest.mark.parametrize(("when", "at"), [
+    ("[{all: [{fact: sync.status, eq: failed}]}, {fakt: err.code, ge: 500}]", "when[1].fakt"),
+    ("[{all: [{fact: sync.status, eq: failed}, {fakt: err.code, ge: 500}]}]",
+     "when[0].all[1].fakt"),
+])
+def test_a_shared_all_in_a_when_list_keeps_each_items_place(
+        kb_copy: Path, when: str, at: str) -> None:
+    """An item that is itself an 'all' (a YAML alias, often) is flattened into the list; a
+    mistake is still located where it is written."""
+    rules = kb_copy / "rules" / "demo.yaml"
+    _break(rules, "when: {all: [{fact: sync.status, eq: failed}, {fact: err.code, ge: 500}]}",
+           f"when: {when}")
+    problem = _problems(kb_copy).problems[0]
+    assert problem.code == "KB102" and problem.suggestion == "fact"
+    assert f"(at rules[4].{at})" in problem.headline()
+    assert rules.read_text().splitlines()[problem.line - 1][problem.column - 1:].startswith(
+        "fakt")
+
+
 def test_duplicate_rule_id_points_at_both(kb_copy: Path) -> None:
     _break(kb_copy / "rules" / "demo.yaml", "id: demo.stale\n", "id: demo.pending\n")
     problem = _problems(kb_copy).problems[0]
