@@ -22,7 +22,7 @@ from pydantic import (
 
 from syncdoctor.errors import CaseFileError, FactError, KnowledgeBaseError, Problem, quoted_id
 from syncdoctor.kb.problems import field_names, nearest, validation_problems
-from syncdoctor.kb.recordvalues import type_fact
+from syncdoctor.kb.recordvalues import refusal
 from syncdoctor.kb.spec import FactSpec
 from syncdoctor.kb.values import type_clock, unknown_refusal
 from syncdoctor.kb.yamlfile import Located, load_yaml_text, open_regular_file
@@ -216,11 +216,9 @@ def check_case_facts(case: CaseFile, catalogue: Mapping[str, FactSpec], name: st
             continue
         if value is None:
             continue  # None means unknown, as in diagnose()
-        try:
-            type_fact(fact, spec, value)
-        except FactError as error:
-            message = str(error).removeprefix(f"fact {quoted_id(fact)}: ")
-            problems.append(located.problem("CASE102", f"{fact}: {message}", ("facts", fact)))
+        refused = refusal(fact, spec, value)
+        if refused is not None:
+            problems.append(located.problem("CASE102", f"{fact}: {refused}", ("facts", fact)))
     problems.extend(_unknown_problems(case, catalogue, located))
     if problems:
         raise CaseFileError.from_problems(located.file, problems)

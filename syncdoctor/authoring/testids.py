@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING
 
-from syncdoctor.errors import FactError, Problem, quoted_id
+from syncdoctor.errors import Problem, quoted_id
 from syncdoctor.kb.problems import nearest
-from syncdoctor.kb.recordvalues import type_fact
+from syncdoctor.kb.recordvalues import refusal
 from syncdoctor.kb.yamlfile import Located, Path_
 
 if TYPE_CHECKING:
@@ -68,10 +68,8 @@ def wrong_values(test_file: TestFile, located: Located, pack: Pack) -> list[Prob
             spec = pack.facts.get(fact)
             if spec is None or value is None:  # null: the case drops a default fact
                 continue
-            try:
-                type_fact(fact, spec, value)
-            except FactError as error:
-                message = str(error).removeprefix(f"fact {quoted_id(fact)}: ")
+            message = refusal(fact, spec, value)
+            if message is not None:
                 problems.append(located.problem("KB109", f"{fact}: {message}",
                                                 (*where, fact), at_value=True))
     return problems

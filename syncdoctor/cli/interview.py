@@ -65,9 +65,9 @@ def saved_note(session_id: str, store: str | None, saved: str = "Session saved."
     """What to say of the session as the interview stops: how to resume it, or that it is gone.
 
     ``kept``: False for a memory store (given as ``--store`` or in the environment), which
-    ends with this process.
+    ends with this process (see :func:`_kept`).
     """
-    if not kept or (store is not None and store.strip().startswith("memory:")):
+    if not kept:
         return ("Not kept: a memory: store ends with this process (use --store sqlite:FILE to "
                 "resume sessions).")
     return f"{saved} Resume it with: {resume_command(session_id, store)}"

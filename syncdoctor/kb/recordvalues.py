@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from syncdoctor.errors import REDACTED, FactError, FieldProblem, bounded, describe
+from syncdoctor.errors import REDACTED, FactError, FieldProblem, bounded, describe, quoted_id
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.spec import FactSpec, RecordFieldSpec
 from syncdoctor.kb.values import RECORD_LIMIT, type_value
 from syncdoctor.types import FactValue, Record, ScalarValue
 
-__all__ = ["WRONG_RECORDS_LISTED", "type_fact", "type_records"]
+__all__ = ["WRONG_RECORDS_LISTED", "refusal", "type_fact", "type_records"]
 
 
 def type_records(fact: str, spec: FactSpec, value: object) -> list[Record]:
@@ -54,6 +54,19 @@ def type_records(fact: str, spec: FactSpec, value: object) -> list[Record]:
         if len(set(by_key)) == len(by_key):  # distinct keys decide alone: the same order, cheaper
             return [r for _, r in sorted(zip(by_key, records, strict=True), key=_first)]
     return sorted(records, key=order)
+
+
+def refusal(fact: str, spec: FactSpec, value: object) -> str | None:
+    """Why the catalogue refuses ``value`` for ``fact``, or None when it takes it.
+
+    The error's text without its "fact 'x': ": a file's or a prompt's message puts the fact
+    (or the place) first itself.
+    """
+    try:
+        type_fact(fact, spec, value)
+    except FactError as error:
+        return str(error).removeprefix(f"fact {quoted_id(fact)}: ")
+    return None
 
 
 def _type_record(fact: str, index: int, record: object, fields: Mapping[str, RecordFieldSpec],

@@ -28,6 +28,12 @@ def _codes(root: Path) -> set[tuple[str, str]]:
     return {(f.check, f.id) for f in lint(load_kb([root], bundled=False)).findings}
 
 
+def _declare_facts(root: Path, text: str) -> None:
+    """Add facts (YAML lines under ``facts:``) to the scaffold's catalogue."""
+    facts = root / "facts" / "acme.yaml"
+    facts.write_text(facts.read_text().replace("extractors:", text + "extractors:"))
+
+
 def _append_rule(root: Path, text: str) -> None:
     rules = root / "rules" / "acme.yaml"
     rules.write_text(rules.read_text() + text)
@@ -91,15 +97,14 @@ def _never_why(root: Path, rule: str) -> str:
 def test_a_rule_that_can_never_fire_is_told_in_the_authors_terms(
         pack_dir: Path, tests: str, why: str) -> None:
     """Fact ids and values as written, not the network's field names and millionths."""
-    facts = pack_dir / "facts" / "acme.yaml"
-    facts.write_text(facts.read_text().replace("extractors:", """\
+    _declare_facts(pack_dir, """\
   sync.retries:
     type: decimal
     minimum: 0
     maximum: 10
   sync.last_success_at:
     type: datetime
-extractors:"""))
+""")
     _append_rule(pack_dir, f"""\
   - id: acme.never
     step: status
@@ -112,13 +117,12 @@ extractors:"""))
 
 def test_a_bound_at_a_declared_limit_is_not_a_contradiction(pack_dir: Path) -> None:
     """The declared limit is encoded exactly, as the rule's constant is (1.001 is no float)."""
-    facts = pack_dir / "facts" / "acme.yaml"
-    facts.write_text(facts.read_text().replace("extractors:", """\
+    _declare_facts(pack_dir, """\
   ledger.rate:
     type: decimal
     minimum: 0.000123
     maximum: 1.001
-extractors:"""))
+""")
     _append_rule(pack_dir, """\
   - id: acme.at-the-top
     step: status

@@ -8,7 +8,7 @@ from syncdoctor import Interview
 def test_a_memory_session_is_not_said_to_be_resumable() -> None:
     from syncdoctor.cli.interview import saved_note
 
-    assert saved_note("ab" * 16, "memory:").startswith("Not kept: a memory: store ends")
+    assert saved_note("ab" * 16, None, kept=False).startswith("Not kept: a memory: store ends")
     assert saved_note("ab" * 16, "sqlite:s.db") == (
         f"Session saved. Resume it with: syncdoctor sessions resume {'ab' * 16} --store "
         "sqlite:s.db")

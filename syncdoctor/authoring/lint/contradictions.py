@@ -6,6 +6,7 @@ contradiction hidden behind ``not``, ``any`` or ``in`` is found as the network w
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -42,15 +43,18 @@ class Names:
         self._derived_fact: str | None = None  # the derived fact of the chain being read
 
     def reading(self, chain: Sequence[PlainTest]) -> Names:
-        """Set for one chain of tests: the record or derived fact its pattern tests, if any."""
-        self._record = self._derived_fact = None
+        """These names for one chain of tests: with the record or derived fact it tests, if any.
+
+        A copy: the pack's names are shared by every chain.
+        """
+        told = copy.copy(self)
         for test in chain:
             if test.op == "eq" and isinstance(test.value, str):
                 if test.field == "t" and test.value in self._record_types:
-                    self._record = self._record_types[test.value]
+                    told._record = self._record_types[test.value]
                 elif test.field == "f" and test.value in self._derived:
-                    self._derived_fact = self._derived[test.value]
-        return self
+                    told._derived_fact = self._derived[test.value]
+        return told
 
     def fact(self, name: str) -> str:
         """What a field is, in the author's words."""

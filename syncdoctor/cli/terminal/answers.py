@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from syncdoctor.errors import FactError, SyncdoctorError
+from syncdoctor.errors import SyncdoctorError
 from syncdoctor.interview.datetimes import parse_datetime_text
-from syncdoctor.kb.recordvalues import type_records
+from syncdoctor.kb.recordvalues import refusal
 from syncdoctor.kb.spec import FactSpec
-from syncdoctor.kb.values import jsonable, type_value
+from syncdoctor.kb.values import jsonable
 from syncdoctor.types import JsonValue
 
 __all__ = ["AnswerError", "ReadAnswer", "read_answer", "read_records_csv"]
@@ -85,14 +85,9 @@ def read_answer(fact: str, spec: FactSpec, text: str, *, now: datetime) -> ReadA
 
 def _check(fact: str, spec: FactSpec, value: JsonValue) -> None:
     """The knowledge base's own check: the same ranges and forms a case file meets."""
-    try:
-        if spec.type == "records":
-            type_records(fact, spec, value)
-        else:
-            type_value(fact, spec, value)
-    except FactError as error:
-        message = str(error).removeprefix(f"fact {fact!r}: ")
-        raise AnswerError(message) from None
+    message = refusal(fact, spec, value)
+    if message is not None:
+        raise AnswerError(message)
 
 
 def _read_bool(text: str) -> ReadAnswer:
