@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from syncdoctor import KnowledgeBaseError, diagnose, load_kb
+from syncdoctor.diagnosis.ranking import rank_causes
+from syncdoctor.diagnosis.result import Diagnosis
+from syncdoctor.report import render_ticket, ticket_from_case, to_text
 
 from support import FIXTURES
 
@@ -48,3 +52,56 @@ def test_follows_must_name_another_cause(tmp_path: Path) -> None:
         load_kb([root], bundled=False)
     (problem,) = [p for p in caught.value.problems if p.code == "KB105"]
     assert "stael" in problem.message and problem.suggestion == "stale"
+
+
+SAGE_CASE = {"error.message": '1020 - Terms Code "F48" is not defined in A/R Terms',
+             "sales_order.erp_sync_status": "failed"}
+EXHAUSTED_STEP = "After 5 attempts the scheduler never retries it"
+
+
+def test_a_consequence_steps_are_shown_once_at_the_end_of_its_root() -> None:
+    result = diagnose(SAGE_CASE, pack="sage300", now="2024-05-01T12:00:00Z")
+    root, exhausted = result.causes[0], result.causes[1]
+    assert exhausted.id == "retries_exhausted"
+    assert result.folded_into(exhausted) == root
+    assert result.folded_into(root) is None
+    assert exhausted.remediation is not None and EXHAUSTED_STEP in exhausted.remediation  # JSON
+    text = to_text(result)
+    markdown = render_ticket(ticket_from_case(result, SAGE_CASE))
+    for report in (text, markdown):
+        assert report.count(EXHAUSTED_STEP) == 1, report
+        assert f"The steps of cause 1 above ({root.title}) end with this one's." in report
+
+
+def _cause(cause_id: str, follows: list[str], remediation: str | None) -> dict[str, object]:
+    return {"id": cause_id, "title": cause_id.upper(), "step": "s", "step_title": "S",
+            "certainty": 0.5, "evidence": [], "remediation": remediation, "escalation": None,
+            "follows": follows}
+
+
+def test_a_chain_of_consequences_is_folded_whole_into_the_first_root() -> None:
+    specs = {"a": SimpleNamespace(follows=[]), "b": SimpleNamespace(follows=["a"]),
+             "c": SimpleNamespace(follows=["b"])}
+    causes = [_cause("c", [], "Step C."), _cause("b", [], "Step B."), _cause("a", [], "Step A.")]
+    ranked = rank_causes(causes, specs, {"s": 0})  # type: ignore[arg-type]
+    assert [c["id"] for c in ranked] == ["a", "b", "c"]
+    first = str(ranked[0]["remediation"])
+    assert first.index("Step A.") < first.index("Step B.") < first.index("Step C.")
+    result = Diagnosis.model_validate({
+        "pack": "p", "pack_title": "P", "pack_choices": [], "causes": ranked, "ruled_out": [],
+        "questions": [], "inferred": {}, "unknown": [], "rules_fired": [], "warnings": [],
+        "kb_version": "x", "packs": [], "now": "2024-05-01T12:00:00Z"})
+    assert [result.folded_into(c) for c in result.causes] == [None, result.causes[0],
+                                                              result.causes[0]]
+
+
+def test_a_cycle_read_back_from_json_or_a_root_without_steps_folds_nothing() -> None:
+    causes = [_cause("a", ["b"], "Step A."), _cause("b", ["a"], "Step B."),
+              _cause("c", ["d"], "Step C."), _cause("d", [], None)]
+    result = Diagnosis.model_validate({
+        "pack": "p", "pack_title": "P", "pack_choices": [], "causes": causes, "ruled_out": [],
+        "questions": [], "inferred": {}, "unknown": [], "rules_fired": [], "warnings": [],
+        "kb_version": "x", "packs": [], "now": "2024-05-01T12:00:00Z"})
+    assert result.folded_into(result.causes[0]) == result.causes[1]  # stops where it started
+    assert result.folded_into(result.causes[2]) is None  # its root could not render
+    assert "Step C." in to_text(result)

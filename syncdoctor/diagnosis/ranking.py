@@ -51,8 +51,8 @@ def rank_causes(
         for follower in followers:
             if follower not in placed:
                 by_id[follower]["follows"] = [cause_id]
+                place(follower)  # first: what follows from the follower is folded into it
                 _fold(by_id[cause_id], by_id[follower])
-                place(follower)
 
     for cause in independent:
         cause_id = str(cause["id"])

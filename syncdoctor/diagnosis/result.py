@@ -222,6 +222,26 @@ class Diagnosis(_Result):
         """The ids of the causes, in order."""
         return [cause.id for cause in self.causes]
 
+    def folded_into(self, cause: Cause) -> Cause | None:
+        """The held cause whose remediation already holds this cause's steps, if any.
+
+        A consequence's steps are folded into its root's remediation, after "Then, for what
+        follows from it": a report showing the root in full points to them there rather than
+        printing them twice. The root of a chain of consequences is the first of the chain.
+        """
+        if cause.remediation is None:
+            return None
+        by_id = {held.id: held for held in self.causes}
+        root: Cause | None = None
+        seen = {cause.id}  # a Diagnosis read back from JSON could hold a cycle
+        while cause.follows and cause.follows[0] not in seen:
+            above = by_id.get(cause.follows[0])
+            if above is None or above.remediation is None:
+                break
+            root = cause = above
+            seen.add(above.id)
+        return root
+
 
 class ConditionAccount(_Result):
     """One top-level condition of a rule, and what the case's facts make of it."""

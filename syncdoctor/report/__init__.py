@@ -4,6 +4,7 @@ from syncdoctor.report.text import to_markdown, to_text
 from syncdoctor.report.ticket import (
     ReportError,
     Ticket,
+    folded_note,
     render_ticket,
     session_report,
     ticket_from_case,
@@ -13,6 +14,7 @@ from syncdoctor.report.ticket import (
 __all__ = [
     "ReportError",
     "Ticket",
+    "folded_note",
     "render_ticket",
     "session_report",
     "ticket_from_case",

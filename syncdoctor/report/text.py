@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from syncdoctor.diagnosis.result import Diagnosis, Evidence
-from syncdoctor.report.ticket import Ticket, brief_value, render_ticket
+from syncdoctor.report.ticket import Ticket, brief_value, folded_note, render_ticket
 
 _INDENT = "     "
 
@@ -56,9 +56,13 @@ def to_text(diagnosis: Diagnosis) -> str:
             out.append(f"{_INDENT}Why:")
             for evidence in cause.evidence:
                 out.append(f"{_INDENT}  - {evidence.because} {_read(evidence)}")
-            out.append(f"{_INDENT}What to do:")
-            out.append(_block(cause.remediation or "(the remediation could not render)",
-                              _INDENT + "  "))
+            root = diagnosis.folded_into(cause)
+            if root is not None:
+                out.append(f"{_INDENT}What to do: {folded_note(diagnosis, root)}")
+            else:
+                out.append(f"{_INDENT}What to do:")
+                out.append(_block(cause.remediation or "(the remediation could not render)",
+                                  _INDENT + "  "))
             if cause.escalation is not None:
                 out.append(f"{_INDENT}Escalate to: {cause.escalation.contact}")
                 for item in cause.escalation.send:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template, TemplateError
 
-from syncdoctor.diagnosis.result import Diagnosis
+from syncdoctor.diagnosis.result import Cause, Diagnosis
 from syncdoctor.engine.knowledge import KnowledgeBase, default_kb
 from syncdoctor.errors import REDACTED, FactError, SyncdoctorError, describe
 from syncdoctor.kb.recordvalues import type_fact
@@ -44,6 +44,7 @@ __all__ = [
     "BUNDLED_TEMPLATES",
     "ReportError",
     "Ticket",
+    "folded_note",
     "render_ticket",
     "session_report",
     "ticket_from_case",
@@ -253,7 +254,14 @@ def _environment(templates: Path | None) -> LimitedSandbox:
     environment.filters["value"] = show_value
     environment.filters["brief"] = lambda value: inline_code(brief_value(value))
     environment.filters["certainty"] = lambda number: f"{float(number):.2f}"
+    environment.globals["folded_note"] = folded_note
     return environment
+
+
+def folded_note(diagnosis: Diagnosis, root: Cause) -> str:
+    """Where a consequence's steps are shown: at the end of its root's (Diagnosis.folded_into)."""
+    number = diagnosis.cause_ids.index(root.id) + 1
+    return f"The steps of cause {number} above ({root.title}) end with this one's."
 
 
 def inline_code(text: object) -> str:

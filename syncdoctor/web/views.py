@@ -12,7 +12,7 @@ from syncdoctor.diagnosis.why import account_for
 from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.interview import Interview, SessionStore
 from syncdoctor.interview.events import SessionSummary
-from syncdoctor.report import session_report
+from syncdoctor.report import folded_note, session_report
 from syncdoctor.tools.catalogue import FactDescription, catalogue_of
 from syncdoctor.types import JsonValue
 from syncdoctor.web.forms import Form, table_rows
@@ -100,6 +100,8 @@ class SessionPage:
     understood: str | None = None
     account: CauseAccount | None = None
     """HOW or WHY NOT for one cause, when asked for without JavaScript."""
+    folded: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Cause id -> (its root's id, the note): a consequence whose steps end its root's."""
 
 
 def start_page(kb: KnowledgeBase, store: SessionStore) -> StartPage:
@@ -147,6 +149,8 @@ def session_page(
                for f, v in interview.header.facts.items()],
         warnings=list(diagnosis.warnings), can_go_back=bool(interview.answers),
         understood=understood,
+        folded={c.id: (root.id, folded_note(diagnosis, root))
+                for c in diagnosis.causes if (root := diagnosis.folded_into(c)) is not None},
     )
     if pack is not None and (result or question is None):
         page.report = session_report(interview)

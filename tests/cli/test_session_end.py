@@ -42,3 +42,23 @@ def test_a_memory_store_from_the_environment_is_not_said_to_be_kept() -> None:
     assert done.returncode == 0, done.stderr
     assert "Not kept: a memory: store ends with this process" in done.stdout
     assert "Resume it with" not in done.stdout
+
+
+def test_the_conclusion_shows_a_consequence_steps_once_under_its_root() -> None:
+    import io
+
+    from rich.console import Console
+
+    from syncdoctor import diagnose
+    from syncdoctor.cli.terminal.show import show_conclusion
+
+    result = diagnose({"error.message": '1020 - Terms Code "F48" is not defined in A/R Terms',
+                       "sales_order.erp_sync_status": "failed"},
+                      pack="sage300", now="2024-05-01T12:00:00Z")
+    for terminal in (True, False):
+        out = io.StringIO()
+        show_conclusion(Console(file=out, width=200, force_terminal=terminal, color_system=None),
+                        result)
+        shown = out.getvalue()
+        assert shown.count("the scheduler never retries it") == 1, shown
+        assert "The steps of cause 1 above (A valid terms code" in shown

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from syncdoctor.diagnosis.result import Cause, Diagnosis, Question
 from syncdoctor.kb.spec import PlaybookFile
+from syncdoctor.report import folded_note
 from syncdoctor.types import JsonValue
 
 __all__ = [
@@ -162,14 +163,20 @@ def show_answers(
         console.print("Nothing is known yet.")
 
 
-def show_cause(console: Console, cause: Cause, position: int) -> None:
-    """One cause in full: why, the remediation, whom to escalate to and what to send."""
+def show_cause(console: Console, cause: Cause, position: int, folded: str | None = None) -> None:
+    """One cause in full: why, the remediation, whom to escalate to and what to send.
+
+    ``folded``: where its steps are shown instead (a consequence's end its root's).
+    """
     console.print()
     console.rule(f"[bold]Cause {position}[/bold]: {escape(cause.title)} "
                  f"[dim]({cause.certainty:.0%})[/dim]", align="left")
     for evidence in cause.evidence:
         console.print(f"  because {escape(evidence.because)}")
-    if cause.remediation:
+    if folded is not None:
+        console.print()
+        console.print(folded, markup=False)
+    elif cause.remediation:
         console.print()
         if console.is_terminal:
             console.print(Markdown(cause.remediation))
@@ -193,4 +200,6 @@ def show_conclusion(console: Console, diagnosis: Diagnosis) -> None:
         return
     console.print("[bold]Diagnosis[/bold]: no further answer can change the outcome.")
     for position, cause in enumerate(diagnosis.causes, start=1):
-        show_cause(console, cause, position)
+        root = diagnosis.folded_into(cause)
+        show_cause(console, cause, position,
+                   None if root is None else folded_note(diagnosis, root))
