@@ -29,7 +29,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from syncdoctor._version import __version__
 from syncdoctor.diagnosis.result import CauseAccount, Diagnosis
@@ -39,7 +39,7 @@ from syncdoctor.interview.errors import StoreError
 from syncdoctor.service.accesslog import flush_access_log
 from syncdoctor.service.config import ApiKeys, ServiceConfig
 from syncdoctor.service.fastpath import DiagnoseFastPath
-from syncdoctor.service.guard import Checkpoint, Guard, arrived_at
+from syncdoctor.service.guard import Checkpoint, Guard, arrived_at, page_for
 from syncdoctor.service.problems import (
     Problem,
     error_problem,
@@ -58,6 +58,7 @@ from syncdoctor.tools.contract import (
 from syncdoctor.tools.problems import field_problems
 from syncdoctor.tools.requests import DiagnoseRequest, ExplainRequest
 from syncdoctor.tools.schemas import FORMATS, SchemaFormat, tool_schemas
+from syncdoctor.web.security import PAGE_HEADERS
 
 if TYPE_CHECKING:
     from syncdoctor.collectors.runner import Collectors
@@ -162,6 +163,11 @@ def _http_problem(request: Request, error: StarletteHTTPException) -> Response:
     headers = dict(error.headers or {})
     problem = http_problem(error.status_code, detail, request.url.path,
                            request_id=_request_id(request))
+    checkpoint = getattr(request.app.state, "checkpoint", None)
+    page = None if checkpoint is None else page_for(checkpoint, request.headers, problem)
+    if page is not None:  # a browser's visit: a page, not the API's problem+json
+        return HTMLResponse(page, status_code=problem.status,
+                            headers={**PAGE_HEADERS, **headers})
     return problem_response(problem, headers=headers or None)
 
 

@@ -10,6 +10,7 @@ from syncdoctor.service.app import Engine
 from syncdoctor.service.config import ServiceConfig
 from syncdoctor.service.sessions import session_routes
 from syncdoctor.web import web_router
+from syncdoctor.web.pages import error_page
 
 __all__ = ["service_routes"]
 
@@ -22,5 +23,6 @@ def service_routes(config: ServiceConfig) -> Callable[[FastAPI, Engine], None]:
         sessions(app, engine)
         app.include_router(web_router(store=app.state.session_store, kb=engine.kb,
                                       run=engine.run, keys=app.state.api_keys))
+        app.state.checkpoint.page = error_page  # a browser's errors are pages from now on
 
     return extend

@@ -31,7 +31,7 @@ import os
 import secrets
 import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,9 +41,10 @@ from syncdoctor.service.config import ApiKeys, ServiceConfig
 from syncdoctor.service.fastpath import PATH as FAST_PATH
 from syncdoctor.service.fastpath import Answer, DiagnoseFastPath, is_plain_json
 from syncdoctor.service.problems import PROBLEM_JSON, Problem, http_problem
-from syncdoctor.web.paths import is_browser_path
+from syncdoctor.web.paths import is_browser_path, wants_a_page
+from syncdoctor.web.security import PAGE_HEADERS
 
-__all__ = ["Checkpoint", "Guard", "arrived_at"]
+__all__ = ["Checkpoint", "ErrorPage", "Guard", "arrived_at", "page_for"]
 
 error_logger = logging.getLogger("syncdoctor.service")
 
@@ -52,8 +53,11 @@ OPEN_PATHS = frozenset({"/v1/health"})
 
 
 _CHECKED = frozenset({b"host", b"origin", b"content-length", b"x-api-key", b"authorization",
-                      b"content-type"})
+                      b"content-type", b"accept", b"hx-request"})
 """The request headers the Guard reads."""
+
+ErrorPage = Callable[[int, str, str], bytes]
+"""status, detail, path -> the HTML page a browser is shown instead of a problem+json."""
 
 def _checked_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
     """The headers the checks read, in one pass (a repeated one counts as its first).
@@ -137,6 +141,8 @@ class Checkpoint:
         # os.urandom call on the event loop each time); 16 hex digits, as before.
         self._id_prefix = secrets.token_hex(4)
         self._request_count = itertools.count(1)
+        self.page: ErrorPage | None = None
+        """Set when the web page is served: then a browser is shown its errors as a page."""
 
     def next_request_id(self) -> str:
         """A new request id, unique in this process."""
@@ -222,6 +228,7 @@ class Guard:
         sent_bytes = 0
         received = 0
         response_started = False  # once set, a failure can only close the connection
+        headers: dict[str, str] = {}
 
         async def send_counted(message: Message) -> None:
             nonlocal status, sent_bytes, response_started
@@ -251,7 +258,7 @@ class Guard:
                 answer = checkpoint.fast.answer(b"".join(m.get("body", b"") for m in body),
                                           state["arrived"], request_id)
             if refusal is not None:
-                await self._answer(send_counted, refusal, refusal_headers(refusal))
+                await self._answer(send_counted, refusal, headers, refusal_headers(refusal))
             elif answer is not None:
                 status, sent_bytes, response_started = answer.status, len(answer.body), True
                 await send({"type": "http.response.start", "status": answer.status,
@@ -267,7 +274,7 @@ class Guard:
         except Exception as error:  # the last resort: a problem that leaks nothing
             log_unhandled(request_id, error)
             if not response_started:
-                await self._answer(send_counted, _internal_error(path, request_id))
+                await self._answer(send_counted, _internal_error(path, request_id), headers)
         finally:
             if checkpoint.log:
                 log_access(access_line(
@@ -292,13 +299,35 @@ class Guard:
                 break
         return messages, received
 
-    async def _answer(self, send: Send, problem: Problem,
+    async def _answer(self, send: Send, problem: Problem, request: Mapping[str, str],
                       headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
-        body = problem.model_dump_json(exclude_none=True).encode()
+        page = page_for(self.checkpoint, request, problem)
+        if page is not None:
+            body, media_type = page, b"text/html; charset=utf-8"
+            headers = [*headers, *_PAGE_HEADERS]
+        else:
+            body, media_type = problem.model_dump_json(exclude_none=True).encode(), PROBLEM_BYTES
         await send({"type": "http.response.start", "status": problem.status, "headers": [
-            (b"content-type", b"application/problem+json"),
+            (b"content-type", media_type),
             (b"content-length", str(len(body)).encode()), *headers]})
         await send({"type": "http.response.body", "body": body})
+
+
+PROBLEM_BYTES = PROBLEM_JSON.encode()
+_PAGE_HEADERS = [(name.encode(), value.encode()) for name, value in PAGE_HEADERS.items()]
+
+
+def page_for(checkpoint: Checkpoint, request: Mapping[str, str], problem: Problem
+             ) -> bytes | None:
+    """The page a browser is shown for ``problem``, or None for a client of the API.
+
+    ``request``: its headers (lower-case names). Only with the web page served.
+    """
+    path = problem.instance or ""
+    if checkpoint.page is None or not wants_a_page(
+            path, request.get("accept"), "hx-request" in request):
+        return None
+    return checkpoint.page(problem.status, problem.detail, path)
 
 
 def arrived_at(request: Request) -> float:

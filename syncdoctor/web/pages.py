@@ -25,7 +25,7 @@ from syncdoctor.web.security import (
 )
 from syncdoctor.web.views import percent
 
-__all__ = ["Pages"]
+__all__ = ["Pages", "error_page"]
 
 _ENVIRONMENT = Environment(
     loader=PackageLoader("syncdoctor.web", "templates"),
@@ -88,3 +88,43 @@ class Pages:
     def to_sign_in(self, request: Request) -> Response:
         """A browser not signed in: to the sign-in page, coming back here after."""
         return self.redirect(f"/sign-in?next={quote(request.url.path, safe='/')}")
+
+
+_ERROR_HEADINGS = {
+    401: "Sign in first",
+    403: "Refused",
+    404: "No such page",
+    405: "Not a page to open",
+    413: "Too much at once",
+    421: "Not this address",
+}
+
+
+def _error_words(status: int, detail: str, path: str) -> str:
+    path = path if len(path) <= 120 else path[:120] + "..."
+    if status == 404:
+        return f"There is no page at {path}."
+    if status == 405:
+        return (f"{path} takes a form's answer, not a visit (a reload after a post asks for it "
+                "this way): start or resume a case from the first page.")
+    if status == 413:
+        sent = detail.replace("the request body is", "what you sent is", 1)
+        return (sent[:1].upper() + sent[1:] + ", the most this service takes at once. "
+                "Send fewer rows at a time, or start the service with a larger --max-body.")
+    if status == 401:
+        return "This service needs a key: sign in on the first page."
+    return detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".")
+
+
+def error_page(status: int, detail: str, path: str) -> bytes:
+    """The page a browser is shown for an error the service answers itself.
+
+    No route, a method not allowed, a body too large, a refusal: the problem's detail in the
+    page's words, instead of the problem+json an API client gets. No cookie is set and no form
+    is shown.
+    """
+    heading = _ERROR_HEADINGS.get(status, "That did not work")
+    html = _ENVIRONMENT.get_template("problem.html").render({
+        "heading": heading, "error": _error_words(status, detail, path), "why_open": False,
+        "result_view": False, "csrf": "", "signed_in_with_key": False})
+    return html.encode()

@@ -1,0 +1,69 @@
+"""What the page says, read over plain HTTP (no browser needed): a real server each."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from web_server import serve
+
+from support import NOW
+
+CASE = {"error.message": '1020 - Terms Code "F48" is not defined in A/R Terms',
+        "sales_order.erp_sync_status": "failed"}
+
+
+def test_a_consequence_points_to_its_root_instead_of_repeating_its_steps(base: str) -> None:
+    started = httpx.post(f"{base}/v1/sessions", json={"pack": "sage300", "facts": CASE,
+                                                      "now": NOW})
+    assert started.status_code == 201, started.text
+    session = started.json()["id"]
+    page = httpx.get(f"{base}/s/{session}/result")
+    assert page.status_code == 200
+    cards = re.findall(r'<article class="card cause" data-cause-id="([^"]+)"', page.text)
+    assert cards[:2] == ["terms_missing_in_sage", "retries_exhausted"]
+    cards_part, report = page.text.split('data-testid="report"')
+    for shown in (cards_part, report):  # the cards, then the ticket report below them
+        assert shown.count("After 5 attempts the scheduler never retries it") == 1
+    assert 'data-folded-into="terms_missing_in_sage"' in page.text
+    assert 'href="#cause-terms_missing_in_sage"' in page.text
+
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize(("method", "path", "status", "heading", "said"), [
+    ("GET", "/start", 405, "Not a page to open", "/start takes a form&#39;s answer, not a visit"),
+    ("GET", "/no/such/<b>page</b>", 404, "No such page",
+     "There is no page at /no/such/&lt;b&gt;page&lt;/b&gt;."),
+])
+def test_a_browser_is_shown_a_page_for_what_the_router_refuses(
+        base: str, method: str, path: str, status: int, heading: str, said: str) -> None:
+    answer = httpx.request(method, f"{base}{path}", headers=BROWSER)
+    assert answer.status_code == status
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in answer.headers["content-security-policy"]
+    assert f'<h1 id="problem-heading">{heading}</h1>' in answer.text
+    assert said in answer.text and "<b>" not in answer.text
+    assert "set-cookie" not in answer.headers
+
+
+def test_the_api_and_htmx_keep_their_problem_json(base: str) -> None:
+    for path, headers in (("/v1/nope", BROWSER), ("/nope", {}), ("/nope", {**BROWSER,
+                                                                       "hx-request": "true"})):
+        answer = httpx.get(f"{base}{path}", headers=headers)
+        assert answer.status_code == 404
+        assert answer.headers["content-type"] == "application/problem+json"
+        assert answer.json()["detail"] == f"no route {path}"
+
+
+def test_a_post_too_big_is_a_page_that_says_the_limit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    with serve(f"sqlite:///{tmp_path / 's.db'}", max_body=2000) as url:
+        big = b"paste=" + b"a" * 5000
+        form = {**BROWSER, "content-type": "application/x-www-form-urlencoded"}
+        page = httpx.post(f"{url}/start", content=big, headers=form)
+        assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+        assert "What you sent is larger than 2000 bytes" in page.text
+        api = httpx.post(f"{url}/v1/diagnose", content=big, headers=BROWSER)
+        assert api.status_code == 413 and api.json()["code"] == "BodyTooLarge"
