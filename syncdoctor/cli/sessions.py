@@ -26,7 +26,8 @@ sessions_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-IdArgument = Annotated[str, typer.Argument(help="The session id (see `syncdoctor sessions list`).")]
+IdArgument = Annotated[str, typer.Argument(
+    help="The session id (see `syncdoctor sessions list`), or its first characters (4 or more).")]
 
 
 class ListFormat(enum.StrEnum):
@@ -82,20 +83,27 @@ def list_sessions(
 def show(session_id: IdArgument, store: StoreOption = None, kb: KbOption = None) -> None:
     """Show a session: how it started, every answer in order, and where the diagnosis stands."""
     from syncdoctor.cli.console import make_console
+    from syncdoctor.cli.session_ids import resume_session
     from syncdoctor.cli.terminal.loop import show_facts
     from syncdoctor.cli.terminal.show import show_hypotheses
-    from syncdoctor.interview import Interview, open_store
+    from syncdoctor.interview import open_store
 
     console = make_console()
     try:
         knowledge = open_kb(kb)
         with open_store(store) as opened:
-            session = Interview.resume(session_id, store=opened, kb=knowledge)
+            session = resume_session(session_id, opened, knowledge)
             diagnosis = session.diagnosis
-            console.print(f"session {session_id}: pack {diagnosis.pack or '-'}", markup=False)
+            console.print(f"session {session.id}: pack {diagnosis.pack or '-'}", markup=False)
             show_facts(console, session)
-            if diagnosis.pack is not None:
-                show_hypotheses(console, diagnosis, knowledge.pack(diagnosis.pack).playbook)
+            if diagnosis.pack is None:
+                fits = ", ".join(c.id for c in diagnosis.pack_choices) or ", ".join(
+                    sorted(knowledge.packs))
+                console.print(f"no pack chosen yet (the facts fit: {fits}); resume the session "
+                              f"to choose one: syncdoctor sessions resume {session.id}",
+                              markup=False)
+                return
+            show_hypotheses(console, diagnosis, knowledge.pack(diagnosis.pack).playbook)
             question = session.next_question()
             console.print(f"next question: {question.ask}" if question else
                           "no question left: the diagnosis is complete", markup=False)
@@ -107,8 +115,9 @@ def show(session_id: IdArgument, store: StoreOption = None, kb: KbOption = None)
 def resume(session_id: IdArgument, store: StoreOption = None, kb: KbOption = None) -> None:
     """Pick a session up exactly where it was left, and go on with the interview."""
     from syncdoctor.cli.console import make_console
+    from syncdoctor.cli.session_ids import resume_session
     from syncdoctor.cli.terminal.prompter import make_prompter
-    from syncdoctor.interview import Interview, open_store
+    from syncdoctor.interview import open_store
 
     console = make_console()
     try:
@@ -118,11 +127,11 @@ def resume(session_id: IdArgument, store: StoreOption = None, kb: KbOption = Non
         fail(error)
     with opened:
         try:
-            session = Interview.resume(session_id, store=opened, kb=knowledge)
+            session = resume_session(session_id, opened, knowledge)
         except SyncdoctorError as error:
             fail(error)
         count = len(session.answers)
-        console.print(f"resumed session {session_id} ({count} answer{'s' if count != 1 else ''})",
+        console.print(f"resumed session {session.id} ({count} answer{'s' if count != 1 else ''})",
                       markup=False)
         run_session(session, knowledge, store, console, make_prompter())
 
@@ -146,13 +155,14 @@ def export(
     It holds the facts and who gave them, the unknowns, the questions asked, the causes with
     their evidence, the remediation and the escalation.
     """
-    from syncdoctor.interview import Interview, open_store
+    from syncdoctor.cli.session_ids import resume_session
+    from syncdoctor.interview import open_store
     from syncdoctor.report import session_report
 
     try:
         knowledge = open_kb(kb)
         with open_store(store) as opened:
-            session = Interview.resume(session_id, store=opened, kb=knowledge)
+            session = resume_session(session_id, opened, knowledge)
             sys.stdout.write(shown_safely(
                 session_report(session, output.value, templates=report_templates)))
     except SyncdoctorError as error:
@@ -162,16 +172,17 @@ def export(
 @sessions_app.command("delete", epilog=epilog("sessions delete"))
 def delete(session_id: IdArgument, store: StoreOption = None) -> None:
     """Delete a session and every answer in it."""
+    from syncdoctor.cli.session_ids import delete_session
     from syncdoctor.interview import open_store
 
     try:
         with open_store(store) as opened:
-            existed = opened.delete(session_id)
+            deleted = delete_session(session_id, opened)
     except SyncdoctorError as error:
         fail(error)
-    if not existed:
+    if deleted is None:
         typer.echo(f"error: no session {session_id!r} in {store or 'the default store'}",
                    err=True)
         raise typer.Exit(2)
-    typer.echo(f"deleted session {session_id}")
+    typer.echo(f"deleted session {deleted}")
 
