@@ -60,7 +60,8 @@ class Pages:
         """A whole page; gives the browser a CSRF token if it has none."""
         token = request.cookies.get(CSRF_COOKIE) or new_csrf_token()
         html = _ENVIRONMENT.get_template(template).render(
-            {"error": None, "why_open": False, "result_view": False, **context, "csrf": token,
+            {"error": None, "notice": None, "why_open": False, "result_view": False, **context,
+             "csrf": token,
              "signed_in_with_key": self.keys.enabled and self.signed_in(request)})
         response = HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
         if request.cookies.get(CSRF_COOKIE) != token:
@@ -125,6 +126,7 @@ def error_page(status: int, detail: str, path: str) -> bytes:
     """
     heading = _ERROR_HEADINGS.get(status, "That did not work")
     html = _ENVIRONMENT.get_template("problem.html").render({
-        "heading": heading, "error": _error_words(status, detail, path), "why_open": False,
+        "heading": heading, "error": _error_words(status, detail, path), "notice": None,
+        "why_open": False,
         "result_view": False, "csrf": "", "signed_in_with_key": False})
     return html.encode()

@@ -62,6 +62,10 @@ def said(error: SyncdoctorError) -> str:
     return text[:1].upper() + text[1:]
 
 
+MOVED_ON = ("That question had been answered already (in another tab, or by someone else on "
+            "this session), so your answer was not kept. This is where the session stands now.")
+
+
 def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: KeyRing
                ) -> APIRouter:
     """The page's routes over ``store``, for the service to include at ``/``."""
@@ -91,9 +95,9 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
 
     def show(request: Request, page: SessionPage, *, status: int = 200, error: str | None = None,
              result: bool = False, **extra: object) -> Response:
-        if page.pack is None:
-            return pages.render(request, "choose.html", {"page": page, "error": error}, status)
         context = {"page": page, "error": error, **extra}
+        if page.pack is None:
+            return pages.render(request, "choose.html", context, status)
         if result or page.question is None:
             resume_url = str(request.base_url).rstrip("/") + f"/s/{page.id}"
             return pages.render(request, "result.html", {
@@ -149,7 +153,8 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
             page = await run(lambda: session_page(resume(session_id), explain=explain,
                                                   result=result))
             return show(request, page, result=result,
-                        why_open=request.query_params.get("why") == "1")
+                        why_open=request.query_params.get("why") == "1",
+                        notice=MOVED_ON if request.query_params.get("moved") == "1" else None)
         return await guarded(request, action)
 
     @router.post("/s/{session_id}/answer")
@@ -163,7 +168,9 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
                 interview = resume(session_id)
                 question = interview.next_question()
                 if question is None or question.fact != fact:
-                    return f"/s/{session_id}"  # answered elsewhere meanwhile: show what is next
+                    # Answered elsewhere meanwhile (another tab, a colleague): show what is next,
+                    # saying that this answer was not kept.
+                    return f"/s/{session_id}?moved=1"
                 if verb == "skip":
                     interview.skip(fact, source="agent")
                     return f"/s/{session_id}"

@@ -91,6 +91,8 @@ class SessionPage:
     """The ticket report (Markdown), for the result page only: it takes a while to render."""
     question_causes: list[Possible] = field(default_factory=list)
     """The causes the question bears on (its Why?)."""
+    question_step: str = ""
+    """The title of the playbook step the question belongs to (its Why?)."""
     options: list[Option] = field(default_factory=list)
     """The radio buttons of an enum or bool question."""
     rows: list[dict[str, str]] = field(default_factory=list)
@@ -157,6 +159,9 @@ def session_page(
     if question is not None and pack is not None:
         titles = pack.playbook.causes
         page.question_causes = [Possible(c, titles[c].title) for c in question.causes]
+        page.question_step = next(
+            (step.title for step in pack.playbook.steps if step.id == question.step),
+            question.step)
         page.options = _options(question, page.fact)
     if question is not None and question.type == "records":
         page.rows = table_rows(question.fields or [], form, extra_rows)

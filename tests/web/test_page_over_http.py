@@ -67,3 +67,37 @@ def test_a_post_too_big_is_a_page_that_says_the_limit(tmp_path) -> None:  # type
         assert "What you sent is larger than 2000 bytes" in page.text
         api = httpx.post(f"{url}/v1/diagnose", content=big, headers=BROWSER)
         assert api.status_code == 413 and api.json()["code"] == "BodyTooLarge"
+
+
+def test_why_names_the_question_step_by_its_title(base: str, bundled_kb) -> None:  # type: ignore[no-untyped-def]
+    started = httpx.post(f"{base}/v1/sessions", json={"pack": "impac",
+                                                      "facts": {"sync.status": "failed"},
+                                                      "now": NOW}).json()
+    question = started["next_question"]
+    steps = {s.id: s.title for s in bundled_kb.packs["impac"].playbook.steps}
+    assert steps[question["step"]] != question["step"]
+    page = httpx.get(f"{base}/s/{started['id']}").text
+    assert f"step <q>{steps[question['step']]}</q>" in page
+    assert f"<q>{question['step']}</q>" not in page
+
+
+def test_an_answer_to_a_question_answered_meanwhile_is_said_not_kept(base: str) -> None:
+    started = httpx.post(f"{base}/v1/sessions", json={"pack": "impac",
+                                                      "facts": {"sync.status": "failed"},
+                                                      "now": NOW}).json()
+    session, first = started["id"], started["next_question"]
+    with httpx.Client(base_url=base) as browser:
+        page = browser.get(f"/s/{session}")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token
+        answered = httpx.post(f"{base}/v1/sessions/{session}/answers",  # the other tab
+                              json={"fact": first["fact"], "unknown": True})
+        assert answered.status_code == 200
+        late = browser.post(f"/s/{session}/answer", data={
+            "csrf": token.group(1), "fact": first["fact"], "value": "yes", "action": "answer"},
+            follow_redirects=True)
+        assert late.status_code == 200
+        assert "your answer was not kept" in late.text and "data-notice" in late.text
+        kept = httpx.get(f"{base}/v1/sessions/{session}").json()["answers"]
+        assert [(a["fact"], a["unknown"]) for a in kept] == [(first["fact"], True)]
+        assert "data-notice" not in browser.get(f"/s/{session}").text
