@@ -140,3 +140,22 @@ def test_the_text_report_says_yes_or_no_for_a_worked_out_bool(bundled_kb) -> Non
     assert result.inferred["error.from_platform"] is True
     text = to_text(result)
     assert "  - error.from_platform = yes\n" in text and "= True" not in text
+
+
+def test_certainties_round_half_up_from_the_number_the_json_shows() -> None:
+    from syncdoctor.report.numbers import certainty_percent, certainty_places
+
+    assert [certainty_places(c) for c in (0.975, 0.955, 0.985, 0.9955, 1.0, 0.3)] == [
+        "0.98", "0.96", "0.99", "1.00", "1.00", "0.30"]
+    assert [certainty_percent(c) for c in (0.975, 0.125, 0.955, 1.0, 0.3)] == [
+        "98%", "13%", "96%", "100%", "30%"]
+
+
+def test_a_combined_certainty_reads_the_same_in_the_text_and_the_json(bundled_kb) -> None:
+    from syncdoctor.report import to_text
+
+    case = read_case(REPO / "examples" / "connectbooster" / "credit-memo-after-payment-run.yaml")
+    result = diagnose(case.facts, pack=case.pack, now=case.now, kb=bundled_kb)
+    held = [c for c in result.causes if c.certainty == 0.975]
+    assert held
+    assert f"[{held[0].id}, certainty 0.98]" in to_text(result)

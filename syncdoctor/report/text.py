@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from syncdoctor.diagnosis.result import Diagnosis, Evidence
+from syncdoctor.report.numbers import certainty_places
 from syncdoctor.report.ticket import Ticket, brief_value, folded_note, render_ticket
 
 _INDENT = "     "
@@ -42,7 +43,8 @@ def to_text(diagnosis: Diagnosis) -> str:
         for choice in diagnosis.pack_choices:
             out.append(f"  - {choice.id}: {choice.title}")
             if choice.likely:
-                read = "; ".join(f"{c.title} ({c.certainty:.2f})" for c in choice.causes)
+                read = "; ".join(f"{c.title} ({certainty_places(c.certainty)})"
+                                 for c in choice.causes)
                 out.append(f"      recognises the message: {read or 'no cause from it alone'}")
     else:
         out.append(f"Playbook: {diagnosis.pack_title} [{diagnosis.pack}]")
@@ -51,7 +53,8 @@ def to_text(diagnosis: Diagnosis) -> str:
         out.append(f"Causes found ({len(diagnosis.causes)}), in the order to fix them:")
         for number, cause in enumerate(diagnosis.causes, 1):
             out.append("")
-            out.append(f"{number:>2}. {cause.title}  [{cause.id}, certainty {cause.certainty:.2f}]")
+            certainty = certainty_places(cause.certainty)
+            out.append(f"{number:>2}. {cause.title}  [{cause.id}, certainty {certainty}]")
             out.append(f"{_INDENT}Step: {cause.step_title}")
             out.append(f"{_INDENT}Why:")
             for evidence in cause.evidence:

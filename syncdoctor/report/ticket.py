@@ -34,6 +34,7 @@ from syncdoctor.kb.recordvalues import type_fact
 from syncdoctor.kb.spec import FactSpec
 from syncdoctor.kb.template_limits import LimitedSandbox, TemplateLimitError, render_budget
 from syncdoctor.kb.values import iso_moment, jsonable
+from syncdoctor.report.numbers import certainty_places
 from syncdoctor.types import JsonValue
 
 if TYPE_CHECKING:
@@ -253,7 +254,7 @@ def _environment(templates: Path | None) -> LimitedSandbox:
     environment.filters["code"] = inline_code
     environment.filters["value"] = show_value
     environment.filters["brief"] = lambda value: inline_code(brief_value(value))
-    environment.filters["certainty"] = lambda number: f"{float(number):.2f}"
+    environment.filters["certainty"] = certainty_places
     environment.globals["folded_note"] = folded_note
     return environment
 

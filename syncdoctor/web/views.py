@@ -13,6 +13,7 @@ from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.interview import Interview, SessionStore
 from syncdoctor.interview.events import SessionSummary
 from syncdoctor.report import folded_note, session_report
+from syncdoctor.report.numbers import certainty_percent, certainty_places
 from syncdoctor.tools.catalogue import FactDescription, catalogue_of
 from syncdoctor.types import JsonValue
 from syncdoctor.web.forms import Form, table_rows
@@ -212,7 +213,7 @@ def _shown(value: JsonValue) -> str:
 
 def percent(certainty: float) -> str:
     """A certainty as the page shows it."""
-    return f"{round(certainty * 100)}%"
+    return certainty_percent(certainty)
 
 
 def choice_reading(choice: PackChoice) -> str:
@@ -222,4 +223,4 @@ def choice_reading(choice: PackChoice) -> str:
     if not choice.causes:
         return "recognises the message; no cause from it alone"
     best = choice.causes[0]
-    return f"reads it as: {best.title} ({best.certainty:.2f})"
+    return f"reads it as: {best.title} ({certainty_places(best.certainty)})"

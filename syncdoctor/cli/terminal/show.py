@@ -17,6 +17,7 @@ from rich.table import Table
 from syncdoctor.diagnosis.result import Cause, Diagnosis, Question
 from syncdoctor.kb.spec import PlaybookFile
 from syncdoctor.report import folded_note
+from syncdoctor.report.numbers import certainty_percent
 from syncdoctor.types import JsonValue
 
 __all__ = [
@@ -68,7 +69,7 @@ def show_hypotheses(console: Console, diagnosis: Diagnosis, playbook: PlaybookFi
     """The causes that hold, those still possible, and those ruled out (with why)."""
     for cause in diagnosis.causes:
         console.print(f"  [green]holds[/green]  {escape(cause.title)} "
-                      f"[dim]({cause.certainty:.0%})[/dim]")
+                      f"[dim]({certainty_percent(cause.certainty)})[/dim]")
     live = live_causes(diagnosis)
     if live:
         console.print("  [yellow]possible[/yellow]  " + escape("; ".join(
@@ -118,7 +119,7 @@ def show_how(console: Console, diagnosis: Diagnosis) -> None:
     if not diagnosis.causes:
         console.print("No cause holds yet: nothing has been concluded from the answers.")
     for cause in diagnosis.causes:
-        console.print(f"[bold]{escape(cause.title)}[/bold] ({cause.certainty:.0%})")
+        console.print(f"[bold]{escape(cause.title)}[/bold] ({certainty_percent(cause.certainty)})")
         for evidence in cause.evidence:
             console.print(f"  because {escape(evidence.because)} [dim]({evidence.rule})[/dim]")
             for fact, value in evidence.facts.items():
@@ -170,7 +171,7 @@ def show_cause(console: Console, cause: Cause, position: int, folded: str | None
     """
     console.print()
     console.rule(f"[bold]Cause {position}[/bold]: {escape(cause.title)} "
-                 f"[dim]({cause.certainty:.0%})[/dim]", align="left")
+                 f"[dim]({certainty_percent(cause.certainty)})[/dim]", align="left")
     for evidence in cause.evidence:
         console.print(f"  because {escape(evidence.because)}")
     if folded is not None:

@@ -16,6 +16,7 @@ from rich.markup import escape
 from syncdoctor.cli.terminal.prompter import Prompter, PromptRequest
 from syncdoctor.diagnosis.result import PackChoice
 from syncdoctor.engine.knowledge import KnowledgeBase
+from syncdoctor.report.numbers import certainty_places
 
 __all__ = ["Start", "ask_pack", "ask_start"]
 
@@ -106,7 +107,8 @@ def _list(console: Console, choices: Sequence[PackChoice]) -> None:
         console.print(f"  {position}) {choice.id:<18} {escape(choice.title)}")
         if choice.likely and choice.causes:
             best = choice.causes[0]
-            console.print(f"     {'':<18} reads it as: {escape(best.title)} ({best.certainty:.2f})")
+            console.print(f"     {'':<18} reads it as: {escape(best.title)} "
+                          f"({certainty_places(best.certainty)})")
 
 
 def _pack_named(names: Sequence[str], text: str) -> str | None:
