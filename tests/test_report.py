@@ -159,3 +159,49 @@ def test_a_combined_certainty_reads_the_same_in_the_text_and_the_json(bundled_kb
     held = [c for c in result.causes if c.certainty == 0.975]
     assert held
     assert f"[{held[0].id}, certainty 0.98]" in to_text(result)
+
+
+def _words_of_html(html: str) -> list[str]:
+    from html.parser import HTMLParser
+
+    texts: list[str] = []
+
+    blocks = {"p", "li", "ol", "ul", "br", "pre", "blockquote", "h1", "h2", "h3", "hr", "tr", "td",
+              "th"}
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            texts.append(" " if tag in blocks else "")
+
+        def handle_endtag(self, tag: str) -> None:
+            texts.append(" " if tag in blocks else "")
+
+        def handle_data(self, data: str) -> None:
+            texts.append(data)
+
+    Collect().feed(html)
+    return "".join(texts).split()
+
+
+def test_plain_text_remediation_says_every_word_the_page_shows_without_markup(bundled_kb) -> None:
+    """Every bundled example's remediation, as the text report prints it, against the page's
+    HTML of the same Markdown: the same words in the same order, list markers aside, and no
+    Markdown mark left."""
+    import re
+
+    from syncdoctor.report.plain import markdown_as_text
+    from syncdoctor.web.markdown import markdown_html
+
+    marker = re.compile(r"^\s*((\d+[.)]|-|>)( |$))*")  # list and quote marks, at a line's start
+    seen = 0
+    for path in sorted((REPO / "examples").glob("*/*.yaml")):
+        case = read_case(path)
+        for cause in diagnose(case.facts, pack=case.pack, now=case.now, kb=bundled_kb).causes:
+            if cause.remediation is None:
+                continue
+            plain = markdown_as_text(cause.remediation)
+            assert "**" not in plain and "`" not in plain, (path, plain)
+            words = " ".join(marker.sub("", line) for line in plain.split("\n")).split()
+            assert words == _words_of_html(markdown_html(cause.remediation)), path
+            seen += 1
+    assert seen > 100

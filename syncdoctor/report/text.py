@@ -6,6 +6,7 @@ import textwrap
 
 from syncdoctor.diagnosis.result import Diagnosis, Evidence
 from syncdoctor.report.numbers import certainty_places
+from syncdoctor.report.plain import markdown_as_text
 from syncdoctor.report.ticket import Ticket, brief_value, folded_note, render_ticket
 
 _INDENT = "     "
@@ -64,8 +65,9 @@ def to_text(diagnosis: Diagnosis) -> str:
                 out.append(f"{_INDENT}What to do: {folded_note(diagnosis, root)}")
             else:
                 out.append(f"{_INDENT}What to do:")
-                out.append(_block(cause.remediation or "(the remediation could not render)",
-                                  _INDENT + "  "))
+                steps = cause.remediation
+                out.append(_block("(the remediation could not render)" if steps is None
+                                  else markdown_as_text(steps), _INDENT + "  "))
             if cause.escalation is not None:
                 out.append(f"{_INDENT}Escalate to: {cause.escalation.contact}")
                 for item in cause.escalation.send:

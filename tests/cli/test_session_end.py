@@ -61,4 +61,5 @@ def test_the_conclusion_shows_a_consequence_steps_once_under_its_root() -> None:
                         result)
         shown = out.getvalue()
         assert shown.count("the scheduler never retries it") == 1, shown
+        assert "Resync Invoice" in shown and "**" not in shown  # rich's Markdown, or plain
         assert "The steps of cause 1 above (A valid terms code" in shown

@@ -18,6 +18,7 @@ from syncdoctor.diagnosis.result import Cause, Diagnosis, Question
 from syncdoctor.kb.spec import PlaybookFile
 from syncdoctor.report import folded_note
 from syncdoctor.report.numbers import certainty_percent
+from syncdoctor.report.plain import markdown_as_text
 from syncdoctor.types import JsonValue
 
 __all__ = [
@@ -181,8 +182,8 @@ def show_cause(console: Console, cause: Cause, position: int, folded: str | None
         console.print()
         if console.is_terminal:
             console.print(Markdown(cause.remediation))
-        else:  # piped: the Markdown source, whole lines (rich would crop them to 80 columns)
-            console.print(cause.remediation.strip(), markup=False)
+        else:  # piped: plain text, whole lines (rich would crop them to 80 columns)
+            console.print(markdown_as_text(cause.remediation), markup=False)
     if cause.escalation is not None:
         console.print()
         console.print(f"[bold]Escalate to[/bold] {escape(cause.escalation.contact)}, sending:")
