@@ -99,6 +99,16 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_utc)]
 Name = Annotated[StrictStr, Field(min_length=1, max_length=MAX_NAME)]
 
 
+TITLE_CHARACTERS = 90
+"""The most of a pasted message's first line a session's default title takes."""
+
+
+def message_title(message: str) -> str | None:
+    """A session's title from a pasted message: its first line with text, cut short."""
+    line = next((line.strip() for line in message.splitlines() if line.strip()), "")
+    return line[:TITLE_CHARACTERS] or None
+
+
 class SessionHeader(BaseModel):
     """How a session started; written once, by ``create()``."""
 

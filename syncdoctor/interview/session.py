@@ -45,6 +45,7 @@ from syncdoctor.interview.events import (
     SessionEvent,
     SessionHeader,
     StoredJson,
+    message_title,
     new_session_id,
 )
 from syncdoctor.interview.replay import SessionState, replay
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
     from syncdoctor.collectors.runner import Collectors
 
 __all__ = ["Interview"]
-
 
 class Interview:
     """A guided diagnosis kept in a session store: ask, answer, skip, undo, resume.
@@ -105,7 +105,9 @@ class Interview:
                 that a session resumed later gives the same Diagnosis.
             message: a pasted error message; it goes into the pack's message fact
                 (``error.message``) and helps choose the pack.
-            title: what the case is about (a case file's title), for the report.
+            title: what the case is about (a case file's title), for the report and the
+                sessions list; None takes the first line of ``message`` (its first
+                :data:`TITLE_CHARACTERS` characters), if there is one.
             kb: the knowledge base; None uses the bundled one.
             collect: True (or a ``Collectors``): after every step, the pack's collectors fetch
                 what the questions need, each fact committed as the collector's answer.
@@ -132,6 +134,8 @@ class Interview:
             target = message_fact(chosen) if chosen is not None else shared_message_fact(
                 knowledge)
             given[target] = message
+            if title is None:
+                title = message_title(message)
         # Check everything exactly as diagnose() would; this raises before anything is stored.
         first_run = diagnose(
             given, pack=chosen.id if chosen else None, kb=knowledge, now=moment,

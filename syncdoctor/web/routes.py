@@ -34,7 +34,6 @@ from syncdoctor.web.views import SessionPage, session_page, start_page
 __all__ = ["Runner", "web_router"]
 
 T = TypeVar("T")
-TITLE_CHARACTERS = 90
 
 page_logger = logging.getLogger("syncdoctor.web")
 
@@ -123,11 +122,9 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
                 return pages.render(request, "start.html", {
                     "page": page, "message": message,
                     "error": "Paste an error message, or choose the integration."}, 422)
-            title = message.strip().splitlines()[0][:TITLE_CHARACTERS] if message.strip() else None
             try:
-                interview = await run(lambda: Interview.start(
-                    store=store, pack=pack, message=message if message.strip() else None,
-                    title=title, kb=kb))
+                interview = await run(lambda: Interview.start(  # titled by the message's line
+                    store=store, pack=pack, message=message if message.strip() else None, kb=kb))
             except SyncdoctorError as error:
                 page = await run(lambda: start_page(kb, store))
                 return pages.render(request, "start.html", {

@@ -184,3 +184,20 @@ def test_the_interview_matches_a_stateless_diagnosis_of_the_same_facts(bundled_k
     again = diagnose(iv.facts, pack="connectbooster", kb=bundled_kb, now=NOW,
                      unknown=["credit_memo.applied"])
     assert again == iv.diagnosis
+
+
+def test_a_session_started_from_a_message_is_titled_by_its_first_line(bundled_kb) -> None:  # type: ignore[no-untyped-def]
+    from syncdoctor.interview.events import TITLE_CHARACTERS
+
+    store = MemoryStore()
+    pasted = "\n   Terms code 30NET does not exist in Sage 300  \nat line 2 of the log"
+    iv = Interview.start(store=store, message=pasted, kb=bundled_kb, now=NOW)
+    assert iv.header.title == "Terms code 30NET does not exist in Sage 300"
+    assert store.list()[0].title == iv.header.title
+    named = Interview.start(store=store, message=pasted, title="Ticket 4411", kb=bundled_kb,
+                            now=NOW)
+    assert named.header.title == "Ticket 4411"
+    long = Interview.start(store=store, message="x" * 500, pack="sage300", kb=bundled_kb,
+                           now=NOW)
+    assert long.header.title == "x" * TITLE_CHARACTERS
+    assert Interview.start(store=store, pack="impac", kb=bundled_kb, now=NOW).header.title is None
