@@ -237,7 +237,7 @@ def load_mapping(path: Path | None) -> MappingFile:
     try:
         return MappingFile.model_validate(data)
     except ValidationError as error:
-        problems: list[Problem] = validation_problems(located, error, _KEYS)
+        problems: list[Problem] = validation_problems(located, error, _KEYS, model=MappingFile)
         count = len(problems)
         raise ExportError(str(path), f"{count} problem{'s' if count != 1 else ''} in the "
                           "mapping", problems) from None

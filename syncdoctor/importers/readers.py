@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from syncdoctor.importers.errors import ExportError
 from syncdoctor.importers.mapping import SourceMapping
+from syncdoctor.importers.unreadable import first_bad_place
 
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["KIND_COLUMNS", "ROW", "RawTable", "mapped_columns", "read_tables"]
+__all__ = ["KIND_COLUMNS", "ROW", "RawTable", "mapped_columns", "read_tables", "unreadable"]
 
 ROW: Final = "__row"
 """The column holding each row's position in its file."""
@@ -47,6 +48,8 @@ class RawTable:
     """The sheet's name, or the JSON key of the array."""
     typed_dates: pl.DataFrame | None = None
     """XLSX: the date column as the cells' own dates (null where a cell holds text)."""
+    file_format: str = ""
+    """csv or ndjson for a scan (what a failure to read it is explained as)."""
 
     def where(self, row: int) -> str:
         """A row's location for a message: ``ui.csv:12``, ``ui.xlsx[Sheet1]:5``, ``h.json:$[3]``."""
@@ -124,9 +127,15 @@ def read_tables(path: Path, mapping: SourceMapping) -> list[RawTable]:
             return _read_xlsx(path, mapping)
         return _read_json(path, mapping, ndjson=kind == "ndjson")
     except (pl.exceptions.PolarsError, OSError, UnicodeDecodeError) as error:
-        text = str(error).strip().splitlines()
-        raise ExportError(file, f"cannot read it as {kind}: {text[0] if text else error}"
-                          ) from None
+        raise unreadable(file, kind, error, mapping.separator) from None
+
+
+def unreadable(file: str, file_format: str, error: Exception, separator: str = ","
+               ) -> ExportError:
+    """The error for an export a reader failed on: where and why, when that can be found."""
+    text = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    found = first_bad_place(Path(file), file_format, separator)
+    return ExportError(file, f"cannot read it as {file_format}: {found or text}")
 
 
 def _read_csv(path: Path, mapping: SourceMapping) -> RawTable:
@@ -147,7 +156,7 @@ def _read_csv(path: Path, mapping: SourceMapping) -> RawTable:
         .select(wanted)
         .with_row_index(ROW, offset=2)  # line 1 is the header
     )
-    return RawTable(kind, file, frame, "line")
+    return RawTable(kind, file, frame, "line", file_format="csv")
 
 
 def _first_keys(path: Path, file: str) -> set[str]:
@@ -194,7 +203,8 @@ def _read_json(path: Path, mapping: SourceMapping, *, ndjson: bool) -> list[RawT
             raise _no_kind(file, sorted(header), mapping)
         wanted = _wanted(kind, mapping)
         scan = pl.scan_ndjson(path, schema=dict.fromkeys(wanted, pl.String))
-        return [RawTable(kind, file, scan.with_row_index(ROW, offset=1), "line")]
+        return [RawTable(kind, file, scan.with_row_index(ROW, offset=1), "line",
+                         file_format="ndjson")]
     with path.open("rb") as handle:
         opening = handle.read(_SNIFF).lstrip()[:1]
     if opening == b"[":

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Final
 
 from syncdoctor.importers.errors import ROWS_SHOWN, ExportError, RowProblem
 from syncdoctor.importers.mapping import KINDS, Numbers, SourceMapping
-from syncdoctor.importers.readers import KIND_COLUMNS, ROW, RawTable, mapped_columns
+from syncdoctor.importers.readers import KIND_COLUMNS, ROW, RawTable, mapped_columns, unreadable
 
 if TYPE_CHECKING:
     import polars as pl
@@ -114,8 +114,8 @@ def typed_table(table: RawTable, mapping: SourceMapping) -> pl.DataFrame:
         frame = (table.frame.collect(engine="streaming") if isinstance(table.frame, pl.LazyFrame)
                  else table.frame).lazy()
     except pl.exceptions.PolarsError as error:  # a ragged CSV row, a line that is not JSON
-        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise ExportError(table.file, f"cannot read it: {first}") from None
+        raise unreadable(table.file, table.file_format or "an export", error,
+                         mapping.separator) from None
     if table.typed_dates is not None:  # XLSX date cells: their own dates, as text
         column = table.typed_dates.columns[0]
         cells = table.typed_dates[column].dt.strftime(

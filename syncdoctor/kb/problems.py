@@ -143,7 +143,7 @@ def validation_problems(
             at_value = True
         else:
             code = "KB101"
-            at_value = True
+            at_value = "[key]" not in item["loc"]  # a mapping's key that is not allowed: the key
             plain = plain_message(item, _subject(path), nearest, alternatives[path])
             if plain is not None:
                 message, suggestion = plain

@@ -272,3 +272,39 @@ sources:
     assert source.balances is not None
     assert source.balances.select("month", "balance").rows() == [
         (datetime.date(2024, 1, 1), 1_234_500_000), (datetime.date(2024, 2, 1), -10_000_000)]
+
+
+@pytest.mark.parametrize(("name", "data", "said"), [
+    ("api.ndjson", b'{"id": "A", "date": "2024-01-01", "account": "S", "amount": "1"}\n'
+                   b'{"id": "B", "date": "2024-01-01"\n',
+     "line 2, column 33: Expecting ',' delimiter: the text ends before the record does"),
+    ("api.ndjson", b'{"id": "A", "date": "2024-01-01", "account": "S", "amount": "1"}\n[1]\n',
+     "line 2 holds an array, not a JSON object"),
+    ("hub.json", b'[{"id": "A", "date": "2024-01-01", "account": "S", "amount": "1"},\n]',
+     "line 2, column 1: a comma before ']' with nothing after it"),
+    ("ui.csv", b"id,date,account,amount\nA,2024-01-01,Caf\xe9,1\n",
+     "line 2, column 17: byte 0xe9 is not UTF-8"),
+    ("ui.csv", b'id,date,account,amount\nA,2024-01-01,"Sales,1\nB,2024-01-01,Sales,2\n',
+     "line 2: a quoted field opened there is never closed"),
+    ("ui.csv", b"id,date,account,amount\nA,2024-01-01,Sales,1\nB,2024-01-01,Sales,1,x,y\n",
+     "line 3 has 6 fields where the header has 4"),
+])
+def test_an_unreadable_export_is_explained_at_its_line_and_column(
+        tmp_path: Path, name: str, data: bytes, said: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(ExportError) as caught:
+        read_source("ui", [path], MappingFile().source("ui"))
+    assert said in str(caught.value), str(caught.value)
+    assert caught.value.file == str(path)
+
+
+def test_a_mapping_key_in_the_wrong_place_is_not_told_to_be_itself(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.yaml"
+    path.write_text("columns:\n  amount: total\nsources:\n  uii: {}\n", encoding="utf-8")
+    with pytest.raises(ExportError) as caught:
+        load_mapping(path)
+    headlines = [problem.headline() for problem in caught.value.problems]
+    assert any(h.startswith(f"{path}:1:1") and "unknown key 'columns'" in h for h in headlines)
+    assert not any("did you mean 'columns'" in h for h in headlines), headlines
+    assert any(h.startswith(f"{path}:4:3") and "did you mean 'ui'" in h for h in headlines)

@@ -1,0 +1,102 @@
+"""Why an export cannot be read, said at its line and column.
+
+polars' readers fail with their own wording: ``error parsing line: Syntax at character 74``,
+``InternalError(TapeError) at character 84``, ``'utf-8' codec can't decode byte 0xe9 in position
+52``. Only once one has failed, the file is read again here, line by line with Python's own
+decoders, to find the first place that is wrong and say what is wrong there in a support
+agent's words. A file too large to re-read whole as JSON keeps polars' message.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Final
+
+__all__ = ["first_bad_place"]
+
+_WHOLE_JSON_LIMIT: Final = 64 * 1024 * 1024
+"""The largest JSON document read again whole to locate its error (on the error path only)."""
+_KINDS: Final = {list: "an array", str: "a string", int: "a number", float: "a number",
+                 bool: "true or false", type(None): "null"}
+
+
+def first_bad_place(path: Path, file_format: str, separator: str = ",") -> str | None:
+    """Where and why ``path`` is not a readable export of ``file_format``, or None."""
+    try:
+        return _not_utf8(path) or {
+            "ndjson": _bad_ndjson, "json": _bad_json, "csv": _bad_csv,
+        }.get(file_format, lambda _path, _sep: None)(path, separator)
+    except OSError:
+        return None
+
+
+def _not_utf8(path: Path) -> str | None:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                column = len(line[:error.start].decode("utf-8", errors="replace")) + 1
+                return (f"line {number}, column {column}: byte 0x{line[error.start]:02x} is not "
+                        "UTF-8 (the export was saved as Latin-1 or Windows-1252?); save it as "
+                        "UTF-8, e.g. Excel's 'CSV UTF-8'")
+    return None
+
+
+def _bad_ndjson(path: Path, _separator: str) -> str | None:
+    with path.open("r", encoding="utf-8-sig") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line.rstrip("\r\n"))
+            except json.JSONDecodeError as error:
+                return f"line {number}, column {error.colno}: {_said(error)} (not JSON)"
+            if not isinstance(record, dict):
+                shown = _KINDS.get(type(record), "not an object")
+                return f"line {number} holds {shown}, not a JSON object (one record per line)"
+    return None
+
+
+def _bad_json(path: Path, _separator: str) -> str | None:
+    if path.stat().st_size > _WHOLE_JSON_LIMIT:
+        return None
+    try:
+        json.loads(path.read_text(encoding="utf-8-sig"))
+    except json.JSONDecodeError as error:
+        return f"line {error.lineno}, column {error.colno}: {_said(error)}"
+    return None
+
+
+def _said(error: json.JSONDecodeError) -> str:
+    """json's message, with what the usual mistakes are: a trailing comma, a cut-off record."""
+    before = error.doc[:error.pos].rstrip()
+    here = error.doc[error.pos:error.pos + 1]
+    if error.msg == "Expecting value" and before.endswith(",") and here in ("]", "}"):
+        return f"a comma before {here!r} with nothing after it (JSON allows no trailing comma)"
+    if error.pos >= len(error.doc.rstrip()):
+        return f"{error.msg}: the text ends before the record does (cut off?)"
+    return error.msg
+
+
+def _bad_csv(path: Path, separator: str) -> str | None:
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=separator, strict=True)
+        started = 1
+        width: int | None = None
+        try:
+            for row in reader:
+                if width is None:
+                    width = len(row)
+                elif len(row) > width:
+                    return (f"line {started} has {len(row)} fields where the header has "
+                            f"{width} (a separator inside a value that is not quoted?)")
+                started = reader.line_num + 1
+        except csv.Error as error:
+            if reader.line_num > started or "end of data" in str(error):
+                return (f"line {started}: a quoted field opened there is never closed (a \" "
+                        "missing, or one that should be doubled as \"\")")
+            return f"line {reader.line_num}: {error}"
+    return None
