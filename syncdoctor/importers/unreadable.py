@@ -71,7 +71,7 @@ def _bad_json(path: Path, _separator: str) -> str | None:
 
 
 def _said(error: json.JSONDecodeError) -> str:
-    """json's message, with what the usual mistakes are: a trailing comma, a cut-off record."""
+    """The decoder's message, and the usual mistake behind it: a trailing comma, a cut record."""
     before = error.doc[:error.pos].rstrip()
     here = error.doc[error.pos:error.pos + 1]
     if error.msg == "Expecting value" and before.endswith(",") and here in ("]", "}"):
