@@ -70,7 +70,8 @@ def test_a_consequence_steps_are_shown_once_at_the_end_of_its_root() -> None:
     markdown = render_ticket(ticket_from_case(result, SAGE_CASE))
     for report in (text, markdown):
         assert report.count(EXHAUSTED_STEP) == 1, report
-        assert f"The steps of cause 1 above ({root.title}) end with this one's." in report
+    assert f"The steps of cause 1 above ({root.title}) end with this one's." in text
+    assert f'The steps of "{root.title}" above end with this one\'s.' in markdown
 
 
 def _cause(cause_id: str, follows: list[str], remediation: str | None) -> dict[str, object]:
@@ -95,13 +96,15 @@ def test_a_chain_of_consequences_is_folded_whole_into_the_first_root() -> None:
                                                               result.causes[0]]
 
 
-def test_a_cycle_read_back_from_json_or_a_root_without_steps_folds_nothing() -> None:
+def test_a_cycle_a_root_listed_later_or_a_root_without_steps_folds_nothing() -> None:
     causes = [_cause("a", ["b"], "Step A."), _cause("b", ["a"], "Step B."),
-              _cause("c", ["d"], "Step C."), _cause("d", [], None)]
+              _cause("c", ["d"], "Step C."), _cause("d", [], None), _cause("e", ["d"], "E.")]
     result = Diagnosis.model_validate({
         "pack": "p", "pack_title": "P", "pack_choices": [], "causes": causes, "ruled_out": [],
         "questions": [], "inferred": {}, "unknown": [], "rules_fired": [], "warnings": [],
         "kb_version": "x", "packs": [], "now": "2024-05-01T12:00:00Z"})
-    assert result.folded_into(result.causes[0]) == result.causes[1]  # stops where it started
-    assert result.folded_into(result.causes[2]) is None  # its root could not render
-    assert "Step C." in to_text(result)
+    assert result.folded_into(result.causes[0]) is None  # its "root" is listed after it
+    assert result.folded_into(result.causes[1]) == result.causes[0]
+    assert result.folded_into(result.causes[2]) is None  # its root is listed after it
+    assert result.folded_into(result.causes[4]) is None  # its root could not render
+    assert "Step C." in to_text(result) and "E." in to_text(result)

@@ -205,3 +205,16 @@ def test_plain_text_remediation_says_every_word_the_page_shows_without_markup(bu
             assert words == _words_of_html(markdown_html(cause.remediation)), path
             seen += 1
     assert seen > 100
+
+
+@pytest.mark.parametrize(("source", "plain"), [
+    ("a\x85b\n\n| k | v |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |", "a\x85b\n\nk | v\n1 | 2\n3 | 4"),
+    ("> | a | b |\n> |---|---|\n> | 1 | 2 |", "> a | b\n> 1 | 2"),
+    ("3. x\n4. y\n   - *z*", "3. x\n4. y\n   - z"),
+    ("[x]: http://example.com\n\ntext", "[x]: http://example.com\n\ntext"),
+    ("Tom &amp; Jerry, a\\*b, `c*d`", "Tom & Jerry, a*b, c*d"),
+])
+def test_markdown_constructs_as_plain_text(source: str, plain: str) -> None:
+    from syncdoctor.report.plain import markdown_as_text
+
+    assert markdown_as_text(source) == plain

@@ -12,7 +12,7 @@ import typer
 
 from syncdoctor.cli._common import KbOption, StoreOption, fail, open_kb
 from syncdoctor.cli.examples import epilog
-from syncdoctor.cli.interview import run_session
+from syncdoctor.cli.interview import resume_command, run_session
 from syncdoctor.cli.safe_text import shown_safely
 from syncdoctor.errors import SyncdoctorError
 
@@ -97,15 +97,17 @@ def show(session_id: IdArgument, store: StoreOption = None, kb: KbOption = None)
             console.print(f"session {session.id}: pack {diagnosis.pack or '-'}", markup=False)
             show_facts(console, session)
             if diagnosis.pack is None:
-                fits = ", ".join(c.id for c in diagnosis.pack_choices) or ", ".join(
-                    sorted(knowledge.packs))
-                console.print(f"no pack chosen yet (the facts fit: {fits}); resume the session "
-                              f"to choose one: syncdoctor sessions resume {session.id}",
-                              markup=False)
+                likely = ", ".join(c.id for c in diagnosis.pack_choices if c.likely)
+                fits = (f"the message reads like: {likely}" if likely else
+                        "no pack recognises the facts")
+                console.print(f"no pack chosen yet ({fits}); resume the session to choose "
+                              f"one: {resume_command(session.id, store)}", markup=False)
                 return
             show_hypotheses(console, diagnosis, knowledge.pack(diagnosis.pack).playbook)
             question = session.next_question()
+            fixed = session.fixed_cause
             console.print(f"next question: {question.ask}" if question else
+                          f"closed: the remediation of {fixed!r} fixed it" if fixed else
                           "no question left: the diagnosis is complete", markup=False)
     except SyncdoctorError as error:
         fail(error)

@@ -229,17 +229,19 @@ class Diagnosis(_Result):
         follows from it": a report showing the root in full points to them there rather than
         printing them twice. The root of a chain of consequences is the first of the chain.
         """
-        if cause.remediation is None:
+        position = {held.id: number for number, held in enumerate(self.causes)}
+        if cause.remediation is None or cause.id not in position:
             return None
-        by_id = {held.id: held for held in self.causes}
         root: Cause | None = None
-        seen = {cause.id}  # a Diagnosis read back from JSON could hold a cycle
-        while cause.follows and cause.follows[0] not in seen:
-            above = by_id.get(cause.follows[0])
-            if above is None or above.remediation is None:
+        # Each step goes to a cause listed earlier, as ranking places them: a Diagnosis read
+        # back from JSON with a cycle, or a root listed after its consequence, folds nothing.
+        while cause.follows:
+            above = position.get(cause.follows[0])
+            if above is None or above >= position[cause.id]:
                 break
-            root = cause = above
-            seen.add(above.id)
+            if self.causes[above].remediation is None:
+                break
+            root = cause = self.causes[above]
         return root
 
 

@@ -6,12 +6,14 @@ before it reaches a store.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from syncdoctor.diagnosis.case import check_ids
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack
 from syncdoctor.errors import REDACTED, FactError, describe
 from syncdoctor.interview.datetimes import ACCEPTED_FORMS, parse_datetime_text
@@ -27,9 +29,11 @@ __all__ = [
     "ParsedAnswer",
     "as_json",
     "check_fact",
+    "fact_ids",
     "message_fact",
     "parse_answer",
     "shared_message_fact",
+    "stored_facts",
     "stored_value",
 ]
 
@@ -187,3 +191,27 @@ def stored_value(kb: KnowledgeBase, fact: str, value: StoredJson) -> StoredJson:
         if redacted is not value:
             return REDACTED
     return value
+
+
+def fact_ids(unknown: Iterable[str]) -> list[str]:
+    """The ids of an ``unknown`` list, each checked to be text."""
+    if isinstance(unknown, str | bytes) or not isinstance(unknown, Iterable):
+        raise FactError("unknown", "expected a list of fact ids", expected="list")
+    return check_ids(unknown)  # each checked to be text (a hostile id cannot crash str())
+
+
+def stored_facts(
+    kb: KnowledgeBase, pack: Pack | None, facts: Mapping[str, object], now: datetime
+) -> dict[str, StoredJson]:
+    """The starting facts as stored: typed when the pack is known, JSON, redacted."""
+    stored: dict[str, StoredJson] = {}
+    for name in sorted(check_ids(facts)):
+        value = facts[name]
+        if value is None:
+            continue  # "not given"
+        if pack is not None:
+            parsed = parse_answer(pack, name, value, clock=now)
+            stored[name] = stored_value(kb, name, parsed.json)
+        else:
+            stored[name] = stored_value(kb, name, as_json(name, value))
+    return stored

@@ -52,7 +52,7 @@ It is :data:`syncdoctor.types.JsonValue` less what could be written but not read
 NaN, infinities, and integers of more than 1000 digits are refused.
 """
 
-EventKind = Literal["answer", "skip", "undo", "not_fixed", "choose_pack"]
+EventKind = Literal["answer", "skip", "undo", "not_fixed", "fixed", "choose_pack"]
 EventSource = Literal["agent", "case", "bot", "collector", "derived"]
 
 SESSION_ID_ALPHABET = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-")
@@ -145,6 +145,8 @@ class SessionEvent(BaseModel):
     - ``skip``: ``fact``, no value (the user does not know);
     - ``undo``: neither; takes back the latest answer or skip still in effect;
     - ``not_fixed``: ``value`` is the id of the cause whose remediation did not fix it;
+    - ``fixed``: ``value`` is the id of the cause whose remediation fixed it (the session is
+      closed while this is its latest event);
     - ``choose_pack``: ``value`` is the pack id.
     """
 
@@ -154,8 +156,8 @@ class SessionEvent(BaseModel):
     kind: EventKind = Field(description="What happened.")
     fact: Name | None = Field(description="The fact answered or skipped; None for other kinds.")
     value: StoredJson = Field(
-        description="The answer as given (JSON, already redacted), the cause id for not_fixed, "
-        "the pack id for choose_pack; None otherwise."
+        description="The answer as given (JSON, already redacted), the cause id for not_fixed "
+        "and fixed, the pack id for choose_pack; None otherwise."
     )
     at: UtcDatetime = Field(description="When it happened (wall clock, stored in UTC).")
     source: EventSource = Field(
@@ -172,10 +174,10 @@ class SessionEvent(BaseModel):
             raise ValueError("an answer needs a value (a fact the user cannot answer is a skip)")
         if self.kind in ("skip", "undo") and self.value is not None:
             raise ValueError(f"a {self.kind} event takes no value")
-        if self.kind in ("not_fixed", "choose_pack") and not (
+        if self.kind in ("not_fixed", "fixed", "choose_pack") and not (
             isinstance(self.value, str) and 0 < len(self.value) <= MAX_NAME
         ):
-            what = "cause" if self.kind == "not_fixed" else "pack"
+            what = "pack" if self.kind == "choose_pack" else "cause"
             raise ValueError(f"a {self.kind} event's value is the {what} id")
         return self
 
@@ -215,7 +217,7 @@ def answers_in_effect(events: Iterable[SessionEvent]) -> tuple[SessionEvent, ...
     """The answer and skip events that an undo has not taken back, oldest first.
 
     An undo takes back the latest answer or skip still in effect; it never takes back a
-    ``not_fixed`` or ``choose_pack``. Stores refuse an undo with nothing to take back.
+    ``not_fixed``, ``fixed`` or ``choose_pack``. Stores refuse an undo with nothing to take back.
     """
     kept: list[SessionEvent] = []
     for event in events:

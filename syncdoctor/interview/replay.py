@@ -47,6 +47,9 @@ class SessionState:
     answers: tuple[Answer, ...]
     """Answers and skips in effect, oldest first."""
     diagnosis: Diagnosis
+    fixed: str | None = None
+    """The cause whose remediation fixed the problem, while that is the session's last word
+    (its latest event, the cause still held); None while the session is open."""
 
 
 def replay(
@@ -99,6 +102,8 @@ def replay(
         ).diagnosis
     if warnings:
         diagnosis = diagnosis.model_copy(update={"warnings": [*diagnosis.warnings, *warnings]})
+    last = events[-1] if events else None
+    fixed = last.value if last is not None and last.kind == "fixed" else None
     return SessionState(
         pack=diagnosis.pack,
         facts=facts,
@@ -106,6 +111,8 @@ def replay(
         not_fixed=tuple(not_fixed),
         answers=tuple(answers),
         diagnosis=diagnosis,
+        # A later step (an answer, an undo, "it did not fix it after all") reopens the session.
+        fixed=fixed if isinstance(fixed, str) and fixed in diagnosis.cause_ids else None,
     )
 
 

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from syncdoctor.diagnosis.case import check_ids, clock
+from syncdoctor.diagnosis.case import clock
 from syncdoctor.diagnosis.pipeline import diagnose
 from syncdoctor.diagnosis.result import Diagnosis, Question
 from syncdoctor.diagnosis.routing import choose_pack
@@ -30,11 +30,12 @@ from syncdoctor.errors import FactError, describe
 from syncdoctor.interview.answers import (
     Answer,
     ParsedAnswer,
-    as_json,
     check_fact,
+    fact_ids,
     message_fact,
     parse_answer,
     shared_message_fact,
+    stored_facts,
     stored_value,
 )
 from syncdoctor.interview.collecting import SessionCollecting, collecting_for, session_view
@@ -122,7 +123,7 @@ class Interview:
         collecting = collecting_for(collect)
         moment = clock(now)
         given = dict(facts or {})
-        unknown_ids = sorted(set(_fact_ids(unknown)))
+        unknown_ids = sorted(set(fact_ids(unknown)))
         chosen = knowledge.pack(pack) if pack is not None else None
         if message is not None:
             if not isinstance(message, str):
@@ -148,7 +149,7 @@ class Interview:
             pack=chosen.id if chosen is not None else None,
             kb_version=knowledge.version,
             clock=iso_moment(moment),
-            facts=_stored_facts(knowledge, chosen, given, moment),
+            facts=stored_facts(knowledge, chosen, given, moment),
             unknown=unknown_ids,
             title=title,
         )
@@ -213,6 +214,11 @@ class Interview:
         return self._state.not_fixed
 
     @property
+    def fixed_cause(self) -> str | None:
+        """The cause whose remediation fixed the problem (:meth:`fixed`); None while open."""
+        return self._state.fixed
+
+    @property
     def events(self) -> tuple[SessionEvent, ...]:
         """Every committed event, undone ones and undos included."""
         return self._events
@@ -243,11 +249,11 @@ class Interview:
         or unknown from the start.
         """
         questions = self._view.questions
-        return questions[0] if questions else None
+        return questions[0] if questions and self._state.fixed is None else None
 
     @property
     def finished(self) -> bool:
-        """True once a pack is chosen and no answer can change the outcome."""
+        """True once a pack is chosen and no answer can change the outcome, or it is fixed."""
         return self.pack is not None and self.next_question() is None
 
     # -- steps -------------------------------------------------------------------------------
@@ -311,6 +317,22 @@ class Interview:
         Raises:
             InterviewError: no pack chosen, or ``cause`` is not among the current causes.
         """
+        return self._commit("not_fixed", source, value=self._held(cause, "not fixed"))
+
+    def fixed(self, cause: str | None = None, *, source: EventSource = "agent") -> Diagnosis:
+        """"Did this fix it?" "Yes.": ``cause`` (default: the top cause) fixed the problem.
+
+        The session is closed: no question is left (``finished``), and the report says which
+        remediation fixed it. A later step reopens it: "it did not fix it after all"
+        (:meth:`not_fixed`), an answer, or an undo.
+
+        Raises:
+            InterviewError: no pack chosen, or ``cause`` is not among the current causes.
+        """
+        return self._commit("fixed", source, value=self._held(cause, "fixed"))
+
+    def _held(self, cause: str | None, said: str) -> str:
+        """``cause``, or the top cause, checked to be among the current causes."""
         self._chosen_pack()
         current = self._state.diagnosis.cause_ids
         target = cause if cause is not None else (current[0] if current else None)
@@ -318,10 +340,10 @@ class Interview:
             found = ", ".join(current) or "none"
             raise InterviewError(
                 f"cause {describe(target)} is not among the current causes" if target
-                else "there is no cause to report as not fixed",
+                else f"there is no cause to report as {said}",
                 hint=f"current causes: {found}",
             )
-        return self._commit("not_fixed", source, value=target)
+        return target
 
     def choose_pack(self, pack: str, *, source: EventSource = "agent") -> Diagnosis:
         """Choose the pack (the answer to "which integration?") and go on in it.
@@ -374,25 +396,3 @@ class Interview:
                 self._commit("answer", "collector", fact=fact, value=value)))
             self._view = session_view(self._kb, self._state, self._collecting)
 
-
-def _fact_ids(unknown: Iterable[str]) -> list[str]:
-    if isinstance(unknown, str | bytes) or not isinstance(unknown, Iterable):
-        raise FactError("unknown", "expected a list of fact ids", expected="list")
-    return check_ids(unknown)  # each checked to be text (a hostile id cannot crash str())
-
-
-def _stored_facts(
-    kb: KnowledgeBase, pack: Pack | None, facts: Mapping[str, object], now: datetime
-) -> dict[str, StoredJson]:
-    """The starting facts as stored: typed when the pack is known, JSON, redacted."""
-    stored: dict[str, StoredJson] = {}
-    for name in sorted(check_ids(facts)):
-        value = facts[name]
-        if value is None:
-            continue  # "not given"
-        if pack is not None:
-            parsed = parse_answer(pack, name, value, clock=now)
-            stored[name] = stored_value(kb, name, parsed.json)
-        else:
-            stored[name] = stored_value(kb, name, as_json(name, value))
-    return stored

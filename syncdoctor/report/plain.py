@@ -1,11 +1,11 @@
 r"""A remediation's Markdown as plain text, for a terminal that shows no formatting, or a pipe.
 
 The text report printed the Markdown source: ``press **Resync Invoice**``, a case value written
-``\\*`` to keep it literal, code in backticks. Here the source is parsed as the page parses it
+``\*`` to keep it literal, code in backticks. Here the source is parsed as the page parses it
 (markdown-it, the same preset, links and images off) and written back without the markup:
 emphasis and code marks dropped, escapes resolved, list numbers and nesting kept, lines whole
-(no wrapping: a pipe or a ticket wraps them). A construct without a plain form here (a table)
-keeps its source lines.
+(no wrapping: a pipe or a ticket wraps them); a table's rows are a line each, cells between bars.
+Link reference definitions are off, as on the page: a pasted ``[x]: http://...`` stays text.
 """
 
 from __future__ import annotations
@@ -28,14 +28,16 @@ def _parser() -> MarkdownIt:
     # a remediation as text.
     from markdown_it import MarkdownIt
 
-    return MarkdownIt("js-default").disable(["link", "autolink", "image"])
+    return MarkdownIt("js-default").disable(["link", "autolink", "image", "reference"])
 
 
 def markdown_as_text(source: str) -> str:
     """``source`` (CommonMark) as plain text, without a trailing newline."""
     from markdown_it.tree import SyntaxTreeNode
 
-    lines = source.splitlines()
+    # Lines as markdown-it counts them (only \n ends one; str.splitlines also splits on NEL,
+    # U+2028 and others, which would shift every line number after a pasted one).
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     tree = SyntaxTreeNode(_parser().parse(source))
     return "\n\n".join(_block(node, lines) for node in tree.children).strip("\n")
 
@@ -53,8 +55,13 @@ def _block(node: SyntaxTreeNode, lines: list[str]) -> str:
         return "\n".join(f"    {line}" for line in node.content.rstrip("\n").split("\n"))
     if kind == "hr":
         return "---"
+    if kind == "table":  # a row a line, its cells between bars
+        return "\n".join(
+            " | ".join("".join(_inline(part) for cell_inline in cell.children
+                               for part in cell_inline.children) for cell in row.children)
+            for section in node.children for row in section.children)
     start, end = node.map or (0, 0)
-    return "\n".join(lines[start:end])  # a table, or what a later preset adds: as written
+    return "\n".join(lines[start:end])  # what a later preset adds: as written
 
 
 def _list(node: SyntaxTreeNode, lines: list[str]) -> str:

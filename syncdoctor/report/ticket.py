@@ -92,6 +92,16 @@ class TicketQuestion:
 
 
 @dataclass(frozen=True)
+class TicketFix:
+    """The cause whose remediation fixed the problem: who said so, and when."""
+
+    cause: str
+    title: str
+    source: str
+    at: str
+
+
+@dataclass(frozen=True)
 class Ticket:
     """Everything the report shows; ``diagnosis`` is the Diagnosis, unchanged."""
 
@@ -101,6 +111,8 @@ class Ticket:
     unknown: list[TicketFact] = field(default_factory=list)
     asked: list[TicketQuestion] = field(default_factory=list)
     session: str | None = None
+    fixed: TicketFix | None = None
+    """A session's end: the remediation that fixed it (None while open, and for a case)."""
 
 
 def _worked_out(diagnosis: Diagnosis, *, collected: bool = True) -> list[TicketFact]:
@@ -171,6 +183,12 @@ def ticket_from_interview(iv: Interview) -> Ticket:
             unknown.pop(answer.fact, None)
             latest[answer.fact] = TicketFact(answer.fact, answer.value, who, when)
     diagnosis = iv.diagnosis
+    fixed = None
+    if iv.fixed_cause is not None:  # the session's latest event said so
+        said = iv.events[-1]
+        fixed = TicketFix(iv.fixed_cause, next(c.title for c in diagnosis.causes
+                                               if c.id == iv.fixed_cause),
+                          SOURCE_LABELS[said.source], iso_moment(said.at))
     return Ticket(
         title=header.title,
         diagnosis=diagnosis,
@@ -178,6 +196,7 @@ def ticket_from_interview(iv: Interview) -> Ticket:
         unknown=[unknown[f] for f in sorted(unknown) if f in diagnosis.unknown],
         asked=asked,
         session=header.id,
+        fixed=fixed,
     )
 
 
@@ -259,8 +278,14 @@ def _environment(templates: Path | None) -> LimitedSandbox:
     return environment
 
 
-def folded_note(diagnosis: Diagnosis, root: Cause) -> str:
-    """Where a consequence's steps are shown: at the end of its root's (Diagnosis.folded_into)."""
+def folded_note(diagnosis: Diagnosis, root: Cause, *, numbered: bool = True) -> str:
+    """Where a consequence's steps are shown: at the end of its root's (Diagnosis.folded_into).
+
+    ``numbered``: the report numbers its causes (the text report, the terminal), so the root
+    is named by its number too; the Markdown report and the page name it by its title alone.
+    """
+    if not numbered:
+        return f'The steps of "{root.title}" above end with this one\'s.'
     number = diagnosis.cause_ids.index(root.id) + 1
     return f"The steps of cause {number} above ({root.title}) end with this one's."
 
@@ -350,6 +375,7 @@ def _ticket_data(ticket: Ticket) -> dict[str, JsonValue]:
         "facts": [asdict(f) for f in ticket.facts],
         "unknown": [asdict(f) for f in ticket.unknown],
         "asked": [asdict(q) for q in ticket.asked],
+        "fixed": None if ticket.fixed is None else asdict(ticket.fixed),
         "diagnosis": json.loads(ticket.diagnosis.model_dump_json()),
     }
     return data

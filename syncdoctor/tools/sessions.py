@@ -66,7 +66,11 @@ class Session(_Result):
         description="The question to ask the user now; null when none is left (or while the "
         "pack must be chosen: see diagnosis.pack_choices)."
     )
-    finished: bool = Field(description="True once no answer can change the outcome.")
+    finished: bool = Field(description="True once no answer can change the outcome, or once "
+                           "the agent said a remediation fixed it (see fixed).")
+    fixed: str | None = Field(
+        default=None, description="The cause whose remediation fixed the problem, as the "
+        "agent said at the end of the interview: the session is closed. Null while it is open.")
     diagnosis: Diagnosis = Field(description="The Diagnosis of the facts so far.")
 
 
@@ -82,6 +86,7 @@ def session_of(
                                at=a.at.isoformat().replace("+00:00", "Z"), source=a.source)
                  for a in interview.answers],
         next_question=interview.next_question(), finished=interview.finished,
+        fixed=interview.fixed_cause,
         diagnosis=budget(interview.diagnosis, max_questions=max_questions, include=include),
     )
 

@@ -4,7 +4,8 @@ A remediation is playbook Markdown with the case's values in it, and a value may
 error message is pasted text). markdown-it-py escapes every character of text it does not
 parse as Markdown, ``html=False`` (its "js-default" preset) leaves any tag in the source as
 text. Links, autolinks and images are switched off too: no bundled playbook has one, and a
-pasted message must not become a link on the agent's page (or an image fetched from elsewhere).
+pasted message must not become a link on the agent's page (or an image fetched from elsewhere);
+so are link reference definitions, which would make a pasted ``[x]: http://...`` line vanish.
 What is left is formatting: lists, emphasis, code, paragraphs.
 """
 
@@ -20,7 +21,7 @@ __all__ = ["markdown_html"]
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    return MarkdownIt("js-default").disable(["link", "autolink", "image"])
+    return MarkdownIt("js-default").disable(["link", "autolink", "image", "reference"])
 
 
 def markdown_html(text: str) -> Markup:

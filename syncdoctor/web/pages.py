@@ -105,9 +105,11 @@ def _error_words(status: int, detail: str, path: str) -> str:
     path = path if len(path) <= 120 else path[:120] + "..."
     if status == 404:
         return f"There is no page at {path}."
-    if status == 405:
+    if status == 405 and detail.startswith(("GET ", "HEAD ")):
         return (f"{path} takes a form's answer, not a visit (a reload after a post asks for it "
                 "this way): start or resume a case from the first page.")
+    if status == 405:
+        return f"{path} is a page to open, not a form to send: open it instead."
     if status == 413:
         sent = detail.replace("the request body is", "what you sent is", 1)
         return (sent[:1].upper() + sent[1:] + ", the most this service takes at once. "
@@ -125,6 +127,8 @@ def error_page(status: int, detail: str, path: str) -> bytes:
     is shown.
     """
     heading = _ERROR_HEADINGS.get(status, "That did not work")
+    if status == 405 and not detail.startswith(("GET ", "HEAD ")):
+        heading = "Not a form"
     html = _ENVIRONMENT.get_template("problem.html").render({
         "heading": heading, "error": _error_words(status, detail, path), "notice": None,
         "why_open": False,

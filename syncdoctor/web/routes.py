@@ -101,7 +101,7 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
             resume_url = str(request.base_url).rstrip("/") + f"/s/{page.id}"
             return pages.render(request, "result.html", {
                 **context, "resume_url": resume_url, "result_view": True,
-                "fixed": request.query_params.get("fixed")}, status)
+                "fixed": page.fixed}, status)
         return pages.render(request, "question.html", context, status)
 
     @router.get("/")
@@ -223,8 +223,9 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
             if fixed not in ("yes", "no"):  # anything else would be kept as "did not fix it"
                 raise FactError("fixed", "say whether the remediation fixed it: yes or no",
                                 expected="yes or no")
-            if fixed == "yes":
-                return pages.redirect(f"/s/{session_id}/result?fixed=1#report-heading")
+            if fixed == "yes":  # kept: the session is closed, its report says so
+                await run(lambda: resume(session_id).fixed(cause, source="agent"))
+                return pages.redirect(f"/s/{session_id}/result#report-heading")
             await run(lambda: resume(session_id).not_fixed(cause, source="agent"))
             return pages.redirect(f"/s/{session_id}")
         return await guarded(request, action)

@@ -103,6 +103,8 @@ class SessionPage:
     understood: str | None = None
     account: CauseAccount | None = None
     """HOW or WHY NOT for one cause, when asked for without JavaScript."""
+    fixed: str | None = None
+    """The id of the cause whose remediation fixed it: the session is closed."""
     folded: dict[str, tuple[str, str]] = field(default_factory=dict)
     """Cause id -> (its root's id, the note): a consequence whose steps end its root's."""
 
@@ -151,8 +153,8 @@ def session_page(
         given=[AnswerLine(f, _ask(described.get(f), f), _shown(v))
                for f, v in interview.header.facts.items()],
         warnings=list(diagnosis.warnings), can_go_back=bool(interview.answers),
-        understood=understood,
-        folded={c.id: (root.id, folded_note(diagnosis, root))
+        understood=understood, fixed=interview.fixed_cause,
+        folded={c.id: (root.id, folded_note(diagnosis, root, numbered=False))
                 for c in diagnosis.causes if (root := diagnosis.folded_into(c)) is not None},
     )
     if pack is not None and (result or question is None):

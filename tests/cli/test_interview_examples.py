@@ -80,6 +80,7 @@ def test_an_agent_reaches_the_expected_cause(example: Path, tmp_path: Path,
     if expected.causes:
         assert session.diagnosis.cause_ids[0] in expected.causes
         assert "Fixed:" in out
+        assert session.fixed_cause == session.diagnosis.cause_ids[0]  # kept, not only said
         assert len(agent.not_fixed) == len(ruled_by_agent)
     else:
         assert not session.diagnosis.cause_ids

@@ -52,7 +52,9 @@ def test_the_commands_take_a_start_of_the_id(tmp_path: Path) -> None:
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.startswith("session 0123456789abcdef0123456789abcdef: pack impac")
     unchosen = run("show", "fedc")
-    assert "no pack chosen yet" in unchosen.stdout
+    assert "no pack chosen yet (no pack recognises the facts)" in unchosen.stdout
+    assert f"syncdoctor sessions resume fedcba9876543210fedcba9876543210 --store sqlite:{path}" in (
+        unchosen.stdout.replace("\n", ""))
     assert "the diagnosis is complete" not in unchosen.stdout
     assert run("export", "0123").stdout.startswith("# ")
     assert run("delete", "fedcb").stdout == "deleted session fedcba9876543210fedcba9876543210\n"

@@ -201,3 +201,29 @@ def test_a_session_started_from_a_message_is_titled_by_its_first_line(bundled_kb
                            now=NOW)
     assert long.header.title == "x" * TITLE_CHARACTERS
     assert Interview.start(store=store, pack="impac", kb=bundled_kb, now=NOW).header.title is None
+
+
+def test_a_remediation_that_fixed_it_closes_the_session_until_a_later_step(bundled_kb) -> None:  # type: ignore[no-untyped-def]
+    from syncdoctor.report import session_report
+
+    store = MemoryStore()
+    iv = Interview.start(store=store, pack="sage300", kb=bundled_kb, now=NOW, facts={
+        "error.message": '1020 - Terms Code "F48" is not defined in A/R Terms',
+        "sales_order.erp_sync_status": "failed"})
+    top = iv.diagnosis.causes[0]
+    assert iv.fixed_cause is None and iv.next_question() is not None
+    iv.fixed(source="bot")
+    assert iv.fixed_cause == top.id and iv.finished and iv.next_question() is None
+    again = Interview.resume(iv.id, store=store, kb=bundled_kb)
+    assert again.fixed_cause == top.id and again.finished
+    report = session_report(again)
+    assert f'**Fixed** by the remediation of "{top.title}" (`{top.id}`), said by the chatbot' in (
+        report)
+    import json
+    assert json.loads(session_report(again, "json"))["fixed"]["cause"] == top.id
+    again.not_fixed(top.id)  # "it came back": reopened, the cause ruled out
+    assert again.fixed_cause is None and not again.finished
+    assert top.id in [r.id for r in again.diagnosis.ruled_out]
+    assert "**Fixed**" not in session_report(again)
+    with pytest.raises(InterviewError, match="not among the current causes"):
+        again.fixed("retries_exhausted_nope")

@@ -35,6 +35,7 @@ BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 
 @pytest.mark.parametrize(("method", "path", "status", "heading", "said"), [
     ("GET", "/start", 405, "Not a page to open", "/start takes a form&#39;s answer, not a visit"),
+    ("POST", "/", 405, "Not a form", "/ is a page to open, not a form to send"),
     ("GET", "/no/such/<b>page</b>", 404, "No such page",
      "There is no page at /no/such/&lt;b&gt;page&lt;/b&gt;."),
 ])
@@ -101,3 +102,28 @@ def test_an_answer_to_a_question_answered_meanwhile_is_said_not_kept(base: str) 
         kept = httpx.get(f"{base}/v1/sessions/{session}").json()["answers"]
         assert [(a["fact"], a["unknown"]) for a in kept] == [(first["fact"], True)]
         assert "data-notice" not in browser.get(f"/s/{session}").text
+
+
+def test_fixed_is_kept_closes_the_session_and_can_be_taken_back(base: str) -> None:
+    started = httpx.post(f"{base}/v1/sessions", json={"pack": "sage300", "facts": CASE,
+                                                      "now": NOW}).json()
+    session, top = started["id"], started["diagnosis"]["causes"][0]["id"]
+    with httpx.Client(base_url=base) as browser:
+        page = browser.get(f"/s/{session}/result")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token
+        outcome = {"csrf": token.group(1), "cause": top}
+        done = browser.post(f"/s/{session}/outcome", data={**outcome, "fixed": "yes"})
+        assert done.status_code == 303 and "fixed=" not in done.headers["location"]
+        kept = httpx.get(f"{base}/v1/sessions/{session}").json()
+        assert kept["fixed"] == top and kept["finished"] and kept["next_question"] is None
+        shown = browser.get(f"/s/{session}/result").text
+        assert 'data-outcome="fixed"' in shown and "data-fixed-by" in shown
+        assert shown.count('data-action="fixed"') == 0  # no other "yes" on a closed session
+        assert "**Fixed** by the remediation of" in httpx.get(
+            f"{base}/v1/sessions/{session}/report").text
+        browser.post(f"/s/{session}/outcome", data={**outcome, "fixed": "no"})
+        reopened = httpx.get(f"{base}/v1/sessions/{session}").json()
+        assert reopened["fixed"] is None and top in [
+            r["id"] for r in reopened["diagnosis"]["ruled_out"]]
+    assert 'data-outcome="fixed"' not in httpx.get(f"{base}/s/{session}/result?fixed=1").text

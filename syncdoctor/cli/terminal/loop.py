@@ -70,6 +70,12 @@ def converse(
     noted: set[str] = set()
     while True:
         show_collected(console, interview.diagnosis, noted)
+        fixed = interview.fixed_cause
+        if fixed is not None:  # a session resumed after "yes, it is fixed"
+            title = next(c.title for c in interview.diagnosis.causes if c.id == fixed)
+            console.print(f"[green]Fixed[/green] already: {escape(title)}. The session is "
+                          "closed; its report is ready.")
+            return Outcome(finished=True, fixed=fixed)
         question = interview.next_question()
         if question is None:
             outcome = _conclude(interview, pack, prompter, console)
@@ -242,6 +248,7 @@ def _conclude(
         elif text == "help":
             _show_commands(console)
         elif text.strip().lower() in ("y", "yes"):
+            interview.fixed(top.id)  # kept: the report says it, and the session is closed
             console.print(f"[green]Fixed[/green]: {escape(top.title)}.")
             return Outcome(finished=True, fixed=top.id)
         else:
