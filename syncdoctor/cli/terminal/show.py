@@ -171,8 +171,9 @@ def show_cause(console: Console, cause: Cause, position: int, folded: str | None
     ``folded``: where its steps are shown instead (a consequence's end its root's).
     """
     console.print()
-    console.rule(f"[bold]Cause {position}[/bold]: {escape(cause.title)} "
-                 f"[dim]({certainty_percent(cause.certainty)})[/dim]", align="left")
+    # The certainty before the title: a rule crops a long title at the terminal's width.
+    console.rule(f"[bold]Cause {position}[/bold] [dim]({certainty_percent(cause.certainty)})"
+                 f"[/dim]: {escape(cause.title)}", align="left")
     for evidence in cause.evidence:
         console.print(f"  because {escape(evidence.because)}")
     if folded is not None:
