@@ -28,8 +28,13 @@ def session_id_for(store: SessionStore, given: str) -> str:
         SessionNotFound: none does (or ``given`` is too short to be a start).
         StoreInputError: several do; the message names them.
     """
-    if len(given) < MIN_PREFIX or not is_session_id(given):
+    if not is_session_id(given):
         raise SessionNotFound(given, store=store.name)
+    if len(given) < MIN_PREFIX:
+        raise StoreInputError(
+            f"no session {given!r}, and {len(given)} character{'s' if len(given) != 1 else ''} "
+            f"cannot stand for an id: give {MIN_PREFIX} or more", store=store.name,
+            hint="`syncdoctor sessions list` shows the sessions kept")
     found: list[str] = []
     offset = 0
     while len(found) <= _SHOWN:

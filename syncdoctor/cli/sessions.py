@@ -67,7 +67,9 @@ def list_sessions(
         return
     console = make_console()
     if not summaries:
-        console.print("No sessions yet. Start one with: syncdoctor interview", markup=False)
+        where = f" --store {store}" if store else ""
+        console.print(f"No sessions yet. Start one with: syncdoctor interview{where}",
+                      markup=False)
         return
     console.print(f"{'session':<32}  {'updated (UTC)':<16}  {'pack':<16} {'answers':>11}  "
                   "title", markup=False)
@@ -175,16 +177,14 @@ def export(
 def delete(session_id: IdArgument, store: StoreOption = None) -> None:
     """Delete a session and every answer in it."""
     from syncdoctor.cli.session_ids import delete_session
-    from syncdoctor.interview import open_store
+    from syncdoctor.interview import SessionNotFound, open_store
 
     try:
         with open_store(store) as opened:
             deleted = delete_session(session_id, opened)
+            if deleted is None:  # said as `show` and `resume` say it
+                raise SessionNotFound(session_id, store=opened.name)
     except SyncdoctorError as error:
         fail(error)
-    if deleted is None:
-        typer.echo(f"error: no session {session_id!r} in {store or 'the default store'}",
-                   err=True)
-        raise typer.Exit(2)
     typer.echo(f"deleted session {deleted}")
 

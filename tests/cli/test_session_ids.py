@@ -30,9 +30,11 @@ def test_a_start_names_the_one_session_it_fits_and_a_whole_id_names_itself(bundl
     with pytest.raises(StoreInputError, match=r"'abcd' is the start of more than one session "
                        r"\(.*abcd1111.*\): give more of the id"):
         session_id_for(store, "abcd")
-    for unknown in ("abc", "0000", "ab cd", ""):  # too short, fits none, not an id
+    for unknown in ("0000", "ab cd", ""):  # fits none, not an id
         with pytest.raises(SessionNotFound):
             session_id_for(store, unknown)
+    with pytest.raises(StoreInputError, match="3 characters cannot stand for an id: give 4"):
+        session_id_for(store, "abc")
     assert delete_session("ffff", store) == "ffff0000"
     assert delete_session("ffff", store) is None
 
@@ -60,3 +62,5 @@ def test_the_commands_take_a_start_of_the_id(tmp_path: Path) -> None:
     assert run("delete", "fedcb").stdout == "deleted session fedcba9876543210fedcba9876543210\n"
     missing = run("show", "fedc")
     assert missing.returncode == 2 and "no session 'fedc'" in missing.stderr
+    again = run("delete", "fedc")
+    assert again.returncode == 2 and again.stderr == missing.stderr  # worded alike
