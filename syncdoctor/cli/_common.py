@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from syncdoctor.errors import CaseFileError, FactError, KnowledgeBaseError, SyncdoctorError
+from syncdoctor.errors import (
+    CaseFileError,
+    FactError,
+    KnowledgeBaseError,
+    PackError,
+    SyncdoctorError,
+)
 
 if TYPE_CHECKING:
     from syncdoctor.casefile import CaseFile
@@ -128,10 +134,16 @@ def check_case(case: CaseFile, pack: str | None, kb: KnowledgeBase, *,
 
     Raises:
         CaseFileError: one or more problems in the case file.
-        PackError: an unknown ``--pack``.
+        typer.BadParameter: an unknown ``--pack`` (a usage error naming the option, as a bad
+            ``--now`` is).
     """
     from syncdoctor.casefile import check_case_facts
 
+    if pack is not None:
+        try:
+            kb.pack(pack)
+        except PackError as error:  # with its "did you mean"
+            raise typer.BadParameter(str(error), param_hint="'--pack'") from None
     chosen = pack or (case.pack if case.pack in kb.packs else None)
     if chosen is not None:
         catalogue = dict(kb.pack(chosen).facts)
