@@ -162,21 +162,39 @@ def read_case(path: Path, stream: BinaryIO | None = None) -> CaseFile:
             data = located.data
         except KnowledgeBaseError as error:
             first = error.problems[0]
-            raise CaseFileError(
-                name, f"{first.code} {first.message}", first.line, first.column
+            raise CaseFileError(  # with the problem itself: its line and caret are shown
+                name, f"{first.code} {first.message}", first.line, first.column, error.problems
             ) from None
     if not isinstance(data, dict):
-        raise CaseFileError(name, "a case file holds a mapping with a 'facts' key")
+        got = "the file is empty" if data is None else f"got {_shape(data)}"
+        raise CaseFileError(name, f"expected a mapping with a 'facts' key ({got}), e.g. "
+                            "facts: {sync.status: failed}")
     if located is None:  # JSON: no positions, but every key path still named
         located = Located(data=data, file=name, lines=tuple(text.splitlines()), marks={})
     try:
         case = CaseFile.model_validate(data)
     except ValidationError as error:
-        problems = validation_problems(
-            located, error, field_names(CaseFile, Expectation), model=CaseFile)
+        problems = _one_per_typo(validation_problems(
+            located, error, field_names(CaseFile, Expectation), model=CaseFile))
         raise CaseFileError.from_problems(name, problems) from None
     case._located = located
     return case
+
+
+def _shape(data: object) -> str:
+    return {list: "a list", str: "text", int: "a number", float: "a number",
+            bool: "true or false"}.get(type(data), type(data).__name__)
+
+
+def _one_per_typo(problems: list[Problem]) -> list[Problem]:
+    """A misspelt key (``fact:``) said once.
+
+    Its "unknown key, did you mean 'facts'" stays; the "missing required key 'facts'" that the
+    same typo also makes goes.
+    """
+    meant = {p.suggestion for p in problems if p.code == "KB102" and p.suggestion}
+    return [p for p in problems
+            if not (p.code == "KB103" and p.path and str(p.path[-1]) in meant)]
 
 
 def check_case_facts(case: CaseFile, catalogue: Mapping[str, FactSpec], name: str, *,

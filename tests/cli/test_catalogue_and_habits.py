@@ -188,6 +188,24 @@ def test_a_bad_case_file_reports_every_problem_located_with_did_you_mean(tmp_pat
         assert f"{bad}:5:3: CASE102 sync.status" in err and "did you mean 'failed'?" in err
 
 
+def test_a_case_files_shape_and_yaml_mistakes_are_located_and_said_once(tmp_path: Path) -> None:
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("pack: impac\nfact:\n  sync.status: failed\n", encoding="utf-8")
+    syntax = tmp_path / "syntax.yaml"
+    syntax.write_text("pack: impac\nfacts:\n  sync.status: failed\n   app.name: Xero\n",
+                      encoding="utf-8")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("", encoding="utf-8")
+    for err in _refused_by_both(typo):
+        assert f"{typo}:2:1: KB102 unknown key 'fact'" in err and "'facts'?" in err
+        assert "KB103" not in err  # the same typo, not a second problem
+    for err in _refused_by_both(syntax):
+        assert f"{syntax}:4:12: KB001 YAML syntax error" in err
+        assert "    4 |    app.name: Xero\n      |            ^" in err  # the line, a caret
+    for err in _refused_by_both(empty):
+        assert "expected a mapping with a 'facts' key (the file is empty)" in err
+
+
 def test_a_case_files_pack_clock_and_unknown_list_are_located_too(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("pack: impak\nnow: tomorrow\nfacts:\n  sync.status: failed\n"
