@@ -91,6 +91,10 @@ def quoted_id(name: object) -> str:
     return repr(name) if isinstance(name, str) and len(name) <= 200 else describe(name, 200)
 
 
+_SHOWN_LINE = 200
+"""The most of a source line a problem shows."""
+
+
 def bounded(text: str, limit: int = MESSAGE_LIMIT) -> str:
     """``text`` cut to ``limit`` characters, so that no echo of caller data is unbounded."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -169,20 +173,33 @@ class Problem:
             "column": self.column,
             "path": bounded(self.key_path, 200),
             "suggestion": self.suggestion,
-            "source_line": self.source_line,
+            "source_line": None if self.source_line is None else self._window()[0],
         }
+
+    def _window(self) -> tuple[str, int]:
+        """The source line as shown, and where the caret goes in it.
+
+        A long line shows its 200 characters around the column: a minified file's one line can
+        be megabytes.
+        """
+        line = (self.source_line or "").rstrip("\n")
+        column = max(self.column - 1, 0)
+        if len(line) <= _SHOWN_LINE:
+            return line, column
+        start = max(0, min(column - _SHOWN_LINE // 2, len(line) - _SHOWN_LINE))
+        shown = line[start:start + _SHOWN_LINE]
+        before = "…" if start else ""
+        after = "…" if start + _SHOWN_LINE < len(line) else ""
+        return before + shown + after, column - start + len(before)
 
     def render(self) -> str:
         """The headline, then the offending line with a caret under the column."""
         lines = [self.headline()]
         if self.source_line is not None and self.line > 0:
-            shown = self.source_line.rstrip("\n")
-            if len(shown) > 200:
-                shown = shown[:200] + "…"
+            shown, caret_at = self._window()
             gutter = f"{self.line:>5} | "
             lines.append(gutter + shown)
-            caret_at = max(self.column - 1, 0)
-            lines.append(" " * (len(gutter) - 2) + "| " + " " * min(caret_at, 200) + "^")
+            lines.append(" " * (len(gutter) - 2) + "| " + " " * caret_at + "^")
         return "\n".join(lines)
 
 
