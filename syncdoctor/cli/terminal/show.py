@@ -146,7 +146,7 @@ def show_answers(
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     # A fact id is never cut short (it is what a reader types back); a long value wraps.
     table.add_column("fact", no_wrap=True, overflow="fold")
-    table.add_column("value", overflow="fold")
+    table.add_column("value", overflow="fold", min_width=20)  # an ISO date-time is never cut
     table.add_column("from", no_wrap=True)
     table.add_column("when", no_wrap=True)
     count = 0
