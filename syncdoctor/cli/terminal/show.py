@@ -110,7 +110,8 @@ def show_question(
 
 def show_why(console: Console, question: Question, playbook: PlaybookFile) -> None:
     """Which causes the question serves, and why it comes now."""
-    console.print(f"[bold]Why this question[/bold]: {escape(question.why)}")
+    # question.why names the causes in a sentence (for a bot); listed here with their ids.
+    console.print("[bold]Why this question[/bold]: its answer could confirm or rule out")
     for cause in question.causes:
         console.print(f"  - {escape(_title(playbook, cause))} [dim]({escape(cause)})[/dim]")
 
