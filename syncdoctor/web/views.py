@@ -13,7 +13,7 @@ from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.interview import Interview, SessionStore
 from syncdoctor.interview.events import SessionSummary
 from syncdoctor.report import folded_note, session_report
-from syncdoctor.report.numbers import certainty_percent, certainty_places
+from syncdoctor.report.numbers import certainty_percent
 from syncdoctor.tools.catalogue import FactDescription, catalogue_of
 from syncdoctor.types import JsonValue
 from syncdoctor.web.forms import Form, table_rows
@@ -225,4 +225,4 @@ def choice_reading(choice: PackChoice) -> str:
     if not choice.causes:
         return "recognises the message; no cause from it alone"
     best = choice.causes[0]
-    return f"reads it as: {best.title} ({certainty_places(best.certainty)})"
+    return f"reads it as: {best.title} ({certainty_percent(best.certainty)})"

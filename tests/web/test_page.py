@@ -256,7 +256,7 @@ def test_the_packs_that_recognise_the_message_come_first_with_their_reading(
     assert sorted(order[:2]) == ["connectbooster", "impac"], order
     assert sorted(order) == PACKS
     booster = page.locator('[data-pack="connectbooster"] .pack-reading').inner_text()
-    assert "An invoice was deleted and recreated" in booster and "(0.50)" in booster
+    assert "An invoice was deleted and recreated" in booster and "(50%)" in booster
     assert page.locator('[data-pack="sage300"] .pack-reading').count() == 0
 
 
