@@ -218,3 +218,15 @@ def test_markdown_constructs_as_plain_text(source: str, plain: str) -> None:
     from syncdoctor.report.plain import markdown_as_text
 
     assert markdown_as_text(source) == plain
+
+
+def test_each_escalation_sends_the_transactions_that_point_to_it(bundled_kb) -> None:
+    """One transaction wrong inside Xero (UI against API), one changed by the sync (API against
+    Connec!): Xero support is sent the first, Maestrano support the second."""
+    case = read_case(REPO / "examples" / "impac" / "several-causes-transactions.yaml")
+    result = diagnose(case.facts, pack=case.pack, now=case.now, kb=bundled_kb)
+    sent = {c.id: " ".join(c.escalation.send) for c in result.causes if c.escalation}
+    assert "INV-0107" in sent["app_bug"] and "PAY-0044" not in sent["app_bug"]
+    assert "PAY-0044" in sent["sync_bug"] and "INV-0107" not in sent["sync_bug"]
+    app_bug = next(c for c in result.causes if c.id == "app_bug")
+    assert app_bug.remediation is not None and "in Connec!;" not in app_bug.remediation
