@@ -32,8 +32,13 @@ def _yes_no(value: object) -> object:
 
 
 def _quoted(text: str) -> str:
-    """A value with spaces in quotes, so that it reads as one value in the parentheses."""
-    return f'"{text}"' if " " in text else text
+    """A value with spaces in quotes, so that it reads as one value in the parentheses.
+
+    Single quotes for a value that holds double ones (an error message quoting a code).
+    """
+    if " " not in text:
+        return text
+    return f"'{text}'" if '"' in text and "'" not in text else f'"{text}"'
 
 
 def to_text(diagnosis: Diagnosis) -> str:
