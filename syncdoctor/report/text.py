@@ -13,7 +13,8 @@ _INDENT = "     "
 
 
 def _block(text: str, indent: str = _INDENT) -> str:
-    return textwrap.indent(text.strip(), indent)
+    # Only blank lines are trimmed: a first line's own indent (a code block's) is kept.
+    return textwrap.indent(text.strip("\n").rstrip(), indent)
 
 
 def _read(evidence: Evidence) -> str:
