@@ -13,6 +13,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from syncdoctor.report.plainfast import simple_text
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.tree import SyntaxTreeNode
@@ -24,8 +26,8 @@ _LISTS = frozenset({"bullet_list", "ordered_list"})
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
-    # Imported on first use: about 13 ms of a command's start, paid only by one that prints
-    # a remediation as text.
+    # Imported on first use: about 13 ms of a command's start, paid only by one that prints a
+    # remediation that simple_text cannot read.
     from markdown_it import MarkdownIt
 
     return MarkdownIt("js-default").disable(["link", "autolink", "image", "reference"])
@@ -33,11 +35,20 @@ def _parser() -> MarkdownIt:
 
 def markdown_as_text(source: str) -> str:
     """``source`` (CommonMark) as plain text, without a trailing newline."""
+    # Lines as markdown-it counts them: only \n ends one (str.splitlines also splits on NEL,
+    # U+2028 and others, which would shift every line number after a pasted one).
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    simple = simple_text(source)  # most remediations: the same text, without markdown-it
+    if simple is not None:
+        return simple
+    return _parsed_text(source)
+
+
+def _parsed_text(source: str) -> str:
+    """``source`` read by markdown-it, written back as plain text."""
     from markdown_it.tree import SyntaxTreeNode
 
-    # Lines as markdown-it counts them (only \n ends one; str.splitlines also splits on NEL,
-    # U+2028 and others, which would shift every line number after a pasted one).
-    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = source.split("\n")
     tree = SyntaxTreeNode(_parser().parse(source))
     return "\n\n".join(_block(node, lines) for node in tree.children).strip("\n")
 
