@@ -10,6 +10,7 @@ fills in HOW / WHY NOT and what a datetime phrase means.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
 
@@ -56,9 +57,13 @@ def said(error: SyncdoctorError) -> str:
     if isinstance(error, StoreError) and error.http_status >= 500:
         page_logger.error("%s", error)  # a store's message holds no fact value
     if isinstance(error, FactError):
-        prefix = f"fact {error.fact!r}: "
-        text = text.removeprefix(prefix)
+        # A record's field (txn[1].hub) is said as the table shows it: row 2, hub.
+        text = _RECORD_FIELD.sub(lambda m: f"row {int(m.group(1)) + 1}, {m.group(2)}: ", text)
+        text = text.removeprefix(f"fact {error.fact!r}: ")
     return text[:1].upper() + text[1:]
+
+
+_RECORD_FIELD = re.compile(r"fact '[^'\[]+\[(\d+)\]\.([^']+)': ")
 
 
 MOVED_ON = ("That question had been answered already (in another tab, or by someone else on "

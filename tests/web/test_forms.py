@@ -56,3 +56,15 @@ def test_records_fields_come_as_declared_so_headless_rows_land_right() -> None:
     pasted = parse_form(b"paste=INV-1%09invoice%09100%0990%0990")
     assert answer_value(txn, pasted) == [
         {"id": "INV-1", "kind": "invoice", "app_ui": "100", "app_api": "90", "hub": "90"}]
+
+
+def test_a_records_error_names_the_row_and_the_column(bundled_kb) -> None:  # type: ignore[no-untyped-def]
+    from syncdoctor import Interview, MemoryStore
+    from syncdoctor.web.routes import said
+
+    iv = Interview.start(store=MemoryStore(), pack="impac", now="2024-05-01T12:00:00Z",
+                         kb=bundled_kb)
+    with pytest.raises(FactError) as caught:
+        iv.answer("txn", [{"id": "A", "hub": "x"}, {"id": "B", "hub": "2,5,0"}])
+    assert said(caught.value) == ("Row 1, hub: expected a number; got 'x' (and 1 more: row 2, "
+                                  "hub: expected a number; got '2,5,0')")
