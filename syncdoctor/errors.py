@@ -174,6 +174,8 @@ class Problem:
             "path": bounded(self.key_path, 200),
             "suggestion": self.suggestion,
             "source_line": None if self.source_line is None else self._window()[0],
+            # Where the caret goes in source_line (it is a window of a long line).
+            "source_column": None if self.source_line is None else self._window()[1] + 1,
         }
 
     def _window(self) -> tuple[str, int]:

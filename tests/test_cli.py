@@ -133,8 +133,8 @@ def test_stdin_takes_yaml_too_and_refuses_an_epoch_clock() -> None:
 
 def test_an_unknown_pack_option_is_a_usage_error_naming_it() -> None:
     case = str(REPO / "examples" / "impac" / "sync-failed-app-api.yaml")
-    for command in ("diagnose", "interview"):
-        done = run(command, case, "--pack", "impak")
+    for args in (("diagnose", case), ("interview", case), ("interview",)):
+        done = run(*args, "--pack", "impak")
         assert done.returncode == 2 and "Traceback" not in done.stderr
         assert "Invalid value for '--pack': unknown pack 'impak'" in done.stderr, done.stderr
         assert "(did you mean 'impac'?)" in done.stderr

@@ -23,7 +23,7 @@ from syncdoctor.cli._common import (
     fail,
     open_kb,
 )
-from syncdoctor.errors import SyncdoctorError
+from syncdoctor.errors import PackError, SyncdoctorError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -131,8 +131,11 @@ def interview(
             if clock is None and case_file.now is not None:
                 clock = str(case_file.now) if isinstance(case_file.now, str) else (
                     case_file.now.isoformat())
-        if pack is not None:
-            knowledge.pack(pack)  # an unknown pack fails here, before anything is saved
+        if pack is not None:  # an unknown pack fails here, before anything is saved
+            try:
+                knowledge.pack(pack)
+            except PackError as error:  # a usage error naming the option, as check_case's
+                raise typer.BadParameter(str(error), param_hint="'--pack'") from None
         opened = open_store(store)
     except SyncdoctorError as error:
         fail(error)

@@ -256,7 +256,11 @@ def _read_xlsx(path: Path, mapping: SourceMapping) -> list[RawTable]:
     import fastexcel
 
     file = str(path)
-    reader = fastexcel.read_excel(str(path))
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except fastexcel.FastExcelError:  # not a workbook: a zip that is not one, a renamed CSV
+        raise ExportError(file, "cannot read it as xlsx: it is not an Excel workbook (saved as "
+                          "another format, or cut short?)") from None
     named = {getattr(mapping, kind).sheet: kind for kind in KIND_COLUMNS
              if getattr(mapping, kind).sheet}
     tables: list[RawTable] = []

@@ -9,6 +9,7 @@ agent's words. A file too large to re-read whole as JSON keeps polars' message.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from pathlib import Path
@@ -18,6 +19,7 @@ __all__ = ["first_bad_place"]
 
 _WHOLE_JSON_LIMIT: Final = 64 * 1024 * 1024
 """The largest JSON document read again whole to locate its error (on the error path only)."""
+_BLOCK: Final = 1 << 20
 _KINDS: Final = {list: "an array", str: "a string", int: "a number", float: "a number",
                  bool: "true or false", type(None): "null"}
 
@@ -28,20 +30,34 @@ def first_bad_place(path: Path, file_format: str, separator: str = ",") -> str |
         return _not_utf8(path) or {
             "ndjson": _bad_ndjson, "json": _bad_json, "csv": _bad_csv,
         }.get(file_format, lambda _path, _sep: None)(path, separator)
-    except OSError:
-        return None
+    except (OSError, UnicodeDecodeError, RecursionError, ValueError):
+        return None  # changed meanwhile, or nested past what Python's decoder follows
 
 
 def _not_utf8(path: Path) -> str | None:
+    """The first byte that is not UTF-8, read a block at a time (a one-line file may be huge)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line, column = 1, 1
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
+        start = handle.read(4)
+        if start[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return "the export is UTF-16; save it as UTF-8, e.g. Excel's 'CSV UTF-8'"
+        block = start[3:] if start.startswith(codecs.BOM_UTF8) else start
+        while block:
             try:
-                line.decode("utf-8")
+                text = decoder.decode(block)
             except UnicodeDecodeError as error:
-                column = len(line[:error.start].decode("utf-8", errors="replace")) + 1
-                return (f"line {number}, column {column}: byte 0x{line[error.start]:02x} is not "
+                done = decoder.decode(block[:error.start])  # what decodes before the byte
+                line += done.count("\n")
+                column = column + len(done) if "\n" not in done else len(
+                    done) - done.rfind("\n")
+                return (f"line {line}, column {column}: byte 0x{block[error.start]:02x} is not "
                         "UTF-8 (the export was saved as Latin-1 or Windows-1252?); save it as "
                         "UTF-8, e.g. Excel's 'CSV UTF-8'")
+            newlines = text.count("\n")
+            column = column + len(text) if not newlines else len(text) - text.rfind("\n")
+            line += newlines
+            block = handle.read(_BLOCK)
     return None
 
 
@@ -51,22 +67,35 @@ def _bad_ndjson(path: Path, _separator: str) -> str | None:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line.rstrip("\r\n"))
+                record = json.loads(line.rstrip("\r\n"), parse_constant=_no_constant)
             except json.JSONDecodeError as error:
                 return f"line {number}, column {error.colno}: {_said(error)} (not JSON)"
+            except _Constant as constant:
+                return (f"line {number}: {constant} is not JSON (polars reads no NaN or "
+                        "Infinity): write null, or the amount as text")
             if not isinstance(record, dict):
                 shown = _KINDS.get(type(record), "not an object")
                 return f"line {number} holds {shown}, not a JSON object (one record per line)"
     return None
 
 
+class _Constant(Exception):
+    """NaN, Infinity or -Infinity: Python's decoder takes them, JSON (and polars) does not."""
+
+
+def _no_constant(name: str) -> object:
+    raise _Constant(name)
+
+
 def _bad_json(path: Path, _separator: str) -> str | None:
     if path.stat().st_size > _WHOLE_JSON_LIMIT:
         return None
     try:
-        json.loads(path.read_text(encoding="utf-8-sig"))
+        json.loads(path.read_text(encoding="utf-8-sig"), parse_constant=_no_constant)
     except json.JSONDecodeError as error:
         return f"line {error.lineno}, column {error.colno}: {_said(error)}"
+    except _Constant as constant:
+        return f"{constant} is not JSON (polars reads no NaN or Infinity): write null instead"
     return None
 
 

@@ -49,8 +49,8 @@ class SessionCollecting:
     ) -> None:
         """Fetch what the session's questions need and commit each fact (stored redacted)."""
         state = state_of()
-        if state.pack is None:
-            return
+        if state.pack is None or state.fixed is not None:
+            return  # a closed session fetches nothing (an answer would reopen it)
         pack = kb.packs[state.pack]
         for _ in range(len(pack.source.collectors)):
             diagnosis = state.diagnosis

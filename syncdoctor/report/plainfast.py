@@ -20,6 +20,8 @@ from typing import Final
 
 __all__ = ["simple_text"]
 
+_DEEPEST: Final = 8
+"""The most list levels read here."""
 _ITEM: Final = re.compile(r"(\d{1,9}([.)])|-) (?=\S)")
 """A list item's marker and the one space after it (content must follow)."""
 _UNSURE_START: Final = re.compile(r"[#>+|=~:\-\d ]|\*(?!\*)|```")
@@ -47,6 +49,8 @@ def simple_text(source: str) -> str | None:
         if not line:
             blank = bool(out)
             continue
+        if line[-1].isspace() or line.lstrip(" ")[:1].isspace():
+            return None  # a no-break or other Unicode space at an edge: markdown-it trims it
         indent = len(line) - len(line.lstrip(" "))
         item = _ITEM.match(line, indent)
         if item is not None:
@@ -61,6 +65,10 @@ def simple_text(source: str) -> str | None:
                 return None  # another kind of marker starts another list
             if _UNSURE_START.match(line, item.end()):
                 return None  # an item that opens with another construct
+            if open_items and not siblings and kind != "-" and item.group(1)[:-1] != "1":
+                return None  # an ordered list that does not start at 1 cannot interrupt text
+            if len(open_items) >= _DEEPEST:
+                return None  # markdown-it stops nesting somewhere: let it say where
             lists = [*open_items, (item.end(), kind)]
             in_paragraph = False
         elif lists and not blank and indent == lists[-1][0]:
@@ -84,9 +92,11 @@ def simple_text(source: str) -> str | None:
 
 
 def _inline(line: str) -> str | None:
-    """One line with its code spans' text and strong marks out; None if anything is left."""
-    if _UNSURE_TEXT.search(_STRONG.sub(r"\1", _CODE.sub("", line))):
-        return None
+    """One line with its code spans' text and strong marks out; None if anything is left.
+
+    Each stretch between code spans is read alone: a strong pair that a code span would split
+    (``**a `x` b**``) leaves its marks in a stretch, and that stretch refuses.
+    """
     pieces: list[str] = []
     at = 0
     for code in _CODE.finditer(line):
@@ -97,4 +107,9 @@ def _inline(line: str) -> str | None:
         pieces.append(content)
         at = code.end()
     pieces.append(_STRONG.sub(r"\1", line[at:]))
+    stretches = pieces[0::2]
+    if any(_UNSURE_TEXT.search(stretch) for stretch in stretches):
+        return None
+    if any(stretch[-1:] in ("_", "*") or stretch[:1] in ("_", "*") for stretch in stretches):
+        return None  # a mark against a code span (a_`x`_): emphasis around it, maybe
     return "".join(pieces)

@@ -66,8 +66,8 @@ def said(error: SyncdoctorError) -> str:
 _RECORD_FIELD = re.compile(r"fact '[^'\[]+\[(\d+)\]\.([^']+)': ")
 
 
-MOVED_ON = ("That question had been answered already (in another tab, or by someone else on "
-            "this session), so your answer was not kept. This is where the session stands now.")
+MOVED_ON = ("The session had moved on meanwhile (in another tab, or someone else on it), so "
+            "your answer was not kept. This is where the session stands now.")
 
 
 def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: KeyRing
@@ -228,11 +228,17 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
             if fixed not in ("yes", "no"):  # anything else would be kept as "did not fix it"
                 raise FactError("fixed", "say whether the remediation fixed it: yes or no",
                                 expected="yes or no")
-            if fixed == "yes":  # kept: the session is closed, its report says so
-                await run(lambda: resume(session_id).fixed(cause, source="agent"))
-                return pages.redirect(f"/s/{session_id}/result#report-heading")
-            await run(lambda: resume(session_id).not_fixed(cause, source="agent"))
-            return pages.redirect(f"/s/{session_id}")
+            def step() -> str:
+                interview = resume(session_id)
+                if cause not in interview.diagnosis.cause_ids:
+                    return f"/s/{session_id}/result?moved=1"  # changed meanwhile: not kept
+                if fixed == "yes":  # kept: the session is closed, its report says so
+                    interview.fixed(cause, source="agent")
+                    return f"/s/{session_id}/result#report-heading"
+                interview.not_fixed(cause, source="agent")
+                return f"/s/{session_id}"
+
+            return pages.redirect(await run(step))
         return await guarded(request, action)
 
     @router.get("/s/{session_id}/explain/{cause}")

@@ -227,3 +227,22 @@ def test_a_remediation_that_fixed_it_closes_the_session_until_a_later_step(bundl
     assert "**Fixed**" not in session_report(again)
     with pytest.raises(InterviewError, match="not among the current causes"):
         again.fixed("retries_exhausted_nope")
+
+
+def test_a_fixed_session_fetches_nothing_that_would_reopen_it(bundled_kb) -> None:  # type: ignore[no-untyped-def]
+    from syncdoctor.interview.collecting import SessionCollecting
+    from syncdoctor.interview.replay import replay
+
+    class NoFetching:
+        def plan(self, *args: object) -> object:
+            raise AssertionError("a closed session asked its collectors for facts")
+
+    iv = Interview.start(store=MemoryStore(), pack="sage300", kb=bundled_kb, now=NOW, facts={
+        "error.message": '1020 - Terms Code "F48" is not defined in A/R Terms'})
+    iv.fixed()
+    state = replay(bundled_kb, iv.header, iv.events)
+    assert state.fixed is not None
+    committed: list[str] = []
+    SessionCollecting(NoFetching()).gather(  # type: ignore[arg-type]
+        bundled_kb, lambda: state, lambda fact, value: committed.append(fact))
+    assert committed == []

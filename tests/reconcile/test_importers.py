@@ -288,6 +288,12 @@ sources:
      "line 2: a quoted field opened there is never closed"),
     ("ui.csv", b"id,date,account,amount\nA,2024-01-01,Sales,1\nB,2024-01-01,Sales,1,x,y\n",
      "line 3 has 6 fields where the header has 4"),
+    ("ui.csv", b"\xef\xbb\xbfid,d\xe9te,account,amount\n", "line 1, column 5: byte 0xe9"),
+    ("ui.csv", "id,date,account,amount\n".encode("utf-16"), "the export is UTF-16"),
+    ("api.ndjson", b'{"id": "A", "date": "2024-01-01", "account": "S", "amount": NaN}\n',
+     "line 1: NaN is not JSON"),
+    ("hub.json", b"[" * 100_000 + b"]" * 100_000, "cannot read it as json"),
+    ("ui.xlsx", b"id,date,account,amount\n", "it is not an Excel workbook"),
 ])
 def test_an_unreadable_export_is_explained_at_its_line_and_column(
         tmp_path: Path, name: str, data: bytes, said: str) -> None:
