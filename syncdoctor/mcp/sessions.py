@@ -1,4 +1,4 @@
-"""The interview's MCP tools: start_interview, answer, undo, and explain on a session.
+"""The interview's MCP tools: start_interview, answer, undo, outcome, and explain on a session.
 
 Sessions live in the store ``--store`` names (else ``SYNCDOCTOR_STORE``, else the default file),
 so a conversation survives the MCP connection, and the HTTP service can read the same sessions.
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["interview_tools"]
 
-INTERVIEW_TOOLS = ("start_interview", "answer", "undo")
+INTERVIEW_TOOLS = ("start_interview", "answer", "undo", "outcome")
 
 
 def _functions(call: Caller) -> dict[str, Callable[..., CallToolResult]]:
@@ -61,7 +61,18 @@ def _functions(call: Caller) -> dict[str, Callable[..., CallToolResult]]:
                 if v is not None}
         return result_of(lambda: call("undo", args))
 
-    return {"start_interview": start_interview, "answer": answer, "undo": undo}
+    def outcome(
+        session: JsonValue = None, fixed: JsonValue = None, cause: JsonValue = None,
+        max_questions: JsonValue = None, include: JsonValue = None, collect: JsonValue = None,
+    ) -> Annotated[CallToolResult, Session]:
+        args = {k: v for k, v in {"session": session, "fixed": fixed, "cause": cause,
+                                  "max_questions": max_questions, "include": include,
+                                  "collect": collect}.items()
+                if v is not None}
+        return result_of(lambda: call("outcome", args))
+
+    return {"start_interview": start_interview, "answer": answer, "undo": undo,
+            "outcome": outcome}
 
 
 def interview_tools(

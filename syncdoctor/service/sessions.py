@@ -1,4 +1,4 @@
-"""The interview's routes: /v1/sessions (start, read, answer or skip, undo, report).
+"""The interview's routes: /v1/sessions (start, read, answer or skip, undo, outcome, report).
 
 Each worker opens the store the configuration names (``--store URL``, else ``SYNCDOCTOR_STORE``,
 else the default SQLite file) and uses it from its engine thread only. Every step is committed to
@@ -22,7 +22,12 @@ from starlette.responses import Response
 from syncdoctor.interview import open_store
 from syncdoctor.service.app import Engine
 from syncdoctor.service.config import ServiceConfig
-from syncdoctor.tools.requests import AnswerBody, StartInterviewRequest, UndoRequest
+from syncdoctor.tools.requests import (
+    AnswerBody,
+    OutcomeBody,
+    StartInterviewRequest,
+    UndoRequest,
+)
 from syncdoctor.tools.sessions import Session, SessionTools
 
 __all__ = ["session_routes"]
@@ -77,6 +82,14 @@ def session_routes(config: ServiceConfig) -> Callable[[FastAPI, Engine], None]:
             options = UndoRequest(session=session_id)
             return _json(await engine.run(lambda: tools.undo(
                 options.session, max_questions=options.max_questions, include=options.include)))
+
+        @app.post("/v1/sessions/{session_id}/outcome", tags=["sessions"],
+                  summary="Say whether a cause's remediation fixed the problem",
+                  response_model=None, responses=ok)
+        async def post_outcome(session_id: str, body: OutcomeBody) -> Response:
+            return _json(await engine.run(lambda: tools.outcome(
+                session_id, body.fixed, body.cause, max_questions=body.max_questions,
+                include=body.include, collect=body.collect)))
 
         @app.get("/v1/sessions/{session_id}/report", tags=["sessions"],
                  summary="The ticket report, as Markdown or JSON", response_model=None,

@@ -21,6 +21,8 @@ __all__ = [
     "ExplainRequest",
     "Include",
     "ListPacksRequest",
+    "OutcomeBody",
+    "OutcomeRequest",
     "StartInterviewRequest",
     "UndoRequest",
 ]
@@ -126,6 +128,22 @@ class AnswerBody(_Budget):
 
 class AnswerRequest(AnswerBody):
     """An answer, with the session it belongs to (a tool call)."""
+
+    session: str = Field(description="The session id.")
+
+
+class OutcomeBody(_Budget):
+    """Whether the remediation of a cause fixed the problem ("Did this fix it?")."""
+
+    fixed: bool = Field(description="true: it fixed the problem (the session is closed); "
+                        "false: it did not (the cause is ruled out, the questions move on).")
+    cause: str | None = Field(default=None, description="The cause whose remediation the user "
+                              "applied (one of diagnosis.causes); null: the first.")
+    collect: bool = Field(default=False, description=SESSION_COLLECT_HELP)
+
+
+class OutcomeRequest(OutcomeBody):
+    """An outcome, with the session it belongs to (a tool call)."""
 
     session: str = Field(description="The session id.")
 

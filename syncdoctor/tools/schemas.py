@@ -109,6 +109,19 @@ def cause_param(packs: Sequence[Pack], strict: bool) -> Schema:
             "description": "The cause the user expected, or wants explained (see list_packs)."}
 
 
+def outcome_cause(packs: Sequence[Pack], strict: bool) -> Schema:
+    """The cause whose remediation was applied, or null for the first."""
+    return nullable(_with("The cause whose remediation the user applied: one of "
+                          "diagnosis.causes[].id; null: the first.", cause_param(packs, strict)))
+
+
+def fixed_param(packs: Sequence[Pack], strict: bool) -> Schema:
+    """Whether it fixed the problem."""
+    return {"type": "boolean", "description": "true: the remediation fixed the problem (the "
+            "session is closed); false: it did not (the cause is ruled out and the questions "
+            "move on to the next hypothesis)."}
+
+
 def session_param(packs: Sequence[Pack], strict: bool) -> Schema:
     """A session id."""
     return {"type": "string", "description": "The session id start_interview returned."}
@@ -200,6 +213,14 @@ TOOLS: tuple[ToolSpec, ...] = (
         Param("session", session_param, required=True),
         Param("max_questions", max_questions_param), Param("include", include_param),
     ), Session),
+    ToolSpec("outcome", "Say whether the remediation of a cause (by default the first of "
+             "diagnosis.causes) fixed the problem, once the user has applied it: fixed true "
+             "closes the session (its report says what fixed it); fixed false rules the cause "
+             "out, and the session asks the next questions that now matter.", (
+                 Param("session", session_param, required=True),
+                 Param("fixed", fixed_param, required=True), Param("cause", outcome_cause),
+                 Param("max_questions", max_questions_param), Param("include", include_param),
+             ), Session),
     ToolSpec("list_packs", "List the packs (playbooks) syncdoctor knows, with their causes.",
              (), PackList),
     ToolSpec("describe_facts", "Describe the facts of one pack: type, allowed values, the "

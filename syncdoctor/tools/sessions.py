@@ -27,6 +27,7 @@ from syncdoctor.tools.requests import (
     AnswerRequest,
     ExplainRequest,
     Include,
+    OutcomeRequest,
     StartInterviewRequest,
     UndoRequest,
 )
@@ -172,6 +173,17 @@ class SessionTools:
         interview.undo(source=self.source)
         return session_of(interview, max_questions=max_questions, include=include)
 
+    def outcome(self, session: str, fixed: bool, cause: str | None = None, *,
+                max_questions: int | None = None, include: Collection[Include] | None = None,
+                collect: bool = False) -> Session:
+        """"Did this fix it?": yes closes the session, no rules the cause out and goes on."""
+        interview = self.resume(session, collect=collect)
+        if fixed:
+            interview.fixed(cause, source=self.source)
+        else:
+            interview.not_fixed(cause, source=self.source)
+        return session_of(interview, max_questions=max_questions, include=include)
+
     def get(self, session: str, *, max_questions: int | None = None,
             include: Collection[Include] | None = None) -> Session:
         """The session as it stands."""
@@ -219,6 +231,12 @@ class SessionTools:
             assert isinstance(undo, UndoRequest)
             return self.undo(undo.session, max_questions=undo.max_questions,
                              include=undo.include, collect=undo.collect)
+        if name == "outcome":
+            said = parse_arguments(OutcomeRequest, arguments)
+            assert isinstance(said, OutcomeRequest)
+            return self.outcome(said.session, said.fixed, said.cause,
+                                max_questions=said.max_questions, include=said.include,
+                                collect=said.collect)
         if name == "explain":
             request = parse_arguments(ExplainRequest, arguments)
             assert isinstance(request, ExplainRequest) and request.session is not None
@@ -226,7 +244,7 @@ class SessionTools:
         raise RequestError([FieldProblem("name", f"no interview tool {name!r}")])
 
 
-SESSION_TOOLS = ("start_interview", "answer", "undo")
+SESSION_TOOLS = ("start_interview", "answer", "undo", "outcome")
 
 
 def dispatch(

@@ -85,6 +85,12 @@ async def _script(step) -> list[dict]:
         else:
             sessions.append(await step("answer", {"session": sid, **reply(question)}))
     sessions.append(await step("undo", {"session": sid}))
+    held = sessions[-1]["diagnosis"]["causes"]
+    assert held, "the script reaches a cause, to say whether it fixed it"
+    sessions.append(await step("outcome", {"session": sid, "fixed": False,
+                                           "cause": held[0]["id"]}))
+    sessions.append(await step("outcome", {"session": sid, "fixed": True}))
+    assert sessions[-1]["fixed"] is not None and sessions[-1]["finished"]
     return [_comparable(s) for s in sessions]
 
 
@@ -104,6 +110,10 @@ def test_an_interview_over_http_and_over_mcp_gives_identical_sessions(tmp_path) 
                     body = {k: v for k, v in args.items() if k != "session"}
                     response = await http.post(f"/v1/sessions/{args['session']}/answers",
                                                json=body)
+                elif tool == "outcome":
+                    body = {k: v for k, v in args.items() if k != "session"}
+                    response = await http.post(f"/v1/sessions/{args['session']}/outcome",
+                                               json=body)
                 else:
                     response = await http.delete(f"/v1/sessions/{args['session']}/answers/last")
                 assert response.status_code in (200, 201), response.text
@@ -122,10 +132,12 @@ def test_an_interview_over_http_and_over_mcp_gives_identical_sessions(tmp_path) 
 
     with uvicorn_thread(app) as base:
         via_http, via_mcp = asyncio.run(run(base))
-    assert len(via_mcp) == len(via_http) == 8
+    assert len(via_mcp) == len(via_http) == 10
     assert via_mcp == via_http
     assert via_http[5]["answers"][-1]["unknown"] is True
-    assert len(via_http[-1]["answers"]) == len(via_http[-2]["answers"]) - 1 == 5
+    undone, before = via_http[7], via_http[6]  # the undo, and the step before it
+    assert len(undone["answers"]) == len(before["answers"]) - 1 == 5
+    assert via_http[-1]["fixed"] and via_http[-2]["fixed"] is None  # no, then yes
 
 
 def test_the_http_server_logs_one_plain_line_a_record(tmp_path) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from syncdoctor.engine.knowledge import load_kb
 from syncdoctor.errors import FactError, PackError, RequestError, SyncdoctorError
-from syncdoctor.interview import MemoryStore
+from syncdoctor.interview import InterviewError, MemoryStore
 from syncdoctor.tools import (
     call_tool,
     describe_facts,
@@ -15,7 +15,7 @@ from syncdoctor.tools import (
     list_packs,
     problem_of,
 )
-from syncdoctor.tools.sessions import SessionTools
+from syncdoctor.tools.sessions import Session, SessionTools
 
 from support import FIXTURES, NOW, reply
 
@@ -148,6 +148,24 @@ def test_an_interview_through_the_tools() -> None:
     with pytest.raises(RequestError):
         tools.answer(session.id, asked.fact)  # neither a value nor unknown
     assert "#" in tools.report(session.id)
+
+
+def test_did_this_fix_it_through_the_tools() -> None:
+    tools = SessionTools(MemoryStore())
+    session = tools.start_interview(pack="sage300", now=NOW, facts={
+        "error.message": '1020 - Terms Code "F48" is not defined in A/R Terms',
+        "sales_order.erp_sync_status": "failed"})
+    first = session.diagnosis.causes[0].id
+    ruled = tools.call("outcome", {"session": session.id, "fixed": False})
+    assert isinstance(ruled, Session) and ruled.fixed is None
+    assert first in [r.id for r in ruled.diagnosis.ruled_out]
+    closed = tools.outcome(session.id, True)
+    assert closed.fixed == closed.diagnosis.causes[0].id and closed.finished
+    assert closed.next_question is None and "**Fixed**" in tools.report(session.id)
+    with pytest.raises(InterviewError, match="not among the current causes"):
+        tools.outcome(session.id, True, cause=first)  # ruled out: no longer held
+    with pytest.raises(RequestError):
+        tools.call("outcome", {"session": session.id})  # fixed is required
 
 
 def test_one_problem_names_every_wrong_fact() -> None:
