@@ -270,3 +270,15 @@ def test_a_message_that_names_no_integration_asks_which(page: Page, base: str) -
     assert page.locator("[data-question]").count() == 1
     assert "connectbooster" not in page.locator("[data-given]").all_inner_texts()
     assert page.locator("[data-given]").first.inner_text() == "sync failed again"
+
+
+def test_a_one_time_notice_is_not_shown_again_on_a_reload(page: Page, base: str) -> None:
+    import httpx
+
+    session = httpx.post(f"{base}/v1/sessions", json={
+        "pack": "impac", "facts": {"sync.status": "failed"}}).json()["id"]
+    page.goto(f"{base}/s/{session}?moved=1")
+    assert page.locator("[data-notice]").is_visible()
+    assert "moved" not in page.url  # taken out of the address
+    page.reload()
+    assert page.locator("[data-notice]").count() == 0
