@@ -103,18 +103,18 @@ def run_case(
     return CaseRun(diagnosis, case=case, firings=firings, messages=messages)
 
 
-def check_not_fixed(pack: Pack, not_fixed: Collection[str]) -> None:
-    """Refuse a "did not fix it" for a cause the pack does not have.
+def check_not_fixed(pack: Pack, not_fixed: Collection[str], *, field: str = "not_fixed") -> None:
+    """Refuse a "did not fix it" (or any outcome) for a cause the pack does not have.
 
     Raises:
-        FactError: (for ``not_fixed``) naming the cause, with the nearest cause id.
+        FactError: (for ``field``) naming the cause, with the nearest cause id.
     """
     if isinstance(not_fixed, str | bytes) or not isinstance(not_fixed, Iterable):
-        raise FactError("not_fixed", "expected a list of cause ids", expected="list")
+        raise FactError(field, "expected a list of cause ids", expected="list")
     for cause in not_fixed:
         if not isinstance(cause, str) or cause not in pack.playbook.causes:
             raise FactError(
-                "not_fixed",
+                field,
                 f"pack {pack.id!r} has no cause {describe(cause)}",
                 suggestion=nearest(cause, pack.playbook.causes) if isinstance(cause, str) else None,
             )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Literal, Self
+from typing import Annotated, Literal, Self, get_args
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +29,8 @@ from pydantic import (
     model_validator,
 )
 from typing_extensions import TypeAliasType
+
+from syncdoctor.errors import FactError
 
 MAX_INT_DIGITS = 1000
 
@@ -54,6 +56,15 @@ NaN, infinities, and integers of more than 1000 digits are refused.
 
 EventKind = Literal["answer", "skip", "undo", "not_fixed", "fixed", "choose_pack"]
 EventSource = Literal["agent", "case", "bot", "collector", "derived"]
+EVENT_SOURCES: tuple[str, ...] = get_args(EventSource)
+"""Who may give a step, as ``source=``."""
+
+
+def check_source(source: object) -> None:
+    """Refuse a ``source=`` that is none of :data:`EVENT_SOURCES` (a FactError, not a trace)."""
+    if source not in EVENT_SOURCES:
+        raise FactError("source", f"expected one of {', '.join(EVENT_SOURCES)}",
+                        expected=" | ".join(EVENT_SOURCES), value=source)
 
 SESSION_ID_ALPHABET = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_-")
 MAX_SESSION_ID = 64

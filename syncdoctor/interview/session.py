@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from syncdoctor.diagnosis.case import clock
-from syncdoctor.diagnosis.pipeline import diagnose
+from syncdoctor.diagnosis.pipeline import check_not_fixed, diagnose
 from syncdoctor.diagnosis.result import Diagnosis, Question
 from syncdoctor.diagnosis.routing import choose_pack
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack, default_kb
@@ -46,6 +46,7 @@ from syncdoctor.interview.events import (
     SessionEvent,
     SessionHeader,
     StoredJson,
+    check_source,
     message_title,
     new_session_id,
 )
@@ -316,15 +317,15 @@ class Interview:
 
         Raises:
             InterviewError: no pack chosen, or ``cause`` is not among the current causes.
+            FactError: a cause the pack does not have.
         """
         return self._commit("not_fixed", source, value=self._held(cause, "not fixed"))
 
     def fixed(self, cause: str | None = None, *, source: EventSource = "agent") -> Diagnosis:
         """"Did this fix it?" "Yes.": ``cause`` (default: the top cause) fixed the problem.
 
-        The session is closed: no question is left (``finished``), and the report says which
-        remediation fixed it. A later step reopens it: "it did not fix it after all"
-        (:meth:`not_fixed`), an answer, or an undo.
+        The session is closed (``finished``, no question left; the report says what fixed it)
+        until a later step reopens it: :meth:`not_fixed` ("it came back"), an answer, an undo.
 
         Raises:
             InterviewError: no pack chosen, or ``cause`` is not among the current causes.
@@ -333,16 +334,16 @@ class Interview:
 
     def _held(self, cause: str | None, said: str) -> str:
         """``cause``, or the top cause, checked to be among the current causes."""
-        self._chosen_pack()
+        pack = self._chosen_pack()
+        if cause is not None:  # a cause the pack has, or a FactError
+            check_not_fixed(pack, [cause], field="cause")
         current = self._state.diagnosis.cause_ids
         target = cause if cause is not None else (current[0] if current else None)
         if target is None or target not in current:
-            found = ", ".join(current) or "none"
             raise InterviewError(
                 f"cause {describe(target)} is not among the current causes" if target
                 else f"there is no cause to report as {said}",
-                hint=f"current causes: {found}",
-            )
+                hint=f"current causes: {', '.join(current) or 'none'}")
         return target
 
     def choose_pack(self, pack: str, *, source: EventSource = "agent") -> Diagnosis:
@@ -371,6 +372,7 @@ class Interview:
         self, kind: EventKind, source: EventSource, *, fact: str | None = None,
         value: StoredJson = None,
     ) -> Diagnosis:
+        check_source(source)
         at = datetime.now(UTC)
         draft = SessionEvent(seq=len(self._events) + 1, kind=kind, fact=fact, value=value,
                              at=at, source=source)

@@ -171,7 +171,7 @@ def _http_problem(request: Request, error: StarletteHTTPException) -> Response:
     return problem_response(problem, headers=headers or None)
 
 
-ERRORS = (400, 401, 403, 404, 405, 413, 422, 500, 503)
+ERRORS = (400, 401, 403, 404, 405, 409, 413, 421, 422, 500, 503)
 """Every error status a route can answer: all declared in the OpenAPI document."""
 
 

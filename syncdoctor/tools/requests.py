@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from syncdoctor.types import JsonValue
 
@@ -135,8 +135,9 @@ class AnswerRequest(AnswerBody):
 class OutcomeBody(_Budget):
     """Whether the remediation of a cause fixed the problem ("Did this fix it?")."""
 
-    fixed: bool = Field(description="true: it fixed the problem (the session is closed); "
-                        "false: it did not (the cause is ruled out, the questions move on).")
+    fixed: StrictBool = Field(
+        description="true: it fixed the problem (the session is closed); false: it did not "
+        "(the cause is ruled out, the questions move on).")
     cause: str | None = Field(default=None, description="The cause whose remediation the user "
                               "applied (one of diagnosis.causes); null: the first.")
     collect: bool = Field(default=False, description=SESSION_COLLECT_HELP)

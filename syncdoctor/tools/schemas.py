@@ -215,8 +215,9 @@ TOOLS: tuple[ToolSpec, ...] = (
     ), Session),
     ToolSpec("outcome", "Say whether the remediation of a cause (by default the first of "
              "diagnosis.causes) fixed the problem, once the user has applied it: fixed true "
-             "closes the session (its report says what fixed it); fixed false rules the cause "
-             "out, and the session asks the next questions that now matter.", (
+             "closes the session (its report says what fixed it; a later answer, undo or "
+             "fixed false reopens it); fixed false rules the cause out, and the session asks "
+             "the next questions that now matter.", (
                  Param("session", session_param, required=True),
                  Param("fixed", fixed_param, required=True), Param("cause", outcome_cause),
                  Param("max_questions", max_questions_param), Param("include", include_param),

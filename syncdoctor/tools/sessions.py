@@ -178,10 +178,14 @@ class SessionTools:
                 collect: bool = False) -> Session:
         """"Did this fix it?": yes closes the session, no rules the cause out and goes on."""
         interview = self.resume(session, collect=collect)
-        if fixed:
-            interview.fixed(cause, source=self.source)
-        else:
-            interview.not_fixed(cause, source=self.source)
+        try:
+            if fixed:
+                interview.fixed(cause, source=self.source)
+            else:
+                interview.not_fixed(cause, source=self.source)
+        except FactError as error:  # a cause the pack does not have: the call's field
+            error.field = error.field or "cause"
+            raise
         return session_of(interview, max_questions=max_questions, include=include)
 
     def get(self, session: str, *, max_questions: int | None = None,

@@ -226,7 +226,9 @@ def test_a_remediation_that_fixed_it_closes_the_session_until_a_later_step(bundl
     assert top.id in [r.id for r in again.diagnosis.ruled_out]
     assert "**Fixed**" not in session_report(again)
     with pytest.raises(InterviewError, match="not among the current causes"):
-        again.fixed("retries_exhausted_nope")
+        again.fixed(top.id)  # ruled out now: no longer held
+    with pytest.raises(FactError, match="did you mean 'retries_exhausted'"):
+        again.fixed("retries_exhausted_nope")  # not a cause of the pack at all
 
 
 def test_a_fixed_session_fetches_nothing_that_would_reopen_it(bundled_kb) -> None:  # type: ignore[no-untyped-def]
@@ -246,3 +248,10 @@ def test_a_fixed_session_fetches_nothing_that_would_reopen_it(bundled_kb) -> Non
     SessionCollecting(NoFetching()).gather(  # type: ignore[arg-type]
         bundled_kb, lambda: state, lambda fact, value: committed.append(fact))
     assert committed == []
+
+
+def test_a_step_from_an_unknown_source_is_a_fact_error_not_a_validation_trace(bundled_kb) -> None:  # type: ignore[no-untyped-def]
+    iv = Interview.start(store=MemoryStore(), pack="connectbooster", kb=bundled_kb, now=NOW)
+    with pytest.raises(FactError, match="expected one of agent, case, bot, collector, derived"):
+        iv.answer("payment.applied_manually", "yes", source="slackbot")  # type: ignore[arg-type]
+    assert iv.answers == ()

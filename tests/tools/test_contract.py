@@ -166,6 +166,14 @@ def test_did_this_fix_it_through_the_tools() -> None:
         tools.outcome(session.id, True, cause=first)  # ruled out: no longer held
     with pytest.raises(RequestError):
         tools.call("outcome", {"session": session.id})  # fixed is required
+    with pytest.raises(RequestError):
+        tools.call("outcome", {"session": session.id, "fixed": "yes"})  # a bool, strictly
+    with pytest.raises(FactError) as caught:
+        tools.outcome(session.id, False, cause="retries_exhausetd")
+    problem = problem_of(caught.value)
+    assert problem.status == 422 and problem.suggestion == "retries_exhausted"
+    assert [e.field for e in problem.errors] == ["cause"]
+    assert "Questions still worth asking" not in tools.report(session.id)
 
 
 def test_one_problem_names_every_wrong_fact() -> None:
