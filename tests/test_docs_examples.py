@@ -19,7 +19,8 @@ def test_the_chatbot_interview_example_runs() -> None:
     exec(compile(code, "docs/chatbots.md", "exec"), namespace)
     assert printed[0][0] == "The payment was already applied by hand in the accounting package"
     iv = namespace["iv"]
-    assert "payment_applied_manually" not in iv.diagnosis.cause_ids  # type: ignore[attr-defined]
+    assert iv.fixed_cause == "payment_applied_manually"  # type: ignore[attr-defined]
+    assert iv.events[-1].source == "bot"  # type: ignore[attr-defined]
 
 
 def test_the_authoring_test_case_example_passes_on_the_bundled_pack(tmp_path: Path) -> None:
