@@ -162,8 +162,7 @@ def _not_fixed_reason(cause_id: str) -> Data:
     """The evidence against a cause whose remediation was applied and did not fix the problem."""
     return {
         "rule": NOT_FIXED_RULE,
-        "because": "The agent applied this cause's remediation and reported that it did not fix "
-        "the problem.",
+        "because": "Its remediation was applied and did not fix the problem.",
         "certainty": 1.0,
         "effect": "rules_out",
         "facts": {},
