@@ -92,11 +92,12 @@ class TicketQuestion:
 
 
 @dataclass(frozen=True)
-class TicketFix:
-    """The cause whose remediation fixed the problem: who said so, and when."""
+class TicketOutcome:
+    """One "Did this fix it?" answer, in order: the cause, whether it did, who, when."""
 
     cause: str
     title: str
+    fixed: bool
     source: str
     at: str
 
@@ -111,8 +112,10 @@ class Ticket:
     unknown: list[TicketFact] = field(default_factory=list)
     asked: list[TicketQuestion] = field(default_factory=list)
     session: str | None = None
-    fixed: TicketFix | None = None
+    fixed: TicketOutcome | None = None
     """A session's end: the remediation that fixed it (None while open, and for a case)."""
+    outcomes: list[TicketOutcome] = field(default_factory=list)
+    """Every "Did this fix it?" answered in the session, in order (a reopened one too)."""
 
 
 def _worked_out(diagnosis: Diagnosis, *, collected: bool = True) -> list[TicketFact]:
@@ -183,12 +186,12 @@ def ticket_from_interview(iv: Interview) -> Ticket:
             unknown.pop(answer.fact, None)
             latest[answer.fact] = TicketFact(answer.fact, answer.value, who, when)
     diagnosis = iv.diagnosis
-    fixed = None
-    if iv.fixed_cause is not None:  # the session's latest event said so
-        said = iv.events[-1]
-        fixed = TicketFix(iv.fixed_cause, next(c.title for c in diagnosis.causes
-                                               if c.id == iv.fixed_cause),
-                          SOURCE_LABELS[said.source], iso_moment(said.at))
+    titles = {c: spec.title for c, spec in pack.playbook.causes.items()} if pack else {}
+    outcomes = [TicketOutcome(str(e.value), titles.get(str(e.value), str(e.value)),
+                              e.kind == "fixed", SOURCE_LABELS[e.source], iso_moment(e.at))
+                for e in iv.events if e.kind in ("fixed", "not_fixed")]
+    # Closed while its latest event is a "fixed": then that is the last outcome.
+    fixed = outcomes[-1] if iv.fixed_cause is not None and outcomes else None
     return Ticket(
         title=header.title,
         diagnosis=diagnosis,
@@ -197,6 +200,7 @@ def ticket_from_interview(iv: Interview) -> Ticket:
         asked=asked,
         session=header.id,
         fixed=fixed,
+        outcomes=outcomes,
     )
 
 
@@ -376,6 +380,7 @@ def _ticket_data(ticket: Ticket) -> dict[str, JsonValue]:
         "unknown": [asdict(f) for f in ticket.unknown],
         "asked": [asdict(q) for q in ticket.asked],
         "fixed": None if ticket.fixed is None else asdict(ticket.fixed),
+        "outcomes": [asdict(o) for o in ticket.outcomes],
         "diagnosis": json.loads(ticket.diagnosis.model_dump_json()),
     }
     return data

@@ -224,7 +224,13 @@ def test_a_remediation_that_fixed_it_closes_the_session_until_a_later_step(bundl
     again.not_fixed(top.id)  # "it came back": reopened, the cause ruled out
     assert again.fixed_cause is None and not again.finished
     assert top.id in [r.id for r in again.diagnosis.ruled_out]
-    assert "**Fixed**" not in session_report(again)
+    reopened = session_report(again)
+    assert "**Fixed**" not in reopened
+    history = reopened.split("## Did it fix it?", 1)[1]  # every outcome kept, in order
+    assert f"1. {top.title} (`{top.id}`) — **yes** (chatbot, " in history
+    assert f"2. {top.title} (`{top.id}`) — no (agent, " in history
+    outcomes = json.loads(session_report(again, "json"))["outcomes"]
+    assert [(o["cause"], o["fixed"]) for o in outcomes] == [(top.id, True), (top.id, False)]
     with pytest.raises(InterviewError, match="not among the current causes"):
         again.fixed(top.id)  # ruled out now: no longer held
     with pytest.raises(FactError, match="did you mean 'retries_exhausted'"):
