@@ -63,3 +63,33 @@ def test_the_conclusion_shows_a_consequence_steps_once_under_its_root() -> None:
         assert shown.count("the scheduler never retries it") == 1, shown
         assert "Resync Invoice" in shown and "**" not in shown  # rich's Markdown, or plain
         assert "The steps of cause 1 above (A valid terms code" in shown
+
+
+def test_resuming_a_fixed_session_keeps_it_closed_unless_the_problem_came_back(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    from syncdoctor import SqliteStore
+
+    path = tmp_path / "s.db"
+    with SqliteStore(path) as store:
+        iv = Interview.start(store=store, pack="sage300", now="2024-05-01T12:00:00Z", facts={
+            "error.message": '1020 - Terms Code "F48" is not defined in A/R Terms'})
+        top = iv.diagnosis.causes[0].id
+        iv.fixed()
+
+    def resume(typed: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "syncdoctor", "sessions", "resume", iv.id,
+                               "--store", f"sqlite:{path}"], input=typed, capture_output=True,
+                              text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    for typed in ("", "no\n"):  # nobody there, or "no": still closed
+        assert "Fixed already" in resume(typed)
+        with SqliteStore(path) as store:
+            assert Interview.resume(iv.id, store=store).fixed_cause == top
+    assert "reopened: ruled out" in resume("yes\n")
+    with SqliteStore(path) as store:
+        again = Interview.resume(iv.id, store=store)
+        assert again.fixed_cause is None and top in again.not_fixed_causes

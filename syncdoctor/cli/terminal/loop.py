@@ -72,10 +72,9 @@ def converse(
         show_collected(console, interview.diagnosis, noted)
         fixed = interview.fixed_cause
         if fixed is not None:  # a session resumed after "yes, it is fixed"
-            title = next(c.title for c in interview.diagnosis.causes if c.id == fixed)
-            console.print(f"[green]Fixed[/green] already: {escape(title)}. The session is "
-                          "closed; its report is ready.")
-            return Outcome(finished=True, fixed=fixed)
+            if _stays_fixed(interview, fixed, prompter, console):
+                return Outcome(finished=True, fixed=fixed)
+            continue
         question = interview.next_question()
         if question is None:
             outcome = _conclude(interview, pack, prompter, console)
@@ -207,6 +206,27 @@ def report_text(interview: Interview) -> str:
     from syncdoctor.report import session_report
 
     return session_report(interview, "markdown")
+
+
+def _stays_fixed(interview: Interview, fixed: str, prompter: Prompter, console: Console
+                 ) -> bool:
+    """A resumed fixed session: closed, unless the agent says the problem came back."""
+    title = next(c.title for c in interview.diagnosis.causes if c.id == fixed)
+    console.print(f"[green]Fixed[/green] already: {escape(title)}. The session is closed; its "
+                  "report is ready.")
+    try:
+        text = prompter.ask(PromptRequest(
+            label="Has the problem come back? [yes/no] >",
+            check=lambda t: None if t.strip().lower() in ("y", "yes", "n", "no", "")
+            else "answer yes or no", choices=("yes", "no"),
+            hint="yes: rule this cause out and go on; no (or Enter): keep the session closed"))
+    except EOFError:  # nobody to ask (a pipe that ended): it stays closed
+        return True
+    if text.strip().lower() not in ("y", "yes"):
+        return True
+    interview.not_fixed(fixed)
+    console.print(f"[dim]reopened: ruled out {escape(title)}; going on[/dim]")
+    return False
 
 
 def _conclude(
