@@ -123,6 +123,18 @@ def open_kb(layers: list[Path] | None) -> KnowledgeBase:
     return kb
 
 
+def check_pack_option(kb: KnowledgeBase, pack: str) -> None:
+    """Refuse an unknown ``--pack`` as a usage error naming the option, with its did-you-mean.
+
+    Raises:
+        typer.BadParameter: as a bad ``--now`` is refused.
+    """
+    try:
+        kb.pack(pack)
+    except PackError as error:
+        raise typer.BadParameter(str(error), param_hint="'--pack'") from None
+
+
 def check_case(case: CaseFile, pack: str | None, kb: KnowledgeBase, *,
                now_given: bool = False) -> None:
     """Check a case before running it: every problem at once, each located in the file.
@@ -140,10 +152,7 @@ def check_case(case: CaseFile, pack: str | None, kb: KnowledgeBase, *,
     from syncdoctor.casefile import check_case_facts
 
     if pack is not None:
-        try:
-            kb.pack(pack)
-        except PackError as error:  # with its "did you mean"
-            raise typer.BadParameter(str(error), param_hint="'--pack'") from None
+        check_pack_option(kb, pack)
     chosen = pack or (case.pack if case.pack in kb.packs else None)
     if chosen is not None:
         catalogue = dict(kb.pack(chosen).facts)

@@ -19,11 +19,12 @@ from syncdoctor.cli._common import (
     KbOption,
     StoreOption,
     check_case,
+    check_pack_option,
     clock_option,
     fail,
     open_kb,
 )
-from syncdoctor.errors import PackError, SyncdoctorError
+from syncdoctor.errors import SyncdoctorError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -132,10 +133,7 @@ def interview(
                 clock = str(case_file.now) if isinstance(case_file.now, str) else (
                     case_file.now.isoformat())
         if pack is not None:  # an unknown pack fails here, before anything is saved
-            try:
-                knowledge.pack(pack)
-            except PackError as error:  # a usage error naming the option, as check_case's
-                raise typer.BadParameter(str(error), param_hint="'--pack'") from None
+            check_pack_option(knowledge, pack)
         opened = open_store(store)
     except SyncdoctorError as error:
         fail(error)

@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Interview"]
 
+
 class Interview:
     """A guided diagnosis kept in a session store: ask, answer, skip, undo, resume.
 
@@ -245,9 +246,9 @@ class Interview:
         The first of ``diagnosis.questions``: what :func:`syncdoctor.diagnose`, the tools and a
         bot would ask next, too (the list is ordered by value, then playbook step, then cost).
 
-        Also None while no pack is chosen: then ``diagnosis.pack_choices`` lists the packs to
-        offer, and :meth:`choose_pack` takes the choice. Never a fact already known, skipped,
-        or unknown from the start.
+        Also None while no pack is chosen (``diagnosis.pack_choices`` lists those to offer,
+        :meth:`choose_pack` takes the choice) and while the session is fixed (:meth:`fixed`).
+        Never a fact already known, skipped, or unknown from the start.
         """
         questions = self._view.questions
         return questions[0] if questions and self._state.fixed is None else None
@@ -381,8 +382,7 @@ class Interview:
         event = self._store.append(self._header.id, kind, source=source, fact=fact,
                                    value=value, at=at)
         if event.seq != draft.seq:  # another process appended to this session meanwhile
-            stored = self._store.load(self._header.id)
-            self._events = stored.events
+            self._events = self._store.load(self._header.id).events
             self._state = replay(self._kb, self._header, self._events)
         else:
             self._events = (*self._events, event)

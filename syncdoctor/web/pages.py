@@ -95,28 +95,31 @@ _ERROR_HEADINGS = {
     401: "Sign in first",
     403: "Refused",
     404: "No such page",
-    405: "Not a page to open",
     413: "Too much at once",
     421: "Not this address",
 }
 
 
-def _error_words(status: int, detail: str, path: str) -> str:
+def _error_words(status: int, detail: str, path: str) -> tuple[str, str]:
+    """The heading and the sentence a browser is shown for a problem."""
     path = path if len(path) <= 120 else path[:120] + "..."
+    heading = _ERROR_HEADINGS.get(status, "That did not work")
     if status == 404:
-        return f"There is no page at {path}."
-    if status == 405 and detail.startswith(("GET ", "HEAD ")):
-        return (f"{path} takes a form's answer, not a visit (a reload after a post asks for it "
-                "this way): start or resume a case from the first page.")
+        return heading, f"There is no page at {path}."
+    if status == 405 and detail.startswith(("GET ", "HEAD ")):  # our 405 detail: "GET is ..."
+        return "Not a page to open", (
+            f"{path} takes a form's answer, not a visit (a reload after a post asks for it this "
+            "way): start or resume a case from the first page.")
     if status == 405:
-        return f"{path} is a page to open, not a form to send: open it instead."
+        return "Not a form", f"{path} is a page to open, not a form to send: open it instead."
     if status == 413:
         sent = detail.replace("the request body is", "what you sent is", 1)
-        return (sent[:1].upper() + sent[1:] + ", the most this service takes at once. "
-                "Send fewer rows at a time, or start the service with a larger --max-body.")
+        return heading, (sent[:1].upper() + sent[1:] + ", the most this service takes at once. "
+                         "Send fewer rows at a time, or start the service with a larger "
+                         "--max-body.")
     if status == 401:
-        return "This service needs a key: sign in on the first page."
-    return detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".")
+        return heading, "This service needs a key: sign in on the first page."
+    return heading, detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".")
 
 
 def error_page(status: int, detail: str, path: str) -> bytes:
@@ -126,11 +129,8 @@ def error_page(status: int, detail: str, path: str) -> bytes:
     page's words, instead of the problem+json an API client gets. No cookie is set and no form
     is shown.
     """
-    heading = _ERROR_HEADINGS.get(status, "That did not work")
-    if status == 405 and not detail.startswith(("GET ", "HEAD ")):
-        heading = "Not a form"
+    heading, words = _error_words(status, detail, path)
     html = _ENVIRONMENT.get_template("problem.html").render({
-        "heading": heading, "error": _error_words(status, detail, path), "notice": None,
-        "why_open": False,
+        "heading": heading, "error": words, "notice": None, "why_open": False,
         "result_view": False, "csrf": "", "signed_in_with_key": False})
     return html.encode()

@@ -162,9 +162,7 @@ def session_page(
     if question is not None and pack is not None:
         titles = pack.playbook.causes
         page.question_causes = [Possible(c, titles[c].title) for c in question.causes]
-        page.question_step = next(
-            (step.title for step in pack.playbook.steps if step.id == question.step),
-            question.step)
+        page.question_step = pack.playbook.steps[pack.index.step_order[question.step]].title
         page.options = _options(question, page.fact)
     if question is not None and question.type == "records":
         page.rows = table_rows(question.fields or [], form, extra_rows)
