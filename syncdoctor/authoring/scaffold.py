@@ -47,20 +47,15 @@ rules:
   - id: {name}.sync-failed
     step: status
     cause: sync_failed
-    certainty: 0.8
     when: {{fact: sync.status, eq: failed}}
-    because: The last synchronisation shows the status {{{{ facts["sync.status"] }}}}.
-    # Its mirror, {name}.sync-failed.otherwise: any other status rules the failure out.
-    otherwise: {{because: The last synchronisation succeeded.}}
+    because: A failed run stops the synchronisation there; what came after it is not in the hub.
+    otherwise: {{because: The last synchronisation did not fail.}}  # {name}.sync-failed.otherwise
   - id: {name}.timeout
     step: error
     cause: timeout
     certainty: 0.9
-    when:
-      all:
-        - {{fact: sync.status, eq: failed}}
-        - {{fact: error.kind, eq: timeout}}
-    because: The synchronisation failed with a time-out.
+    when: [{{fact: sync.status, eq: failed}}, {{fact: error.kind, eq: timeout}}]
+    because: A time-out means the integration gave up waiting, not that the data was refused.
 """
 
 _TESTS = """\
@@ -126,6 +121,30 @@ causes:
 """
 
 
+_EXAMPLE_FIRED = """\
+title: A failed synchronisation that timed out
+pack: {name}
+now: 2024-05-01T12:00:00Z
+facts:
+  sync.status: failed
+  error.message: 'Request timed out after 30 s'
+expect:
+  causes: [sync_failed, timeout]
+  remediation_contains: {{timeout: [Request timed out after 30 s]}}
+"""
+
+_EXAMPLE_SILENT = """\
+title: The last synchronisation succeeded - nothing to fix
+pack: {name}
+now: 2024-05-01T12:00:00Z
+facts:
+  sync.status: success
+expect:
+  absent: [sync_failed, timeout]
+  ruled_out: [sync_failed]
+"""
+
+
 def scaffold(name: str, into: Path, title: str | None = None) -> list[Path]:
     """Write a new pack's files under ``into``; refuses to overwrite anything.
 
@@ -155,6 +174,8 @@ def scaffold(name: str, into: Path, title: str | None = None) -> list[Path]:
         into / "rules" / f"{name}.yaml": _RULES,
         into / "rules" / f"{name}.test.yaml": _TESTS,
         into / "playbooks" / f"{name}.yaml": _PLAYBOOK,
+        into / "examples" / name / "timeout.yaml": _EXAMPLE_FIRED,
+        into / "examples" / name / "synced.yaml": _EXAMPLE_SILENT,
     }
     existing = [str(path) for path in files if path.exists()]
     if existing:

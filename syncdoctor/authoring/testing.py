@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from syncdoctor.authoring.corpus import TEXT_CAUSE_CERTAINTY, CorpusOutcome, check_text
+from syncdoctor.authoring.examplecheck import ExampleRun, run_examples
 from syncdoctor.authoring.testcheck import checked_test_files
 from syncdoctor.authoring.testfile import TestCase, TestExpectation
 from syncdoctor.casefile import Expectation
@@ -59,11 +60,22 @@ class TestReport(BaseModel):
     corpus: list[CorpusOutcome] = Field(
         default_factory=list, description="The error corpus: one outcome per text."
     )
+    examples: list[CaseResult] = Field(
+        default_factory=list, description="Each example case (examples/<pack>/) against its expect."
+    )
+    example_causes: list[Coverage] = Field(
+        default_factory=list,
+        description="Per cause of a pack that has examples: fired by one, kept silent by another.",
+    )
+    without_examples: list[str] = Field(
+        default_factory=list, description="The packs tested that have no example case."
+    )
 
     @property
     def fully_covered(self) -> bool:
-        """Every rule and cause fired by one case and kept silent by another."""
-        return all(c.fired and c.silenced for c in (*self.rules, *self.causes))
+        """Every rule and cause fired by one case and kept silent by another (examples too)."""
+        return all(
+            c.fired and c.silenced for c in (*self.rules, *self.causes, *self.example_causes))
 
 
 def check_case(
@@ -240,14 +252,40 @@ def run_tests(
         for cause in sorted(kb.packs[pack_id].playbook.causes)
     ]
     corpus = [check_text(kb, t.pack, entry) for _, t in loaded for entry in t.corpus]
-    passed = sum(1 for r in results if r.passed) + sum(1 for c in corpus if c.passed)
+    runs = run_examples(kb, chosen, update_golden=update_golden)
+    examples = [
+        CaseResult(file=display_path(run.path), name=run.name, pack=run.pack,
+                   passed=not run.failures, failures=run.failures, diff=run.diff)
+        for run in runs
+    ]
+    outcomes = [r.passed for r in results] + [c.passed for c in corpus] + [
+        e.passed for e in examples]
+    passed = sum(outcomes)
     return TestReport(
-        totals=Totals(passed=passed, failed=len(results) + len(corpus) - passed),
+        totals=Totals(passed=passed, failed=len(outcomes) - passed),
         cases=results,
         rules=rules,
         causes=causes,
         corpus=corpus,
+        examples=examples,
+        example_causes=_example_coverage(kb, chosen, runs),
+        without_examples=sorted(set(chosen) - {run.pack for run in runs}),
     )
+
+
+def _example_coverage(kb: KnowledgeBase, chosen: Sequence[str], runs: Sequence[ExampleRun]
+                      ) -> list[Coverage]:
+    """Each cause of a pack with examples: held by one example, absent from another."""
+    diagnosed = [run for run in runs if run.ran and run.pack in kb.packs]
+    return [
+        Coverage(id=cause, pack=pack_id,
+                 fired=any(cause in run.causes for run in mine),
+                 silenced=any(cause not in run.causes for run in mine))
+        for pack_id in chosen
+        for mine in [[run for run in diagnosed if run.pack == pack_id]]
+        if mine
+        for cause in sorted(kb.packs[pack_id].playbook.causes)
+    ]
 
 
 def report_text(report: TestReport) -> str:
@@ -264,21 +302,34 @@ def report_text(report: TestReport) -> str:
         mark = "PASS" if text.passed else "FAIL"
         lines.append(f"{mark}  {text.pack}: corpus {_short(text.text)}")
         lines.extend(f"      - {failure}" for failure in text.failures)
+    for example in report.examples:
+        mark = "PASS" if example.passed else "FAIL"
+        lines.append(f"{mark}  {example.pack}: example {example.name}  ({example.file})")
+        lines.extend(f"      - {failure}" for failure in example.failures)
+        if example.diff:
+            lines.extend("      " + line for line in example.diff.splitlines())
     gaps: list[str] = []
-    for kind, entries in (("rule", report.rules), ("cause", report.causes)):
+    for kind, entries, by in (("rule", report.rules, "a case"), ("cause", report.causes, "a case"),
+                              ("cause", report.example_causes, "an example")):
         for entry in entries:
             if not entry.fired:
-                gaps.append(f"{kind} {entry.pack}/{entry.id} is never fired by a case")
+                gaps.append(f"{kind} {entry.pack}/{entry.id} is never fired by {by}")
             if not entry.silenced:
-                gaps.append(f"{kind} {entry.pack}/{entry.id} is never kept silent by a case")
+                gaps.append(f"{kind} {entry.pack}/{entry.id} is never kept silent by {by}")
     rules_full = sum(1 for r in report.rules if r.fired and r.silenced)
     causes_full = sum(1 for c in report.causes if c.fired and c.silenced)
+    examples_full = sum(1 for c in report.example_causes if c.fired and c.silenced)
     lines.append("")
     lines.append(
         f"{report.totals.passed} passed, {report.totals.failed} failed; coverage both ways: "
         f"rules {rules_full}/{len(report.rules)}, causes {causes_full}/{len(report.causes)}"
+        + (f", causes by examples {examples_full}/{len(report.example_causes)}"
+           if report.example_causes else "")
     )
     lines.extend(f"  gap: {gap}" for gap in gaps)
+    lines.extend(
+        f"  note: pack {pack} has no example case (examples/{pack}/*.yaml, in its KB folder)"
+        for pack in report.without_examples)
     lines.extend(corpus_summary(report))
     return "\n".join(lines) + "\n"
 

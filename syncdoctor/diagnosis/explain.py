@@ -9,12 +9,11 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from jinja2 import TemplateError
-
 from syncdoctor.diagnosis.case import Case
 from syncdoctor.diagnosis.ranking import rank_causes
 from syncdoctor.engine.session import Firing, Firings
 from syncdoctor.errors import REDACTED, bounded
+from syncdoctor.kb.template_failure import render_failure
 from syncdoctor.kb.templates import Renderer
 from syncdoctor.kb.values import jsonable, redact_secrets
 from syncdoctor.types import JsonValue, Record
@@ -76,9 +75,10 @@ class _CaseRenderer:
         try:
             return template.render(context)
         except Exception as error:  # a template is KB data: its failure must not crash
-            why = str(error) if isinstance(error, TemplateError) else (
-                f"{type(error).__name__}: {error}")
-            self.warnings.append(bounded(f"{what}{RENDER_FAILED}{why}", WARNING_LIMIT))
+            why = render_failure(error, self.case.pack.facts)
+            line = template.failed_line(error)
+            where = f"line {line} of the template: " if line is not None else ""
+            self.warnings.append(bounded(f"{what}{RENDER_FAILED}{where}{why}", WARNING_LIMIT))
             return None
 
 

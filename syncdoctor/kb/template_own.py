@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from jinja2 import pass_context
-from jinja2.exceptions import SecurityError
+from jinja2.exceptions import SecurityError, TemplateRuntimeError
 from jinja2.runtime import Context
 
 from syncdoctor.kb.template_direct import DirectFilter, Fallback
@@ -25,7 +25,22 @@ from syncdoctor.kb.template_limits import MAX_PRECISION
 __all__ = ["DIRECT_NAMES", "MAX_OUTPUT", "OWN_FILTERS", "direct_filters"]
 
 
+def _needs(name: str, what: str, value: object) -> TemplateRuntimeError:
+    """A filter given the wrong kind of value, said in the author's terms (not Python's)."""
+    if value is None:
+        return TemplateRuntimeError(f"|{name} needs {what}, got no value")
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:39] + "…"
+    kind = _KINDS.get(type(value), type(value).__name__)
+    return TemplateRuntimeError(f"|{name} needs {what}, got {kind} {shown}")
+
+
+_KINDS = {str: "text", bool: "true/false", int: "integer", float: "number", Decimal: "decimal",
+          list: "list", dict: "mapping"}
+
+
 def _dt(value: datetime) -> str:
+    if not isinstance(value, date):  # a datetime is a date too
+        raise _needs("dt", "a datetime fact", value)
     if type(value) is not datetime or value.year < 1000:
         # Anything else, and a year strftime writes unpadded, as strftime does (or fails).
         return value.strftime("%Y-%m-%d %H:%M UTC")
@@ -34,7 +49,10 @@ def _dt(value: datetime) -> str:
 
 
 def _duration(seconds: int) -> str:
-    seconds = int(seconds)
+    try:
+        seconds = int(seconds)
+    except (TypeError, ValueError):
+        raise _needs("duration", "a number of seconds", seconds) from None
     days, rest = divmod(seconds, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, secs = divmod(rest, 60)
@@ -52,6 +70,8 @@ def _ago(context: Context, value: datetime) -> str:
 
 
 def _ago_at(now: object, value: datetime) -> str:
+    if not isinstance(value, datetime):
+        raise _needs("ago", "a datetime fact", value)
     if not isinstance(now, datetime):
         return _dt(value)
     seconds = int((now - value).total_seconds())
@@ -72,7 +92,13 @@ def _replace(value: object, old: str, new: str, count: int | None = None) -> str
 
 
 def _money(value: Decimal | int) -> str:
-    return f"{Decimal(value):,.2f}"
+    try:
+        amount = Decimal(value)  # a decimal fact, an integer, or text that reads as a number
+    except (TypeError, ValueError, ArithmeticError):
+        raise _needs("money", "a number (a decimal or integer fact)", value) from None
+    if not amount.is_finite():
+        raise _needs("money", "a finite number", value)
+    return f"{amount:,.2f}"
 
 
 def _yesno(value: object) -> str:

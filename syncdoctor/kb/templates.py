@@ -357,6 +357,20 @@ class Renderer:
         except SecurityError:  # its first render reports it, as it would have
             return False
 
+    def failed_line(self, error: BaseException) -> int | None:
+        """The template's line that a failed render stopped on, when Jinja2's code ran.
+
+        Read from the traceback: Jinja2 maps each line of the code it generated to its line.
+        """
+        template, code_line, trace = self._template, None, error.__traceback__
+        while trace is not None:
+            if trace.tb_frame.f_code.co_filename == "<template>":
+                code_line = trace.tb_lineno  # the innermost frame of the template's code
+            trace = trace.tb_next
+        if template is None or code_line is None:
+            return None
+        return template.get_corresponding_lineno(code_line)
+
     def render(self, context: Mapping[str, Any], *, direct: bool = True) -> str:
         """Render with the given variables; raises jinja2's UndefinedError on a missing one.
 

@@ -29,8 +29,83 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_scaffold_passes_with_full_coverage(pack_dir: Path) -> None:
     report = run_tests(load_kb([pack_dir], bundled=False))
-    assert report.totals.failed == 0 and report.totals.passed == 3
-    assert report.fully_covered
+    assert report.totals.failed == 0 and report.totals.passed == 5  # 3 cases, 2 examples
+    assert [e.name for e in report.examples] == [
+        "The last synchronisation succeeded - nothing to fix",
+        "A failed synchronisation that timed out"]
+    assert report.fully_covered and report.without_examples == []
+
+
+# ---------------------------------------------------------------------------------------------
+# a layer's examples/<pack>/*.yaml, held to their expect: as the bundled ones are
+
+
+def _example(pack_dir: Path, name: str = "timeout.yaml") -> Path:
+    return pack_dir / "examples" / "acme" / name
+
+
+def test_a_stale_example_fails_kb_test(pack_dir: Path) -> None:
+    example = _example(pack_dir)
+    example.write_text(example.read_text().replace("causes: [sync_failed, timeout]",
+                                                   "causes: [sync_failed]\n  absent: [timeout]"))
+    done = _cli("test", "--kb", str(pack_dir), "--no-bundled")
+    assert done.returncode == 1, done.stdout
+    assert "FAIL  acme: example A failed synchronisation that timed out" in done.stdout
+    assert "causes ['timeout'] must not hold, but do" in done.stdout
+    assert "2 failed" not in done.stdout and "1 failed" in done.stdout
+
+
+def test_a_misspelt_id_in_an_example_is_located(pack_dir: Path) -> None:
+    example = _example(pack_dir, "synced.yaml")
+    example.write_text(example.read_text().replace("absent: [sync_failed,", "absent: [sync_faild,"))
+    report = run_tests(load_kb([pack_dir], bundled=False))
+    failed = [e for e in report.examples if not e.passed]
+    assert len(failed) == 1
+    assert "synced.yaml:7:12: KB105 unknown cause 'sync_faild' in pack 'acme'" in (
+        failed[0].failures[0]), failed[0].failures
+    assert "did you mean 'sync_failed'?" in failed[0].failures[0]
+
+
+def test_an_example_needs_an_expectation_and_a_clock(pack_dir: Path) -> None:
+    example = _example(pack_dir, "bare.yaml")
+    example.write_text("title: bare\nfacts: {sync.status: failed}\n")
+    report = run_tests(load_kb([pack_dir], bundled=False))
+    (bare,) = [e for e in report.examples if e.name == "bare"]
+    assert not bare.passed
+    assert [f.split(" ")[0:2] for f in bare.failures] == [["states", "no"], ["has", "no"]]
+
+
+def test_an_example_without_a_pack_must_route_to_its_folder(pack_dir: Path) -> None:
+    example = _example(pack_dir)
+    example.write_text(example.read_text().replace("pack: acme\n", ""))
+    alone = run_tests(load_kb([pack_dir], bundled=False))
+    assert alone.totals.failed == 0  # the only pack there is
+    report = run_tests(load_kb([pack_dir], bundled=True), packs=["acme"])  # five others compete
+    (mine,) = [e for e in report.examples if e.file.endswith("acme/timeout.yaml")]
+    assert mine.failures == [
+        "no pack was chosen from its facts, not 'acme' (or give the case a pack:)"]
+
+
+def test_an_unreadable_example_and_an_unknown_folder_are_failures(pack_dir: Path) -> None:
+    _example(pack_dir, "broken.yaml").write_text("title: [unclosed\n")
+    stray = pack_dir / "examples" / "acmee"
+    stray.mkdir()
+    (stray / "case.yaml").write_text("now: 2024-05-01T12:00:00Z\nfacts: {}\nexpect: {}\n")
+    report = run_tests(load_kb([pack_dir], bundled=False))
+    failures = {e.file.rsplit("/", 2)[-2] + "/" + e.file.rsplit("/", 1)[-1]: e.failures
+                for e in report.examples if not e.passed}
+    assert set(failures) == {"acme/broken.yaml", "acmee/case.yaml"}
+    assert failures["acme/broken.yaml"][0].startswith("cannot be read: ")
+    assert "broken.yaml:2:1" in failures["acme/broken.yaml"][0]
+    assert "did you mean 'acme'?" in failures["acmee/case.yaml"][0]
+
+
+def test_a_pack_without_examples_is_noted_not_failed(pack_dir: Path) -> None:
+    for path in (pack_dir / "examples" / "acme").iterdir():
+        path.unlink()
+    done = _cli("test", "--kb", str(pack_dir), "--no-bundled", "--require-coverage")
+    assert done.returncode == 0, done.stdout
+    assert "note: pack acme has no example case" in done.stdout
 
 
 def test_json_report_shape(pack_dir: Path) -> None:
@@ -67,7 +142,8 @@ def test_a_template_that_fails_on_a_case_fails_the_case(pack_dir: Path) -> None:
     # Only the case with an error message makes it fail (a text plus a number).
     assert list(failed) == ["a time-out, read from the error message"]
     (why,) = failed["a time-out, read from the error message"]
-    assert why.startswith("cause sync_failed: remediation could not render: TypeError")
+    assert why == ("cause sync_failed: remediation could not render: line 1 of the template: an "
+                   'expression cannot be computed: can only concatenate str (not "int") to str')
 
 
 def test_a_missing_remediation_text_shows_what_was_rendered(pack_dir: Path) -> None:
@@ -131,7 +207,8 @@ def test_new_pack_from_the_cli_lints_and_tests_clean(tmp_path: Path) -> None:
     assert linted.returncode == 0, linted.stdout
     tested = _cli("test", *kb, "--require-coverage")
     assert tested.returncode == 0, tested.stdout
-    assert "3 passed, 0 failed; coverage both ways: rules 3/3, causes 2/2" in tested.stdout
+    assert ("5 passed, 0 failed; coverage both ways: rules 3/3, causes 2/2, causes by examples 2/2"
+            in tested.stdout)
 
 
 def test_bundled_knowledge_base_is_fully_covered(bundled_kb) -> None:

@@ -309,8 +309,9 @@ def test_a_fresh_scaffold_points_at_schemas_that_exist_and_accept_it(tmp_path: P
     from syncdoctor.authoring.scaffold import scaffold
 
     written = scaffold("acme", tmp_path / "kb")
-    assert len(written) == 4
-    for path in written:
+    assert [p.parent.name for p in written] == [
+        "facts", "rules", "rules", "playbooks", "acme", "acme"]  # two examples: case files
+    for path in written[:4]:
         first = path.read_text(encoding="utf-8").splitlines()[0]
         prefix = "# yaml-language-server: $schema="
         assert first.startswith(prefix), first

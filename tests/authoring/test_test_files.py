@@ -96,7 +96,7 @@ def test_default_facts_lie_under_each_case(pack_dir: Path) -> None:
     ))
     report = run_tests(load_kb([pack_dir], bundled=False))
     assert [c.failures for c in report.cases] == [[], [], [], []]
-    assert report.totals.passed == 4
+    assert report.totals.passed == 4 + len(report.examples)  # the scaffold's two examples too
 
 
 def test_default_facts_that_break_a_case_fail_it(pack_dir: Path) -> None:

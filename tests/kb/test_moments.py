@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from jinja2 import TemplateRuntimeError
 
 from syncdoctor.kb.template_own import OWN_FILTERS
 from syncdoctor.kb.values import iso_moment
@@ -29,5 +30,5 @@ def test_as_strftime_writes_them(moment: datetime) -> None:
 
 def test_dt_of_other_values_is_strftime_s() -> None:
     assert OWN_FILTERS["dt"](date(2024, 5, 1)) == "2024-05-01 00:00 UTC"
-    with pytest.raises(AttributeError, match="'str' object has no attribute 'strftime'"):
+    with pytest.raises(TemplateRuntimeError, match="dt needs a datetime fact, got text '2024"):
         OWN_FILTERS["dt"]("2024-05-01")

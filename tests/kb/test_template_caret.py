@@ -15,8 +15,9 @@ def test_the_caret_is_under_the_misspelt_fact(tmp_path: Path) -> None:
     scaffold("caret_pk", tmp_path, None)
     rules = tmp_path / "rules" / "caret_pk.yaml"
     text = rules.read_text(encoding="utf-8")
-    assert 'facts["sync.status"]' in text
-    rules.write_text(text.replace('facts["sync.status"]', 'facts["sync.stauts"]', 1),
+    assert "because: A failed run" in text
+    rules.write_text(text.replace("because: A failed run",
+                                  'because: The status {{ facts["sync.stauts"] }} - a failed run', 1),
                      encoding="utf-8")
     with pytest.raises(KnowledgeBaseError) as caught:
         load_kb([tmp_path], bundled=False)
