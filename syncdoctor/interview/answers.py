@@ -19,6 +19,7 @@ from syncdoctor.errors import REDACTED, FactError, describe
 from syncdoctor.interview.datetimes import ACCEPTED_FORMS, parse_datetime_text
 from syncdoctor.interview.errors import DateTimeTextError
 from syncdoctor.interview.events import EventSource, StoredJson
+from syncdoctor.kb.credentials import mask_credentials
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.recordvalues import type_records
 from syncdoctor.kb.values import iso_moment, redact_secrets, type_value
@@ -212,6 +213,7 @@ def stored_facts(
         if pack is not None:
             parsed = parse_answer(pack, name, value, clock=now)
             stored[name] = stored_value(kb, name, parsed.json)
-        else:
-            stored[name] = stored_value(kb, name, as_json(name, value))
+        else:  # typed (and a text's credentials masked) once the pack is chosen; not yet
+            shown = mask_credentials(value) if isinstance(value, str) else value
+            stored[name] = stored_value(kb, name, as_json(name, shown))
     return stored

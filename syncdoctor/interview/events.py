@@ -31,6 +31,7 @@ from pydantic import (
 from typing_extensions import TypeAliasType
 
 from syncdoctor.errors import FactError
+from syncdoctor.kb.credentials import mask_credentials
 
 MAX_INT_DIGITS = 1000
 
@@ -114,10 +115,14 @@ TITLE_CHARACTERS = 90
 """The most of a pasted message's first line a session's default title takes."""
 
 
+def _masked(title: str | None) -> str | None:
+    return None if title is None else mask_credentials(title)
+
+
 def message_title(message: str) -> str | None:
     """A session's title from a pasted message: its first line with text, cut short."""
     line = next((line.strip() for line in message.splitlines() if line.strip()), "")
-    return line[:TITLE_CHARACTERS] or None
+    return mask_credentials(line)[:TITLE_CHARACTERS] or None  # masked whole, then cut
 
 
 class SessionHeader(BaseModel):
@@ -144,7 +149,8 @@ class SessionHeader(BaseModel):
     unknown: list[Name] = Field(
         default_factory=list, description="Facts known from the start to be unanswerable."
     )
-    title: StrictStr | None = Field(default=None, description="What the case is about.")
+    title: Annotated[StrictStr | None, AfterValidator(_masked)] = Field(
+        default=None, description="What the case is about (credentials in it masked).")
 
 
 class SessionEvent(BaseModel):

@@ -17,6 +17,7 @@ from typing import TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from syncdoctor.errors import REDACTED, FactError, describe
+from syncdoctor.kb.credentials import mask_credentials
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.spec import FactSpec, RecordFieldSpec
 from syncdoctor.types import FactValue, JsonValue, Record, ScalarValue
@@ -63,12 +64,12 @@ def type_value(
     # without its checks' setting up (a dozen per diagnosis).
     if type(value) is bool and kind == "bool":
         return value
-    if type(value) is str and (
-        (kind == "enum" and value in (spec.values or ()))
-        or (kind == "text" and len(value) <= TEXT_LIMIT and value.isascii())
-    ):
+    if type(value) is str and kind == "enum" and value in (spec.values or ()):
         return value
     hidden = (isinstance(spec, FactSpec) and spec.secret) if secret is None else secret
+    if type(value) is str and kind == "text" and len(value) <= TEXT_LIMIT and value.isascii():
+        # A secret fact is never shown whole, so it is kept whole (an extractor may need it).
+        return value if hidden else mask_credentials(value)
     try:
         return _type_value(fact, spec, value, hidden)
     except (ArithmeticError, OverflowError, ValueError) as error:
@@ -127,7 +128,8 @@ def _type_value(
                 value.encode("utf-8")
             except UnicodeEncodeError:
                 raise fail("text holds an unpaired surrogate, which is not Unicode text") from None
-        return value
+        # A pasted message may carry a token (kb.credentials); a secret fact is never shown.
+        return value if hidden else mask_credentials(value)
     if kind in ("integer", "decimal"):
         number = _to_decimal(value)
         if number is None:

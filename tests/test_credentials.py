@@ -1,0 +1,89 @@
+"""Credentials inside a pasted text are masked before any door keeps or shows them."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from syncdoctor import diagnose
+from syncdoctor.interview import Interview, SqliteStore
+from syncdoctor.kb.credentials import mask_credentials
+from syncdoctor.report import to_markdown, to_text
+
+from support import NOW
+
+STRIPE = "sk_live_9f8e7d6c5b4a3f2e1d0c"
+JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NSJ9.c2lnbmF0dXJlaGVyZQ"
+MESSAGE = (f"Mambu API returned 401 Unauthorized apikey={STRIPE} "
+           f"Authorization: Bearer {JWT} password=hunter2")
+
+
+@pytest.mark.parametrize(("text", "masked"), [
+    (f"apikey={STRIPE} x", "apikey=*** x"),
+    (f"Authorization: Bearer {JWT}", "Authorization: Bearer ***"),
+    ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "Authorization: Basic ***"),
+    ('{"password": "hunter2", "user": "bob"}', '{"password": "***", "user": "bob"}'),
+    ("X-API-Key: 0123456789abcdef", "X-API-Key: ***"),
+    ("calling https://bob:s3cret@api.example.com/v1", "calling https://***@api.example.com/v1"),
+    ("token ghp_abcdefghijklmnopqrstuvwxyz0123 leaked", "token *** leaked"),
+    ("key AKIAABCDEFGHIJKLMNOP used", "key *** used"),
+    ("blob?sv=2020-08-04&sig=abc%2Fdef", "blob?sv=2020-08-04&sig=***"),
+    (f"sent {JWT} to the hub", "sent *** to the hub"),
+])
+def test_credentials_are_masked(text: str, masked: str) -> None:
+    assert mask_credentials(text) == masked
+
+
+@pytest.mark.parametrize("text", [
+    "BOOKING 10319 - 1020 - Terms Code F48 is not defined in A/R Terms",
+    "Invalid username or password: please check them",
+    "OAuth token has expired (invalid_token)",
+    "The access token is invalid",
+    "Mambu API returned 401: API key invalid",
+    "Payments Failing To Sync: key ACME-42",
+])
+def test_the_words_of_a_message_are_left_alone(text: str) -> None:
+    assert mask_credentials(text) == text
+
+
+@given(st.text(max_size=300))
+def test_masking_twice_changes_nothing_more(text: str) -> None:
+    once = mask_credentials(text)
+    assert mask_credentials(once) == once
+
+
+def test_hostile_text_is_masked_in_linear_time() -> None:
+    hostile = "authorization: " + "bearer " * 20_000 + "password=" * 20_000
+    start = time.perf_counter()
+    mask_credentials(hostile)
+    assert time.perf_counter() - start < 2.0  # RE2: milliseconds; a backtracking engine: never
+
+
+def test_a_diagnosis_never_shows_a_pasted_credential() -> None:
+    result = diagnose({"error.message": MESSAGE}, pack="mambu_xero", now=NOW)
+    shown = result.model_dump_json() + to_text(result) + to_markdown(result)
+    for secret in (STRIPE, JWT, "hunter2"):
+        assert secret not in shown
+    assert "401 Unauthorized apikey=***" in shown  # the words the rules read are still there
+
+
+def test_a_session_stores_no_pasted_credential(tmp_path: Path) -> None:
+    path = tmp_path / "sessions.db"
+    store = SqliteStore(path)
+    interview = Interview.start(store=store, message=MESSAGE, now=NOW)
+    if interview.pack is None:
+        interview.choose_pack("mambu_xero")
+    interview.answer("error.message", f"again: token={STRIPE}")
+    resumed = Interview.resume(interview.id, store=store)
+    assert resumed.header.title is not None and "apikey=***" in resumed.header.title
+    store.close()
+    with sqlite3.connect(path) as db:
+        dump = "\n".join(db.iterdump())
+    assert "401 Unauthorized" in dump
+    for secret in (STRIPE, JWT, "hunter2"):
+        assert secret not in dump
