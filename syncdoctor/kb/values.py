@@ -131,6 +131,9 @@ def _type_value(
         # A pasted message may carry a token (kb.credentials); a secret fact is never shown.
         return value if hidden else mask_credentials(value)
     if kind in ("integer", "decimal"):
+        unit = spec.unit if isinstance(spec, FactSpec) else None
+        if unit and isinstance(value, str) and value.rstrip().endswith(unit):
+            value = value.rstrip()[: -len(unit)]  # "12%" for a fact in %: the unit it is in
         number = _to_decimal(value)
         if number is None:
             raise fail("expected a number")

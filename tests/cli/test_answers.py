@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from syncdoctor.cli.terminal.answers import AnswerError, read_answer
+from syncdoctor.errors import FactError
 from syncdoctor.kb.spec import FactSpec, RecordFieldSpec
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -97,6 +98,38 @@ def test_integer_refuses_what_is_not_plainly_a_whole_number(typed: str) -> None:
         read_answer("f", FactSpec(type="integer"), typed, now=NOW)
 
 
+SHARE = FactSpec(type="decimal", unit="%", minimum=0, maximum=100)
+OUTCOME = FactSpec(type="enum", values=("draft", "posted", "not_found"))
+
+
+@pytest.mark.parametrize("typed", ["12%", "12 %", " 12% ", "12"])
+def test_a_percentage_may_be_typed_with_its_unit(typed: str) -> None:
+    assert read_answer("f", SHARE, typed, now=NOW).value == "12"
+
+
+def test_the_unit_is_read_by_the_engine_too() -> None:
+    from decimal import Decimal
+
+    from syncdoctor.kb.values import type_value
+
+    assert type_value("f", SHARE, "12.5%") == Decimal("12.5")
+    with pytest.raises(FactError, match="expected a number"):
+        type_value("f", AMOUNT, "12%")  # a fact in no unit takes no unit
+    with pytest.raises(AnswerError, match="at most 100"):
+        read_answer("f", SHARE, "120%", now=NOW)
+
+
+@pytest.mark.parametrize("typed", ["not found", "Not Found", "not-found", "not  found"])
+def test_an_enum_value_may_be_typed_as_words(typed: str) -> None:
+    read = read_answer("f", OUTCOME, typed, now=NOW)
+    assert (read.value, read.understood) == ("not_found", "understood as not_found")
+
+
+def test_a_refused_yes_or_no_says_how_to_say_i_do_not_know() -> None:
+    with pytest.raises(AnswerError, match="or 'skip' if you do not know"):
+        read_answer("f", BOOL, "dunno", now=NOW)
+
+
 def test_decimal_keeps_the_digits_typed() -> None:
     assert read_answer("f", AMOUNT, "1,234.50", now=NOW).value == "1,234.50"
     with pytest.raises(AnswerError):
@@ -146,3 +179,31 @@ def test_records_from_a_csv_file(tmp_path: Path) -> None:
 def test_records_refuse_unknown_columns_missing_rows_and_missing_files(typed: str, message: str) -> None:
     with pytest.raises(AnswerError, match=message):
         read_answer("f", RECORDS, typed, now=NOW)
+
+
+def test_the_prompt_names_a_number_s_unit_and_what_to_type() -> None:
+    from syncdoctor import diagnose
+    from syncdoctor.cli.terminal.loop import _request
+    from syncdoctor.engine.knowledge import default_kb
+
+    diagnosis = diagnose({}, pack="connectbooster", now=NOW)
+    spec = default_kb().packs["connectbooster"].facts["payments.failing_share"]
+    question = diagnosis.questions[0].model_copy(
+        update={"fact": "payments.failing_share", "type": "decimal", "values": None})
+    request = _request(question, spec, diagnosis)
+    assert request.label == "payments.failing_share (decimal, %) >"
+    assert request.hint.startswith("a percentage from 0 to 100, e.g. 12 or 12% (not 0.12)")
+    assert request.check("12%") is None
+
+
+def test_i_do_not_know_in_words_is_skip(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "syncdoctor", "interview", "--pack", "connectbooster"],
+        input="don't know\nI don\u2019t know\nquit\n", capture_output=True, text=True,
+        timeout=120, env={**os.environ, "SYNCDOCTOR_STORE": f"sqlite:{tmp_path / 's.db'}"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("noted: don't know; it will not be asked again") == 2

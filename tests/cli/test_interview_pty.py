@@ -32,7 +32,7 @@ CASES = {
 }
 PROMPT = re.compile(  # after an escape sequence (prompt_toolkit's rendering) or a blank
     r"(?:\x1b\[[0-9;?]*[A-Za-z]|\s)([a-z_][a-z0-9_.]*) "
-    r"\((yes/no|enum|text|integer|decimal|datetime|duration|records)\) >"
+    r"\((yes/no|enum|text|integer|decimal|datetime|duration|records)(?:, [^)]+)?\) >"
 )
 NEXT = [r"Question \d+", r"Did this fix it\? \((.*?)\) \[yes/no\] >", r"No cause found",
         pexpect.EOF]

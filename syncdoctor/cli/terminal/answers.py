@@ -55,6 +55,8 @@ def read_answer(fact: str, spec: FactSpec, text: str, *, now: datetime) -> ReadA
     stripped = text.strip()
     if not stripped:
         raise AnswerError("type an answer, or 'skip' if you do not know")
+    if spec.unit and spec.type in ("integer", "decimal") and stripped.endswith(spec.unit):
+        stripped = stripped[: -len(spec.unit)].rstrip()  # "12 %" for a fact in %
     match spec.type:
         case "bool":
             answer = _read_bool(stripped)
@@ -96,7 +98,7 @@ def _read_bool(text: str) -> ReadAnswer:
         return ReadAnswer(True)
     if word in NO:
         return ReadAnswer(False)
-    raise AnswerError("answer yes or no (y/n)")
+    raise AnswerError("answer yes or no (y/n), or 'skip' if you do not know")
 
 
 def _read_enum(text: str, values: tuple[str, ...]) -> ReadAnswer:
@@ -110,13 +112,18 @@ def _read_enum(text: str, values: tuple[str, ...]) -> ReadAnswer:
     exact = [v for v in values if v.lower() == lowered]
     if exact:
         return ReadAnswer(exact[0])
+    # Values are ids (not_found); agents type words ("not found", "not-found").
+    spelt = "_".join(lowered.replace("-", " ").split())
+    as_words = [v for v in values if v.lower() == spelt]
+    if as_words:
+        return ReadAnswer(as_words[0], f"understood as {as_words[0]}")
     shown = ", ".join(values)
     habit = HABITS.get(lowered)
     if habit is not None and habit not in (v.lower() for v in values):
         # Typed out of a yes/no habit, "n" would be the start of "never_requested", "no" of
         # "none"; where "no" is a choice, "n" is the start of it as any other.
         raise AnswerError(f"this question is not yes or no: choose one of: {shown}")
-    starting = [v for v in values if v.lower().startswith(lowered)]
+    starting = [v for v in values if v.lower().startswith(spelt)]
     if len(starting) == 1:
         return ReadAnswer(starting[0], f"understood as {starting[0]}")
     if starting:

@@ -35,7 +35,12 @@ if TYPE_CHECKING:
 
 __all__ = ["COMMANDS", "Outcome", "converse"]
 
-COMMANDS = frozenset({"?", "why", "how", "back", "skip", "facts", "report", "quit", "help"})
+DONT_KNOW = dict.fromkeys(
+    ("don't know", "don\u2019t know", "dont know", "do not know", "i don't know",
+     "i don\u2019t know", "i dont know"), "skip")
+"""What agents type for "I don't know": the ``skip`` command (no fact value is such a phrase)."""
+COMMANDS = frozenset({"?", "why", "how", "back", "skip", "facts", "report", "quit", "help",
+                      *DONT_KNOW})
 FIXED_COMMANDS = frozenset({"back", "how", "facts", "report", "quit", "help"})
 
 
@@ -86,6 +91,7 @@ def converse(
         spec = pack.facts[question.fact]
         while True:
             text = prompter.ask(_request(question, spec, interview.diagnosis))
+            text = DONT_KNOW.get(text, text)
             if text in ("?", "why"):
                 show_why(console, question, pack.playbook)
             elif text == "how":
@@ -144,8 +150,12 @@ def _request(question: Question, spec: FactSpec, diagnosis: Diagnosis) -> Prompt
     hint = TYPE_HINTS.get(question.type, "")
     if question.values:
         hint = f"a number 1-{len(question.values)} or a value"
+    kind: str = "yes/no" if question.type == "bool" else question.type
+    if spec.unit and question.type in ("integer", "decimal"):
+        kind = f"{kind}, {spec.unit}"
+        hint = _number_hint(spec)
     return PromptRequest(
-        label=f"{question.fact} ({'yes/no' if question.type == 'bool' else question.type}) >",
+        label=f"{question.fact} ({kind}) >",
         check=check,
         choices=choices,
         multiline=question.type in ("text", "records"),
@@ -153,6 +163,15 @@ def _request(question: Question, spec: FactSpec, diagnosis: Diagnosis) -> Prompt
         hint=hint + " · ? for why, skip if unknown",
         completes=bool(choices),
     )
+
+
+def _number_hint(spec: FactSpec) -> str:
+    """A number in a unit: what to type, in that unit ("a percentage from 0 to 100, e.g. 12")."""
+    span = (f" from {spec.minimum:g} to {spec.maximum:g}"
+            if spec.minimum is not None and spec.maximum is not None else "")
+    if spec.unit == "%":
+        return f"a percentage{span}, e.g. 12 or 12% (not 0.12)"
+    return f"a number in {spec.unit}{span}"
 
 
 def _answer(

@@ -130,7 +130,13 @@ class TerminalPrompter:
                 else:
                     buffer.insert_text("\n")
 
-        words = [*request.choices, *sorted(commands)]
+            @bindings.add("c-u")
+            def _clear(event: object) -> None:
+                # A refused text of several lines (a table) is cleared at once, not line by line.
+                getattr(event, "current_buffer").reset()  # noqa: B009
+
+        # Completion offers the one-word commands; phrases ("don't know") are understood only.
+        words = [*request.choices, *sorted(c for c in commands if " " not in c)]
         text = self._session.prompt(
             f"{request.label} ",
             completer=WordCompleter(words, ignore_case=True, sentence=True),
