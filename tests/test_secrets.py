@@ -34,7 +34,8 @@ def test_secret_value_is_redacted_in_evidence_templates_and_reports(kb) -> None:
     token = next(c for c in result.causes if c.id == "token")
     assert token.evidence[0].facts == {"a.token": REDACTED}
     assert token.evidence[0].because == "The token is ***."
-    assert token.remediation == "Rotate the token ***."
+    assert token.remediation == "Rotate the token \\*\\*\\*."  # Markdown for a literal ***
+    assert "Rotate the token ***." in to_text(result)
     key = next(c for c in result.causes if c.id == "key")
     assert key.evidence[0].record == {"id": REDACTED, "value": REDACTED}
     for shown in (result.model_dump_json(), to_text(result), to_markdown(result)):

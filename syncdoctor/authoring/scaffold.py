@@ -107,7 +107,7 @@ causes:
     step: status
     remediation: |
       1. Open the integration's status page and find the failed run.
-      2. Copy its error message{{% if "error.message" in facts %}}: `{{{{ facts["error.message"] }}}}`{{% endif %}}.
+      2. Copy its error message{{% if "error.message" in facts %}}: {{{{ facts["error.message"] | code }}}}{{% endif %}}.
   timeout:
     title: The synchronisation timed out
     step: error

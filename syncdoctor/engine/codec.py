@@ -134,7 +134,7 @@ class Encoder:
         if isinstance(value, Origin):
             return {"$o": [self._file(value.located), self.encode(value.path)]}
         if isinstance(value, Renderer):
-            return {"$r": [value.source, sorted(value.facts)]}
+            return {"$r": [value.source, sorted(value.facts), value.markdown]}
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return self._dataclass(value)
         return self._scalar(value)
@@ -262,7 +262,8 @@ class Decoder:
                 self._text(o["$re"][0]), case_sensitive=o["$re"][1] is True
             ),
             "$r": lambda o: Renderer.checked(
-                self._text(o["$r"][0]), frozenset(self._text(f) for f in o["$r"][1])
+                self._text(o["$r"][0]), frozenset(self._text(f) for f in o["$r"][1]),
+                markdown=self._list(o["$r"])[2] is True,
             ),
             "$o": lambda o: Origin(self._located[o["$o"][0]], self._path(o["$o"][1])),
             "$e": lambda o: self._kind(o["$e"], enum.Enum)(self.decode(o["v"])),

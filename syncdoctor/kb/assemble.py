@@ -171,7 +171,7 @@ def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSo
                     "KB105", f"'follows' names {root!r}, which is not another cause",
                     "follows", position, suggestion=nearest(root, playbook.causes)))
         renderer = check.template(origin, ("remediation",), cause.remediation,
-                                  no_record=_PLAYBOOK_RECORD)
+                                  no_record=_PLAYBOOK_RECORD, markdown=True)
         if renderer is not None:
             remediation[cause_id] = renderer
         if cause.escalation is not None:

@@ -269,18 +269,19 @@ class Checker:
             bad("at_least cannot be negative", *base, "at_least")
 
     def template(self, origin: Origin, path: Path_, source: str, *,
-                 no_record: str | None = None) -> Renderer | None:
+                 no_record: str | None = None, markdown: bool = False) -> Renderer | None:
         """The checked template, or None after reporting each of its problems.
 
-        ``no_record``: why ``record`` is empty where it renders (see ``templates.prepare``).
+        ``no_record``: why ``record`` is empty where it renders; ``markdown``: its values are
+        escaped as Markdown (see ``templates.prepare``).
         """
         quoted = _quoted_facts(source)
         if quoted is not None and all(fact in self.facts for fact in quoted):
             # Nothing in it but text and known facts written out: no check can fail. Parsing
             # it is most of a large KB's load, so that waits for its first render, where the
             # checks run again, as for a template read from the compiled-KB cache.
-            return Renderer.checked(source, quoted)
-        issues, renderer = prepare(source, self.facts, no_record=no_record)
+            return Renderer.checked(source, quoted, markdown=markdown)
+        issues, renderer = prepare(source, self.facts, no_record=no_record, markdown=markdown)
         if renderer is not None:
             return renderer
         for issue in issues:

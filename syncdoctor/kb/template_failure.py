@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Container
 
-from jinja2 import TemplateError, UndefinedError
+from jinja2 import Template, TemplateError, UndefinedError
 
-__all__ = ["render_failure"]
+__all__ = ["render_failure", "template_line"]
 
 _MISSING_KEY = re.compile(r"^'[^']*' has no attribute '(?P<name>[^']*)'$")
 _MISSING_NAME = re.compile(r"^'(?P<name>[^']*)' is undefined$")
@@ -40,3 +40,18 @@ def render_failure(error: Exception, facts: Container[str]) -> str:
     if isinstance(error, TypeError | ValueError | ArithmeticError):
         return f"an expression cannot be computed: {message}"
     return f"{type(error).__name__}: {message}"
+
+
+def template_line(template: Template | None, error: BaseException) -> int | None:
+    """The line of ``template`` a failed render stopped on, when Jinja2's code ran.
+
+    Read from the traceback: Jinja2 maps each line of the code it generated to its line.
+    """
+    code_line, trace = None, error.__traceback__
+    while trace is not None:
+        if trace.tb_frame.f_code.co_filename == "<template>":
+            code_line = trace.tb_lineno  # the innermost frame of the template's code
+        trace = trace.tb_next
+    if template is None or code_line is None:
+        return None
+    return template.get_corresponding_lineno(code_line)

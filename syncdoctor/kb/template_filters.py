@@ -71,7 +71,7 @@ ALLOWED_FILTERS = frozenset({
     "lower", "map", "max", "min", "reject", "rejectattr", "replace", "reverse", "round", "select",
     "selectattr", "slice", "sort", "string", "sum", "title", "trim", "truncate", "unique",
     "upper", "wordcount", "wordwrap",
-    "ago", "dt", "duration", "money", "yesno",  # syncdoctor's own
+    "ago", "code", "dt", "duration", "md", "money", "yesno",  # syncdoctor's own
 })
 """Jinja2 filters a template may use. ``random`` is left out because the same case must give the
 same text; ``attr`` and ``format`` reach past the sandbox's attribute and size checks; the rest

@@ -21,6 +21,7 @@ from jinja2.runtime import Context
 from syncdoctor.kb.template_direct import DirectFilter, Fallback
 from syncdoctor.kb.template_filters import FILTER_CHECKS
 from syncdoctor.kb.template_limits import MAX_PRECISION
+from syncdoctor.kb.template_markdown import code_span, markdown_text
 
 __all__ = ["DIRECT_NAMES", "MAX_OUTPUT", "OWN_FILTERS", "direct_filters"]
 
@@ -107,11 +108,11 @@ def _yesno(value: object) -> str:
 
 
 OWN_FILTERS: dict[str, Callable[..., Any]] = {
-    "ago": _ago, "dt": _dt, "duration": _duration, "money": _money, "replace": _replace,
-    "yesno": _yesno,
+    "ago": _ago, "code": code_span, "dt": _dt, "duration": _duration, "md": markdown_text,
+    "money": _money, "replace": _replace, "yesno": _yesno,
 }
-DIRECT_NAMES = ("capitalize", "dt", "duration", "int", "length", "lower", "money", "replace",
-                "trim", "upper", "yesno")
+DIRECT_NAMES = ("capitalize", "code", "dt", "duration", "int", "length", "lower", "md", "money",
+                "replace", "trim", "upper", "yesno")
 """Filters the direct render calls as ``function(value, *args)``, as Jinja2 does: none takes
 Jinja2's context (``ago`` is done apart) and none has an argument check."""
 

@@ -18,8 +18,10 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from syncdoctor.kb.template_checks import load_issues
 from syncdoctor.kb.template_direct import DirectTemplate, Fallback, compile_direct
+from syncdoctor.kb.template_failure import template_line
 from syncdoctor.kb.template_filters import limit_filters
 from syncdoctor.kb.template_limits import LimitedSandbox, render_budget
+from syncdoctor.kb.template_markdown import escape_outputs
 from syncdoctor.kb.template_own import OWN_FILTERS, direct_filters
 
 TEMPLATE_NAMES = frozenset({"facts", "now", "record", "loop"})
@@ -191,22 +193,24 @@ def guarded_facts(ast: nodes.Template) -> set[str]:
 
 
 def prepare(
-    source: str, known_facts: Iterable[str], *, no_record: str | None = None
+    source: str, known_facts: Iterable[str], *, no_record: str | None = None,
+    markdown: bool = False,
 ) -> tuple[list[TemplateIssue], Renderer | None]:
     """Check a template and, when it is sound, compile it: parsed once for both.
 
     ``no_record``: why ``record`` is always empty where this template renders (it is an issue
-    to read it then), or None where a rule binds one.
+    to read it then), or None where a rule binds one. ``markdown``: the template is Markdown
+    (a remediation, an escalation), so the values it writes are escaped.
     """
     if "{" not in source:
-        return [], Renderer(source, None)  # plain text: nothing for Jinja to do
+        return [], Renderer(source, None, markdown=markdown)  # plain text: nothing to render
     try:
         ast = ENVIRONMENT.parse(source)
     except TemplateSyntaxError as error:
         return [TemplateIssue(f"template syntax error: {error.message}", error.lineno or 1)], None
     index = index_nodes(ast)
     issues = _ast_issues(ast, index, known_facts, no_record)
-    return issues, (None if issues else Renderer(source, ast, index))
+    return issues, (None if issues else Renderer(source, ast, index, markdown=markdown))
 
 
 def _ast_issues(
@@ -292,13 +296,16 @@ class Renderer:
     for anything that path is not sure of.
     """
 
-    __slots__ = ("_ast", "_direct", "_direct_ready", "_template", "_unparsed", "facts", "source")
+    __slots__ = ("_ast", "_direct", "_direct_ready", "_template", "_unparsed", "facts",
+                 "markdown", "source")
 
     def __init__(
-        self, source: str, ast: nodes.Template | None, index: NodeIndex | None = None
+        self, source: str, ast: nodes.Template | None, index: NodeIndex | None = None, *,
+        markdown: bool = False,
     ) -> None:
         self.source = source
-        self._ast = ast
+        self.markdown = markdown
+        """Its text is Markdown: every value it writes is escaped (kb.template_markdown)."""
         self._unparsed = False
         self._template: Template | None = None
         self._direct: DirectTemplate | None = None
@@ -306,15 +313,16 @@ class Renderer:
         self.facts: frozenset[str] = (
             frozenset() if ast is None else frozenset(f for f, _ in facts_named(ast, index))
         )
+        self._ast = escape_outputs(ast) if markdown and ast is not None else ast
 
     @classmethod
-    def checked(cls, source: str, facts: frozenset[str]) -> Renderer:
+    def checked(cls, source: str, facts: frozenset[str], *, markdown: bool = False) -> Renderer:
         """A template checked when the knowledge base was cached: parsed at its first render.
 
         The load-time checks run again then, on the parsed tree (a template that fails them
         does not render), so a cache file is never what decides that a template is safe.
         """
-        renderer = cls(source, None)
+        renderer = cls(source, None, markdown=markdown)
         renderer.facts = facts
         renderer._unparsed = "{" in source
         return renderer
@@ -326,7 +334,7 @@ class Renderer:
             issues = _ast_issues(ast, index_nodes(ast), self.facts, None)
             if issues:
                 raise SecurityError(issues[0].message)
-            self._ast, self._unparsed = ast, False
+            self._ast, self._unparsed = escape_outputs(ast) if self.markdown else ast, False
         return self._ast
 
     def _compiled(self, ast: nodes.Template) -> Template:
@@ -358,18 +366,8 @@ class Renderer:
             return False
 
     def failed_line(self, error: BaseException) -> int | None:
-        """The template's line that a failed render stopped on, when Jinja2's code ran.
-
-        Read from the traceback: Jinja2 maps each line of the code it generated to its line.
-        """
-        template, code_line, trace = self._template, None, error.__traceback__
-        while trace is not None:
-            if trace.tb_frame.f_code.co_filename == "<template>":
-                code_line = trace.tb_lineno  # the innermost frame of the template's code
-            trace = trace.tb_next
-        if template is None or code_line is None:
-            return None
-        return template.get_corresponding_lineno(code_line)
+        """The template's line that a failed render stopped on, when Jinja2's code ran."""
+        return template_line(self._template, error)
 
     def render(self, context: Mapping[str, Any], *, direct: bool = True) -> str:
         """Render with the given variables; raises jinja2's UndefinedError on a missing one.

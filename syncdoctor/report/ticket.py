@@ -33,6 +33,8 @@ from syncdoctor.errors import REDACTED, FactError, SyncdoctorError, describe
 from syncdoctor.kb.recordvalues import type_fact
 from syncdoctor.kb.spec import FactSpec
 from syncdoctor.kb.template_limits import LimitedSandbox, TemplateLimitError, render_budget
+from syncdoctor.kb.template_markdown import code_span as inline_code
+from syncdoctor.kb.template_markdown import markdown_text
 from syncdoctor.kb.values import iso_moment, jsonable
 from syncdoctor.report.numbers import certainty_places
 from syncdoctor.types import JsonValue
@@ -275,6 +277,7 @@ def _environment(templates: Path | None) -> LimitedSandbox:
         cache_size=0,  # the bounded compiler deep-copies the AST, environment and cache with it
     )
     environment.filters["code"] = inline_code
+    environment.filters["md"] = markdown_text
     environment.filters["value"] = show_value
     environment.filters["brief"] = lambda value: inline_code(brief_value(value))
     environment.filters["certainty"] = certainty_places
@@ -292,18 +295,6 @@ def folded_note(diagnosis: Diagnosis, root: Cause, *, numbered: bool = True) -> 
         return f'The steps of "{root.title}" above end with this one\'s.'
     number = diagnosis.cause_ids.index(root.id) + 1
     return f"The steps of cause {number} above ({root.title}) end with this one's."
-
-
-def inline_code(text: object) -> str:
-    """Text as Markdown inline code, whatever backticks or line breaks it holds."""
-    flat = " ".join(str(text).split())
-    run = longest = 0
-    for char in flat:
-        run = run + 1 if char == "`" else 0
-        longest = max(longest, run)
-    fence = "`" * (longest + 1)
-    pad = " " if flat.startswith("`") or flat.endswith("`") else ""
-    return f"{fence}{pad}{flat}{pad}{fence}"
 
 
 def show_value(value: object) -> str:

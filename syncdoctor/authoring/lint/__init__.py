@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from syncdoctor.authoring.lint.bounds import _template_bounds
+from syncdoctor.authoring.lint.bounds import _template_bounds, _values_in_backticks
 from syncdoctor.authoring.lint.capacity import _capacity, _versions
 from syncdoctor.authoring.lint.contradictions import _duplicates, _never_fires
 from syncdoctor.authoring.lint.core import (
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 CHECKERS = (_never_fires, _duplicates, _coverage, _template_guarantees, _patterns, _capacity,
-            _versions, _template_bounds)
+            _versions, _template_bounds, _values_in_backticks)
 
 
 def load_suppressions(kb: KnowledgeBase) -> list[tuple[Suppression, Origin]]:

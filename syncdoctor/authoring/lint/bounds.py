@@ -1,11 +1,17 @@
-"""L212, L213: templates against the render bounds (see :mod:`syncdoctor.kb.template_checks`).
+"""L212, L213: templates against the render bounds (see :mod:`syncdoctor.kb.template_checks`);
+L215: a value written inside a remediation's backticks.
 
 The sandbox stops every template that passes a bound when it renders, and the diagnosis then
 carries a warning; lint reports beforehand what it can see without rendering.
+
+A remediation's values are escaped as Markdown text (kb.template_markdown); inside a code span
+Markdown shows those escapes as they are, and a backtick in the value ends the span. So a value
+quoted in backticks is a warning: ``{{ value | code }}`` writes the span safely.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from syncdoctor.authoring.lint.core import Finding, finding
@@ -33,4 +39,22 @@ def _template_bounds(pack: Pack) -> Iterable[Finding]:
             continue  # plain text: nothing to render
         for check, message, line in bound_risks(ENVIRONMENT.parse(source)):
             yield finding(origin, check, f"{key} of {about}, template line {line}: {message}",
+                          about, pack.id, key)
+
+
+_VALUE_IN_BACKTICKS = re.compile(r"`[^`\n]{0,200}?\{\{(?P<expr>[^`\n]{0,400}?)\}\}[^`\n]{0,200}?`")
+
+
+def _values_in_backticks(pack: Pack) -> Iterable[Finding]:
+    for origin, about, key, source in _templates(pack):
+        if key != "remediation":
+            continue
+        for found in _VALUE_IN_BACKTICKS.finditer(source):
+            if re.search(r"\|\s*code\s*$", found["expr"]):
+                continue  # already a span of its own
+            line = source.count("\n", 0, found.start()) + 1
+            yield finding(origin, "L215", f"remediation of {about}, template line {line}: "
+                          f"{{{{{found['expr']}}}}} is inside backticks, where its escapes "
+                          "would show and a backtick in the value would end the span; write "
+                          f"{{{{{found['expr'].rstrip()} | code }}}} without the backticks",
                           about, pack.id, key)

@@ -38,6 +38,7 @@ CHECKS: dict[str, tuple[Severity, str]] = {
     "L212": ("error", "template fails a render bound at every render"),
     "L213": ("warning", "template may run out of its render budget"),
     "L214": ("warning", "suppression that matches no finding (gone, or a misspelt check or id)"),
+    "L215": ("warning", "a remediation's value inside backticks (write {{ value | code }})"),
 }
 
 
