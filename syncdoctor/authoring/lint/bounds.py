@@ -1,5 +1,6 @@
-"""L212, L213: templates against the render bounds (see :mod:`syncdoctor.kb.template_checks`);
-L215: a value written inside a remediation's backticks.
+"""L212, L213: templates against the render bounds; L215: a value inside backticks.
+
+See :mod:`syncdoctor.kb.template_checks` for the bounds.
 
 The sandbox stops every template that passes a bound when it renders, and the diagnosis then
 carries a warning; lint reports beforehand what it can see without rendering.
