@@ -8,11 +8,16 @@ so that a hub that echoes the token back (in an error page, in a JSON field) can
 
 from __future__ import annotations
 
+import base64
+import html
+import json
 import os
+import re
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
+from urllib.parse import quote, quote_plus
 
 from syncdoctor.errors import REDACTED
 from syncdoctor.kb.collector_spec import AuthSpec, SourceSpec
@@ -34,25 +39,32 @@ class CollectError(Exception):
 
 
 class Redactor:
-    """Replaces every known secret by *** in text and in JSON data; shared by threads."""
+    """Replaces every known secret by *** in text and in JSON data; shared by threads.
+
+    A hub may echo a token in another form than it was sent: URL-encoded in a link it quotes,
+    base64 in a header it reflects, JSON- or HTML-escaped in an error page, upper-cased. Each of
+    those forms is redacted too, whatever its case.
+    """
 
     def __init__(self) -> None:
         self._secrets: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
         self._lock = threading.Lock()
 
     def add(self, secret: str) -> None:
         """Remember a secret (and the forms an echo may take of it)."""
         with self._lock:
-            self._secrets.add(secret)
+            self._secrets.update(form for form in _echo_forms(secret) if len(form) >= MIN_SECRET)
+            # Literals only, longest first: one pass over the text, and no pattern to backtrack.
+            self._pattern = re.compile("|".join(
+                re.escape(form) for form in sorted(self._secrets, key=lambda f: (-len(f), f))),
+                re.IGNORECASE)
 
     def text(self, text: str) -> str:
-        """``text`` with every secret replaced."""
+        """``text`` with every secret, in any of its echoed forms, replaced."""
         with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for secret in secrets:
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+            pattern = self._pattern
+        return text if pattern is None else pattern.sub(REDACTED, text)
 
     def json(self, value: JsonValue) -> JsonValue:
         """JSON data with every secret replaced in its strings (keys included)."""
@@ -63,6 +75,17 @@ class Redactor:
         if isinstance(value, dict):
             return {self.text(key): self.json(item) for key, item in value.items()}
         return value
+
+
+def _echo_forms(secret: str) -> set[str]:
+    """The secret as sent, and as a server may write it back."""
+    raw = secret.encode("utf-8")
+    forms = {secret, quote(secret, safe=""), quote_plus(secret), html.escape(secret),
+             json.dumps(secret)[1:-1], secret.replace("/", "\\/")}
+    for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        forms.add(encoded.decode("ascii"))
+        forms.add(encoded.decode("ascii").rstrip("="))
+    return forms
 
 
 def _token(auth: AuthSpec, env: Mapping[str, str]) -> str:

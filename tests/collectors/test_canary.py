@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import logging
+from urllib.parse import quote
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -22,7 +24,9 @@ def _echoing(hub: HTTPServer, *, status_body: str, link_status: int, key_body: s
 
     def status(request: Request) -> Response:
         echo = request.headers.get("Authorization", "")
-        body = status_body.replace("ECHO", echo)
+        token = echo.removeprefix("Bearer ")
+        body = (status_body.replace("ECHO_B64", _b64(token)).replace("ECHO_UPPER", token.upper())
+                .replace("ECHO_URL", quote(echo, safe="")).replace("ECHO", echo))
         return Response(body, content_type="application/json")
 
     def link(request: Request) -> Response:
@@ -37,7 +41,16 @@ def _echoing(hub: HTTPServer, *, status_body: str, link_status: int, key_body: s
     hub.expect_request("/groups/cld-42/key").respond_with_handler(key)
 
 
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
 SCENARIOS = {
+    # Echoed in other forms than it was sent: base64, upper-cased, URL-encoded.
+    "in other forms": dict(
+        status_body='{"status": "ERROR", "error": {"message": "denied ECHO_B64 / ECHO_UPPER / '
+                    'ECHO_URL"}, "last_success_at": "2024-05-01T08:00:00Z"}',
+        link_status=401, key_body='{"api key": "x"}'),
     # Echoed into collected text, into a value of the wrong type, into a 4xx body shown in the
     # reason, and into the value of a secret fact.
     "in values": dict(
@@ -69,8 +82,9 @@ def test_the_token_never_leaves_through_the_diagnosis_reports_or_logs(
         "logs": caplog.text,
     }
     for name, text in outputs.items():
-        assert TOKEN not in text, f"the token leaked through {name}"
-        assert "canary" not in text, f"part of the token leaked through {name}"
+        for form in (TOKEN, _b64(TOKEN), TOKEN.upper()):
+            assert form not in text, f"the token leaked through {name}"
+        assert "canary" not in text.lower(), f"part of the token leaked through {name}"
     assert result.collected or result.not_collected
     if "api.key" in result.collected:
         assert result.collected["api.key"].value == "***"  # a secret fact stays hidden
