@@ -6,6 +6,7 @@ import errno
 import json
 import os
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
@@ -236,7 +237,9 @@ def check_case_facts(case: CaseFile, catalogue: Mapping[str, FactSpec], name: st
             continue  # None means unknown, as in diagnose()
         refused = refusal(fact, spec, value)
         if refused is not None:
-            problems.append(located.problem("CASE102", f"{fact}: {refused}", ("facts", fact)))
+            problem = located.problem("CASE102", f"{fact}: {refused}", ("facts", fact))
+            # A secret's line would show the value the message hides as ***.
+            problems.append(replace(problem, source_line=None) if spec.secret else problem)
     problems.extend(_unknown_problems(case, catalogue, located))
     if problems:
         raise CaseFileError.from_problems(located.file, problems)

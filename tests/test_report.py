@@ -111,6 +111,17 @@ def test_a_broken_team_template_is_a_report_error_on_the_command_line(tmp_path: 
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize("source", ["{% for i in range(10**8) %}x{% endfor %}",
+                                    "{{ d.causes[99] }}", "{{ 1 // 0 }}"])
+def test_a_team_template_that_fails_as_it_renders_names_itself(tmp_path: Path,
+                                                                 source: str) -> None:
+    (tmp_path / "header.md.jinja").write_text(source, encoding="utf-8")
+    done = run("diagnose", str(DEMO), "-f", "markdown", "--report-templates", str(tmp_path))
+    assert done.returncode == 2, done.stderr
+    assert "error: report template header.md.jinja: " in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_the_sandbox_refuses_unsafe_template_code(tmp_path: Path) -> None:
     (tmp_path / "footer.md.jinja").write_text("{{ d.__class__.__mro__ }}", encoding="utf-8")
     with pytest.raises(ReportError):

@@ -129,3 +129,21 @@ def test_a_case_report_shows_a_secret_fact_as_stars(kb, tmp_path) -> None:
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert TOKEN not in done.stdout and "| `a.token` | `***` | case file |" in done.stdout
+
+
+def test_a_refused_secret_value_is_not_shown_in_the_case_file_excerpt(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    from support import synthetic_pack
+
+    (tmp_path / "kb").mkdir()
+    synthetic_pack(tmp_path / "kb", "  s.kind: {type: enum, values: [a, b], secret: true}\n",
+                   ["{fact: s.kind, eq: a}"])
+    case = tmp_path / "case.yaml"
+    case.write_text("pack: synthetic\nfacts:\n  s.kind: sk_live_SUPERSECRET_999\n")
+    done = subprocess.run([sys.executable, "-m", "syncdoctor", "diagnose", str(case), "--kb",
+                           str(tmp_path / "kb")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "CASE102" in done.stderr, done.stderr
+    assert "SUPERSECRET" not in done.stderr + done.stdout

@@ -10,6 +10,7 @@ with the engine's message and no place in the file.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from syncdoctor.errors import Problem, quoted_id
@@ -70,8 +71,10 @@ def wrong_values(test_file: TestFile, located: Located, pack: Pack) -> list[Prob
                 continue
             message = refusal(fact, spec, value)
             if message is not None:
-                problems.append(located.problem("KB109", f"{fact}: {message}",
-                                                (*where, fact), at_value=True))
+                problem = located.problem("KB109", f"{fact}: {message}", (*where, fact),
+                                          at_value=True)
+                # A secret's line would show the value the message hides as ***.
+                problems.append(replace(problem, source_line=None) if spec.secret else problem)
     return problems
 
 

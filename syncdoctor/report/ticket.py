@@ -32,6 +32,7 @@ from syncdoctor.engine.knowledge import KnowledgeBase, default_kb
 from syncdoctor.errors import REDACTED, FactError, SyncdoctorError, describe
 from syncdoctor.kb.recordvalues import type_fact
 from syncdoctor.kb.spec import FactSpec
+from syncdoctor.kb.template_failure import render_failure
 from syncdoctor.kb.template_limits import LimitedSandbox, TemplateLimitError, render_budget
 from syncdoctor.kb.template_markdown import code_span as inline_code
 from syncdoctor.kb.template_markdown import markdown_text
@@ -218,19 +219,23 @@ def render_ticket(
         return json.dumps(_ticket_data(ticket), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     if format != "markdown":
         raise ReportError(f"unknown report format {describe(format, 20)}; use markdown or json")
+    parts: list[str] = []
     try:
-        parts: list[str] = []
-        for template in _compiled_parts(templates):
-            with render_budget():  # the KB templates' bounds: steps, time, text built
-                parts.append(template.render(ticket=ticket, d=ticket.diagnosis))
-        text = "".join(parts)
+        compiled = _compiled_parts(templates)
     except TemplateError as error:
         filename = getattr(error, "filename", None)  # syntax errors say which file
         where = f" in {filename}" if filename else ""
         raise ReportError(f"report template{where}: {error}") from None
-    except TemplateLimitError as error:
-        raise ReportError(f"report template: {error}") from None
-    return text.rstrip("\n") + "\n"
+    for template in compiled:
+        try:
+            with render_budget():  # the KB templates' bounds: steps, time, text built
+                parts.append(template.render(ticket=ticket, d=ticket.diagnosis))
+        except TemplateLimitError as error:
+            raise ReportError(f"report template {template.name}: {error}") from None
+        except Exception as error:  # a report template is the operator's data: never a trace
+            why = render_failure(error, ())
+            raise ReportError(f"report template {template.name}: {why}") from None
+    return "".join(parts).rstrip("\n") + "\n"
 
 
 def session_report(
