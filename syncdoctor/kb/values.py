@@ -37,8 +37,9 @@ _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 _DATETIME = TypeAdapter(datetime)
 _TIMEDELTA = TypeAdapter(timedelta)
-DURATION_PATTERN = re.compile(
-    r"^\s*(?:(?P<d>\d+)\s*d)?\s*(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m)?\s*(?:(?P<s>\d+)\s*s)?\s*$"
+DURATION_PATTERN = re.compile(  # read after strip(); each space run is inside a group, before
+    # its digits, so no two runs compete for the same spaces (the old form took 18 s on 200)
+    r"(?:(?P<d>\d+)\s*d)?(?:\s*(?P<h>\d+)\s*h)?(?:\s*(?P<m>\d+)\s*m)?(?:\s*(?P<s>\d+)\s*s)?"
 )
 Fail = Callable[[str], FactError]
 """Builds the FactError for a value, given what is wrong with it."""
@@ -305,7 +306,7 @@ def parse_duration(value: str | int) -> int:
         if value < 0:
             raise ValueError("a duration cannot be negative")
         return value
-    match = DURATION_PATTERN.match(value) if len(value) <= 64 else None
+    match = DURATION_PATTERN.fullmatch(value.strip()) if len(value) <= 64 else None
     if match is None or not any(match.groupdict().values()):
         raise ValueError(f"{value!r} is not a duration such as '90s', '15m', '2h' or '1d 12h'")
     parts = {k: int(v) if v else 0 for k, v in match.groupdict().items()}

@@ -37,6 +37,7 @@ from syncdoctor.tools.contract import call_tool
 from syncdoctor.tools.problems import problem_of
 from syncdoctor.tools.schemas import TOOLS, ToolSpec, tool_schemas
 from syncdoctor.types import JsonValue
+from syncdoctor.web.security import is_loopback
 
 if TYPE_CHECKING:
     from syncdoctor.collectors.runner import Collectors
@@ -195,6 +196,10 @@ def run_mcp(
         return
     import uvicorn
 
+    if not is_loopback(host):
+        logging.getLogger("syncdoctor.mcp").warning(
+            "listening on %s: MCP over HTTP has no API key, so anyone who reaches this address "
+            "can call every tool; bind 127.0.0.1 and put an authenticating proxy in front", host)
     app = server.streamable_http_app(
         transport_security=transport_security(host, port, allowed_origins), host=host)
     # log_config=None: uvicorn's lines go to the handler above, in the same format.

@@ -204,7 +204,7 @@ def create_app(
             flush_access_log()
 
     app = FastAPI(
-        title="syncdoctor", version=__version__, lifespan=lifespan, docs_url="/docs",
+        title="syncdoctor", version=__version__, lifespan=lifespan, docs_url=None,
         redoc_url=None, openapi_url="/openapi.json", responses=error_responses(*ERRORS),
         description="Diagnose data that differs or fails to sync between business "
         "applications and hubs. Errors are RFC 9457 application/problem+json.",

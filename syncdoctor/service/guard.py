@@ -93,7 +93,11 @@ def host_name(host: str) -> str:
     """The name in a Host header, without its port: ``[::1]:8080`` -> ``::1``."""
     host = host.strip().lower()
     if host.startswith("["):
-        return host[1:host.find("]")] if "]" in host else host
+        end = host.find("]")
+        rest = host[end + 1:]
+        if end < 0 or (rest and not (rest[:1] == ":" and rest[1:].isdigit())):
+            return host  # not "[address]" with an optional port ("[::1].evil.com"): no name
+        return host[1:end]
     name, colon, port = host.rpartition(":")
     return name if colon and port.isdigit() and ":" not in name else host
 
@@ -205,6 +209,24 @@ class Checkpoint:
         return None
 
 
+def _hardened(headers: Iterable[tuple[bytes, bytes]], request_id: str
+              ) -> list[tuple[bytes, bytes]]:
+    """A response's headers, with its request id, and never cached or sniffed.
+
+    A diagnosis or a session holds a customer's case: no proxy or browser cache may keep it
+    (static files say how long they may be kept, and keep that), and no browser may read JSON
+    as a page.
+    """
+    out = list(headers)
+    names = {name.lower() for name, _ in out}
+    out.append((b"x-request-id", request_id.encode()))
+    if b"cache-control" not in names:
+        out.append((b"cache-control", b"no-store"))
+    if b"x-content-type-options" not in names:
+        out.append((b"x-content-type-options", b"nosniff"))
+    return out
+
+
 class Guard:
     """Wraps the app: checks first, then the app, with a problem for whatever escapes it."""
 
@@ -235,8 +257,8 @@ class Guard:
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 response_started = True
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  (b"x-request-id", request_id.encode())]}
+                message = {**message, "headers": _hardened(
+                    message.get("headers", []), request_id)}
             elif message["type"] == "http.response.body":
                 sent_bytes += len(message.get("body", b""))
             await send(message)
@@ -262,9 +284,9 @@ class Guard:
             elif answer is not None:
                 status, sent_bytes, response_started = answer.status, len(answer.body), True
                 await send({"type": "http.response.start", "status": answer.status,
-                            "headers": [(b"content-length", str(sent_bytes).encode()),
-                                        (b"content-type", answer.media_type),
-                                        (b"x-request-id", request_id.encode())]})
+                            "headers": _hardened([(b"content-length", str(sent_bytes).encode()),
+                                                  (b"content-type", answer.media_type)],
+                                                 request_id)})
                 await send({"type": "http.response.body", "body": answer.body})
             else:
                 async def replay() -> Message:

@@ -198,7 +198,8 @@ class CoalescingHttpToolsProtocol(HttpToolsProtocol):
             head += [name.lower(), b": ", value, b"\r\n"]
         head += [b"content-length: ", str(len(answer.body)).encode(), b"\r\n",
                  b"content-type: ", answer.media_type, b"\r\n",
-                 b"x-request-id: ", request_id.encode(), b"\r\n"]
+                 b"x-request-id: ", request_id.encode(), b"\r\n",
+                 b"cache-control: no-store\r\nx-content-type-options: nosniff\r\n"]  # as Guard
         if not keep_alive:
             head.append(b"connection: close\r\n")
         head += [b"\r\n", answer.body]

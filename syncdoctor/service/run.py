@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from syncdoctor._gc import building_for_good
 from syncdoctor.service.config import CONFIG_ENV, ApiKeys, ServiceConfig, ServiceError
 from syncdoctor.service.listeners import WorkerListener, balances_connections
+from syncdoctor.web.security import is_loopback
 
 if TYPE_CHECKING:
     import uvicorn
@@ -83,7 +84,7 @@ def run_service(config: ServiceConfig, *, host: str, port: int, workers: int = 1
     """
     import uvicorn
 
-    ApiKeys.from_env()  # fail here, once, rather than in every worker
+    keys = ApiKeys.from_env()  # fail here, once, rather than in every worker
     os.environ[CONFIG_ENV] = config.to_env()
     settings: dict[str, Any] = dict(
         factory=True, host=host, port=port, workers=workers, access_log=False,
@@ -93,6 +94,10 @@ def run_service(config: ServiceConfig, *, host: str, port: int, workers: int = 1
     )
     server_config = uvicorn.Config(APP, **settings)  # sets up logging (LOG_CONFIG)
     logging.getLogger("syncdoctor.service").info("workers: %d", workers)
+    if not keys.enabled and not is_loopback(host):
+        logging.getLogger("syncdoctor.service").warning(
+            "listening on %s with no API key: anyone who reaches this address can read and "
+            "change every session; set SYNCDOCTOR_API_KEYS_FILE (or bind 127.0.0.1)", host)
     if workers > 1 and balances_connections():
         _run_workers(server_config, host, port)
     else:

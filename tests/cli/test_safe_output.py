@@ -72,3 +72,8 @@ def test_piped_answers_are_echoed_safely() -> None:
     assert prompter.ask(request) == "ok"
     assert "\x1b" not in out.getvalue()
     assert "x > bad␛[2J\n  ! not bad␛[2J\n" in out.getvalue()
+
+
+def test_bidirectional_overrides_cannot_reorder_what_the_agent_reads() -> None:
+    shown = shown_safely("invoice 1234\u202e5678\u2066x\u2069 and \u200ehere")
+    assert shown == "invoice 1234\ufffd5678\ufffdx\ufffd and \u200ehere"  # marks stay

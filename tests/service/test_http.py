@@ -202,10 +202,22 @@ def test_a_rebound_host_name_is_refused(base: str) -> None:
 
 @pytest.mark.parametrize(("header", "name"), [
     ("127.0.0.1:8080", "127.0.0.1"), ("[::1]:8080", "::1"), ("Example.COM", "example.com"),
-    ("::1", "::1"), ("host:notaport", "host:notaport"), ("", ""),
+    ("::1", "::1"), ("host:notaport", "host:notaport"), ("", ""), ("[::1]", "::1"),
+    ("[::1].evil.com", "[::1].evil.com"), ("[::1]evil:80", "[::1]evil:80"), ("[::1", "[::1"),
 ])
 def test_host_header_names(header: str, name: str) -> None:
     assert host_name(header) == name
+
+
+@pytest.mark.parametrize(("host", "local"), [
+    ("127.0.0.1", True), ("127.3.4.5", True), ("::1", True), ("[::1]", True),
+    ("localhost", True), ("0.0.0.0", False), ("::", False), ("192.168.1.5", False),
+    ("example.com", False),
+])
+def test_which_bind_addresses_keep_a_service_local(host: str, local: bool) -> None:
+    from syncdoctor.web.security import is_loopback
+
+    assert is_loopback(host) is local
 
 
 class _Lines(logging.Handler):
@@ -269,7 +281,16 @@ def test_the_openapi_document_declares_every_error_as_a_problem(base: str) -> No
             for status in ("400", "404", "405", "413", "422", "500", "503"):
                 declared = operation["responses"].get(status)
                 assert declared and PROBLEM in declared["content"], (method, path, status)
-    assert httpx.get(f"{base}/docs").status_code == 200
+    # No page that loads a script from a CDN on the API's origin: the document is the interface.
+    assert httpx.get(f"{base}/docs").status_code == 404
+
+
+def test_api_answers_are_never_cached_or_sniffed(base: str) -> None:
+    for answer in (httpx.get(f"{base}/v1/packs"),
+                   httpx.post(f"{base}/v1/diagnose", json={"pack": "impac", "facts": {}}),
+                   httpx.post(f"{base}/v1/diagnose", json={"facts": 5})):
+        assert answer.headers["cache-control"] == "no-store", answer.url
+        assert answer.headers["x-content-type-options"] == "nosniff"
 
 
 def test_shutdown_joins_the_engine_thread() -> None:
