@@ -44,13 +44,14 @@ SCHEMA = (
 
 
 # One statement: the UPDATE locks the session's row (a concurrent writer waits, then sees the
-# new last_seq) and the INSERT takes the seq it returned. No row: no session, or nothing to undo.
+# new last_seq) and the INSERT takes the seq it returned. No row: no session, nothing to undo, or
+# a full session.
 APPEND = """
 WITH session AS (
     UPDATE syncdoctor_sessions
        SET last_seq = last_seq + 1, in_effect = in_effect + %(change)s,
            updated_at = greatest(updated_at, %(at)s), pack = coalesce(%(pack)s, pack)
-     WHERE id = %(id)s AND in_effect + %(change)s >= 0
+     WHERE id = %(id)s AND in_effect + %(change)s >= 0 AND last_seq < %(max_events)s
  RETURNING last_seq
 )
 INSERT INTO syncdoctor_events (session_id, seq, kind, fact, value, at, source)

@@ -51,8 +51,10 @@ from syncdoctor.interview.events import (
 from syncdoctor.interview.postgres_pool import Connection, ConnectionPool
 from syncdoctor.interview.postgres_schema import APPEND, SCHEMA_VERSION, set_up
 from syncdoctor.interview.store import (
+    MAX_EVENTS,
     check_header,
     check_page,
+    check_room,
     check_session_id,
     in_effect_after,
     prepare_event,
@@ -140,14 +142,17 @@ class PostgresStore:
                     APPEND,
                     {"id": session_id, "change": change, "at": draft.at, "kind": kind,
                      "fact": draft.fact, "value": encoded, "source": source,
-                     "pack": draft.value if kind == "choose_pack" else None},
+                     "pack": draft.value if kind == "choose_pack" else None,
+                     "max_events": MAX_EVENTS},
                 ).fetchone()
-                if row is None:  # no such session, or an undo with nothing in effect
+                if row is None:  # no such session, an undo with nothing in effect, or full
                     found = db.execute(
-                        "SELECT in_effect FROM syncdoctor_sessions WHERE id = %s", (session_id,)
+                        "SELECT in_effect, last_seq FROM syncdoctor_sessions WHERE id = %s",
+                        (session_id,),
                     ).fetchone()
                     if found is None:
                         raise SessionNotFound(session_id, store=self.name)
+                    check_room(self.name, found[1])
                     in_effect_after(self.name, found[0], kind)  # raises "nothing to undo"
                     # else another writer's answer came in between: try again
         seq = int(row[0])

@@ -43,6 +43,7 @@ from syncdoctor.interview.events import (
 from syncdoctor.interview.store import (
     check_header,
     check_page,
+    check_room,
     check_session_id,
     in_effect_after,
     prepare_event,
@@ -142,6 +143,7 @@ class SqliteStore:
             ).fetchone()
             if row is None:
                 raise SessionNotFound(session_id, store=self.name)
+            check_room(self.name, row[0])
             seq, in_effect = row[0] + 1, in_effect_after(self.name, row[1], kind)
             stamp = _stamp(draft.at)
             db.execute(

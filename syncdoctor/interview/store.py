@@ -255,6 +255,7 @@ class MemoryStore:
             kept = self._sessions.get(session_id)
             if kept is None:
                 raise SessionNotFound(session_id, store=self.name)
+            check_room(self.name, len(kept.events))
             kept.in_effect = in_effect_after(self.name, kept.in_effect, kind)
             event = draft.model_copy(update={"seq": len(kept.events) + 1}, deep=True)
             kept.events.append(event)
@@ -311,6 +312,22 @@ class MemoryStore:
     def _check_open(self) -> None:
         if self._closed:
             raise StoreError("the store is closed", store=self.name)
+
+
+MAX_EVENTS = 1_000
+"""Most events one session may hold: a real interview takes tens; a runaway bot, no more."""
+
+
+def check_room(store: str, events: int) -> None:
+    """Refuse one more event for a session that holds :data:`MAX_EVENTS` already.
+
+    Raises:
+        StoreInputError: the session is full.
+    """
+    if events >= MAX_EVENTS:
+        raise StoreInputError(
+            f"the session holds {MAX_EVENTS:,} steps, the most one may hold: start a new "
+            "session for the rest (its report keeps what this one found)", store=store)
 
 
 def in_effect_after(store: str, in_effect: int, kind: EventKind) -> int:

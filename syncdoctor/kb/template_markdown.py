@@ -63,9 +63,24 @@ def _opens_a_block(text: str) -> int | None:
     return None
 
 
+SHOWN: Final = 2_000
+"""Most characters of one value a remediation writes (a 200,000-character paste is cut)."""
+
+
+def _cut(text: str) -> tuple[str, str]:
+    """The text to show, and what to say after it of the rest."""
+    if len(text) <= SHOWN:
+        return text, ""
+    return text[:SHOWN - 1] + "…", f" ({len(text) - SHOWN + 1:,} more characters)"
+
+
 def markdown_text(value: object) -> str:
-    """``value`` as Markdown text that reads as exactly its words, on one line, single-spaced."""
-    text = _INLINE.sub(lambda found: "\\" + found.group(0), _one_line(value))
+    """``value`` as Markdown text that reads as exactly its words, on one line, single-spaced.
+
+    At most :data:`SHOWN` characters of it: the rest is said to be there, not written.
+    """
+    shown, rest = _cut(_one_line(value))
+    text = _INLINE.sub(lambda found: "\\" + found.group(0), shown) + rest
     lead = 1 if text.startswith(" ") else 0  # one space of indent still opens a block
     at = _opens_a_block(text[lead:])  # where the template puts it at a line's start
     return text if at is None else text[:lead + at] + "\\" + text[lead + at:]
@@ -73,7 +88,7 @@ def markdown_text(value: object) -> str:
 
 def code_span(value: object) -> str:
     """``value`` as one inline code span, on one line, whatever backticks it holds."""
-    text = " ".join(str(value).split())  # as a code span shows it: one space between words
+    text, rest = _cut(" ".join(str(value).split()))  # as a span shows it: one space apart
     if not text:
         return ""  # an empty span is no span: two backticks would show
     longest = run = 0
@@ -84,7 +99,7 @@ def code_span(value: object) -> str:
     # A span that starts or ends with a backtick needs a space inside its fence, which
     # CommonMark takes off again.
     pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{pad}{text}{pad}{fence}"
+    return f"{fence}{pad}{text}{pad}{fence}{rest}"
 
 
 def escape_outputs(ast: nodes.Template) -> nodes.Template:

@@ -17,7 +17,7 @@ from syncdoctor.interview import (
     StoreError,
     answers_in_effect,
 )
-from syncdoctor.interview.store import MAX_EVENT_BYTES
+from syncdoctor.interview.store import MAX_EVENT_BYTES, MAX_EVENTS
 
 from store_support import STARTED, STORE_KINDS, make_header
 
@@ -342,3 +342,17 @@ def test_any_sequence_of_steps_reads_back_in_order(kind: str, new_store: NewStor
             assert summary.answers == len(loaded.answers) == in_effect
 
         check()
+
+
+def test_a_session_holds_at_most_its_limit_of_events(store: SessionStore) -> None:
+    header, other = make_header(), make_header()
+    store.create(header)
+    store.create(other)
+    for number in range(MAX_EVENTS):
+        store.append(header.id, "answer", fact="a", value=number, source="bot")
+    with pytest.raises(StoreError, match="the session holds 1,000 steps, the most one may hold"):
+        store.append(header.id, "answer", fact="a", value="one more", source="bot")
+    with pytest.raises(StoreError, match="the most one may hold"):
+        store.append(header.id, "undo", source="bot")  # not even a step back: start anew
+    assert len(store.load(header.id).events) == MAX_EVENTS
+    assert store.append(other.id, "answer", fact="a", value=1, source="bot").seq == 1
