@@ -103,12 +103,27 @@ def code_span(value: object) -> str:
 
 
 def escape_outputs(ast: nodes.Template) -> nodes.Template:
-    """Every ``{{ ... }}`` of the template written through ``|md`` (in place; returned)."""
+    """Every ``{{ ... }}`` of the template written through ``|md`` (in place; returned).
+
+    Once: text a ``{% set x %}...{% endset %}`` block built has had its values escaped inside
+    it, so writing that text out (``{{ x }}``, ``{{ x[2:] | trim }}``) is not escaped again.
+    """
+    built = {node.target.name for node in ast.find_all(nodes.AssignBlock)
+             if isinstance(node.target, nodes.Name)}
     for output in ast.find_all(nodes.Output):
         output.nodes = [
-            part if isinstance(part, nodes.TemplateData) or (
-                isinstance(part, nodes.Filter) and part.name in LEAVES_MARKDOWN)
+            part if isinstance(part, nodes.TemplateData) or _markdown_already(part, built)
             else nodes.Filter(part, ESCAPE_FILTER, [], [], None, None, lineno=part.lineno)
             for part in output.nodes
         ]
     return ast
+
+
+def _markdown_already(expr: nodes.Expr, built: set[str]) -> bool:
+    """An output that is Markdown already: ``| code``, ``| md``, or text this template built."""
+    if isinstance(expr, nodes.Filter) and expr.name in LEAVES_MARKDOWN:
+        return True
+    base: nodes.Node | None = expr
+    while isinstance(base, nodes.Filter | nodes.Getitem | nodes.Getattr):
+        base = base.node
+    return isinstance(base, nodes.Name) and base.name in built

@@ -86,3 +86,17 @@ def test_a_pasted_message_adds_nothing_to_the_remediation_or_the_ticket() -> Non
     assert "<img" not in ticket and "<a " not in ticket and "Escalate to: evil</h2>" not in ticket
     assert ticket.count("<h2>") == TICKET.render(to_markdown(plain)).count("<h2>")
     assert "**URGENT:**" in to_text(hostile)  # the text report shows the words as written
+
+
+def test_text_a_template_builds_is_escaped_once() -> None:
+    from syncdoctor.kb.templates import prepare
+
+    source = ('{% set names %}{% for c in facts["txn"] %}, {{ c["name"] }}{% endfor %}{% endset %}'
+              '{% set code = facts["err.code"] %}'
+              'Add {{ names[2:] }}; {{ code }}!; {{ facts["err.code"] }}')
+    issues, renderer = prepare(source, {"txn", "err.code"}, markdown=True)
+    assert renderer is not None, issues
+    text = renderer.render({"facts": {"txn": [{"name": "Toko *Jaya*"}, {"name": "a_b_"}],
+                                      "err.code": "E_1*"}, "record": {}, "now": None})
+    assert text == "Add Toko \\*Jaya\\*, a_b\\_; E_1\\*!; E_1\\*"
+    assert TICKET.render(text) == "<p>Add Toko *Jaya*, a_b_; E_1*!; E_1*</p>\n"
