@@ -46,10 +46,12 @@ def default_store_path() -> Path:
     return platformdirs.user_data_path("syncdoctor", appauthor=False) / "sessions.db"
 
 
-def open_store(url: str | None = None) -> SessionStore:
+def open_store(url: str | None = None, *, wait: float | None = None) -> SessionStore:
     """Open the store a URL names; None: ``SYNCDOCTOR_STORE``, else the default file.
 
     The default file's directory is created, readable by its owner only (mode 0700).
+    ``wait``: for a SQLite file, the seconds a write waits for another process's before it
+    fails (a service keeps it under its request deadline, so that a locked store is said so).
 
     Raises:
         StoreError: a URL of an unknown form, a store that is not available, or a file that
@@ -67,8 +69,8 @@ def open_store(url: str | None = None) -> SessionStore:
                 f"cannot create the session directory: {error.strerror}", store=str(path.parent),
                 hint=f"set {ENV_VAR} to a writable place",
             ) from None
-        return SqliteStore(path)
-    return _open_url(url, origin)
+        return SqliteStore(path) if wait is None else SqliteStore(path, busy_timeout=wait)
+    return _open_url(url, origin, wait)
 
 
 def parse_sqlite_url(url: str) -> Path:
@@ -116,7 +118,7 @@ def redact_url(url: str) -> str:
     return url if len(url) <= _MAX_SHOWN else url[:_MAX_SHOWN] + "…"
 
 
-def _open_url(url: str, origin: str) -> SessionStore:
+def _open_url(url: str, origin: str, wait: float | None) -> SessionStore:
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme == "memory":
         if url.split(":", 1)[1]:
@@ -125,7 +127,8 @@ def _open_url(url: str, origin: str) -> SessionStore:
             )
         return MemoryStore()
     if scheme == "sqlite":
-        return SqliteStore(parse_sqlite_url(url))
+        path = parse_sqlite_url(url)
+        return SqliteStore(path) if wait is None else SqliteStore(path, busy_timeout=wait)
     if scheme in _POSTGRES_SCHEMES:
         return _open_postgres(url, origin)
     hint = _forms()

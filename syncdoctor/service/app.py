@@ -23,7 +23,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -103,6 +103,7 @@ class Engine:
         try:
             return await asyncio.wait_for(asyncio.shield(future), self.deadline)
         except TimeoutError:
+            future.add_done_callback(_late)  # its outcome, when it comes, is no one's now
             raise DeadlineExceeded(
                 f"the engine did not answer within {self.deadline:g} s") from None
 
@@ -128,6 +129,16 @@ class Engine:
         for action in self.on_close:
             self._pool.submit(action)
         self._pool.shutdown(wait=True, cancel_futures=False)
+
+
+def _late(future: asyncio.Future[Any]) -> None:
+    """A call that ended after its request gave up: one log line, never a traceback."""
+    if future.cancelled():
+        return
+    error = future.exception()  # retrieved, so asyncio does not report it as lost
+    if error is not None:
+        logging.getLogger("syncdoctor.service").warning(
+            "a call that ran past the deadline then failed: %s", type(error).__name__)
 
 
 def _json(model: BaseModel, status: int = 200) -> Response:

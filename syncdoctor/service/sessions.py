@@ -49,7 +49,9 @@ def session_routes(config: ServiceConfig) -> Callable[[FastAPI, Engine], None]:
     """What adds the session routes to an app, over the configured store."""
 
     def extend(app: FastAPI, engine: Engine) -> None:
-        store = open_store(config.store)
+        # A write waits for another process's at most half the deadline: a locked store is
+        # then a 503 that says so, not the engine's deadline passing.
+        store = open_store(config.store, wait=config.deadline_seconds / 2)
         engine.on_close.append(store.close)
         app.state.session_store = store  # the web page (service.browser) shares it
         tools = SessionTools(store, engine.kb, source="bot", collectors=engine.collectors)

@@ -309,3 +309,27 @@ def test_serve_binds_loopback_by_default() -> None:
     from syncdoctor.cli.services import serve
 
     assert inspect.signature(serve).parameters["host"].default == "127.0.0.1"
+
+
+def test_a_store_locked_by_another_process_is_said_so_within_the_deadline(
+        tmp_path, caplog) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    path = tmp_path / "sessions.db"
+    config = ServiceConfig(store=f"sqlite:{path}", deadline_seconds=2.0)
+    app = create_app(config, keys=ApiKeys([]), extend=_extend(config))
+    with uvicorn_thread(app) as url:
+        assert httpx.post(f"{url}/v1/sessions", json={"pack": "impac"}).status_code == 201
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process's long write
+        try:
+            with caplog.at_level(logging.WARNING):
+                answer = httpx.post(f"{url}/v1/sessions", json={"pack": "impac"}, timeout=10)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        body = _problem(answer, 503)
+        assert body["code"] == "StoreError" and "session store" in body["detail"], body
+        assert httpx.post(f"{url}/v1/sessions", json={"pack": "impac"}).status_code == 201
+    assert "stayed locked by another writer for 1 s" in caplog.text  # the operator reads why
+    assert "Traceback" not in caplog.text and "never retrieved" not in caplog.text
