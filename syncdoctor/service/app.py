@@ -40,6 +40,7 @@ from syncdoctor.service.accesslog import flush_access_log
 from syncdoctor.service.config import ApiKeys, ServiceConfig
 from syncdoctor.service.fastpath import DiagnoseFastPath
 from syncdoctor.service.guard import Checkpoint, Guard, arrived_at, page_for
+from syncdoctor.service.jsonbody import JsonBodyRoute
 from syncdoctor.service.problems import (
     Problem,
     error_problem,
@@ -224,6 +225,7 @@ def create_app(
         # its exception events would carry exception messages, which may hold fact values.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
+    app.router.route_class = JsonBodyRoute  # every route after this line reads bodies so
     app.state.engine = engine
     app.state.api_keys = api_keys  # the web page signs browsers in with the same keys
     app.add_exception_handler(RequestValidationError, _body_problem)  # type: ignore[arg-type]

@@ -333,3 +333,18 @@ def test_a_store_locked_by_another_process_is_said_so_within_the_deadline(
         assert httpx.post(f"{url}/v1/sessions", json={"pack": "impac"}).status_code == 201
     assert "stayed locked by another writer for 1 s" in caplog.text  # the operator reads why
     assert "Traceback" not in caplog.text and "never retrieved" not in caplog.text
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (b'{"facts": {"a": ' + b"[" * 3000 + b"]" * 3000 + b"}}", "it is nested too deep"),
+    (b'{"facts": {"a": ' + b"9" * 5000 + b"}}", "a number in it has more than 4,300 digits"),
+    (b'{"facts": "\xff"}', "it is not UTF-8 text (byte 11)"),
+])
+@pytest.mark.parametrize("path", ["/v1/diagnose", "/v1/sessions"])
+def test_a_body_that_cannot_be_decoded_names_the_body_and_why(
+        base: str, path: str, body: bytes, reason: str) -> None:
+    answer = httpx.post(f"{base}{path}", content=body,
+                        headers={"content-type": "application/json"})
+    problem = _problem(answer, 422)
+    assert problem["errors"] == [{"field": "body", "expected": "a JSON object",
+                                  "message": f"the body is not valid JSON: {reason}"}]
