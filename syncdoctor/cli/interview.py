@@ -148,7 +148,8 @@ def interview(
                 store=opened, kb=knowledge, pack=pack, facts=facts, unknown=unknown, now=clock,
                 message=message, title=title, collect=runner or False,
             )
-            if session.pack is None:
+            recognised = session.pack is not None
+            if not recognised:
                 session.choose_pack(ask_pack(session.diagnosis.pack_choices, prompter, console))
         except (EOFError, KeyboardInterrupt):
             console.print()
@@ -161,7 +162,7 @@ def interview(
             fail(error)
         console.print(f"[dim]session {session.id} (saved as you go in "
                       f"{escape(opened.name)})[/dim]")
-        if session.pack is not None and message is not None:
+        if recognised and message is not None:  # the message chose it, not the agent
             console.print(f"[dim]recognised as pack {session.pack}[/dim]")
         run_session(session, knowledge, store, console, prompter)
 

@@ -11,7 +11,7 @@ from syncdoctor.engine.knowledge import KnowledgeBase
 from syncdoctor.interview import Interview, SessionNotFound, SessionStore, StoreInputError
 from syncdoctor.interview.events import is_session_id
 
-__all__ = ["MIN_PREFIX", "delete_session", "resume_session", "session_id_for"]
+__all__ = ["MIN_PREFIX", "resume_session", "session_id_for", "whole_session_id"]
 
 MIN_PREFIX = 4
 """The fewest characters that may stand for an id."""
@@ -62,12 +62,15 @@ def resume_session(given: str, store: SessionStore, kb: KnowledgeBase) -> Interv
     return Interview.resume(whole, store=store, kb=kb)
 
 
-def delete_session(given: str, store: SessionStore) -> str | None:
-    """Delete the session ``given`` names; its whole id, or None when there is none."""
-    if store.delete(given):
-        return given
+def whole_session_id(given: str, store: SessionStore) -> str:
+    """The id ``given`` names: itself when a session has it, else the one it is the start of.
+
+    Raises:
+        SessionNotFound: no session has or starts with it.
+        StoreInputError: several start with it (or it is too short to be a start).
+    """
     try:
-        whole = session_id_for(store, given)
+        store.load(given)
     except SessionNotFound:
-        return None
-    return whole if store.delete(whole) else None
+        return session_id_for(store, given)
+    return given

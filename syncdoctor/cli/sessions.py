@@ -6,7 +6,7 @@ import enum
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,9 @@ from syncdoctor.cli.examples import epilog
 from syncdoctor.cli.interview import resume_command, run_session
 from syncdoctor.cli.safe_text import shown_safely
 from syncdoctor.errors import SyncdoctorError
+
+if TYPE_CHECKING:
+    from syncdoctor.interview import SessionStore
 
 __all__ = ["sessions_app"]
 
@@ -174,17 +177,33 @@ def export(
 
 
 @sessions_app.command("delete", epilog=epilog("sessions delete"))
-def delete(session_id: IdArgument, store: StoreOption = None) -> None:
+def delete(
+    session_id: IdArgument,
+    store: StoreOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first (a terminal asks; "
+                                      "a script is not asked).")] = False,
+) -> None:
     """Delete a session and every answer in it."""
-    from syncdoctor.cli.session_ids import delete_session
+    from syncdoctor.cli.session_ids import whole_session_id
     from syncdoctor.interview import SessionNotFound, open_store
 
     try:
         with open_store(store) as opened:
-            deleted = delete_session(session_id, opened)
-            if deleted is None:  # said as `show` and `resume` say it
+            whole = whole_session_id(session_id, opened)
+            if not yes and sys.stdin.isatty() and not _confirmed(opened, whole):
+                typer.echo("nothing deleted")
+                raise typer.Exit(1)
+            if not opened.delete(whole):  # said as `show` and `resume` say it
                 raise SessionNotFound(session_id, store=opened.name)
     except SyncdoctorError as error:
         fail(error)
-    typer.echo(f"deleted session {deleted}")
+    typer.echo(f"deleted session {whole}")
+
+
+def _confirmed(store: SessionStore, session_id: str) -> bool:
+    """Whether the agent at the terminal says yes, shown what the session is."""
+    header = store.load(session_id).header
+    what = f" ({shown_safely(header.title)})" if header.title else ""
+    return typer.confirm(f"Delete session {session_id}{what} and every answer in it?",
+                         default=False)
 

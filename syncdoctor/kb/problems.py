@@ -38,8 +38,30 @@ def nearest(name: str, candidates: Iterable[str]) -> str | None:
     pool = sorted(set(candidates))
     if not pool or len(name) > 200:
         return None
-    matches = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    # Compared with "." "_" "-" alike, and also without the candidate's first part: an agent
+    # who types sync.modee means sales.sync_mode more than sync.log.
+    typed = _spelt(name)
+    best, best_score = None, 0.6
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(typed)
+    for candidate in pool:
+        score = 0.0
+        # The whole id first; its part after the first dot (a fact's name without its group)
+        # a little less: a whole match wins a tie.
+        tail = candidate.partition(".")[2]
+        for form, weight in ((candidate, 1.0), (tail, 0.95)):
+            if form:
+                matcher.set_seq1(_spelt(form))
+                if matcher.real_quick_ratio() * weight > score and (
+                        matcher.quick_ratio() * weight > score):
+                    score = max(score, matcher.ratio() * weight)
+        if score > best_score:
+            best, best_score = candidate, score
+    return best
+
+
+def _spelt(name: str) -> str:
+    return name.lower().replace("_", ".").replace("-", ".")
 
 
 def display_path(path: Path, layer: Path | None = None) -> str:

@@ -155,9 +155,9 @@ def _type_value(
         minimum = spec.minimum if isinstance(spec, FactSpec) else None
         maximum = spec.maximum if isinstance(spec, FactSpec) else None
         if minimum is not None and number < Decimal(str(minimum)):
-            raise fail(f"expected at least {minimum}")
+            raise fail(f"expected at least {_bound(minimum)}")
         if maximum is not None and number > Decimal(str(maximum)):
-            raise fail(f"expected at most {maximum}")
+            raise fail(f"expected at most {_bound(maximum)}")
         return result
     if kind == "datetime":
         return _to_datetime(value, fail)
@@ -183,6 +183,11 @@ def _plain(number: Decimal) -> Decimal:
 
 _THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _bound(limit: float) -> int | float:
+    """A range's bound as the catalogue means it: 0, not 0.0 (it is read as a float)."""
+    return int(limit) if float(limit).is_integer() else limit
 
 
 def _to_decimal(value: object) -> Decimal | None:

@@ -207,3 +207,27 @@ def test_i_do_not_know_in_words_is_skip(tmp_path: Path) -> None:
         timeout=120, env={**os.environ, "SYNCDOCTOR_STORE": f"sqlite:{tmp_path / 's.db'}"})
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("noted: don't know; it will not be asked again") == 2
+
+
+def test_a_whole_number_range_is_said_in_whole_numbers() -> None:
+    with pytest.raises(AnswerError, match=r"expected at least 0; got -1$"):
+        read_answer("f", COUNT, "-1", now=NOW)
+    with pytest.raises(AnswerError, match=r"expected at most 100; got 101$"):
+        read_answer("f", COUNT, "101", now=NOW)
+
+
+def test_a_misspelt_fact_is_matched_without_its_group_too() -> None:
+    from syncdoctor.engine.knowledge import default_kb
+    from syncdoctor.kb.problems import nearest
+
+    facts = default_kb().packs["iseller_accurate"].facts
+    assert nearest("sync.modee", facts) == "sales.sync_mode"  # not sync.log
+    assert nearest("sync.stauts", default_kb().packs["impac"].facts) == "sync.status"
+
+
+def test_facts_shows_a_table_answer_as_records_not_python() -> None:
+    from syncdoctor.cli.terminal.show import _shown
+
+    shown = _shown([{"accurate_id": "8839201", "name": "Toko", "has_id": True}, {"id": "2"}])
+    assert shown == "2 records (first: accurate_id 8839201; name Toko; has_id yes)"
+    assert "{" not in shown and _shown([]) == "0 records"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from syncdoctor import MemoryStore, SqliteStore
-from syncdoctor.cli.session_ids import delete_session, resume_session, session_id_for
+from syncdoctor.cli.session_ids import resume_session, session_id_for, whole_session_id
 from syncdoctor.interview import SessionHeader, SessionNotFound, StoreInputError
 
 
@@ -35,8 +35,11 @@ def test_a_start_names_the_one_session_it_fits_and_a_whole_id_names_itself(bundl
             session_id_for(store, unknown)
     with pytest.raises(StoreInputError, match="3 characters cannot stand for an id: give 4"):
         session_id_for(store, "abc")
-    assert delete_session("ffff", store) == "ffff0000"
-    assert delete_session("ffff", store) is None
+    assert whole_session_id("ffff", store) == "ffff0000"
+    assert whole_session_id("abcd", store) == "abcd"  # a whole id wins over being a start
+    store.delete("ffff0000")
+    with pytest.raises(SessionNotFound):
+        whole_session_id("ffff", store)
 
 
 def test_the_commands_take_a_start_of_the_id(tmp_path: Path) -> None:

@@ -42,3 +42,17 @@ def test_anything_else_is_the_error_message() -> None:
 @pytest.mark.parametrize("typed", ["²", "٢"])
 def test_a_digit_that_is_not_ascii_is_the_message_not_a_pack_or_a_crash(typed: str) -> None:
     assert _start(f"{typed}\n\n")[0] == Start(message=typed)
+
+
+def test_a_pack_keeps_its_number_when_the_likely_ones_are_listed_first() -> None:
+    from syncdoctor.cli.terminal.start import ask_pack
+    from syncdoctor.diagnosis.result import PackChoice
+
+    choices = [PackChoice(id="sage300", title="S", likely=True),
+               PackChoice(id="connectbooster", title="C"), PackChoice(id="impac", title="I")]
+    out = io.StringIO()
+    console = Console(file=out, width=100, color_system=None)
+    chosen = ask_pack(choices, LinePrompter(io.StringIO("1\n"), out), console)
+    assert chosen == "connectbooster"  # 1 is the first by name, as in the first menu
+    listed = [line.split()[:2] for line in out.getvalue().splitlines() if ") " in line]
+    assert listed[:3] == [["3)", "sage300"], ["1)", "connectbooster"], ["2)", "impac"]]

@@ -133,7 +133,13 @@ def _shown(value: JsonValue) -> str:
         return "unknown"
     if value is True or value is False:
         return "yes" if value else "no"
-    text = str(value)
+    if isinstance(value, list):  # a table: how many rows, and the first in the agent's words
+        rows = [row for row in value if isinstance(row, dict)]
+        first = "; ".join(f"{k} {_shown(v)}" for k, v in rows[0].items()) if rows else ""
+        text = f"{len(value)} record{'s' if len(value) != 1 else ''}" + (
+            f" (first: {first})" if first else "")
+    else:
+        text = str(value)
     return text if len(text) <= 120 else text[:117] + "..."
 
 

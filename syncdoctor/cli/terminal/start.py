@@ -40,7 +40,7 @@ def ask_start(kb: KnowledgeBase, prompter: Prompter, console: Console) -> Start:
     names = sorted(kb.packs)
     console.print("[bold]What is the problem?[/bold] Paste the error message the customer sees "
                   "(end with an empty line), or choose a pack:")
-    _list(console, [PackChoice(id=n, title=kb.packs[n].playbook.title) for n in names])
+    _list(console, [PackChoice(id=n, title=kb.packs[n].playbook.title) for n in names], names)
 
     def check(text: str) -> str | None:
         if not text.strip():
@@ -80,9 +80,11 @@ def ask_pack(choices: Sequence[PackChoice], prompter: Prompter, console: Console
     Raises:
         EOFError: the agent quit.
     """
-    names = [choice.id for choice in choices]
+    # Numbered by name, as the first menu is, whatever order the likely ones are listed in:
+    # an agent who learnt "1 is connectbooster" is not sent elsewhere by a 1.
+    names = sorted(choice.id for choice in choices)
     console.print("Which integration is it about?")
-    _list(console, choices)
+    _list(console, choices, names)
     text = prompter.ask(
         PromptRequest(
             label="pack >",
@@ -102,9 +104,10 @@ def ask_pack(choices: Sequence[PackChoice], prompter: Prompter, console: Console
     return chosen
 
 
-def _list(console: Console, choices: Sequence[PackChoice]) -> None:
-    for position, choice in enumerate(choices, start=1):
-        console.print(f"  {position}) {choice.id:<18} {escape(choice.title)}")
+def _list(console: Console, choices: Sequence[PackChoice], numbered: Sequence[str]) -> None:
+    """Each choice, in the order given, under its number in ``numbered``."""
+    for choice in choices:
+        console.print(f"  {numbered.index(choice.id) + 1}) {choice.id:<18} {escape(choice.title)}")
         if choice.likely and choice.causes:
             best = choice.causes[0]
             console.print(f"     {'':<18} reads it as: {escape(best.title)} "
