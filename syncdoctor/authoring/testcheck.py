@@ -7,6 +7,7 @@ diagnoses, so neither imports durable_rules for it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,8 +50,8 @@ def load_test_file(path: Path) -> TestFile:
         parsed = TestFile.model_validate(located.data)
     except ValidationError as error:
         keys = field_names(TestFile, TestDefaults, TestCase, TestExpectation, CorpusText)
-        raise KnowledgeBaseError(
-            validation_problems(located, error, keys, model=TestFile)) from None
+        problems = validation_problems(located, error, keys, model=TestFile)
+        raise KnowledgeBaseError([_case_under_corpus(p) for p in problems]) from None
     if parsed.defaults.now is None:
         clockless = [
             located.problem("KB103", "missing required key 'now' (state it here, or once for "
@@ -62,6 +63,20 @@ def load_test_file(path: Path) -> TestFile:
             raise KnowledgeBaseError(clockless)
     parsed._located = located
     return parsed
+
+
+_CASE_ONLY = frozenset(TestCase.model_fields) - frozenset(CorpusText.model_fields)
+
+
+def _case_under_corpus(problem: Problem) -> Problem:
+    """A case's key under ``corpus:``: most often a case written after the corpus list."""
+    path = problem.path
+    if (problem.code == "KB102" and len(path) == 3 and path[0] == "corpus"
+            and path[2] in _CASE_ONLY):
+        return replace(problem, suggestion=None, message=(
+            f"{problem.message}: a corpus text takes no {path[2]!r}; is this a case written "
+            "after the corpus list? Cases go under 'cases:'"))
+    return problem
 
 
 def checked_test_files(kb: KnowledgeBase, files: Sequence[Path] | None = None

@@ -12,7 +12,7 @@ from syncdoctor.kb.collector_checks import check_collector
 from syncdoctor.kb.collector_spec import CollectorSpec, SourceSpec
 from syncdoctor.kb.mirror import MirrorError, mirror_rule
 from syncdoctor.kb.pack import Origins, PackSource, Templates, build_index
-from syncdoctor.kb.patterns import PatternError, TextPattern, compile_pattern
+from syncdoctor.kb.patterns import PatternError, TextPattern, compile_pattern, pattern_error_text
 from syncdoctor.kb.problems import Origin, nearest
 from syncdoctor.kb.spec import Condition, ExtractorSpec, FactSpec, PlaybookFile, RuleSpec
 from syncdoctor.kb.templates import Renderer
@@ -307,7 +307,8 @@ def _patterns(draft: Draft, check: Checker, problems: list[Problem]) -> tuple[Te
             compiled = compile_pattern(extractor.pattern,
                                        case_sensitive=extractor.case_sensitive)
         except PatternError as error:
-            problems.append(origin.problem("KB112", f"invalid RE2 pattern: {error}", "pattern"))
+            problems.append(origin.problem(
+                "KB112", f"invalid RE2 pattern: {pattern_error_text(error)}", "pattern"))
             continue
         groups = set(compiled.groupindex)
         for group in extractor.capture:

@@ -13,7 +13,7 @@ from dataclasses import replace
 from syncdoctor.errors import FactError, Problem
 from syncdoctor.kb.clocktimes import parse_zone
 from syncdoctor.kb.condition import COMPUTED, ID_PATTERN, Condition, Visit
-from syncdoctor.kb.patterns import PatternError, compile_pattern
+from syncdoctor.kb.patterns import PatternError, compile_pattern, pattern_error_text
 from syncdoctor.kb.periods import parse_year_start
 from syncdoctor.kb.problems import Origin, nearest
 from syncdoctor.kb.spec import FactSpec, RecordFieldSpec, RuleSpec
@@ -196,7 +196,7 @@ class Checker:
                 compile_pattern(str(cond.operand))
             except PatternError as error:
                 self.problems.append(origin.problem(
-                    "KB112", f"invalid RE2 pattern: {error}", *at))
+                    "KB112", f"invalid RE2 pattern: {pattern_error_text(error)}", *at))
             return
         if op in ("older_than", "newer_than"):
             if kind != "datetime":

@@ -62,6 +62,7 @@ _PATTERNS: Final = (
 def _compiled() -> tuple[tuple[object, str], ...]:
     options = re2.Options()
     options.max_mem = 8 << 20
+    options.log_errors = False
     return tuple((re2.compile(pattern, options), replacement) for pattern, replacement in _PATTERNS)
 
 

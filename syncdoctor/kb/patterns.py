@@ -8,7 +8,8 @@ from typing import Any, Protocol, cast
 import re2
 
 __all__ = [
-    "GroupReader", "PatternError", "PatternSet", "TextMatch", "TextPattern", "compile_pattern"
+    "GroupReader", "PatternError", "PatternSet", "TextMatch", "TextPattern", "compile_pattern",
+    "pattern_error_text",
 ]
 
 PatternError = re2.error
@@ -47,7 +48,14 @@ def compile_pattern(pattern: str, *, case_sensitive: bool = False) -> TextPatter
     options = re2.Options()
     options.case_sensitive = case_sensitive
     options.max_mem = MAX_PATTERN_MEMORY
+    options.log_errors = False  # the error is raised and reported; RE2's own log is noise
     return cast(TextPattern, re2.compile(pattern, options))
+
+
+def pattern_error_text(error: Exception) -> str:
+    """RE2's reason, as text ("missing ): (abc"; the module gives it as bytes)."""
+    reason = error.args[0] if error.args else error
+    return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
 
 
 class PatternSet:
@@ -130,6 +138,7 @@ class _Group:
         options.case_sensitive = self.case_sensitive
         # The budget of one pattern, per pattern: their union needs about the sum.
         options.max_mem = MAX_PATTERN_MEMORY * len(self.sources)
+        options.log_errors = False
         found = re2.Set.SearchSet(options)
         try:
             for source in self.sources:

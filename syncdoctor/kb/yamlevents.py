@@ -116,7 +116,8 @@ class _Builder(_NodeRules):
             problem = str(exc.reason)
         if not problem:
             problem = (str(exc).splitlines() or [type(exc).__name__])[0]
-        self.fail("KB001", f"YAML syntax error: {problem}", where, details=details)
+        self.fail("KB001", f"YAML syntax error: {problem}{_what_to_do(problem)}", where,
+                  details=details)
 
     # -- the event loop ------------------------------------------------------------------
 
@@ -230,3 +231,18 @@ class _Builder(_NodeRules):
                     )
             elif event is None or kind is StreamEndEvent:
                 return
+
+
+_HINTS = (
+    ("found character '\\t' that cannot start any token", "a tab: indent YAML with spaces"),
+    ("expected <block end>", "this line's indentation does not match the lines above it"),
+    ("mapping values are not allowed here",
+     "a ': ' inside a value: put the value in quotes"),
+    ("could not find expected ':'", "a key without ':' (or a value that runs onto this line)"),
+    ("found undefined alias", "an alias (*name) with no anchor (&name) before it"),
+)
+"""PyYAML's wording of the common mistakes, and what the author should do about each."""
+
+
+def _what_to_do(problem: str) -> str:
+    return next((f" ({hint})" for wording, hint in _HINTS if wording in problem), "")

@@ -210,3 +210,16 @@ def test_lint_reads_the_test_files_and_test_reports_them_as_json(
 def test_the_bundled_test_files_name_only_real_ids(bundled_kb) -> None:
     # run_tests raises on any unknown id before running a case.
     assert run_tests(bundled_kb, packs=["mambu_xero"]).totals.failed == 0
+
+
+def test_a_case_written_after_the_corpus_is_told_to_go_under_cases(pack_dir: Path) -> None:
+    tests = pack_dir / "rules" / "acme.test.yaml"
+    tests.write_text(tests.read_text() + (
+        "corpus:\n  - text: 'Request timed out'\n    causes: [timeout]\n"
+        "  - name: a late case\n    facts: {sync.status: failed}\n"
+        "    expect: {causes: [sync_failed]}\n"))
+    with pytest.raises(KnowledgeBaseError) as caught:
+        run_tests(load_kb([pack_dir], bundled=False))
+    said = [p.message for p in caught.value.problems if p.code == "KB102"]
+    assert said and all("Cases go under 'cases:'" in m for m in said), said
+    assert all(p.suggestion is None for p in caught.value.problems if p.code == "KB102")

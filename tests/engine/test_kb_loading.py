@@ -169,9 +169,12 @@ def test_templates_reaching_for_python_internals_are_refused(kb_copy: Path, temp
     assert problem.line > 0
 
 
-def test_invalid_regex_is_located(kb_copy: Path) -> None:
+def test_invalid_regex_is_located(kb_copy: Path, capfd: pytest.CaptureFixture[str]) -> None:
     _break(kb_copy / "rules" / "demo.yaml", "'(?i)internal server'", "'(?i)internal (server'")
-    assert _problems(kb_copy).problems[0].code == "KB112"
+    problem = _problems(kb_copy).problems[0]
+    assert problem.code == "KB112"
+    assert problem.message == "invalid RE2 pattern: missing ): (?i)internal (server"  # not b'...'
+    assert "re2.cc" not in capfd.readouterr().err  # RE2's own C++ log stays quiet
 
 
 def test_every_problem_is_reported_at_once(kb_copy: Path) -> None:
