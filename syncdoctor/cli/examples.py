@@ -59,7 +59,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "kb lint": (
         "syncdoctor kb lint",
-        "syncdoctor kb lint --kb ./our-kb --no-bundled --fail-on warning",
+        "syncdoctor kb lint --kb ./our-kb --no-bundled --fail-on warning --no-figures",
         "syncdoctor kb lint --format json",
     ),
     "kb test": (

@@ -69,6 +69,9 @@ def lint_command(
         Level, typer.Option("--fail-on", help="Exit 1 when a finding reaches this severity.")
     ] = Level.error,
     bundled: BundledOption = True,
+    figures: Annotated[bool, typer.Option(
+        "--figures/--no-figures", help="After the findings, the lines per rule and the repeated "
+        "patterns (text output; JSON always has them).")] = True,
 ) -> None:
     """Report hard errors (exit 2) and lint findings (exit 1 at or above --fail-on)."""
     from syncdoctor.authoring.lint import finding_json, lint, render_finding
@@ -97,7 +100,7 @@ def lint_command(
             typer.echo("")
         counts = {s: sum(1 for f in report.findings if f.problem.severity == s)
                   for s in ("error", "warning", "info")}
-        if report.terseness is not None:
+        if report.terseness is not None and figures:
             for line in terseness_text(report.terseness):
                 typer.echo(line)
             typer.echo("")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from syncdoctor._version import __version__
@@ -103,6 +104,7 @@ def assemble_packs(
     alone would cause.
     """
     packs: dict[str, PackSource] = {}
+    with_playbook = [p for p in sorted(drafts) if drafts[p].playbook is not None]
     for pack_id in sorted(drafts):
         found: list[Problem] = []
         draft = drafts[pack_id]
@@ -112,24 +114,28 @@ def assemble_packs(
             # The rules and facts are still checked, against a playbook with no causes.
             stand_in = PlaybookFile(id=pack_id, title=pack_id, steps=(), causes={})
             draft = replace(draft, playbook=(stand_in, Origin(some[1].located, ())))
-        pack = assemble_pack(pack_id, draft, found)
+        pack = assemble_pack(pack_id, draft, found, playbooks=with_playbook)
         problems.extend(problem for problem in found if not _knock_on(problem, failed))
         if pack is not None and not failed:
             packs[pack_id] = pack
     return packs
 
 
-def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem]) -> PackSource | None:
+def assemble_pack(pack_id: str, draft: Draft, problems: list[Problem], *,
+                  playbooks: Collection[str] = ()) -> PackSource | None:
     """Cross-check a pack's pieces and compile its templates and patterns.
 
-    Returns None (having added to ``problems``) when anything is wrong.
+    ``playbooks``: the packs that have one (a file naming a pack without one most often
+    misspells one of them). Returns None (having added to ``problems``) when anything is wrong.
     """
     if draft.playbook is None:
         some = next(iter([*draft.rules.values(), *draft.facts.values(),
                           *draft.collectors.values(), *draft.sources.values()]), None)
         if some is not None:
-            problems.append(some[1].problem(
-                "KB110", f"pack {pack_id!r} has no playbook (playbooks/{pack_id}.yaml)"))
+            meant = nearest(pack_id, playbooks)
+            problems.append(Origin(some[1].located, ()).problem(
+                "KB110", f"pack {pack_id!r} has no playbook (playbooks/{pack_id}.yaml)",
+                "pack", suggestion=meant))
         return None
     playbook, book_origin = draft.playbook
     before = len(problems)

@@ -238,7 +238,7 @@ _HINTS = (
     ("expected <block end>", "this line's indentation does not match the lines above it"),
     ("mapping values are not allowed here",
      "a ': ' inside a value: put the value in quotes"),
-    ("could not find expected ':'", "a key without ':' (or a value that runs onto this line)"),
+    ("could not find expected ':'", "a key without ':', or a value that runs onto this line"),
     ("found undefined alias", "an alias (*name) with no anchor (&name) before it"),
 )
 """PyYAML's wording of the common mistakes, and what the author should do about each."""

@@ -289,3 +289,16 @@ def test_exit_codes_and_json(pack_dir: Path, tmp_path: Path) -> None:
 def test_bundled_knowledge_base_lints_clean(bundled_kb) -> None:
     report = lint(bundled_kb)
     assert [f.problem.headline() for f in report.at_least("warning")] == []
+
+
+def test_a_misspelt_pack_id_points_at_the_pack_line_with_the_pack_meant(pack_dir: Path) -> None:
+    from syncdoctor.errors import KnowledgeBaseError
+
+    rules = pack_dir / "rules" / "acme.yaml"
+    rules.write_text(rules.read_text().replace("pack: acme\n", "pack: acmee\n", 1))
+    with pytest.raises(KnowledgeBaseError) as caught:
+        load_kb([pack_dir], bundled=False)
+    (stray,) = [p for p in caught.value.problems if "'acmee'" in p.message]
+    assert (stray.code, stray.line, stray.path, stray.suggestion) == (
+        "KB110", 2, ("pack",), "acme")
+    assert stray.file.endswith("rules/acme.yaml")

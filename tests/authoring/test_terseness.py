@@ -159,3 +159,14 @@ def test_the_bundled_figures_are_deterministic_and_cover_every_pack(bundled_kb) 
     assert first == second and first is not None
     assert [p.pack for p in first.packs] == sorted(bundled_kb.packs)
     assert first.rules == sum(p.rules for p in first.packs) > 0
+
+
+def test_no_figures_leaves_only_the_findings_and_the_count() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "syncdoctor", "kb", "lint", "--no-figures"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Lines per rule" not in done.stdout and "Repeated patterns" not in done.stdout
+    assert done.stdout.strip().endswith("pack(s) checked.")

@@ -255,7 +255,8 @@ def test_kb001_bad_indentation() -> None:
 
 def test_kb001_missing_colon() -> None:
     problem = fail("a: 1\nb\nc: 2\n", "KB001")
-    assert problem.message == "YAML syntax error: could not find expected ':'"
+    assert problem.message == ("YAML syntax error: could not find expected ':' (a key without "
+                               "':', or a value that runs onto this line)")
     assert problem.line == 3
 
 
