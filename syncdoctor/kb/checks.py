@@ -224,6 +224,9 @@ class Checker:
                 continue
             if kind == "enum" and typed != value:
                 bad(f"write enum values exactly as declared: {typed!r}, not {value!r}")
+            elif kind == "bool" and not isinstance(value, bool):
+                # A case may say "yes" for true; a rule says what it means, in YAML's words.
+                bad(f"a true/false fact is tested with true or false, not {value!r}")
 
     def _computed(self, cond: Condition, spec: Spec, origin: Origin, at: Path_) -> None:
         """A test comparing two facts: the other fact, both types, and the modifiers."""

@@ -93,6 +93,12 @@ def _never_why(root: Path, rule: str) -> str:
     ("[{fact: sync.last_success_at, older_than: 2h}, {fact: sync.last_success_at, "
      "newer_than: 1h}]",
      "the age of sync.last_success_at cannot be both > 7200 s and < 3600 s"),
+    ("[{fact: error.message, matches: 'x'}, {fact: error.message, known: false}]",
+     "error.message cannot be both known and unknown"),
+    ("[{fact: sync.last_success_at, older_than: 2h}, {fact: sync.last_success_at, "
+     "known: false}]", "sync.last_success_at cannot be both known and unknown"),
+    ("[{fact: error.message, matches: 'x'}, {not: {fact: error.message, matches: 'x'}}]",
+     "whether error.message matches 'x' cannot equal both false and true"),
 ])
 def test_a_rule_that_can_never_fire_is_told_in_the_authors_terms(
         pack_dir: Path, tests: str, why: str) -> None:

@@ -309,3 +309,12 @@ def test_two_rules_deriving_different_values_are_reported(kb_copy: Path) -> None
     kb = load_kb([kb_copy], bundled=False)
     result = diagnose({"sync.status": "pending", "err.code": 5}, kb=kb, now="2024-05-01T12:00:00Z")
     assert any("rules derive both" in w and "'mode'" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("written", ['"yes"', '"true"', '"off"'])
+def test_a_true_false_fact_is_tested_with_true_or_false(kb_copy: Path, written: str) -> None:
+    _break(kb_copy / "rules" / "demo.yaml", "{fact: sync.stale, eq: true}",
+           f"{{fact: sync.stale, eq: {written}}}")
+    problem = _problems(kb_copy).problems[0]
+    assert problem.code == "KB109"
+    assert "a true/false fact is tested with true or false, not" in problem.message

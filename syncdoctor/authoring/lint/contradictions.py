@@ -39,6 +39,18 @@ class Names:
         self._record_fields = {fact: {short: field for field, short in names.items()}
                                for fact, names in fields.record_fields.items()}
         self._derived = {name: fact for fact, name in pack.compiled.derived_field.items()}
+        self._regexes = {r.field: (r.fact, r.pattern) for r in pack.compiled.regexes}
+        # A field worked out of other facts (a match, an age, a comparison of two facts) holds
+        # a value only while they are known: testing it says they are.
+        self._needs: dict[str, frozenset[str]] = {
+            **{r.field: frozenset({fields.facts[r.fact]}) for r in pack.compiled.regexes
+               if r.fact in fields.facts},
+            **{name: frozenset({fields.facts[fact]}) for fact, name in fields.ages.items()
+               if fact in fields.facts},
+            **{c.field: frozenset(fields.facts[f] for f in (c.condition.subject,
+                                                            str(c.condition.operand))
+                                  if f in fields.facts) for c in pack.compiled.computed},
+        }
         self._record: str | None = None  # the records fact of the chain being read
         self._derived_fact: str | None = None  # the derived fact of the chain being read
 
@@ -56,10 +68,17 @@ class Names:
                     told._derived_fact = self._derived[test.value]
         return told
 
+    def needs(self, name: str) -> frozenset[str]:
+        """The fields a field is worked out of (empty for a fact's own)."""
+        return self._needs.get(name, frozenset())
+
     def fact(self, name: str) -> str:
         """What a field is, in the author's words."""
         if name in self._facts:
             return self._facts[name]
+        if name in self._regexes:
+            fact, pattern = self._regexes[name]
+            return f"whether {fact} matches {pattern!r}"
         if name in self._ages:
             return f"the age of {self._ages[name]}"
         if name in self._counts:
@@ -72,7 +91,9 @@ class Names:
 
     def value(self, name: str, value: object) -> str:
         """A constant as the author wrote it: numbers out of millionths, times as ISO 8601."""
-        if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, bool):
+            return "true" if value else "false"  # as YAML writes them
+        if not isinstance(value, int):
             return repr(value)
         if name in self._ages:
             return f"{value} s"
@@ -164,6 +185,9 @@ def contradiction(conjunction: Sequence[PlainTest], names: Names | None = None) 
                         f"{shown(name, value)}")
             equal[name] = value
             present.add(name)
+    if told is not None:  # a test of a match or an age needs its fact known
+        present |= {source for test in conjunction if test.op != "unknown"
+                    for source in told.needs(test.field)}
     for name in sorted(present & absent):
         return f"{fact(name)} cannot be both known and unknown"
     for name, value in equal.items():
