@@ -87,3 +87,9 @@ def test_a_session_stores_no_pasted_credential(tmp_path: Path) -> None:
     assert "401 Unauthorized" in dump
     for secret in (STRIPE, JWT, "hunter2"):
         assert secret not in dump
+
+
+def test_a_title_holds_no_bidirectional_override() -> None:
+    from syncdoctor.interview.events import message_title
+
+    assert message_title("invoice 1234\u202e5678 failed\nmore") == "invoice 12345678 failed"

@@ -115,14 +115,22 @@ TITLE_CHARACTERS = 90
 """The most of a pasted message's first line a session's default title takes."""
 
 
+_BIDI = dict.fromkeys((*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
+"""Bidirectional overrides and isolates: in a title they only make it read out of order."""
+
+
+def _shown_title(text: str) -> str:
+    return mask_credentials(text).translate(_BIDI)
+
+
 def _masked(title: str | None) -> str | None:
-    return None if title is None else mask_credentials(title)
+    return None if title is None else _shown_title(title)
 
 
 def message_title(message: str) -> str | None:
     """A session's title from a pasted message: its first line with text, cut short."""
     line = next((line.strip() for line in message.splitlines() if line.strip()), "")
-    return mask_credentials(line)[:TITLE_CHARACTERS] or None  # masked whole, then cut
+    return _shown_title(line)[:TITLE_CHARACTERS] or None  # masked whole, then cut
 
 
 class SessionHeader(BaseModel):
