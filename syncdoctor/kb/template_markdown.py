@@ -35,6 +35,9 @@ _INLINE = re.compile(
 
 
 _WHITESPACE = re.compile(r"\s+")  # one quantifier over one class: linear
+_PLAIN = re.compile(r"(?:[A-Za-z0-9(),;:'\"/%$@^?=+.-]|[^\x00-\x7f\s]| (?! ))*")
+"""A value needing no escape: no Markdown character, no run of spaces or line break, and (as
+the start of a line) none of the block openers either (checked apart, by its first character)."""
 
 
 def _one_line(value: object) -> str:
@@ -79,8 +82,10 @@ def markdown_text(value: object) -> str:
 
     At most :data:`SHOWN` characters of it: the rest is said to be there, not written.
     """
-    shown, rest = _cut(_one_line(value))
-    text = _INLINE.sub(lambda found: "\\" + found.group(0), shown) + rest
+    text = str(value)
+    if len(text) > SHOWN or _PLAIN.fullmatch(text) is None:  # most values need no escape
+        shown, rest = _cut(_one_line(text))
+        text = _INLINE.sub(lambda found: "\\" + found.group(0), shown) + rest
     lead = 1 if text.startswith(" ") else 0  # one space of indent still opens a block
     at = _opens_a_block(text[lead:])  # where the template puts it at a line's start
     return text if at is None else text[:lead + at] + "\\" + text[lead + at:]

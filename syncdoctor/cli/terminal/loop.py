@@ -270,7 +270,8 @@ def _conclude(
                 else "answer yes or no (or back, how, facts, report, quit)",
                 choices=("yes", "no"),
                 commands=FIXED_COMMANDS,
-                hint="no: rule this cause out and go on to the next hypothesis",
+                hint="yes: it is fixed, the session closes; no: rule this cause out and go on "
+                "to the next hypothesis",
             )
         )
         if text == "quit":
