@@ -34,6 +34,15 @@ MESSAGE = (f"Mambu API returned 401 Unauthorized apikey={STRIPE} "
     ("key AKIAABCDEFGHIJKLMNOP used", "key *** used"),
     ("blob?sv=2020-08-04&sig=abc%2Fdef", "blob?sv=2020-08-04&sig=***"),
     (f"sent {JWT} to the hub", "sent *** to the hub"),
+    ("DB_PASSWORD=hunter2 next", "DB_PASSWORD=*** next"),
+    ("aws_secret_access_key=wJalrXUtnFEMI/K7MDENG", "aws_secret_access_key=***"),
+    ('password = "my secret pw" ok', 'password = "***" ok'),
+    ("Password: Tr0ub4dor&3 end", "Password: *** end"),
+    ("https://user:p@ss@host/x", "https://***@host/x"),
+    ("key sk-proj-abcdefghijklmnopqrstuvwxyz12", "key ***"),
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY----- tail", "*** tail"),
+    ("passcode=123456", "passcode=***"),
+    ("ASIAABCDEFGHIJKLMNOP", "***"),
 ])
 def test_credentials_are_masked(text: str, masked: str) -> None:
     assert mask_credentials(text) == masked
@@ -46,9 +55,29 @@ def test_credentials_are_masked(text: str, masked: str) -> None:
     "The access token is invalid",
     "Mambu API returned 401: API key invalid",
     "Payments Failing To Sync: key ACME-42",
+    "QuickBooks sync failed: Basic authentication failed",
+    "Xero: Invalid token: 401 Unauthorized",
+    "Authorization: denied for this organisation",
+    "credentials: 3 attempts left",
 ])
 def test_the_words_of_a_message_are_left_alone(text: str) -> None:
     assert mask_credentials(text) == text
+
+
+def test_no_bundled_message_is_changed_by_masking() -> None:
+    # Masking must not change what the rules read: every text of the examples and the corpus.
+    import yaml
+
+    from support import REPO
+
+    texts = []
+    for path in [*REPO.glob("rules/*.test.yaml"), *REPO.glob("examples/*/*.yaml")]:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        texts += [entry.get("text", "") for entry in data.get("corpus") or []]
+        for case in [*(data.get("cases") or []), data]:
+            texts += [v for v in (case.get("facts") or {}).values() if isinstance(v, str)]
+    assert len(texts) > 300
+    assert [t for t in texts if mask_credentials(t) != t] == []
 
 
 @given(st.text(max_size=300))
@@ -93,3 +122,15 @@ def test_a_title_holds_no_bidirectional_override() -> None:
     from syncdoctor.interview.events import message_title
 
     assert message_title("invoice 1234\u202e5678 failed\nmore") == "invoice 12345678 failed"
+
+
+def test_a_report_of_a_case_with_no_pack_shows_no_pasted_credential() -> None:
+    from syncdoctor.report import render_ticket, ticket_from_case
+
+    facts = {"error.message": f"failed: apikey={STRIPE} Authorization: Bearer {JWT} "
+                              "password=hunter2"}
+    result = diagnose(facts, now=NOW)
+    assert result.pack is None  # the pack is not settled: the facts are shown untyped
+    ticket = render_ticket(ticket_from_case(result, facts, title="Ticket password=hunter2"))
+    for secret in (STRIPE, JWT, "hunter2"):
+        assert secret not in ticket

@@ -80,7 +80,7 @@ class Redactor:
 def _echo_forms(secret: str) -> set[str]:
     """The secret as sent, and as a server may write it back."""
     raw = secret.encode("utf-8")
-    forms = {secret, quote(secret, safe=""), quote_plus(secret), html.escape(secret),
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret), html.escape(secret),
              json.dumps(secret)[1:-1], secret.replace("/", "\\/")}
     for encoded in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
         forms.add(encoded.decode("ascii"))

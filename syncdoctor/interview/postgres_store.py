@@ -51,6 +51,7 @@ from syncdoctor.interview.events import (
 from syncdoctor.interview.postgres_pool import Connection, ConnectionPool
 from syncdoctor.interview.postgres_schema import APPEND, SCHEMA_VERSION, set_up
 from syncdoctor.interview.store import (
+    CLOSING_ROOM,
     MAX_EVENTS,
     check_header,
     check_page,
@@ -143,7 +144,8 @@ class PostgresStore:
                     {"id": session_id, "change": change, "at": draft.at, "kind": kind,
                      "fact": draft.fact, "value": encoded, "source": source,
                      "pack": draft.value if kind == "choose_pack" else None,
-                     "max_events": MAX_EVENTS},
+                     "max_events": MAX_EVENTS + (CLOSING_ROOM if kind in (
+                         "undo", "fixed", "not_fixed") else 0)},
                 ).fetchone()
                 if row is None:  # no such session, an undo with nothing in effect, or full
                     found = db.execute(
@@ -152,7 +154,7 @@ class PostgresStore:
                     ).fetchone()
                     if found is None:
                         raise SessionNotFound(session_id, store=self.name)
-                    check_room(self.name, found[1])
+                    check_room(self.name, found[1], kind)
                     in_effect_after(self.name, found[0], kind)  # raises "nothing to undo"
                     # else another writer's answer came in between: try again
         seq = int(row[0])

@@ -143,7 +143,7 @@ class SqliteStore:
             ).fetchone()
             if row is None:
                 raise SessionNotFound(session_id, store=self.name)
-            check_room(self.name, row[0])
+            check_room(self.name, row[0], kind)
             seq, in_effect = row[0] + 1, in_effect_after(self.name, row[1], kind)
             stamp = _stamp(draft.at)
             db.execute(

@@ -255,7 +255,7 @@ class MemoryStore:
             kept = self._sessions.get(session_id)
             if kept is None:
                 raise SessionNotFound(session_id, store=self.name)
-            check_room(self.name, len(kept.events))
+            check_room(self.name, len(kept.events), kind)
             kept.in_effect = in_effect_after(self.name, kept.in_effect, kind)
             event = draft.model_copy(update={"seq": len(kept.events) + 1}, deep=True)
             kept.events.append(event)
@@ -316,17 +316,20 @@ class MemoryStore:
 
 MAX_EVENTS = 1_000
 """Most events one session may hold: a real interview takes tens; a runaway bot, no more."""
+CLOSING_ROOM = 20
+"""Past MAX_EVENTS, room for a full session to be closed: an undo, "fixed", "did not fix it"."""
 
 
-def check_room(store: str, events: int) -> None:
+def check_room(store: str, events: int, kind: EventKind) -> None:
     """Refuse one more event for a session that holds :data:`MAX_EVENTS` already.
 
     Raises:
-        StoreInputError: the session is full.
+        StoreInputError: the session is full (for an undo or an outcome, past its room).
     """
-    if events >= MAX_EVENTS:
+    limit = MAX_EVENTS + (CLOSING_ROOM if kind in ("undo", "fixed", "not_fixed") else 0)
+    if events >= limit:
         raise StoreInputError(
-            f"the session holds {MAX_EVENTS:,} steps, the most one may hold: start a new "
+            f"the session holds {events:,} steps, the most one may hold: start a new "
             "session for the rest (its report keeps what this one found)", store=store)
 
 

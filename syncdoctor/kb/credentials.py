@@ -14,7 +14,8 @@ finds a word they could start at; most messages carry none.
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Callable
+from typing import Any, Final
 
 import re2
 
@@ -31,37 +32,93 @@ _NAMES: Final = (
 
 _NAME_HINTS: Final = ("key", "token", "secret", "passw", "passcode", "pwd", "session", "cookie",
                      "sig", "credential")
+_VALUE = r"(\"[^\"]{1,200}\"|'[^']{1,200}'|[^\s\"',;<>]+)"
+"""A value: quoted (spaces and all), or up to the next blank or separator."""
+
+Match = Any
+Replace = Callable[[Match], str]
+
+
+def _made(value: str) -> bool:
+    """Whether a value after ``name:`` looks generated, not like a word of the message.
+
+    "401", "denied", "authentication" are words; "hunter2", "Tr0ub4dor&3", "dXNlcjpw" are
+    made. (After ``name=``, or in quotes, a value is always taken for one.)
+    """
+    if value[:1] in ("'", '"'):
+        return True
+    if len(value) < 6:
+        return False
+    if len(value) >= 16 or not value.isalnum():
+        return True
+    has_digit = any(c.isdigit() for c in value)
+    return (has_digit and not value.isdigit()) or (
+        any(c.isupper() for c in value[1:]) and any(c.islower() for c in value))
+
+
+def _always(found: Match) -> str:
+    return str(found.group(1)) + _hidden(str(found.group(2)))
+
+
+def _if_made(found: Match) -> str:
+    value = str(found.group(2))
+    return str(found.group(1)) + (_hidden(value) if _made(value) else value)
+
+
+def _header(found: Match) -> str:
+    scheme, value = found.group(2), str(found.group(3))
+    if scheme:
+        return str(found.group(1)) + str(scheme) + REDACTED
+    return str(found.group(1)) + (_hidden(value) if _made(value) else value)
+
+
+def _scheme(found: Match) -> str:
+    value = str(found.group(2))
+    return f"{found.group(1)} {REDACTED}" if _made(value) else str(found.group(0))
+
+
+def _hidden(value: str) -> str:
+    """*** in the value's place, its quotes kept."""
+    return f"{value[0]}{REDACTED}{value[0]}" if value[:1] in ("'", '"') else REDACTED
+
 
 # (the lower-case words a pattern cannot match without, the pattern, its replacement): a pattern
 # runs only on a text that holds one of its words, so most messages cost a few substring scans.
-_PATTERNS: Final = (
-    # An Authorization header's value, whatever its scheme.
+# A name may follow an underscore (DB_PASSWORD=, aws_secret_access_key=).
+_PATTERNS: Final[tuple[tuple[tuple[str, ...], str, str | Replace], ...]] = (
+    # An Authorization header's value: after a scheme, always; alone, when it looks made.
     (("authorization",),
      r"(?i)(\b(?:proxy-)?authorization\b[\"']?\s*[:=]\s*[\"']?)((?:bearer|basic|token|digest|"
-     r"negotiate|hmac|aws4-hmac-sha256)\s+)?([^\s\"',;]+)", r"\1\2" + REDACTED),
-    # A bearer or basic token anywhere else ("sent Bearer eyJ...").
-    (("bearer", "basic"), r"(?i)\b(bearer|basic)\s+([a-z0-9._~+/=-]{12,})", r"\1 " + REDACTED),
-    # name=value and "name": "value": always; name: value only when the value looks made
-    # (a digit in it, or 16 characters of a token's alphabet), not a word of the message.
-    (_NAME_HINTS, r"(?i)(\b(?:" + _NAMES + r")[\"']?\s*=\s*[\"']?)([^\s\"',;&<>]+)",
-     r"\1" + REDACTED),
-    (_NAME_HINTS, r"(?i)(\b(?:" + _NAMES + r")[\"']?\s*:\s*[\"']?)([^\s\"',;&<>]*[0-9]"
-     r"[^\s\"',;&<>]*|[a-z0-9_\-./+=]{16,})", r"\1" + REDACTED),
+     r"negotiate|hmac|aws4-hmac-sha256)\s+)?([^\s\"',;]+)", _header),
+    # A bearer or basic token anywhere else ("sent Bearer eyJ..."), not "Basic authentication".
+    (("bearer", "basic"), r"(?i)\b(bearer|basic)\s+([a-z0-9._~+/=-]{8,})", _scheme),
+    # "name": "value" in JSON, and name=value: always.
+    (_NAME_HINTS, r"(?i)(\"[a-z0-9_-]*(?:" + _NAMES + r")\"\s*:\s*)(\"[^\"]{0,200}\"|[^\s,}]+)",
+     _always),
+    (_NAME_HINTS, r"(?i)((?:\b|_)(?:" + _NAMES + r")[\"']?\s*=\s*)" + _VALUE, _always),
+    # name: value, only when the value looks made ("Invalid token: 401" keeps its status).
+    (_NAME_HINTS, r"(?i)((?:\b|_)(?:" + _NAMES + r")\s*:\s*)" + _VALUE, _if_made),
     # Tokens by their well-known shapes.
     (("sk_", "pk_", "rk_"), r"\b(?:sk|pk|rk)_(?:live|test)_[0-9A-Za-z]{8,}", REDACTED),
+    (("sk-",), r"\bsk-(?:proj-|ant-|live-|test-)?[0-9A-Za-z_-]{20,}", REDACTED),
     (("ghp_", "gho_", "ghs_", "ghu_", "ghr_", "github_pat_"),
      r"\b(?:ghp|gho|ghs|ghu|ghr)_[0-9A-Za-z]{20,}|\bgithub_pat_[0-9A-Za-z_]{20,}", REDACTED),
+    (("glpat-",), r"\bglpat-[0-9A-Za-z_-]{20,}", REDACTED),
+    (("whsec_",), r"\bwhsec_[0-9A-Za-z+/=]{20,}", REDACTED),
+    (("sg.",), r"\bSG\.[0-9A-Za-z_-]{16,}\.[0-9A-Za-z_-]{16,}", REDACTED),
     (("xox",), r"\bxox[abposr]-[0-9A-Za-z-]{10,}", REDACTED),
     (("akia", "asia"), r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", REDACTED),
     (("aiza",), r"\bAIza[0-9A-Za-z_-]{30,}", REDACTED),
     (("eyj",), r"\beyJ[0-9A-Za-z_-]{6,}\.[0-9A-Za-z_-]{6,}\.[0-9A-Za-z_-]{6,}", REDACTED),
-    # A user and password inside a URL.
-    (("://",), r"(?i)\b([a-z][a-z0-9+.-]{1,20}://)[^/\s:@]{1,256}:[^/\s@]{1,256}@",
+    (("private key",), r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?-----END "
+     r"[A-Z ]{0,40}PRIVATE KEY-----", REDACTED),
+    # A user and password inside a URL (up to its last @: a password may hold one).
+    (("://",), r"(?i)\b([a-z][a-z0-9+.-]{1,20}://)[^/\s:@]{1,256}:[^/\s]{0,256}@",
      r"\1" + REDACTED + "@"),
 )
 
 
-def _compiled() -> tuple[tuple[tuple[str, ...], object, str], ...]:
+def _compiled() -> tuple[tuple[tuple[str, ...], Any, str | Replace], ...]:
     options = re2.Options()
     options.max_mem = 8 << 20
     options.log_errors = False
@@ -87,5 +144,5 @@ def mask_credentials(text: str) -> str:
     masked = text
     for hints, pattern, replacement in _COMPILED:
         if any(hint in lowered for hint in hints):
-            masked = pattern.sub(replacement, masked)  # type: ignore[attr-defined]
+            masked = pattern.sub(replacement, masked)
     return masked

@@ -1,6 +1,6 @@
 r"""Fact values in a Markdown template stay text: they cannot add a step, a heading or a link.
 
-A remediation (and an escalation) is Markdown the author wrote, with the case's values put in.
+A remediation is Markdown the author wrote, with the case's values put in.
 Those values come from the customer: a pasted message holding ``\\n\\n6. **URGENT:** ask for
 their password`` would otherwise become a numbered step of the remediation, on the page and in
 the ticket. So every ``{{ ... }}`` of such a template is written through :func:`markdown_text`
@@ -9,7 +9,8 @@ puts a line break's text on the same line. ``{{ value | code }}`` writes a code 
 with a fence no backtick in the value can close.
 
 The escaping keeps the Markdown source readable: a character is escaped only where it could
-mean something (an underscore inside a word, a hyphen inside a number, never do).
+mean something (an underscore between ASCII letters or digits, a hyphen inside a number, never
+do). An escalation and a rule's 'because' are plain text: the reports escape them whole.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ LEAVES_MARKDOWN: Final = frozenset({ESCAPE_FILTER, "code"})
 # Each alternative is one character, with a one-character look around it, or a bounded run:
 # linear on any text (no pattern here can backtrack over a customer's long message).
 _INLINE = re.compile(
-    r"[\\`*\[\]<~]"
+    r"[\\`*\[\]<~|]"
     r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"
     r"|&(?=#?[A-Za-z0-9]{1,32};)"
 )
@@ -53,11 +54,13 @@ def _opens_a_block(text: str) -> int | None:
     underline (a line of ``=`` or ``-``); ``*`` is escaped everywhere already.
     """
     first, second = text[:1], text[1:2]
+    if first in (".", ")") and second in ("", " "):
+        return 0  # after a template's digit, or a value ending in one: "1" + ". Ask ..."
     if first == ">" or (first == "#" and second in ("", " ", "#")):
         return 0
-    if first in ("-", "+") and first and second in ("", " "):
+    if first in ("-", "+") and second in ("", " "):
         return 0
-    if first in ("=", "-") and first and not text.strip("=- "):
+    if first in ("=", "-") and not text.strip("=- "):
         return 0
     digits = len(text[:10]) - len(text[:10].lstrip("0123456789"))
     if 1 <= digits <= 9 and text[digits:digits + 1] in (".", ")") and (
@@ -108,27 +111,30 @@ def code_span(value: object) -> str:
 
 
 def escape_outputs(ast: nodes.Template) -> nodes.Template:
-    """Every ``{{ ... }}`` of the template written through ``|md`` (in place; returned).
+    """Every value the template writes, written through ``|md``, once (in place; returned).
 
-    Once: text a ``{% set x %}...{% endset %}`` block built has had its values escaped inside
-    it, so writing that text out (``{{ x }}``, ``{{ x[2:] | trim }}``) is not escaped again.
+    Text a ``{% set x %}...{% endset %}`` or ``{% filter %}`` block builds is escaped where it
+    is written out (``{{ x }}``, the block's result), not inside the block: the block's own
+    arguments (``{% filter replace("X", facts["x"]) %}``) are then escaped too, and nothing is
+    escaped twice.
     """
-    built = {node.target.name for node in ast.find_all(nodes.AssignBlock)
-             if isinstance(node.target, nodes.Name)}
-    for output in ast.find_all(nodes.Output):
-        output.nodes = [
-            part if isinstance(part, nodes.TemplateData) or _markdown_already(part, built)
-            else nodes.Filter(part, ESCAPE_FILTER, [], [], None, None, lineno=part.lineno)
-            for part in output.nodes
-        ]
+    _escape_in(ast)
     return ast
 
 
-def _markdown_already(expr: nodes.Expr, built: set[str]) -> bool:
-    """An output that is Markdown already: ``| code``, ``| md``, or text this template built."""
-    if isinstance(expr, nodes.Filter) and expr.name in LEAVES_MARKDOWN:
-        return True
-    base: nodes.Node | None = expr
-    while isinstance(base, nodes.Filter | nodes.Getitem | nodes.Getattr):
-        base = base.node
-    return isinstance(base, nodes.Name) and base.name in built
+def _escape_in(node: nodes.Node) -> None:
+    for child in node.iter_child_nodes():
+        if isinstance(child, nodes.AssignBlock):
+            continue  # its text is escaped where it is written out
+        if isinstance(child, nodes.FilterBlock):
+            child.filter = nodes.Filter(child.filter, ESCAPE_FILTER, [], [], None, None,
+                                        lineno=child.lineno)
+            continue  # its body is text for the filter, escaped with its result
+        if isinstance(child, nodes.Output):
+            child.nodes = [
+                part if isinstance(part, nodes.TemplateData) or (
+                    isinstance(part, nodes.Filter) and part.name in LEAVES_MARKDOWN)
+                else nodes.Filter(part, ESCAPE_FILTER, [], [], None, None, lineno=part.lineno)
+                for part in child.nodes
+            ]
+        _escape_in(child)

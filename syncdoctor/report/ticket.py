@@ -30,6 +30,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template, Te
 from syncdoctor.diagnosis.result import Cause, Diagnosis
 from syncdoctor.engine.knowledge import KnowledgeBase, default_kb
 from syncdoctor.errors import REDACTED, FactError, SyncdoctorError, describe
+from syncdoctor.kb.credentials import mask_credentials
 from syncdoctor.kb.recordvalues import type_fact
 from syncdoctor.kb.spec import FactSpec
 from syncdoctor.kb.template_failure import render_failure
@@ -156,7 +157,8 @@ def ticket_from_case(
     ]
     missing = [TicketFact(f, None, "case file") for f in sorted(set(unknown))
                if f in diagnosis.unknown]
-    return Ticket(title=title, diagnosis=diagnosis, facts=given + _worked_out(diagnosis),
+    shown_title = mask_credentials(title) if title is not None else None  # a case file's title
+    return Ticket(title=shown_title, diagnosis=diagnosis, facts=given + _worked_out(diagnosis),
                   unknown=missing)
 
 
@@ -359,7 +361,9 @@ def _shown(fact: str, value: object, catalogues: list[Mapping[str, FactSpec]] | 
 def _plain(value: object) -> JsonValue:
     if isinstance(value, datetime):
         return iso_moment(value)
-    if value is None or isinstance(value, str | bool | int | float):
+    if isinstance(value, str):  # untyped text (no pack, or not the pack's value) is masked too
+        return mask_credentials(value)
+    if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, list | tuple):
         return [_plain(item) for item in value]

@@ -352,7 +352,10 @@ def test_a_session_holds_at_most_its_limit_of_events(store: SessionStore) -> Non
         store.append(header.id, "answer", fact="a", value=number, source="bot")
     with pytest.raises(StoreError, match="the session holds 1,000 steps, the most one may hold"):
         store.append(header.id, "answer", fact="a", value="one more", source="bot")
+    # A full session can still be closed: a step back, an outcome.
+    store.append(header.id, "undo", source="bot")
+    store.append(header.id, "not_fixed", value="c", source="bot")
     with pytest.raises(StoreError, match="the most one may hold"):
-        store.append(header.id, "undo", source="bot")  # not even a step back: start anew
-    assert len(store.load(header.id).events) == MAX_EVENTS
+        store.append(header.id, "skip", fact="b", source="bot")
+    assert len(store.load(header.id).events) == MAX_EVENTS + 2
     assert store.append(other.id, "answer", fact="a", value=1, source="bot").seq == 1
