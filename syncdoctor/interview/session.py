@@ -365,8 +365,8 @@ class Interview:
     def _chosen_pack(self) -> Pack:
         if self._state.pack is None:
             choices = ", ".join(c.id for c in self._state.diagnosis.pack_choices)
-            raise InterviewError("no pack is chosen yet",
-                                 hint=f"call choose_pack() with one of: {choices}")
+            raise InterviewError("no pack is chosen yet", hint=f"choose one (choose_pack; over "
+                                 f"HTTP, POST /v1/sessions/ID/pack): {choices}")
         return self._kb.packs[self._state.pack]
 
     def _commit(

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["build_server", "ready_server", "result_of", "run_mcp", "transport_security"]
 
-STATEFUL = frozenset({"start_interview", "answer", "undo", "outcome"})
+STATEFUL = frozenset({"start_interview", "choose_pack", "answer", "undo", "outcome"})
 """Tools offered only when an interview store is given (``extra``)."""
 
 INSTRUCTIONS = (

@@ -1,4 +1,4 @@
-"""The interview's MCP tools: start_interview, answer, undo, outcome, and explain on a session.
+"""The interview's MCP tools: start_interview, choose_pack, answer, undo, outcome, explain.
 
 Sessions live in the store ``--store`` names (else ``SYNCDOCTOR_STORE``, else the default file),
 so a conversation survives the MCP connection, and the HTTP service can read the same sessions.
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["interview_tools"]
 
-INTERVIEW_TOOLS = ("start_interview", "answer", "undo", "outcome")
+INTERVIEW_TOOLS = ("start_interview", "choose_pack", "answer", "undo", "outcome")
 
 
 def _functions(call: Caller) -> dict[str, Callable[..., CallToolResult]]:
@@ -71,8 +71,18 @@ def _functions(call: Caller) -> dict[str, Callable[..., CallToolResult]]:
                 if v is not None}
         return result_of(lambda: call("outcome", args))
 
-    return {"start_interview": start_interview, "answer": answer, "undo": undo,
-            "outcome": outcome}
+    def choose_pack(
+        session: JsonValue = None, pack: JsonValue = None, max_questions: JsonValue = None,
+        include: JsonValue = None, collect: JsonValue = None,
+    ) -> Annotated[CallToolResult, Session]:
+        args = {k: v for k, v in {"session": session, "pack": pack,
+                                  "max_questions": max_questions, "include": include,
+                                  "collect": collect}.items()
+                if v is not None}
+        return result_of(lambda: call("choose_pack", args))
+
+    return {"start_interview": start_interview, "choose_pack": choose_pack, "answer": answer,
+            "undo": undo, "outcome": outcome}
 
 
 def interview_tools(

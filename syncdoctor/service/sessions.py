@@ -1,4 +1,4 @@
-"""The interview's routes: /v1/sessions (start, read, answer or skip, undo, outcome, report).
+"""The interview's routes: /v1/sessions (start, read, pack, answer or skip, undo, outcome, report).
 
 Each worker opens the store the configuration names (``--store URL``, else ``SYNCDOCTOR_STORE``,
 else the default SQLite file) and uses it from its engine thread only. Every step is committed to
@@ -24,6 +24,7 @@ from syncdoctor.service.app import Engine
 from syncdoctor.service.config import ServiceConfig
 from syncdoctor.tools.requests import (
     AnswerBody,
+    ChoosePackBody,
     OutcomeBody,
     StartInterviewRequest,
     UndoRequest,
@@ -84,6 +85,14 @@ def session_routes(config: ServiceConfig) -> Callable[[FastAPI, Engine], None]:
             options = UndoRequest(session=session_id)
             return _json(await engine.run(lambda: tools.undo(
                 options.session, max_questions=options.max_questions, include=options.include)))
+
+        @app.post("/v1/sessions/{session_id}/pack", tags=["sessions"],
+                  summary="Choose the pack of a session that has none yet",
+                  response_model=None, responses=ok)
+        async def post_pack(session_id: str, body: ChoosePackBody) -> Response:
+            return _json(await engine.run(lambda: tools.choose_pack(
+                session_id, body.pack, max_questions=body.max_questions,
+                include=body.include, collect=body.collect)))
 
         @app.post("/v1/sessions/{session_id}/outcome", tags=["sessions"],
                   summary="Say whether a cause's remediation fixed the problem",

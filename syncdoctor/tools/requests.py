@@ -16,6 +16,8 @@ __all__ = [
     "INCLUDE_ALL",
     "AnswerBody",
     "AnswerRequest",
+    "ChoosePackBody",
+    "ChoosePackRequest",
     "DescribeFactsRequest",
     "DiagnoseRequest",
     "ExplainRequest",
@@ -145,6 +147,19 @@ class OutcomeBody(_Budget):
 
 class OutcomeRequest(OutcomeBody):
     """An outcome, with the session it belongs to (a tool call)."""
+
+    session: str = Field(description="The session id.")
+
+
+class ChoosePackBody(_Budget):
+    """Which pack a session is about: the answer to its pack_choices ("which integration?")."""
+
+    pack: str = Field(description="The pack id: one of the session's diagnosis.pack_choices.")
+    collect: bool = Field(default=False, description=SESSION_COLLECT_HELP)
+
+
+class ChoosePackRequest(ChoosePackBody):
+    """A pack choice, with the session it belongs to (a tool call)."""
 
     session: str = Field(description="The session id.")
 

@@ -202,6 +202,13 @@ TOOLS: tuple[ToolSpec, ...] = (
                  Param("facts", facts_param), Param("now", now_param),
                  Param("max_questions", max_questions_param), Param("include", include_param),
              ), Session),
+    ToolSpec("choose_pack", "Choose the pack of a session that has none yet (its "
+             "diagnosis.pack_choices, likely ones first: ask the user which integration it is "
+             "about). Returns the session with its first question in that pack.", (
+                 Param("session", session_param, required=True),
+                 Param("pack", pack_param, required=True),
+                 Param("max_questions", max_questions_param), Param("include", include_param),
+             ), Session),
     ToolSpec("answer", "Answer the session's question (or skip it with unknown: true). Returns "
              "the session with the next question and the Diagnosis so far.", (
                  Param("session", session_param, required=True),

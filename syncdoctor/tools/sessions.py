@@ -25,6 +25,7 @@ from syncdoctor.tools.contract import budget, collect_argument, parse_arguments
 from syncdoctor.tools.factcheck import with_every_wrong_fact
 from syncdoctor.tools.requests import (
     AnswerRequest,
+    ChoosePackRequest,
     ExplainRequest,
     Include,
     OutcomeRequest,
@@ -188,6 +189,14 @@ class SessionTools:
             raise
         return session_of(interview, max_questions=max_questions, include=include)
 
+    def choose_pack(self, session: str, pack: str, *, max_questions: int | None = None,
+                    include: Collection[Include] | None = None, collect: bool = False
+                    ) -> Session:
+        """Choose the session's pack (one of its pack_choices) and go on in it."""
+        interview = self.resume(session, collect=collect)
+        interview.choose_pack(pack, source=self.source)
+        return session_of(interview, max_questions=max_questions, include=include)
+
     def get(self, session: str, *, max_questions: int | None = None,
             include: Collection[Include] | None = None) -> Session:
         """The session as it stands."""
@@ -241,6 +250,12 @@ class SessionTools:
             return self.outcome(said.session, said.fixed, said.cause,
                                 max_questions=said.max_questions, include=said.include,
                                 collect=said.collect)
+        if name == "choose_pack":
+            chosen = parse_arguments(ChoosePackRequest, arguments)
+            assert isinstance(chosen, ChoosePackRequest)
+            return self.choose_pack(chosen.session, chosen.pack,
+                                    max_questions=chosen.max_questions, include=chosen.include,
+                                    collect=chosen.collect)
         if name == "explain":
             request = parse_arguments(ExplainRequest, arguments)
             assert isinstance(request, ExplainRequest) and request.session is not None
@@ -248,7 +263,7 @@ class SessionTools:
         raise RequestError([FieldProblem("name", f"no interview tool {name!r}")])
 
 
-SESSION_TOOLS = ("start_interview", "answer", "undo", "outcome")
+SESSION_TOOLS = ("start_interview", "choose_pack", "answer", "undo", "outcome")
 
 
 def dispatch(

@@ -73,10 +73,15 @@ def _comparable(session: dict) -> dict:
 
 
 async def _script(step) -> list[dict]:
-    """The same interview, whatever the door: start, answer four, skip one, undo one."""
+    """The same interview, whatever the door: start, choose the pack, answer four, skip one,
+    undo one, say it did not fix it, then that it did."""
     sessions = [await step("start_interview", {
-        "pack": "impac", "facts": {"sync.status": "failed"}, "now": NOW})]
+        "message": "Invoice INV-0042 could not be found", "now": NOW})]
     sid = sessions[0]["id"]
+    assert sessions[0]["pack"] is None, "the message settles no pack: the bot chooses it"
+    sessions.append(await step("choose_pack", {"session": sid, "pack": "impac"}))
+    sessions.append(await step("answer", {"session": sid, "fact": "sync.status",
+                                          "value": "failed"}))
     for index in range(6):
         question = sessions[-1]["next_question"]
         if index == 4:
@@ -110,9 +115,10 @@ def test_an_interview_over_http_and_over_mcp_gives_identical_sessions(tmp_path) 
                     body = {k: v for k, v in args.items() if k != "session"}
                     response = await http.post(f"/v1/sessions/{args['session']}/answers",
                                                json=body)
-                elif tool == "outcome":
+                elif tool in ("outcome", "choose_pack"):
                     body = {k: v for k, v in args.items() if k != "session"}
-                    response = await http.post(f"/v1/sessions/{args['session']}/outcome",
+                    route = "outcome" if tool == "outcome" else "pack"
+                    response = await http.post(f"/v1/sessions/{args['session']}/{route}",
                                                json=body)
                 else:
                     response = await http.delete(f"/v1/sessions/{args['session']}/answers/last")
@@ -132,11 +138,12 @@ def test_an_interview_over_http_and_over_mcp_gives_identical_sessions(tmp_path) 
 
     with uvicorn_thread(app) as base:
         via_http, via_mcp = asyncio.run(run(base))
-    assert len(via_mcp) == len(via_http) == 10
+    assert len(via_mcp) == len(via_http) == 12
     assert via_mcp == via_http
-    assert via_http[5]["answers"][-1]["unknown"] is True
-    undone, before = via_http[7], via_http[6]  # the undo, and the step before it
-    assert len(undone["answers"]) == len(before["answers"]) - 1 == 5
+    assert via_http[1]["pack"] == "impac" and via_http[1]["next_question"] is not None
+    assert via_http[7]["answers"][-1]["unknown"] is True
+    undone, before = via_http[9], via_http[8]  # the undo, and the step before it
+    assert len(undone["answers"]) == len(before["answers"]) - 1 == 6
     assert via_http[-1]["fixed"] and via_http[-2]["fixed"] is None  # no, then yes
 
 

@@ -348,3 +348,21 @@ def test_a_body_that_cannot_be_decoded_names_the_body_and_why(
     problem = _problem(answer, 422)
     assert problem["errors"] == [{"field": "body", "expected": "a JSON object",
                                   "message": f"the body is not valid JSON: {reason}"}]
+
+
+def test_a_session_its_message_did_not_settle_gets_its_pack_over_http(base: str) -> None:
+    started = httpx.post(f"{base}/v1/sessions",
+                         json={"message": "Invoice INV-0042 could not be found"})
+    assert started.status_code == 201
+    session = started.json()
+    assert session["pack"] is None and session["diagnosis"]["pack_choices"]
+    stuck = _problem(httpx.post(f"{base}/v1/sessions/{session['id']}/answers",
+                                json={"fact": "sync.status", "value": "failed"}), 409)
+    assert "POST /v1/sessions/ID/pack" in (stuck.get("details", {}).get("hint", "")
+                                           + stuck["detail"] + json.dumps(stuck))
+    wrong = _problem(httpx.post(f"{base}/v1/sessions/{session['id']}/pack",
+                                json={"pack": "sage30"}), 404)
+    assert wrong["suggestion"] == "sage300", wrong
+    chosen = httpx.post(f"{base}/v1/sessions/{session['id']}/pack", json={"pack": "sage300"})
+    assert chosen.status_code == 200, chosen.text
+    assert chosen.json()["pack"] == "sage300" and chosen.json()["next_question"] is not None
