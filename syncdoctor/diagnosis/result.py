@@ -110,6 +110,10 @@ class Question(_Result):
     help: str | None = Field(description="Where to find the answer.")
     type: FactKind = Field(description="The fact's type: what kind of answer to send.")
     values: list[str] | None = Field(description="Allowed values, for an enum.")
+    unit: str | None = Field(default=None, description="The unit a number is in: '%' means 0 "
+                             "to 100 (send 12 for twelve percent, not 0.12).")
+    minimum: float | None = Field(default=None, description="The smallest number allowed.")
+    maximum: float | None = Field(default=None, description="The largest number allowed.")
     fields: list[RecordField] | None = Field(
         default=None, description="The fields of each record, for a records fact."
     )

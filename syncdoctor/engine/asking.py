@@ -175,6 +175,9 @@ class Asking:
                 "help": spec.help,
                 "type": spec.type,
                 "values": tuple(spec.values) if spec.values else None,
+                "unit": spec.unit,
+                "minimum": spec.minimum,
+                "maximum": spec.maximum,
                 "fields": None if fields is None else tuple(
                     MappingProxyType({"name": f.name, "type": f.type,
                                       "values": tuple(f.values) if f.values else None})

@@ -38,6 +38,8 @@ _ENVIRONMENT = Environment(
 _ENVIRONMENT.globals["percent"] = percent
 _ENVIRONMENT.filters["markdown"] = markdown_html
 _ENVIRONMENT.filters["brief"] = brief_value  # a fact's value beside a rule's reason
+_ENVIRONMENT.filters["bound"] = lambda limit: int(limit) if float(limit).is_integer() else limit
+"""A range's bound as the catalogue means it: min="0", not min="0.0"."""
 
 
 def is_https(request: Request) -> bool:
