@@ -14,6 +14,7 @@ finds a word they could start at; most messages carry none.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -118,15 +119,13 @@ _PATTERNS: Final[tuple[tuple[tuple[str, ...], str, str | Replace], ...]] = (
 )
 
 
+@functools.cache  # compiled at the first text that needs them: a CLI run rarely does (4 ms)
 def _compiled() -> tuple[tuple[tuple[str, ...], Any, str | Replace], ...]:
     options = re2.Options()
     options.max_mem = 8 << 20
     options.log_errors = False
     return tuple((hints, re2.compile(pattern, options), replacement)
                  for hints, pattern, replacement in _PATTERNS)
-
-
-_COMPILED: Final = _compiled()
 
 
 _ALL_HINTS: Final = tuple(sorted({hint for hints, _, _ in _PATTERNS for hint in hints}))
@@ -142,7 +141,7 @@ def mask_credentials(text: str) -> str:
     if not any(hint in lowered for hint in _ALL_HINTS):
         return text  # most messages: one scan per word, no pattern run
     masked = text
-    for hints, pattern, replacement in _COMPILED:
+    for hints, pattern, replacement in _compiled():
         if any(hint in lowered for hint in hints):
             masked = pattern.sub(replacement, masked)
     return masked
