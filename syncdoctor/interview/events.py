@@ -130,7 +130,11 @@ def _masked(title: str | None) -> str | None:
 def message_title(message: str) -> str | None:
     """A session's title from a pasted message: its first line with text, cut short."""
     line = next((line.strip() for line in message.splitlines() if line.strip()), "")
-    return _shown_title(line)[:TITLE_CHARACTERS] or None  # masked whole, then cut
+    shown = _shown_title(line)  # masked whole, then cut: at a word, with an ellipsis
+    if len(shown) > TITLE_CHARACTERS:
+        cut = shown[:TITLE_CHARACTERS - 1]
+        shown = (cut.rsplit(" ", 1)[0] if " " in cut[TITLE_CHARACTERS // 2:] else cut) + "…"
+    return shown or None
 
 
 class SessionHeader(BaseModel):

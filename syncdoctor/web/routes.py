@@ -13,6 +13,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Protocol, TypeVar
+from urllib.parse import quote
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -70,6 +71,12 @@ MOVED_ON = ("The session had moved on meanwhile (in another tab, or someone else
             "your answer was not kept. This is where the session stands now.")
 
 
+def ruled_out_notice(title: str) -> str:
+    """What the page says once after "No, still broken"."""
+    return (f"Ruled out: {title}, since its remediation did not fix the problem. The causes "
+            "and questions below are what is left.")
+
+
 def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: KeyRing
                ) -> APIRouter:
     """The page's routes over ``store``, for the service to include at ``/``."""
@@ -108,6 +115,14 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
                 **context, "resume_url": resume_url, "result_view": True,
                 "fixed": page.fixed}, status)
         return pages.render(request, "question.html", context, status)
+
+    def _notice(request: Request, pack: str | None) -> str | None:
+        """The one-time notice the address asks for (?moved=1, ?ruled=cause), if any."""
+        if request.query_params.get("moved") == "1":
+            return MOVED_ON
+        ruled = request.query_params.get("ruled")
+        causes = kb.packs[pack].playbook.causes if pack is not None and pack in kb.packs else {}
+        return ruled_out_notice(causes[ruled].title) if ruled in causes else None
 
     @router.get("/")
     async def start(request: Request) -> Response:
@@ -156,7 +171,7 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
                                                   result=result))
             return show(request, page, result=result,
                         why_open=request.query_params.get("why") == "1",
-                        notice=MOVED_ON if request.query_params.get("moved") == "1" else None)
+                        notice=_notice(request, page.pack))
         return await guarded(request, action)
 
     @router.post("/s/{session_id}/answer")
@@ -236,7 +251,7 @@ def web_router(*, store: SessionStore, kb: KnowledgeBase, run: Runner, keys: Key
                     interview.fixed(cause, source="agent")
                     return f"/s/{session_id}/result#report-heading"
                 interview.not_fixed(cause, source="agent")
-                return f"/s/{session_id}"
+                return f"/s/{session_id}?ruled={quote(cause, safe='')}"  # says so, once
 
             return pages.redirect(await run(step))
         return await guarded(request, action)

@@ -199,7 +199,10 @@ def test_a_session_started_from_a_message_is_titled_by_its_first_line(bundled_kb
     assert named.header.title == "Ticket 4411"
     long = Interview.start(store=store, message="x" * 500, pack="sage300", kb=bundled_kb,
                            now=NOW)
-    assert long.header.title == "x" * TITLE_CHARACTERS
+    assert long.header.title == "x" * (TITLE_CHARACTERS - 1) + "…"  # no space: cut, said cut
+    words = Interview.start(store=store, message="Payment 60231 failed " * 20, pack="sage300",
+                            kb=bundled_kb, now=NOW).header.title
+    assert words is not None and len(words) <= TITLE_CHARACTERS and words.endswith("failed…")
     assert Interview.start(store=store, pack="impac", kb=bundled_kb, now=NOW).header.title is None
 
 

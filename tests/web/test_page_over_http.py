@@ -127,3 +127,21 @@ def test_fixed_is_kept_closes_the_session_and_can_be_taken_back(base: str) -> No
         assert reopened["fixed"] is None and top in [
             r["id"] for r in reopened["diagnosis"]["ruled_out"]]
     assert 'data-outcome="fixed"' not in httpx.get(f"{base}/s/{session}/result?fixed=1").text
+
+
+def test_still_broken_says_which_cause_was_ruled_out_once(base: str) -> None:
+    started = httpx.post(f"{base}/v1/sessions", json={"pack": "sage300", "facts": CASE,
+                                                      "now": NOW}).json()
+    session, top = started["id"], started["diagnosis"]["causes"][0]
+    with httpx.Client(base_url=base) as browser:
+        page = browser.get(f"/s/{session}/result")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert token
+        done = browser.post(f"/s/{session}/outcome",
+                            data={"csrf": token.group(1), "cause": top["id"], "fixed": "no"})
+        assert done.status_code == 303
+        assert done.headers["location"] == f"/s/{session}?ruled={top['id']}"
+        told = browser.get(done.headers["location"]).text
+        assert f"Ruled out: {top['title']}, since its remediation did not fix" in told
+        assert "Ruled out: " not in browser.get(f"/s/{session}").text  # said once
+        assert "Ruled out: " not in browser.get(f"/s/{session}?ruled=no_such_cause").text

@@ -2,14 +2,16 @@
 // - marks the page as scripted (CSS then hides the no-JavaScript "Check" button);
 // - "Copy as Markdown" for the ticket report;
 // - paste from a spreadsheet into a records table: tab-separated cells fill the rows below;
-// - a one-time notice's ?moved=1 is taken out of the address, so a reload does not repeat it.
+// - a one-time notice's ?moved=1 or ?ruled=... is taken out of the address, so a reload does
+//   not repeat it.
 // No inline script anywhere (the Content-Security-Policy forbids it); no eval.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
-  if (window.history.replaceState && /[?&]moved=1/.test(window.location.search)) {
+  if (window.history.replaceState && /[?&](moved|ruled)=/.test(window.location.search)) {
     var address = new URL(window.location.href);
     address.searchParams.delete("moved");
+    address.searchParams.delete("ruled");
     window.history.replaceState(null, "", address.pathname + address.search + address.hash);
   }
 
