@@ -43,6 +43,10 @@ MESSAGE = (f"Mambu API returned 401 Unauthorized apikey={STRIPE} "
     ("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY----- tail", "*** tail"),
     ("passcode=123456", "passcode=***"),
     ("ASIAABCDEFGHIJKLMNOP", "***"),
+    # A password someone chose reads like a word; after "password:" it is masked all the same.
+    ("login failed, password: correcthorse", "login failed, password: ***"),
+    ("Pwd: 482913 rejected", "Pwd: *** rejected"),
+    ("client_secret: abcdefghij", "client_secret: ***"),
 ])
 def test_credentials_are_masked(text: str, masked: str) -> None:
     assert mask_credentials(text) == masked
@@ -59,6 +63,10 @@ def test_credentials_are_masked(text: str, masked: str) -> None:
     "Xero: Invalid token: 401 Unauthorized",
     "Authorization: denied for this organisation",
     "credentials: 3 attempts left",
+    "password: 3 attempts left",
+    "Password: Invalid",
+    "Password: is required.",
+    "client secret: expired",
 ])
 def test_the_words_of_a_message_are_left_alone(text: str) -> None:
     assert mask_credentials(text) == text

@@ -61,9 +61,34 @@ def _always(found: Match) -> str:
     return str(found.group(1)) + _hidden(str(found.group(2)))
 
 
+_CHOSEN_NAMES: Final = ("passw", "passcode", "pwd", "secret")
+"""Names whose value a person chose: "password: correcthorse" is one, though it reads as a word."""
+
+_MESSAGE_WORDS: Final = frozenset("""
+    a an and are be been can cannot could did does doesn't error expired expires failed failure
+    false field for given has have hidden incorrect invalid is locked masked mismatch missing must
+    no none not null of ok omitted or please policy provided redacted rejected denied required
+    reset should supplied the to too true unknown unset was weak wrong yes empty blank changed
+    needed mandatory length short long set check verify update updated disabled accepted valid
+    authentication login user username value
+""".split())
+"""Words a message puts after "password:" ("Invalid username or password: please check them")."""
+
+
+def _chosen(value: str) -> bool:
+    """Whether a password's or a secret's value, after ``name:``, is one rather than a word."""
+    if value.lower().rstrip(".!?") in _MESSAGE_WORDS:
+        return False
+    if value.isdigit():
+        return len(value) >= 4  # a PIN; "password: 3 attempts left" keeps its count
+    return True
+
+
 def _if_made(found: Match) -> str:
-    value = str(found.group(2))
-    return str(found.group(1)) + (_hidden(value) if _made(value) else value)
+    name, value = str(found.group(1)), str(found.group(2))
+    lowered = name.lower()
+    looks_chosen = _chosen if any(word in lowered for word in _CHOSEN_NAMES) else _made
+    return name + (_hidden(value) if looks_chosen(value) else value)
 
 
 def _header(found: Match) -> str:
