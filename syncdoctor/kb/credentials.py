@@ -64,14 +64,17 @@ def _always(found: Match) -> str:
 _CHOSEN_NAMES: Final = ("passw", "passcode", "pwd", "secret")
 """Names whose value a person chose: "password: correcthorse" is one, though it reads as a word."""
 
-_MESSAGE_WORDS: Final = frozenset("""
-    a an and are be been can cannot could did does doesn't error expired expires failed failure
-    false field for given has have hidden incorrect invalid is locked masked mismatch missing must
-    no none not null of ok omitted or please policy provided redacted rejected denied required
-    reset should supplied the to too true unknown unset was weak wrong yes empty blank changed
-    needed mandatory length short long set check verify update updated disabled accepted valid
-    authentication login user username value
-""".split())
+_MESSAGE_WORDS: Final = frozenset((
+    "a", "an", "and", "are", "be", "been", "can", "cannot", "could", "did", "does", "doesn't",
+    "error", "expired", "expires", "failed", "failure", "false", "field", "for", "given", "has",
+    "have", "hidden", "incorrect", "invalid", "is", "locked", "masked", "mismatch", "missing",
+    "must", "no", "none", "not", "null", "of", "ok", "omitted", "or", "please", "policy",
+    "provided", "redacted", "rejected", "denied", "required", "reset", "should", "supplied", "the",
+    "to", "too", "true", "unknown", "unset", "was", "weak", "wrong", "yes", "empty", "blank",
+    "changed", "needed", "mandatory", "length", "short", "long", "set", "check", "verify",
+    "update", "updated", "disabled", "accepted", "valid", "authentication", "login", "user",
+    "username", "value",
+))
 """Words a message puts after "password:" ("Invalid username or password: please check them")."""
 
 
