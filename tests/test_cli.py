@@ -83,6 +83,16 @@ def test_duplicate_keys_in_json_are_refused(tmp_path: Path) -> None:
     assert "duplicate key" in done.stderr
 
 
+def test_a_case_file_error_shows_its_line_with_the_credentials_masked(tmp_path: Path) -> None:
+    case = tmp_path / "case.yaml"
+    case.write_text("pack: mambu_xero\nfacts:\n  error.message: Mambu 401 password=hunter2\n"
+                    "  error.message: DB_PASSWORD=hunter3 again\n  journal.date: apikey=x\n")
+    done = run("diagnose", str(case))
+    assert done.returncode == 2
+    assert "KB004" in done.stderr and "DB_PASSWORD=***" in done.stderr
+    assert "hunter" not in done.stderr
+
+
 def test_broken_kb_layer_is_reported_with_a_caret(tmp_path: Path) -> None:
     import shutil
 

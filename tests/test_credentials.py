@@ -47,6 +47,29 @@ MESSAGE = (f"Mambu API returned 401 Unauthorized apikey={STRIPE} "
     ("login failed, password: correcthorse", "login failed, password: ***"),
     ("Pwd: 482913 rejected", "Pwd: *** rejected"),
     ("client_secret: abcdefghij", "client_secret: ***"),
+    # Shapes a pasted log or command line carries.
+    ("the password is hunter2 for bob", "the password is *** for bob"),
+    ("pass=hunter2 x", "pass=*** x"),
+    ("DB_PASS=hunter2 PGPASSWORD=s3cr3t psql", "DB_PASS=*** PGPASSWORD=*** psql"),
+    ("Cookie: sessionid=abc123; csrftoken=xyz789", "Cookie: sessionid=***; csrftoken=***"),
+    ("Set-Cookie: sid=abcdef; Path=/; HttpOnly", "Set-Cookie: sid=***; Path=/; HttpOnly"),
+    ("redis://:hunter2@cache:6379", "redis://***@cache:6379"),
+    ("AccountName=acme;AccountKey=abc123def456==;EndpointSuffix=core",
+     "AccountName=acme;AccountKey=***;EndpointSuffix=core"),
+    ("SharedAccessKeyName=Root;SharedAccessKey=abcDEF123=",
+     "SharedAccessKeyName=Root;SharedAccessKey=***"),
+    ("sent ya29.a0AfH6SMBabcdefghijklmnopqrstuvwxyz", "sent ***"),
+    ("GOCSPX-abcdefghijklmnopqrstuvwx", "***"),
+    ("<Password>hunter2</Password><apiKey>abc</apiKey>",
+     "<Password>***</Password><apiKey>***</apiKey>"),
+    ("GET /v1?key=AIzaabc123def&x=1", "GET /v1?key=***&x=1"),
+    ("callback?code=4/0AX4XfWh&state=1", "callback?code=***&state=1"),
+    ("run --password hunter2 --user bob", "run --password *** --user bob"),
+    ("mysql -u root -phunter2 db", "mysql -u root -p*** db"),
+    ("passphrase=correcthorse", "passphrase=***"),
+    ("https://hooks.slack.com/services/T000/B000/XXXXXXXX", "https://hooks.slack.com/services/***"),
+    ("Authorization: ApiKey abc", "Authorization: ApiKey ***"),
+    ("my pw: x", "my pw: ***"),
 ])
 def test_credentials_are_masked(text: str, masked: str) -> None:
     assert mask_credentials(text) == masked
@@ -67,6 +90,13 @@ def test_credentials_are_masked(text: str, masked: str) -> None:
     "Password: Invalid",
     "Password: is required.",
     "client secret: expired",
+    "the password is incorrect",
+    "The access token is invalid",
+    "Checks pass: all",
+    "bypass=true",
+    "error?code=401",
+    "mysql -p -u root",
+    "psql -p 5432",
 ])
 def test_the_words_of_a_message_are_left_alone(text: str) -> None:
     assert mask_credentials(text) == text
@@ -142,3 +172,26 @@ def test_a_report_of_a_case_with_no_pack_shows_no_pasted_credential() -> None:
     ticket = render_ticket(ticket_from_case(result, facts, title="Ticket password=hunter2"))
     for secret in (STRIPE, JWT, "hunter2"):
         assert secret not in ticket
+
+
+@pytest.mark.parametrize("value", [
+    "password=hunter2",
+    f"Bearer {JWT}",
+    {"note": f"apikey={STRIPE}"},
+    ["x", f"Authorization: Basic {STRIPE}"],
+])
+def test_a_wrong_value_is_echoed_with_its_credentials_masked(value: object) -> None:
+    from syncdoctor.errors import FactError
+
+    with pytest.raises(FactError) as raised:
+        diagnose({"journal.date": value}, pack="mambu_xero", now=NOW)
+    shown = f"{raised.value} {raised.value.value}"
+    assert "***" in shown
+    assert all(secret not in shown for secret in ("hunter2", STRIPE, JWT[:20]))
+
+
+def test_a_wrong_clock_is_echoed_with_its_credentials_masked() -> None:
+    from syncdoctor.errors import FactError
+
+    with pytest.raises(FactError, match=r"got 'password=\*\*\*'"):
+        diagnose({}, now="password=hunter2")

@@ -19,7 +19,7 @@ from syncdoctor.errors import REDACTED, FactError, describe
 from syncdoctor.interview.datetimes import ACCEPTED_FORMS, parse_datetime_text
 from syncdoctor.interview.errors import DateTimeTextError
 from syncdoctor.interview.events import EventSource, StoredJson
-from syncdoctor.kb.credentials import mask_credentials
+from syncdoctor.kb.credentials import mask_credentials, shown_value
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.recordvalues import type_records
 from syncdoctor.kb.values import iso_moment, redact_secrets, type_value
@@ -112,7 +112,7 @@ def parse_answer(pack: Pack, fact: object, value: object, *, clock: datetime) ->
         try:
             understood = parse_datetime_text(value, now=clock)
         except DateTimeTextError:
-            shown = REDACTED if spec.secret else describe(value)
+            shown = REDACTED if spec.secret else shown_value(value)
             raise FactError(
                 name,
                 f"cannot read {shown} as a date-time; accepted: " + ", ".join(ACCEPTED_FORMS),
@@ -134,7 +134,7 @@ def as_json(fact: str, value: object) -> StoredJson:
         return _JSON.validate_python(_plain(value), strict=True)
     except (ValidationError, RecursionError):
         raise FactError(fact, "the value is not JSON data (text, number, true/false, list, "
-                        "mapping)", value=describe(value)) from None
+                        "mapping)", value=shown_value(value)) from None
 
 
 def _plain(value: object) -> object:

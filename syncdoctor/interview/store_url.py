@@ -27,6 +27,7 @@ import platformdirs
 from syncdoctor.interview.errors import StoreError
 from syncdoctor.interview.sqlite_store import SqliteStore
 from syncdoctor.interview.store import MemoryStore, SessionStore
+from syncdoctor.kb.credentials import mask_credentials
 
 ENV_VAR = "SYNCDOCTOR_STORE"
 FORMS = (
@@ -102,7 +103,8 @@ def parse_sqlite_url(url: str) -> Path:
 def redact_url(url: str) -> str:
     """A URL safe to show: the password in its user info becomes ``***``, a query ``?…``.
 
-    The query goes too because libpq URLs may carry ``?password=...``.
+    The query goes too because libpq URLs may carry ``?password=...``; a text that is no URL
+    at all (libpq's ``host=... password=...``) has its credentials masked.
     """
     scheme, sep, rest = url.partition("://")
     if sep:
@@ -115,6 +117,8 @@ def redact_url(url: str) -> str:
             shown_user = "***" if "/" in user else user + (":***" if colon else "")
             head = f"{shown_user}@{head[at + 1:]}"
         url = f"{scheme}://{head}{tail}"
+    else:
+        url = mask_credentials(url)
     return url if len(url) <= _MAX_SHOWN else url[:_MAX_SHOWN] + "…"
 
 

@@ -20,19 +20,23 @@ from typing import Any, Final
 
 import re2
 
-from syncdoctor.errors import REDACTED
+from syncdoctor.errors import ECHO_LIMIT, REDACTED, describe
 
-__all__ = ["mask_credentials"]
+__all__ = ["mask_credentials", "shown_value"]
 
 _NAMES: Final = (
     r"api[_ -]?key|apikey|x-api-key|access[_ -]?key|secret[_ -]?key|access[_ -]?token|"
     r"refresh[_ -]?token|id[_ -]?token|auth[_ -]?token|token|client[_ -]?secret|secret|"
-    r"password|passwd|passcode|pwd|private[_ -]?key|session[_ -]?id|sessionid|cookie|"
-    r"set-cookie|sig|signature|credentials?"
+    r"password|passwd|passcode|passphrase|pwd|pw|private[_ -]?key|session[_ -]?id|sessionid|"
+    r"account[_ -]?key|shared[_ -]?access[_ -]?key|shared[_ -]?key|sig|signature|credentials?"
 )
+_GLUED: Final = r"[a-z0-9](?:password|passwd|secret|token)"
+"""A name glued to a word before it: PGPASSWORD=, csrftoken=, MYAPPSECRET:."""
+_ASSIGNED: Final = r"(?:(?:\b|_)(?:" + _NAMES + r"|pass)|" + _GLUED + r")"
+"""Names before ``=``: "pass" too (DB_PASS=), never before ":" ("Checks pass: all")."""
+_SAID: Final = r"(?:(?:\b|_)(?:" + _NAMES + r")|" + _GLUED + r")"
 
-_NAME_HINTS: Final = ("key", "token", "secret", "passw", "passcode", "pwd", "session", "cookie",
-                     "sig", "credential")
+_NAME_HINTS: Final = ("key", "token", "secret", "pass", "pw", "session", "sig", "credential")
 _VALUE = r"(\"[^\"]{1,200}\"|'[^']{1,200}'|[^\s\"',;<>]+)"
 """A value: quoted (spaces and all), or up to the next blank or separator."""
 
@@ -61,7 +65,7 @@ def _always(found: Match) -> str:
     return str(found.group(1)) + _hidden(str(found.group(2)))
 
 
-_CHOSEN_NAMES: Final = ("passw", "passcode", "pwd", "secret")
+_CHOSEN_NAMES: Final = ("pass", "pw", "secret")
 """Names whose value a person chose: "password: correcthorse" is one, though it reads as a word."""
 
 _MESSAGE_WORDS: Final = frozenset((
@@ -73,7 +77,10 @@ _MESSAGE_WORDS: Final = frozenset((
     "to", "too", "true", "unknown", "unset", "was", "weak", "wrong", "yes", "empty", "blank",
     "changed", "needed", "mandatory", "length", "short", "long", "set", "check", "verify",
     "update", "updated", "disabled", "accepted", "valid", "authentication", "login", "user",
-    "username", "value",
+    "username", "value", "out", "being", "now", "still", "currently", "correct", "revoked",
+    "stale", "saved", "stored", "encrypted", "sent", "used", "this", "that", "it", "your", "in",
+    "on", "at", "by", "with", "from", "without", "only", "also", "will", "may", "unchanged",
+    "different", "same", "case-sensitive",
 ))
 """Words a message puts after "password:" ("Invalid username or password: please check them")."""
 
@@ -106,6 +113,22 @@ def _scheme(found: Match) -> str:
     return f"{found.group(1)} {REDACTED}" if _made(value) else str(found.group(0))
 
 
+_COOKIE_ATTRIBUTES: Final = frozenset(("path", "domain", "expires", "max-age", "samesite"))
+
+
+def _cookies(found: Match) -> str:
+    """Each cookie's value hidden, its name and a Set-Cookie's attributes kept."""
+    header, value = str(found.group(1)), str(found.group(2))
+    if "=" not in value:
+        return header + (_hidden(value) if _made(value) else value)
+    parts = []
+    for part in value.split(";"):
+        name, equals, cookie = part.partition("=")
+        hide = bool(equals and cookie) and name.strip().lower() not in _COOKIE_ATTRIBUTES
+        parts.append(f"{name}={REDACTED}" if hide else part)
+    return header + ";".join(parts)
+
+
 def _hidden(value: str) -> str:
     """*** in the value's place, its quotes kept."""
     return f"{value[0]}{REDACTED}{value[0]}" if value[:1] in ("'", '"') else REDACTED
@@ -118,15 +141,29 @@ _PATTERNS: Final[tuple[tuple[tuple[str, ...], str, str | Replace], ...]] = (
     # An Authorization header's value: after a scheme, always; alone, when it looks made.
     (("authorization",),
      r"(?i)(\b(?:proxy-)?authorization\b[\"']?\s*[:=]\s*[\"']?)((?:bearer|basic|token|digest|"
-     r"negotiate|hmac|aws4-hmac-sha256)\s+)?([^\s\"',;]+)", _header),
+     r"negotiate|hmac|aws4-hmac-sha256|apikey|api-key|key|sso-key|sharedkey|oauth|bot|ssws)\s+)?"
+     r"([^\s\"',;]+)", _header),
     # A bearer or basic token anywhere else ("sent Bearer eyJ..."), not "Basic authentication".
     (("bearer", "basic"), r"(?i)\b(bearer|basic)\s+([a-z0-9._~+/=-]{8,})", _scheme),
-    # "name": "value" in JSON, and name=value: always.
-    (_NAME_HINTS, r"(?i)(\"[a-z0-9_-]*(?:" + _NAMES + r")\"\s*:\s*)(\"[^\"]{0,200}\"|[^\s,}]+)",
-     _always),
-    (_NAME_HINTS, r"(?i)((?:\b|_)(?:" + _NAMES + r")[\"']?\s*=\s*)" + _VALUE, _always),
-    # name: value, only when the value looks made ("Invalid token: 401" keeps its status).
-    (_NAME_HINTS, r"(?i)((?:\b|_)(?:" + _NAMES + r")\s*:\s*)" + _VALUE, _if_made),
+    # Every cookie of a Cookie or Set-Cookie header, its name kept ("Cookie: sid=***; lang=***").
+    (("cookie",), r"(?i)(\b(?:set-)?cookie\b[\"']?\s*[:=]\s*)((?:[^\s=;,\"']+=[^\s;,\"']*"
+     r"(?:;\s*)?)+|[^\s;,\"']+)", _cookies),
+    # "name": "value" in JSON, <name>value</name> in XML, and name=value: always.
+    ((*_NAME_HINTS, "cookie"), r"(?i)(\"[a-z0-9_-]*(?:" + _NAMES + r"|cookie|pass)\"\s*:\s*)"
+     r"(\"[^\"]{0,200}\"|[^\s,}]+)", _always),
+    (_NAME_HINTS, r"(?i)(<[a-z0-9_:-]*(?:" + _NAMES + r")>)[^<]{1,500}(</)",
+     r"\1" + REDACTED + r"\2"),
+    (_NAME_HINTS, r"(?i)(" + _ASSIGNED + r"[\"']?\s*=\s*)" + _VALUE, _always),
+    # A query parameter whose name says little (?key=, &code=, ?auth=), when its value looks made.
+    (("key=", "code=", "auth="), r"(?i)([?&](?:key|code|auth)=)([^&\s#\"']+)", _if_made),
+    # A command line's option: --password hunter2, mysql -phunter2.
+    (("--",), r"(?i)((?:^|\s)--(?:" + _NAMES + r"|pass)\s+)([^\s\"'-][^\s\"']*|\"[^\"]{1,200}\"|"
+     r"'[^']{1,200}')", _always),
+    (("mysql",), r"(\bmysql(?:dump|admin|sh)?\b[^\r\n]{0,200}?\s-p)[^\s\"']+", r"\1" + REDACTED),
+    # name: value and "name is value", only when the value looks made ("Invalid token: 401" and
+    # "the token is expired" keep their words).
+    (_NAME_HINTS, r"(?i)(" + _SAID + r"\s*:\s*)" + _VALUE, _if_made),
+    (_NAME_HINTS, r"(?i)(" + _SAID + r"\s+(?:is|was)\s+)" + _VALUE, _if_made),
     # Tokens by their well-known shapes.
     (("sk_", "pk_", "rk_"), r"\b(?:sk|pk|rk)_(?:live|test)_[0-9A-Za-z]{8,}", REDACTED),
     (("sk-",), r"\bsk-(?:proj-|ant-|live-|test-)?[0-9A-Za-z_-]{20,}", REDACTED),
@@ -136,13 +173,19 @@ _PATTERNS: Final[tuple[tuple[tuple[str, ...], str, str | Replace], ...]] = (
     (("whsec_",), r"\bwhsec_[0-9A-Za-z+/=]{20,}", REDACTED),
     (("sg.",), r"\bSG\.[0-9A-Za-z_-]{16,}\.[0-9A-Za-z_-]{16,}", REDACTED),
     (("xox",), r"\bxox[abposr]-[0-9A-Za-z-]{10,}", REDACTED),
+    (("ya29.",), r"\bya29\.[0-9A-Za-z_-]{20,}", REDACTED),
+    (("gocspx-",), r"\bGOCSPX-[0-9A-Za-z_-]{20,}", REDACTED),
+    (("hooks.slack.com",),
+     r"(?i)(hooks\.slack\.com/(?:services|workflows|triggers)/)[0-9A-Za-z/_-]+", r"\1" + REDACTED),
+    (("discord",), r"(?i)(discord(?:app)?\.com/api/webhooks/[0-9]{1,30}/)[0-9A-Za-z_-]+",
+     r"\1" + REDACTED),
     (("akia", "asia"), r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", REDACTED),
     (("aiza",), r"\bAIza[0-9A-Za-z_-]{30,}", REDACTED),
     (("eyj",), r"\beyJ[0-9A-Za-z_-]{6,}\.[0-9A-Za-z_-]{6,}\.[0-9A-Za-z_-]{6,}", REDACTED),
     (("private key",), r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[\s\S]*?-----END "
      r"[A-Z ]{0,40}PRIVATE KEY-----", REDACTED),
     # A user and password inside a URL (up to its last @: a password may hold one).
-    (("://",), r"(?i)\b([a-z][a-z0-9+.-]{1,20}://)[^/\s:@]{1,256}:[^/\s]{0,256}@",
+    (("://",), r"(?i)\b([a-z][a-z0-9+.-]{1,20}://)[^/\s:@]{0,256}:[^/\s]{0,256}@",
      r"\1" + REDACTED + "@"),
 )
 
@@ -173,3 +216,14 @@ def mask_credentials(text: str) -> str:
         if any(hint in lowered for hint in hints):
             masked = pattern.sub(replacement, masked)
     return masked
+
+
+def shown_value(value: object, limit: int = ECHO_LIMIT) -> str:
+    """A caller's value as an error may echo it: short, its credentials masked.
+
+    "expected a number; got 'password=***'", in at most ``limit`` characters and an ellipsis.
+
+    The description is masked before it is cut: a token at the cut was masked whole.
+    """
+    text = mask_credentials(describe(value, limit * 4))
+    return text if len(text) <= limit else text[: max(limit - 3, 1)] + "..."

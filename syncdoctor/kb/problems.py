@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from syncdoctor.errors import Problem
 from syncdoctor.kb.wording import keys_at, plain_message
 from syncdoctor.kb.yamlfile import Located, Path_
+from syncdoctor.kb.yamlnodes import _source_line
 
 __all__ = [
     "Origin",
@@ -88,7 +89,7 @@ class Origin:
         """The problem (located at a block scalar's key) moved to a line of the scalar's text."""
         line = problem.line + template_line
         lines = self.located.lines
-        source = lines[line - 1] if 0 < line <= len(lines) else None
+        source = _source_line(lines, line) if 0 < line <= len(lines) else None
         return replace(problem, line=line, column=1, source_line=source)
 
     @property

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from syncdoctor.errors import REDACTED, FactError, FieldProblem, bounded, describe, quoted_id
+from syncdoctor.kb.credentials import shown_value
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.spec import FactSpec, RecordFieldSpec
 from syncdoctor.kb.values import RECORD_LIMIT, type_value
@@ -22,7 +23,7 @@ def type_records(fact: str, spec: FactSpec, value: object) -> list[Record]:
     secret = spec.secret
 
     def shown(raw: object) -> str:
-        return REDACTED if secret else describe(raw)
+        return REDACTED if secret else shown_value(raw)
 
     if not isinstance(value, list | tuple):
         raise FactError(fact, "expected a list of records", expected="records", value=shown(value))
@@ -76,7 +77,7 @@ def _type_record(fact: str, index: int, record: object, fields: Mapping[str, Rec
     where = f"{fact}[{index}]"
     if not isinstance(record, Mapping):
         raise FactError(where, "expected a mapping of fields", expected="record",
-                        value=REDACTED if secret else describe(record))
+                        value=REDACTED if secret else shown_value(record))
     typed: Record = {}
     for name, field_value in record.items():
         if not isinstance(name, str) or name not in fields:

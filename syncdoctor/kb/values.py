@@ -16,8 +16,8 @@ from typing import TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
-from syncdoctor.errors import REDACTED, FactError, describe
-from syncdoctor.kb.credentials import mask_credentials
+from syncdoctor.errors import REDACTED, FactError
+from syncdoctor.kb.credentials import mask_credentials, shown_value
 from syncdoctor.kb.problems import nearest
 from syncdoctor.kb.spec import FactSpec, RecordFieldSpec
 from syncdoctor.types import FactValue, JsonValue, Record, ScalarValue
@@ -76,7 +76,7 @@ def type_value(
     except (ArithmeticError, OverflowError, ValueError) as error:
         # Extreme inputs (a year-9999 date with an offset, 1e999999999, a 400-digit duration)
         # overflow inside the standard library: still the user's value, still a FactError.
-        shown = REDACTED if hidden else describe(value)
+        shown = REDACTED if hidden else shown_value(value)
         raise FactError(
             fact,
             f"value out of range ({type(error).__name__}); got {shown}",
@@ -91,7 +91,7 @@ def _type_value(
     kind = spec.type
 
     def fail(message: str) -> FactError:
-        shown = REDACTED if hidden else describe(value)
+        shown = REDACTED if hidden else shown_value(value)
         return FactError(fact, f"{message}; got {shown}", expected=kind, value=shown)
 
     if value is None:
@@ -111,7 +111,7 @@ def _type_value(
             if value.strip().lower() in folded:
                 return folded[value.strip().lower()]
         hint = nearest(value, allowed) if isinstance(value, str) and not hidden else None
-        shown = REDACTED if hidden else describe(value)
+        shown = REDACTED if hidden else shown_value(value)
         raise FactError(
             fact,
             f"expected one of {', '.join(allowed)}; got {shown}",
@@ -274,11 +274,11 @@ def type_clock(value: object) -> datetime:
     """
     if not isinstance(value, datetime | str):
         raise FactError("now", "expected a date-time or ISO 8601 text", expected="datetime",
-                        value=describe(value))
+                        value=shown_value(value))
 
     def fail(message: str) -> FactError:
-        return FactError("now", f"{message}; got {describe(value)}", expected="datetime",
-                         value=describe(value))
+        return FactError("now", f"{message}; got {shown_value(value)}", expected="datetime",
+                         value=shown_value(value))
 
     try:
         return _to_datetime(value, fail)

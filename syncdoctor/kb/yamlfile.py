@@ -232,7 +232,7 @@ def _raise_size(file: str, size: int, first_line: str) -> NoReturn:
                 file=file,
                 line=1,
                 column=1,
-                source_line=first_line,
+                source_line=_source_line((first_line,), 1),
                 details={"limit": str(MAX_BYTES)},
             )
         ]

@@ -14,6 +14,7 @@ import yaml
 from yaml.events import AliasEvent, CollectionStartEvent, ScalarEvent
 
 from syncdoctor.errors import describe
+from syncdoctor.kb.credentials import mask_credentials, shown_value
 from syncdoctor.kb.yamlcore import _SCALAR_BUILDERS, _TAG_PREFIX, CoreResolver
 
 Path_ = tuple[str | int, ...]
@@ -53,8 +54,13 @@ def _short_tag(tag: str) -> str:
 
 
 def _source_line(lines: Sequence[str], line: int) -> str:
-    """The 1-based ``line`` of ``lines``, or ``""`` past the end (errors at end of file)."""
-    return lines[line - 1] if 0 < line <= len(lines) else ""
+    """The 1-based ``line`` of ``lines`` as an error shows it (``""`` past the end).
+
+    Its credentials are masked: a case file's line may hold a pasted token, and an error is
+    printed, logged and returned. (A caret after a masked token may then stand a few columns
+    off; the headline's column is the file's.)
+    """
+    return mask_credentials(lines[line - 1]) if 0 < line <= len(lines) else ""
 
 
 def _position_of(text: str, index: int) -> tuple[int, int]:
@@ -173,7 +179,8 @@ class _NodeRules:
             reason = f" ({describe(str(exc), 120)})" if isinstance(exc, ValueError) else ""
             self.fail(
                 "KB001",
-                f"YAML value error: {describe(value)} is not a valid {_short_tag(tag)[2:]}{reason}",
+                f"YAML value error: {shown_value(value)} is not a valid "
+                f"{_short_tag(tag)[2:]}{reason}",
                 where,
                 path,
             )

@@ -95,6 +95,7 @@ def test_malformed_urls_say_what_is_wrong(url: str, says: str) -> None:
         ("redis://:pw@h:6379/0", "redis://:***@h:6379/0"),
         ("sqlite:///srv/sessions.db", "sqlite:///srv/sessions.db"),
         ("memory:", "memory:"),
+        ("host=db port=5432 password=hunter2 dbname=x", "host=db port=5432 password=*** dbname=x"),
     ],
 )
 def test_redaction_hides_passwords_and_queries(url: str, shown: str) -> None:

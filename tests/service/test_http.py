@@ -134,6 +134,13 @@ def test_router_and_validation_errors_are_problems(base: str) -> None:
     assert pack["code"] == "PackError" and pack["suggestion"] == "impac"
 
 
+def test_a_wrong_value_comes_back_with_its_credentials_masked(base: str) -> None:
+    wrong = httpx.post(f"{base}/v1/diagnose", json={
+        "pack": "mambu_xero", "facts": {"journal.date": "DB_PASSWORD=hunter2"}})
+    body = _problem(wrong, 422)
+    assert "DB_PASSWORD=***" in body["detail"] and "hunter2" not in wrong.text
+
+
 def test_a_failed_store_tells_the_client_what_and_the_operator_where(base: str,
                                                                      caplog) -> None:
     with caplog.at_level(logging.ERROR, logger="syncdoctor.service"):
