@@ -106,6 +106,24 @@ def test_a_secret_never_reaches_the_session_store(kb) -> None:
     assert TOKEN not in again.diagnosis.model_dump_json()
 
 
+def test_a_live_session_reasons_on_its_secrets_and_a_resumed_one_asks_again(kb) -> None:
+    from syncdoctor import Interview, MemoryStore
+
+    store = MemoryStore()
+    iv = Interview.start(store=store, kb=kb, pack="alpha", facts={"msg": f"error {TOKEN}"},
+                         now=NOW)
+    iv.answer("a.keys", [{"id": "k1", "value": TOKEN}])
+    # The values are held in this process's memory: the rules read them, the store does not.
+    assert {"seen", "key"} <= set(iv.diagnosis.cause_ids) and iv.diagnosis.warnings == []
+    assert iv.facts == {"a.keys": REDACTED, "msg": REDACTED}
+    assert TOKEN not in store.load(iv.id).model_dump_json() + iv.diagnosis.model_dump_json()
+    again = Interview.resume(iv.id, store=store, kb=kb)
+    assert "key" not in again.diagnosis.cause_ids
+    assert "a.keys" in [q.fact for q in again.diagnosis.questions]
+    assert again.diagnosis.warnings == [
+        "the answer to 'a.keys' is secret and not kept in the session store; give it again"]
+
+
 def test_a_case_report_shows_a_secret_fact_as_stars(kb, tmp_path) -> None:
     import subprocess
     import sys

@@ -6,7 +6,7 @@ before it reaches a store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,10 +14,11 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from syncdoctor.diagnosis.case import check_ids
+from syncdoctor.diagnosis.pipeline import check_not_fixed
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack
 from syncdoctor.errors import REDACTED, FactError, describe
 from syncdoctor.interview.datetimes import ACCEPTED_FORMS, parse_datetime_text
-from syncdoctor.interview.errors import DateTimeTextError
+from syncdoctor.interview.errors import DateTimeTextError, InterviewError
 from syncdoctor.interview.events import EventSource, StoredJson
 from syncdoctor.kb.credentials import mask_credentials, shown_value
 from syncdoctor.kb.problems import nearest
@@ -31,6 +32,7 @@ __all__ = [
     "as_json",
     "check_fact",
     "fact_ids",
+    "held_cause",
     "message_fact",
     "parse_answer",
     "shared_message_fact",
@@ -217,3 +219,19 @@ def stored_facts(
             shown = mask_credentials(value) if isinstance(value, str) else value
             stored[name] = stored_value(kb, name, as_json(name, shown))
     return stored
+
+
+def held_cause(pack: Pack, current: Sequence[str], cause: str | None, said: str) -> str:
+    """``cause``, or the top of the ``current`` causes, checked to be among them.
+
+    What a "fixed" or "not fixed" report holds (``said`` names it in the error).
+    """
+    if cause is not None:  # a cause the pack has, or a FactError
+        check_not_fixed(pack, [cause], field="cause")
+    target = cause if cause is not None else (current[0] if current else None)
+    if target is None or target not in current:
+        raise InterviewError(
+            f"cause {describe(target)} is not among the current causes" if target
+            else f"there is no cause to report as {said}",
+            hint=f"current causes: {', '.join(current) or 'none'}")
+    return target

@@ -11,14 +11,14 @@ warning in the Diagnosis, and the interview carries on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from syncdoctor.diagnosis.case import clock
 from syncdoctor.diagnosis.pipeline import diagnose, run_case
 from syncdoctor.diagnosis.result import Diagnosis
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack
-from syncdoctor.errors import FactError
+from syncdoctor.errors import REDACTED, FactError
 from syncdoctor.interview.answers import Answer
 from syncdoctor.interview.events import (
     SessionEvent,
@@ -53,9 +53,16 @@ class SessionState:
 
 
 def replay(
-    kb: KnowledgeBase, header: SessionHeader, events: Sequence[SessionEvent]
+    kb: KnowledgeBase, header: SessionHeader, events: Sequence[SessionEvent],
+    held: Mapping[str, object] | None = None,
 ) -> SessionState:
-    """The state after these events, with the Diagnosis of the facts they give."""
+    """The state after these events, with the Diagnosis of the facts they give.
+
+    A secret fact's value is stored as ``***``. ``held`` is what the live Interview keeps of
+    such values in memory (never in the store): the pipeline reads them where the events say
+    ``***``. A session resumed in another process has none; a secret that its type cannot read
+    as ``***`` (a number, records) is then asked again.
+    """
     warnings: list[str] = []
     if header.kb_version != kb.version:
         warnings.append(
@@ -85,11 +92,13 @@ def replay(
         if isinstance(reported, str) and reported not in not_fixed:
             not_fixed.append(reported)
     now = clock(header.clock)
+    given = {**facts, **{f: v for f, v in (held or {}).items() if facts.get(f) == REDACTED}}
     if pack_id is None:
-        diagnosis = diagnose(facts, kb=kb, now=now, unknown=sorted(unknown))
+        diagnosis = diagnose(given, kb=kb, now=now, unknown=sorted(unknown))
     else:
         pack = kb.packs[pack_id]
-        facts = _fitting_facts(pack, facts, warnings)
+        given = _fitting_facts(pack, given, warnings)
+        facts = {fact: facts[fact] for fact in given}
         unknown = _fitting_unknown(pack, unknown, facts, warnings)
         kept_causes = [c for c in not_fixed if c in pack.playbook.causes]
         warnings.extend(
@@ -98,7 +107,7 @@ def replay(
         )
         not_fixed = kept_causes
         diagnosis = run_case(
-            pack, facts, kb=kb, now=now, unknown=sorted(unknown), not_fixed=not_fixed
+            pack, given, kb=kb, now=now, unknown=sorted(unknown), not_fixed=not_fixed
         ).diagnosis
     if warnings:
         diagnosis = diagnosis.model_copy(update={"warnings": [*diagnosis.warnings, *warnings]})
@@ -117,10 +126,10 @@ def replay(
 
 
 def _fitting_facts(
-    pack: Pack, facts: dict[str, StoredJson], warnings: list[str]
-) -> dict[str, StoredJson]:
+    pack: Pack, facts: Mapping[str, object], warnings: list[str]
+) -> dict[str, object]:
     """The facts the pack can still type; the others are left out with a warning."""
-    kept: dict[str, StoredJson] = {}
+    kept: dict[str, object] = {}
     for fact, value in sorted(facts.items()):
         spec = pack.facts.get(fact)
         if spec is None:
@@ -133,6 +142,10 @@ def _fitting_facts(
             else:
                 type_value(fact, spec, value)
         except FactError as error:
+            if spec.secret and value == REDACTED:
+                warnings.append(f"the answer to {fact!r} is secret and not kept in the session "
+                                "store; give it again")
+                continue
             warnings.append(f"the answer to {fact!r} no longer fits pack {pack.id!r} "
                             f"({error.expected or 'its type changed'}); left out")
             continue

@@ -22,16 +22,17 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from syncdoctor.diagnosis.case import clock
-from syncdoctor.diagnosis.pipeline import check_not_fixed, diagnose
+from syncdoctor.diagnosis.pipeline import diagnose
 from syncdoctor.diagnosis.result import Diagnosis, Question
 from syncdoctor.diagnosis.routing import choose_pack
 from syncdoctor.engine.knowledge import KnowledgeBase, Pack, default_kb
-from syncdoctor.errors import FactError, describe
+from syncdoctor.errors import REDACTED, FactError
 from syncdoctor.interview.answers import (
     Answer,
     ParsedAnswer,
     check_fact,
     fact_ids,
+    held_cause,
     message_fact,
     parse_answer,
     shared_message_fact,
@@ -69,12 +70,14 @@ class Interview:
     def __init__(
         self, store: SessionStore, kb: KnowledgeBase, header: SessionHeader,
         events: tuple[SessionEvent, ...], collecting: SessionCollecting | None = None,
+        held: dict[str, object] | None = None,
     ) -> None:
         self._store = store
         self._kb = kb
         self._header = header
         self._events = events
-        self._state: SessionState = replay(kb, header, events)
+        self._secrets = held or {}  # secret values, stored as ***: in this process's memory only
+        self._state: SessionState = replay(kb, header, events, self._secrets)
         self._collecting = collecting
         self._view = session_view(kb, self._state, collecting)
         self._gather()
@@ -156,7 +159,8 @@ class Interview:
             title=title,
         )
         store.create(header)
-        return cls(store, knowledge, header, (), collecting)
+        secrets = {name: v for name, v in given.items() if header.facts.get(name) == REDACTED}
+        return cls(store, knowledge, header, (), collecting, secrets)
 
     @classmethod
     def resume(
@@ -286,6 +290,8 @@ class Interview:
         pack = self._chosen_pack()
         parsed = parse_answer(pack, fact, value, clock=self.now)
         stored = stored_value(self._kb, parsed.fact, parsed.json)
+        if stored == REDACTED and parsed.json != REDACTED:
+            self._secrets[parsed.fact] = parsed.json
         return self._commit("answer", source, fact=parsed.fact, value=stored)
 
     def skip(self, fact: str, *, source: EventSource = "agent") -> Diagnosis:
@@ -334,18 +340,7 @@ class Interview:
         return self._commit("fixed", source, value=self._held(cause, "fixed"))
 
     def _held(self, cause: str | None, said: str) -> str:
-        """``cause``, or the top cause, checked to be among the current causes."""
-        pack = self._chosen_pack()
-        if cause is not None:  # a cause the pack has, or a FactError
-            check_not_fixed(pack, [cause], field="cause")
-        current = self._state.diagnosis.cause_ids
-        target = cause if cause is not None else (current[0] if current else None)
-        if target is None or target not in current:
-            raise InterviewError(
-                f"cause {describe(target)} is not among the current causes" if target
-                else f"there is no cause to report as {said}",
-                hint=f"current causes: {', '.join(current) or 'none'}")
-        return target
+        return held_cause(self._chosen_pack(), self._state.diagnosis.cause_ids, cause, said)
 
     def choose_pack(self, pack: str, *, source: EventSource = "agent") -> Diagnosis:
         """Choose the pack (the answer to "which integration?") and go on in it.
@@ -378,12 +373,12 @@ class Interview:
         draft = SessionEvent(seq=len(self._events) + 1, kind=kind, fact=fact, value=value,
                              at=at, source=source)
         # Run the pipeline on the new state first: if it fails, nothing is stored.
-        state = replay(self._kb, self._header, (*self._events, draft))
+        state = replay(self._kb, self._header, (*self._events, draft), self._secrets)
         event = self._store.append(self._header.id, kind, source=source, fact=fact,
                                    value=value, at=at)
         if event.seq != draft.seq:  # another process appended to this session meanwhile
             self._events = self._store.load(self._header.id).events
-            self._state = replay(self._kb, self._header, self._events)
+            self._state = replay(self._kb, self._header, self._events, self._secrets)
         else:
             self._events = (*self._events, event)
             self._state = state
