@@ -305,3 +305,16 @@ def test_a_diagnosis_printed_as_text_needs_no_markdown_parser() -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "press Resync Invoice" in done.stdout and "**" not in done.stdout
+
+
+def test_a_markdown_report_shows_a_customers_control_characters_never_obeys_them() -> None:
+    from syncdoctor.report import Ticket
+
+    message = ("BOOKING 1 - 1020 - Terms Code F48 \x1b[31mred\x1b[0m\x07 12\u202e34 is not "
+               "defined in A/R Terms")
+    d = diagnose({"error.message": message}, pack="sage300", now=NOW)
+    report = render_ticket(Ticket(title="case \x1b]0;owned\x07", diagnosis=d))
+    assert "␛" in report and "␇" in report and "12\ufffd34" in report
+    assert [c for c in report if not c.isprintable() and c not in "\n\t"] == []
+    data = json.loads(render_ticket(Ticket(title="case \x1b]0;x\x07", diagnosis=d), "json"))
+    assert data["title"] == "case \x1b]0;x\x07"  # JSON carries it escaped, as data

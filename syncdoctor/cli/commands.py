@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from syncdoctor._gc import building_for_good
+from syncdoctor._safe_text import shown_safely
 from syncdoctor.cli._common import (
     CollectOption,
     Format,
@@ -20,7 +21,6 @@ from syncdoctor.cli._common import (
     fail,
     open_kb,
 )
-from syncdoctor.cli.safe_text import shown_safely
 from syncdoctor.errors import CaseFileError, SyncdoctorError
 
 __all__ = ["diagnose", "packs"]

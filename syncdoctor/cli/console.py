@@ -16,7 +16,7 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 from rich.text import Text
 
-from syncdoctor.cli.safe_text import shown_safely
+from syncdoctor._safe_text import shown_safely
 
 __all__ = ["SafeConsole", "make_console", "use_colour"]
 

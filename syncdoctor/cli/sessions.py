@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from syncdoctor._safe_text import shown_safely
 from syncdoctor.cli._common import KbOption, StoreOption, fail, open_kb
 from syncdoctor.cli.examples import epilog
 from syncdoctor.cli.interview import resume_command, run_session
-from syncdoctor.cli.safe_text import shown_safely
 from syncdoctor.errors import SyncdoctorError
 
 if TYPE_CHECKING:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Literal
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template, TemplateError
 
+from syncdoctor._safe_text import shown_safely
 from syncdoctor.diagnosis.result import Cause, Diagnosis
 from syncdoctor.engine.knowledge import KnowledgeBase, default_kb
 from syncdoctor.errors import REDACTED, FactError, SyncdoctorError, describe
@@ -237,7 +238,9 @@ def render_ticket(
         except Exception as error:  # a report template is the operator's data: never a trace
             why = render_failure(error, ())
             raise ReportError(f"report template {template.name}: {why}") from None
-    return "".join(parts).rstrip("\n") + "\n"
+    # A customer's ESC, BEL or bidi override shows as a character: the report is read in
+    # terminals and pasted into tickets (its JSON escapes them as \u001b already).
+    return shown_safely("".join(parts).rstrip("\n") + "\n")
 
 
 def session_report(

@@ -10,8 +10,8 @@ from pathlib import Path
 from rich.markup import escape
 from rich.table import Table
 
+from syncdoctor._safe_text import shown_safely
 from syncdoctor.cli.console import SafeConsole
-from syncdoctor.cli.safe_text import shown_safely
 
 HOSTILE = "X\x1b[2J\x1b]0;pwned\x07\x9b31m\x7fY"
 

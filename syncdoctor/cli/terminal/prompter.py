@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
-from syncdoctor.cli.safe_text import shown_safely
+from syncdoctor._safe_text import shown_safely
 
 __all__ = ["LinePrompter", "PromptRequest", "Prompter", "TerminalPrompter", "make_prompter"]
 

@@ -1,11 +1,12 @@
-"""What the commands print is shown, never obeyed, by the terminal: no control character gets out.
+"""What the commands print and the reports write is shown, never obeyed: no control character.
 
 Facts come from customers: an error message pasted from an e-mail or posted to the web page may
 hold ``ESC [2J`` (clear the screen), ``ESC ]0;...BEL`` (retitle the window) or worse. Printed
 raw, the agent's terminal would act on them. Each C0 control but newline and tab, DEL, and each
 C1 control (which some terminals read as ESC sequences too) is replaced by one visible
 character: its Unicode control picture (ESC shows as ␛), or � for C1 (``console.SafeConsole``
-does it before rich lays text out).
+does it before rich lays text out). A Markdown report is made safe the same way, for it is
+read in terminals and pasted into tickets too.
 
 So is each bidirectional override and isolate (U+202A to U+202E, U+2066 to U+2069): they do
 not move the cursor, but they make a terminal show a line's characters in another order than
