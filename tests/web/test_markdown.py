@@ -9,14 +9,14 @@ from hypothesis import strategies as st
 
 from syncdoctor.web.markdown import markdown_html
 
-FORMATTING_TAGS = {"p", "ol", "ul", "li", "strong", "em", "code", "pre", "br", "hr", "blockquote",
+FORMATTING_TAGS = {"p", "ol", "ul", "li", "strong", "em", "s", "code", "pre", "br", "hr", "blockquote",
                    "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td"}
 PIECES = st.sampled_from([
     "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "[a](javascript:alert(1))",
     "![i](http://evil.example/p.png)", "<https://evil.example>", "http://evil.example",
     '" onmouseover="x', "**bold**", "1. step\n2. step", "- item", "`code`", "\n\n", "&amp;",
     "<b>F48</b>", "{{ 7*7 }}", "\u202e", "> quote", "# title", "|a|b|\n|-|-|\n|1|2|",
-    "3. third", "```js onload=x\ncode\n```", "|a|\n|:-:|\n|1|",
+    "3. third", "```js onload=x\ncode\n```", "|a|\n|:-:|\n|1|", "~~struck~~",
 ])
 
 
