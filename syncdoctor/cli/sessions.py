@@ -55,7 +55,7 @@ def list_sessions(
     ] = ListFormat.text,
     store: StoreOption = None,
 ) -> None:
-    """List sessions, most recently updated first."""
+    """List sessions, most recently updated first: open, or fixed (the latest step said so)."""
     from syncdoctor.cli.console import make_console
     from syncdoctor.interview import open_store
 
@@ -75,11 +75,12 @@ def list_sessions(
                       markup=False)
         return
     console.print(f"{'session':<32}  {'updated (UTC)':<16}  {'pack':<16} {'answers':>11}  "
-                  "title", markup=False)
+                  "status  title", markup=False)
     for s in summaries:
         console.print(
             f"{s.id}  {s.updated_at:%Y-%m-%d %H:%M}  {s.pack or '-':<16} "
-            f"{s.answers:>3} {'answer ' if s.answers == 1 else 'answers'}  {s.title or ''}",
+            f"{s.answers:>3} {'answer ' if s.answers == 1 else 'answers'}  "
+            f"{'fixed' if s.fixed else 'open':<6}  {s.title or ''}",
             markup=False,
         )
 

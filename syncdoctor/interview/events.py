@@ -240,6 +240,11 @@ class SessionSummary(BaseModel):
     answers: StrictInt = Field(
         ge=0, description="Answers and skips in effect (undone ones not counted)."
     )
+    fixed: StrictStr | None = Field(
+        default=None,
+        description="The cause reported as having fixed the problem, when that report is the "
+        "session's latest step; None while the session is open.",
+    )
 
 
 def answers_in_effect(events: Iterable[SessionEvent]) -> tuple[SessionEvent, ...]:

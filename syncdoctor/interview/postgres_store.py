@@ -57,6 +57,7 @@ from syncdoctor.interview.store import (
     check_page,
     check_room,
     check_session_id,
+    fixed_by,
     in_effect_after,
     prepare_event,
 )
@@ -194,16 +195,19 @@ class PostgresStore:
         check_page(self.name, limit, offset)
         with self._transaction() as db:
             rows = db.execute(
-                "SELECT id, created_at, updated_at, pack, title, in_effect"
-                " FROM syncdoctor_sessions ORDER BY updated_at DESC, id LIMIT %s OFFSET %s",
+                # The latest event by its primary key: one lookup a row, no column to migrate.
+                "SELECT s.id, s.created_at, s.updated_at, s.pack, s.title, s.in_effect, e.kind,"
+                " e.value FROM syncdoctor_sessions s LEFT JOIN syncdoctor_events e"
+                " ON e.session_id = s.id AND e.seq = s.last_seq"
+                " ORDER BY s.updated_at DESC, s.id LIMIT %s OFFSET %s",
                 (limit, offset),
             ).fetchall()
         return tuple(
             SessionSummary(
                 id=id_, created_at=created, updated_at=updated, pack=pack, title=title,
-                answers=answers,
+                answers=answers, fixed=fixed_by(kind, value),
             )
-            for id_, created, updated, pack, title, answers in rows
+            for id_, created, updated, pack, title, answers, kind, value in rows
         )
 
     def delete(self, session_id: str) -> bool:

@@ -45,6 +45,7 @@ from syncdoctor.interview.store import (
     check_page,
     check_room,
     check_session_id,
+    fixed_by,
     in_effect_after,
     prepare_event,
 )
@@ -190,16 +191,20 @@ class SqliteStore:
         check_page(self.name, limit, offset)
         with self._read() as db:
             rows = db.execute(
-                "SELECT id, created_at, updated_at, pack, title, in_effect FROM sessions"
-                " ORDER BY updated_at DESC, id LIMIT ? OFFSET ?",
+                # The latest event by its primary key: one lookup a row, no column to migrate.
+                "SELECT s.id, s.created_at, s.updated_at, s.pack, s.title, s.in_effect, e.kind,"
+                " e.value FROM sessions s LEFT JOIN events e"
+                " ON e.session_id = s.id AND e.seq = s.last_seq"
+                " ORDER BY s.updated_at DESC, s.id LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
         return tuple(
             SessionSummary(
                 id=id_, created_at=datetime.fromisoformat(created),
                 updated_at=datetime.fromisoformat(updated), pack=pack, title=title, answers=answers,
+                fixed=fixed_by(kind, json.loads(value) if kind == "fixed" and value else None),
             )
-            for id_, created, updated, pack, title, answers in rows
+            for id_, created, updated, pack, title, answers, kind, value in rows
         )
 
     def delete(self, session_id: str) -> bool:

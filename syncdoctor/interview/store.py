@@ -353,4 +353,10 @@ def _summary(kept: _Kept) -> SessionSummary:
         pack=latest_pack(header, kept.events),
         title=header.title,
         answers=len(answers_in_effect(kept.events)),
+        fixed=fixed_by(kept.events[-1].kind, kept.events[-1].value) if kept.events else None,
     )
+
+
+def fixed_by(kind: str, value: object) -> str | None:
+    """What a session's latest event says fixed it: a ``fixed`` event's cause, else None."""
+    return value if kind == "fixed" and isinstance(value, str) else None

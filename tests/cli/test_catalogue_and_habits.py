@@ -266,7 +266,7 @@ def test_sessions_list_export_and_delete(tmp_path: Path) -> None:
     shown = run("sessions", "show", session_id, "--store", store)
     assert skipped[0] in shown.stdout and "next question" in shown.stdout
     text = run("sessions", "list", "--store", store).stdout.splitlines()
-    assert text[0].split() == ["session", "updated", "(UTC)", "pack", "answers", "title"]
+    assert text[0].split() == ["session", "updated", "(UTC)", "pack", "answers", "status", "title"]
     assert text[1].startswith(session_id)
     assert text[0].index("answers") == text[1].index("answers")
     assert run("sessions", "delete", session_id, "--store", store).returncode == 0

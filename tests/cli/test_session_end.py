@@ -28,7 +28,13 @@ def test_sessions_list_counts_one_answer_in_the_singular(tmp_path, bundled_kb) -
                            f"sqlite:{tmp_path / 's.db'}"], capture_output=True, text=True,
                           timeout=120)
     assert done.returncode == 0, done.stderr
-    assert f"{iv.id}" in done.stdout and "  1 answer " in done.stdout
+    assert f"{iv.id}" in done.stdout and "  1 answer   open  " in done.stdout
+    with SqliteStore(tmp_path / "s.db") as store:
+        Interview.resume(iv.id, store=store, kb=bundled_kb).fixed()
+    done = subprocess.run([sys.executable, "-m", "syncdoctor", "sessions", "list", "--store",
+                           f"sqlite:{tmp_path / 's.db'}"], capture_output=True, text=True,
+                          timeout=120)
+    assert "  1 answer   fixed " in done.stdout
 
 
 def test_a_memory_store_from_the_environment_is_not_said_to_be_kept() -> None:

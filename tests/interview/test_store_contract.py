@@ -227,6 +227,18 @@ def test_the_listing_counts_answers_in_effect_and_shows_the_latest_pack(store: S
     assert [event.fact for event in store.load(header.id).answers] == ["a", "b", "d"]
 
 
+def test_the_listing_says_which_cause_fixed_a_session_while_that_is_its_latest_step(
+        store: SessionStore) -> None:
+    header, other = make_header(), make_header()
+    store.create(header)
+    store.create(other)
+    store.append(header.id, "fixed", value="cause.token_expired", source="agent", at=at(1))
+    assert {s.id: s.fixed for s in store.list()} == {header.id: "cause.token_expired",
+                                                    other.id: None}
+    store.append(header.id, "not_fixed", value="cause.token_expired", source="agent", at=at(2))
+    assert [s.fixed for s in store.list()] == [None, None]  # "it came back": open again
+
+
 def test_the_listing_is_most_recently_updated_first_and_pages(store: SessionStore) -> None:
     ids = []
     for minute in (5, 1, 3):

@@ -120,12 +120,15 @@ def test_fixed_is_kept_closes_the_session_and_can_be_taken_back(base: str) -> No
         shown = browser.get(f"/s/{session}/result").text
         assert 'data-outcome="fixed"' in shown and "data-fixed-by" in shown
         assert shown.count('data-action="fixed"') == 0  # no other "yes" on a closed session
+        listed = f'data-session-id="{session}" data-session-fixed'
+        assert listed in browser.get("/").text  # the recent sessions say it is fixed
         assert "**Fixed** by the remediation of" in httpx.get(
             f"{base}/v1/sessions/{session}/report").text
         browser.post(f"/s/{session}/outcome", data={**outcome, "fixed": "no"})
         reopened = httpx.get(f"{base}/v1/sessions/{session}").json()
         assert reopened["fixed"] is None and top in [
             r["id"] for r in reopened["diagnosis"]["ruled_out"]]
+        assert listed not in browser.get("/").text
     assert 'data-outcome="fixed"' not in httpx.get(f"{base}/s/{session}/result?fixed=1").text
 
 
