@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from syncdoctor.diagnosis.case import Case, check_ids, clock, extract, prepare
 from syncdoctor.diagnosis.explain import NOT_FIXED_RULE, explain
@@ -78,6 +79,7 @@ def run_case(
         f"fact {fact!r} is not used by any rule of pack {pack.id!r}; it changes nothing"
         for fact in sorted(case.supplied - pack.index.used_facts)
     )
+    warnings.extend(_fraction_for_percent(pack, case.facts, case.supplied))
     diagnosis = Diagnosis.model_validate(
         {
             "pack": pack.id,
@@ -118,6 +120,20 @@ def check_not_fixed(pack: Pack, not_fixed: Collection[str], *, field: str = "not
                 f"pack {pack.id!r} has no cause {describe(cause)}",
                 suggestion=nearest(cause, pack.playbook.causes) if isinstance(cause, str) else None,
             )
+
+
+def _fraction_for_percent(
+    pack: Pack, facts: Mapping[str, object], supplied: Collection[str]
+) -> list[str]:
+    """A warning for each percentage given between 0 and 1: often a fraction (0.4 for 40 %)."""
+    said = []
+    for fact in sorted(supplied):
+        value = facts.get(fact)
+        if pack.facts[fact].unit == "%" and isinstance(value, Decimal) and 0 < value < 1:
+            meant = (value * 100).normalize()
+            said.append(f"fact {fact!r} is {value:f} %, under 1 %: if {value:f} was a fraction "
+                        f"({meant:f} %), give {meant:f}")
+    return said
 
 
 def _unknown_ids(unknown: Iterable[str]) -> list[str]:
