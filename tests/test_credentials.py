@@ -70,6 +70,7 @@ MESSAGE = (f"Mambu API returned 401 Unauthorized apikey={STRIPE} "
     ("https://hooks.slack.com/services/T000/B000/XXXXXXXX", "https://hooks.slack.com/services/***"),
     ("Authorization: ApiKey abc", "Authorization: ApiKey ***"),
     ("my pw: x", "my pw: ***"),
+    ("{'password': 'hunter2', 'user': 'bob'}", "{'password': '***', 'user': 'bob'}"),
 ])
 def test_credentials_are_masked(text: str, masked: str) -> None:
     assert mask_credentials(text) == masked
@@ -178,6 +179,7 @@ def test_a_report_of_a_case_with_no_pack_shows_no_pasted_credential() -> None:
     "password=hunter2",
     f"Bearer {JWT}",
     {"note": f"apikey={STRIPE}"},
+    {"password": "hunter2", "token": STRIPE},
     ["x", f"Authorization: Basic {STRIPE}"],
 ])
 def test_a_wrong_value_is_echoed_with_its_credentials_masked(value: object) -> None:

@@ -29,7 +29,7 @@ from syncdoctor.errors import SyncdoctorError
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from syncdoctor.cli.terminal.prompter import Prompter
+    from syncdoctor.cli.terminal.prompter import Prompter, RefusedLine
     from syncdoctor.collectors.runner import Collectors
     from syncdoctor.engine.knowledge import KnowledgeBase
     from syncdoctor.interview import Interview
@@ -108,7 +108,7 @@ def interview(
     """
     from syncdoctor.casefile import read_case
     from syncdoctor.cli.console import make_console
-    from syncdoctor.cli.terminal.prompter import make_prompter
+    from syncdoctor.cli.terminal.prompter import RefusedLine, make_prompter
     from syncdoctor.cli.terminal.start import ask_pack, ask_start
     from syncdoctor.interview import Interview, open_store
 
@@ -151,13 +151,16 @@ def interview(
             recognised = session.pack is not None
             if not recognised:
                 session.choose_pack(ask_pack(session.diagnosis.pack_choices, prompter, console))
-        except (EOFError, KeyboardInterrupt):
+        except (EOFError, KeyboardInterrupt, RefusedLine) as ended:
             console.print()
+            refused = isinstance(ended, RefusedLine)
+            if isinstance(ended, RefusedLine):
+                _say_stopped(console, ended)
             if session is not None:
                 console.print(saved_note(session.id, store, kept=_kept(session)), markup=False)
             else:
                 console.print("Nothing was saved: the interview had not started.")
-            raise typer.Exit(0) from None
+            raise typer.Exit(2 if refused else 0) from None
         except SyncdoctorError as error:
             fail(error)
         console.print(f"[dim]session {session.id} (saved as you go in "
@@ -165,6 +168,11 @@ def interview(
         if recognised and message is not None:  # the message chose it, not the agent
             console.print(f"[dim]recognised as pack {session.pack}[/dim]")
         run_session(session, knowledge, store, console, prompter)
+
+
+def _say_stopped(console: Console, refused: RefusedLine) -> None:
+    console.print(f"[red]error[/red]: input line {refused.line} was refused: the interview stops "
+                  "there, for the lines after it were written for the questions after it")
 
 
 def collectors(wanted: bool) -> contextlib.AbstractContextManager[Collectors | None]:
@@ -185,6 +193,7 @@ def run_session(
 ) -> None:
     """Run the conversation on a started or resumed session; exits with the right code."""
     from syncdoctor.cli.terminal.loop import converse
+    from syncdoctor.cli.terminal.prompter import RefusedLine
     from syncdoctor.cli.terminal.start import ask_pack
 
     for warning in session.diagnosis.warnings:
@@ -199,6 +208,11 @@ def run_session(
     except (EOFError, KeyboardInterrupt):
         console.print()
         outcome = None
+    except RefusedLine as refused:
+        _say_stopped(console, refused)
+        console.print(saved_note(session.id, store, "The session is saved.", kept=_kept(session)),
+                      markup=False)
+        raise typer.Exit(2) from None
     except SyncdoctorError as error:
         console.print(f"[red]error[/red]: {escape(str(error))}")
         console.print(saved_note(session.id, store, "The session is saved.", kept=_kept(session)),

@@ -148,9 +148,10 @@ _PATTERNS: Final[tuple[tuple[tuple[str, ...], str, str | Replace], ...]] = (
     # Every cookie of a Cookie or Set-Cookie header, its name kept ("Cookie: sid=***; lang=***").
     (("cookie",), r"(?i)(\b(?:set-)?cookie\b[\"']?\s*[:=]\s*)((?:[^\s=;,\"']+=[^\s;,\"']*"
      r"(?:;\s*)?)+|[^\s;,\"']+)", _cookies),
-    # "name": "value" in JSON, <name>value</name> in XML, and name=value: always.
-    ((*_NAME_HINTS, "cookie"), r"(?i)(\"[a-z0-9_-]*(?:" + _NAMES + r"|cookie|pass)\"\s*:\s*)"
-     r"(\"[^\"]{0,200}\"|[^\s,}]+)", _always),
+    # "name": "value" in JSON ('name': 'value' in a Python or JavaScript mapping),
+    # <name>value</name> in XML, and name=value: always.
+    ((*_NAME_HINTS, "cookie"), r"(?i)([\"'][a-z0-9_-]*(?:" + _NAMES + r"|cookie|pass)[\"']\s*:\s*)"
+     r"(\"[^\"]{0,200}\"|'[^']{0,200}'|[^\s,}]+)", _always),
     (_NAME_HINTS, r"(?i)(<[a-z0-9_:-]*(?:" + _NAMES + r")>)[^<]{1,500}(</)",
      r"\1" + REDACTED + r"\2"),
     (_NAME_HINTS, r"(?i)(" + _ASSIGNED + r"[\"']?\s*=\s*)" + _VALUE, _always),

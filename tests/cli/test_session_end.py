@@ -99,3 +99,33 @@ def test_resuming_a_fixed_session_keeps_it_closed_unless_the_problem_came_back(t
     with SqliteStore(path) as store:
         again = Interview.resume(iv.id, store=store)
         assert again.fixed_cause is None and top in again.not_fixed_causes
+
+
+def test_a_scripts_refused_line_stops_the_interview_with_the_answers_before_it_kept(
+        tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    from syncdoctor import SqliteStore
+
+    path = tmp_path / "s.db"
+    # "yes" is no sync status: read on, "success" would answer the next question instead.
+    done = subprocess.run([sys.executable, "-m", "syncdoctor", "interview", "--pack", "impac",
+                           "--store", f"sqlite:{path}"], input="yes\nsuccess\n",
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "input line 1 was refused: the interview stops there" in done.stdout
+    assert "The session is saved. Resume it with" in done.stdout and "Traceback" not in done.stderr
+    with SqliteStore(path) as store:
+        (summary,) = store.list()
+        assert summary.answers == 0
+
+
+def test_a_scripts_lines_are_echoed_with_their_credentials_masked() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "syncdoctor", "interview", "--store", "memory:"],
+                          input="Xero sync failed: 401 password=hunter2 token=abc123\n\nquit\n",
+                          capture_output=True, text=True, timeout=120)
+    assert "password=***" in done.stdout and "hunter2" not in done.stdout + done.stderr

@@ -108,12 +108,15 @@ def converse(
                 if _undo(interview, console):
                     asked = max(asked - 2, 0)
                     break
+                prompter.refused("nothing to undo")
             elif text == "skip":
                 interview.skip(question.fact)
                 console.print("[dim]noted: don't know; it will not be asked again[/dim]")
                 break
             elif _answer(interview, question, spec, text, console):
                 break
+            else:
+                prompter.refused("the interview refused the answer")
 
 
 def show_collected(console: Console, diagnosis: Diagnosis, noted: set[str]) -> None:
@@ -279,6 +282,7 @@ def _conclude(
         if text == "back":
             if _undo(interview, console):
                 return None
+            prompter.refused("nothing to undo")
         elif text == "how":
             show_how(console, diagnosis)
         elif text == "facts":

@@ -4,6 +4,10 @@ Both prompters take the same request and return the text typed; both raise ``EOF
 end of input (Ctrl-D) and ``KeyboardInterrupt`` on Ctrl-C, which the loop turns into a clean
 quit with the session saved. A validator returns a message (the answer is refused and asked
 again) or None; interview commands (``skip``, ``back``, ...) always pass it.
+
+Lines read from a script (standard input not a terminal) are not asked again: a refused line
+raises :class:`RefusedLine`, for the next line was written for the next question, and the
+answers would fall out of step.
 """
 
 from __future__ import annotations
@@ -14,8 +18,19 @@ from dataclasses import dataclass, field
 from typing import Protocol, TextIO
 
 from syncdoctor._safe_text import shown_safely
+from syncdoctor.kb.credentials import mask_credentials
 
-__all__ = ["LinePrompter", "PromptRequest", "Prompter", "TerminalPrompter", "make_prompter"]
+__all__ = ["LinePrompter", "PromptRequest", "Prompter", "RefusedLine", "TerminalPrompter",
+           "make_prompter"]
+
+
+class RefusedLine(Exception):
+    """A script's line was refused: the interview stops rather than read the next one for it."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(f"input line {line} was refused ({problem})")
+        self.line = line
+        self.problem = problem
 
 Check = Callable[[str], str | None]
 """Text -> why it is refused, or None when it is accepted."""
@@ -43,6 +58,10 @@ class Prompter(Protocol):
         """The text typed; raises EOFError or KeyboardInterrupt."""
         ...
 
+    def refused(self, problem: str) -> None:
+        """The interview refused what was typed (already said): a script stops here."""
+        ...
+
 
 class LinePrompter:
     """Plain line prompts, for pipes and scripts: nothing but text, a line at a time.
@@ -51,10 +70,13 @@ class LinePrompter:
     first line is taken at once.
     """
 
-    def __init__(self, stdin: TextIO | None, stdout: TextIO, *, echo: bool = True) -> None:
+    def __init__(self, stdin: TextIO | None, stdout: TextIO, *, echo: bool = True,
+                 scripted: bool = False) -> None:
         self._in = stdin
         self._out = stdout
         self._echo = echo
+        self._scripted = scripted
+        self._read = 0
 
     def _line(self, prompt: str) -> str:
         self._out.write(prompt)
@@ -62,9 +84,10 @@ class LinePrompter:
         line = self._in.readline() if self._in is not None else ""
         if not line:
             raise EOFError
+        self._read += 1
         text = line.rstrip("\r\n")
         if self._echo:  # piped input is not shown by a terminal: keep the transcript readable
-            self._out.write(shown_safely(text) + "\n")
+            self._out.write(shown_safely(mask_credentials(text)) + "\n")  # a log keeps it
         return text
 
     def ask(self, request: PromptRequest) -> str:
@@ -87,6 +110,12 @@ class LinePrompter:
             if problem is None:
                 return text
             self._out.write(f"  ! {shown_safely(problem)}\n")
+            self.refused(problem)
+
+    def refused(self, problem: str) -> None:
+        """A script stops at its refused line (:class:`RefusedLine`); a person types again."""
+        if self._scripted:
+            raise RefusedLine(self._read, problem)
 
 
 class TerminalPrompter:
@@ -152,6 +181,9 @@ class TerminalPrompter:
         stripped = text.strip()
         return stripped.lower() if stripped.lower() in commands else text
 
+    def refused(self, problem: str) -> None:
+        """Nothing to do: the agent at the terminal types again."""
+
 
 def make_prompter(stdin: TextIO | None = None, stdout: TextIO | None = None) -> Prompter:
     """prompt_toolkit when both ends are a terminal, plain lines otherwise."""
@@ -159,4 +191,5 @@ def make_prompter(stdin: TextIO | None = None, stdout: TextIO | None = None) -> 
     out = stdout if stdout is not None else sys.stdout
     if inp is not None and inp.isatty() and out.isatty():
         return TerminalPrompter()
-    return LinePrompter(inp, out, echo=inp is None or not inp.isatty())
+    scripted = inp is None or not inp.isatty()
+    return LinePrompter(inp, out, echo=scripted, scripted=scripted)
