@@ -148,8 +148,10 @@ expect:
 def scaffold(name: str, into: Path, title: str | None = None) -> list[Path]:
     """Write a new pack's files under ``into``; refuses to overwrite anything.
 
-    The files' ``$schema`` lines name the schemas syncdoctor ships (an absolute path, which the
-    YAML language server accepts), so an editor checks them wherever ``into`` is.
+    The files' ``$schema`` lines name ``../schema/<kind>.schema.json``, as the bundled files do,
+    and the schemas syncdoctor ships are copied to ``into/schema/`` where they are missing: the
+    KB checks in an editor on any machine it is checked out on (an absolute path into one
+    install would not). ``syncdoctor kb schema --out into/schema`` refreshes them.
 
     Raises:
         SyncdoctorError: a bad name, an id the bundled KB or ``into`` already has, or files
@@ -181,13 +183,18 @@ def scaffold(name: str, into: Path, title: str | None = None) -> list[Path]:
     if existing:
         raise SyncdoctorError(f"not overwriting existing files: {', '.join(existing)}")
     shown_title = (title or f"Data fails to sync ({name})").replace("\n", " ")
-    schemas = shipped_schema_dir().resolve().as_posix()
     written = []
     for path, text in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text.format(name=name, title=_yaml_text(shown_title), schemas=schemas),
+        path.write_text(text.format(name=name, title=_yaml_text(shown_title), schemas="../schema"),
                         encoding="utf-8")
         written.append(path)
+    for shipped in sorted(shipped_schema_dir().glob("*.schema.json")):
+        copy = into / "schema" / shipped.name
+        if not copy.exists():  # another pack's scaffold, or kb schema, wrote it already
+            copy.parent.mkdir(exist_ok=True)
+            copy.write_bytes(shipped.read_bytes())
+            written.append(copy)
     return written
 
 

@@ -309,14 +309,17 @@ def test_a_fresh_scaffold_points_at_schemas_that_exist_and_accept_it(tmp_path: P
     from syncdoctor.authoring.scaffold import scaffold
 
     written = scaffold("acme", tmp_path / "kb")
-    assert [p.parent.name for p in written] == [
+    assert [p.parent.name for p in written[:6]] == [
         "facts", "rules", "rules", "playbooks", "acme", "acme"]  # two examples: case files
+    # The schemas travel with the KB: a checkout on another machine still finds them.
+    assert sorted(p.name for p in written[6:]) == sorted(p.name for p in SCHEMA_DIR.glob("*.json"))
+    assert scaffold("other", tmp_path / "kb")[6:] == []  # kept, not written twice
     for path in written[:4]:
         first = path.read_text(encoding="utf-8").splitlines()[0]
         prefix = "# yaml-language-server: $schema="
-        assert first.startswith(prefix), first
-        target = Path(first.removeprefix(prefix))
-        target = target if target.is_absolute() else path.parent / target
+        assert first.startswith(f"{prefix}../schema/"), first
+        target = path.parent / first.removeprefix(prefix)
+        assert target.resolve().is_relative_to(tmp_path / "kb")
         assert target.is_file(), f"{path.name}: {target} does not exist"
         kind = _kind_of(path)
         assert target.name == schema_filename(kind)
