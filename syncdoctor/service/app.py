@@ -40,7 +40,7 @@ from syncdoctor.service.accesslog import flush_access_log
 from syncdoctor.service.config import ApiKeys, ServiceConfig
 from syncdoctor.service.fastpath import DiagnoseFastPath
 from syncdoctor.service.guard import Checkpoint, Guard, arrived_at, page_for
-from syncdoctor.service.jsonbody import JsonBodyRoute
+from syncdoctor.service.jsonbody import JsonBodyRoute, not_json_problem
 from syncdoctor.service.problems import (
     Problem,
     error_problem,
@@ -152,7 +152,10 @@ def _request_id(request: Request) -> str | None:
 
 
 def _body_problem(request: Request, error: RequestValidationError) -> Response:
-    return _our_problem(request, RequestError(field_problems(error.errors())))
+    problems = field_problems(error.errors())
+    unread = not_json_problem(request.headers.get("content-type"),
+                              any(p.field == "body" for p in problems))
+    return _our_problem(request, RequestError([unread] if unread else problems))
 
 
 def _our_problem(request: Request, error: SyncdoctorError) -> Response:

@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 
 from syncdoctor.errors import FieldProblem, RequestError
 
-__all__ = ["JsonBodyRoute"]
+__all__ = ["JsonBodyRoute", "not_json_problem"]
 
 
 def _reason(error: Exception) -> str:
@@ -29,6 +29,20 @@ def _reason(error: Exception) -> str:
     if "integer string conversion" in str(error):
         return "a number in it has more than 4,300 digits"
     return "it cannot be decoded"
+
+
+def not_json_problem(content_type: str | None, body_problems: bool) -> FieldProblem | None:
+    """The problem of a body FastAPI could not read because it was not sent as JSON, or None.
+
+    FastAPI reads such a body as form data or text, and says only "Input should be a valid
+    dictionary": ``curl -d '{...}'`` without ``-H 'Content-Type: application/json'`` is the usual
+    way to get there.
+    """
+    if not body_problems or _is_json(content_type):
+        return None
+    sent = f"it came as {content_type[:80]!r}" if content_type else "it came with none"
+    return FieldProblem("body", f"send the body as JSON, with Content-Type: application/json "
+                        f"({sent})", expected="a JSON object")
 
 
 def _is_json(content_type: str | None) -> bool:

@@ -134,6 +134,16 @@ def test_router_and_validation_errors_are_problems(base: str) -> None:
     assert pack["code"] == "PackError" and pack["suggestion"] == "impac"
 
 
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain", None])
+def test_a_body_not_sent_as_json_says_so(base: str, content_type: str | None) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    body = _problem(httpx.post(f"{base}/v1/diagnose", content=b'{"facts": {}}', headers=headers),
+                    422)
+    assert [e["field"] for e in body["errors"]] == ["body"]
+    assert "send the body as JSON, with Content-Type: application/json" in body["detail"]
+    assert (repr(content_type) if content_type else "with none") in body["detail"]
+
+
 def test_a_wrong_value_comes_back_with_its_credentials_masked(base: str) -> None:
     wrong = httpx.post(f"{base}/v1/diagnose", json={
         "pack": "mambu_xero", "facts": {"journal.date": "DB_PASSWORD=hunter2"}})
