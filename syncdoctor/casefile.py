@@ -222,8 +222,7 @@ def check_case_facts(case: CaseFile, catalogue: Mapping[str, FactSpec], name: st
         try:
             type_clock(case.now)
         except FactError as error:
-            message = str(error).removeprefix(f"fact {quoted_id('now')}: ")
-            problems.append(located.problem("CASE105", f"now: {message}", ("now",),
+            problems.append(located.problem("CASE105", str(error), ("now",),
                                             at_value=True))
     for fact, value in case.facts.items():
         spec = catalogue.get(fact)

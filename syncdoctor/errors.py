@@ -250,8 +250,17 @@ class KnowledgeBaseError(SyncdoctorError):
         return {"problems": [problem.to_dict() for problem in self.problems]}
 
 
+_NOT_FACTS = frozenset({"now", "unknown", "not_fixed", "cause", "message"})
+"""The arguments a FactError may be about that are no fact: its message names them bare."""
+
+
 class FactError(SyncdoctorError):
-    """A case fact that is unknown to the pack, of the wrong type, or out of range."""
+    """A case fact that is unknown to the pack, of the wrong type, or out of range.
+
+    Also the case's other inputs, checked the same way: the clock (``now``), the ``unknown``
+    list, the causes reported (``not_fixed``, ``cause``), a pasted ``message``. The message
+    then reads "now: ...", not "fact 'now': ...".
+    """
 
     http_status = 422
 
@@ -275,7 +284,8 @@ class FactError(SyncdoctorError):
         or ``value``); the tools' problems name it."""
         self.also: tuple[FieldProblem, ...] = ()
         """The request's other wrong facts, when a door checked them all (the tools')."""
-        text = f"fact {quoted_id(fact)}: {bounded(message)}"
+        subject = fact if fact in _NOT_FACTS else f"fact {quoted_id(fact)}"
+        text = f"{subject}: {bounded(message)}"
         if suggestion:
             text += f" (did you mean {suggestion!r}?)"
         super().__init__(text)

@@ -118,3 +118,15 @@ def test_a_case_file_unknown_list_is_read_and_used(tmp_path: Path, bundled_kb) -
     result = diagnose(case.facts, pack=case.pack, kb=bundled_kb, now=case.now,
                       unknown=case.unknown)
     assert "payment.applied_manually" not in [q.fact for q in result.questions]
+
+
+@pytest.mark.parametrize(("call", "said"), [
+    ({"unknown": "sync.status"}, "unknown: expected a list of fact ids"),
+    ({"now": "yesterday"}, "now: expected an ISO 8601 date-time"),
+    ({"not_fixed": ["nope"]}, "not_fixed: pack 'impac' has no cause 'nope'"),
+])
+def test_an_input_that_is_no_fact_is_not_called_one(call: dict[str, object], said: str,
+                                                    bundled_kb) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(FactError) as raised:
+        diagnose({}, pack="impac", kb=bundled_kb, **{"now": NOW, **call})  # type: ignore[arg-type]
+    assert str(raised.value).startswith(said)

@@ -91,7 +91,7 @@ def clock_option(value: str | None) -> str | None:
     try:
         type_clock(value)
     except FactError as error:
-        raise typer.BadParameter(str(error).removeprefix("fact 'now': ")) from None
+        raise typer.BadParameter(str(error).removeprefix("now: ")) from None
     return value
 
 
