@@ -236,7 +236,8 @@ def check_case_facts(case: CaseFile, catalogue: Mapping[str, FactSpec], name: st
             continue  # None means unknown, as in diagnose()
         refused = refusal(fact, spec, value)
         if refused is not None:
-            problem = located.problem("CASE102", f"{fact}: {refused}", ("facts", fact))
+            problem = located.problem("CASE102", f"{fact}: {refused}", ("facts", fact),
+                                      at_value=True)  # the caret under the refused value
             # A secret's line would show the value the message hides as ***.
             problems.append(replace(problem, source_line=None) if spec.secret else problem)
     problems.extend(_unknown_problems(case, catalogue, located))

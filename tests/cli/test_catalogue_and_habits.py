@@ -166,7 +166,7 @@ def test_a_date_that_does_not_exist_is_one_located_problem_among_the_others(
                    "  sync.last_success_at: 2024-05-32T08:00:00Z\n", encoding="utf-8")
     for err in _refused_by_both(bad):
         assert "2 problems" in err and "KB001" not in err
-        assert f"{bad}:5:3: CASE102 sync.last_success_at: expected an ISO 8601 date-time" in err
+        assert f"{bad}:5:25: CASE102 sync.last_success_at: expected an ISO 8601 date-time" in err
     clock = tmp_path / "clock.yaml"
     clock.write_text("pack: impac\nnow: 2024-05-01\nfacts: {sync.status: failed}\n",
                      encoding="utf-8")
@@ -184,8 +184,8 @@ def test_a_bad_case_file_reports_every_problem_located_with_did_you_mean(tmp_pat
         assert "3 problems" in err and "Traceback" not in err
         assert f"{bad}:3:3: CASE101 unknown fact 'app.nam'" in err
         assert "did you mean 'app.name'?" in err
-        assert f"{bad}:4:3: CASE102 app.linked" in err
-        assert f"{bad}:5:3: CASE102 sync.status" in err and "did you mean 'failed'?" in err
+        assert f"{bad}:4:15: CASE102 app.linked" in err
+        assert f"{bad}:5:16: CASE102 sync.status" in err and "did you mean 'failed'?" in err
 
 
 def test_a_case_files_shape_and_yaml_mistakes_are_located_and_said_once(tmp_path: Path) -> None:
