@@ -302,8 +302,9 @@ def terseness_text(figures: Terseness) -> list[str]:
                for p in figures.packs)
     out.append(f"  all packs: {figures.lines_per_rule:.1f} ({figures.lines} lines, "
                f"{figures.rules} rules)")
-    if figures.patterns:
-        out.append("Repeated patterns:")
+    if figures.patterns:  # advice for a shorter KB, never a finding: said so, once
+        out.append("Repeated patterns (advice, not findings: each could be said once; "
+                   "--no-figures hides this):")
     for pattern in figures.patterns:
         times = f"{pattern.count}x " if pattern.kind != "mirror_pair" else ""
         out.append(f"  {pattern.pack}: {pattern.kind} {times}{pattern.text}")
