@@ -265,6 +265,9 @@ def test_sessions_list_export_and_delete(tmp_path: Path) -> None:
     assert markdown.returncode == 0 and markdown.stdout.startswith("#")
     shown = run("sessions", "show", session_id, "--store", store)
     assert skipped[0] in shown.stdout and "next question" in shown.stdout
+    # A skip says who said "don't know", and when, as an answer does.
+    line = next(ln for ln in shown.stdout.splitlines() if ln.startswith(skipped[0]))
+    assert re.search(r"don't know\s+agent\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", line), line
     text = run("sessions", "list", "--store", store).stdout.splitlines()
     assert text[0].split() == ["session", "updated", "(UTC)", "pack", "answers", "status", "title"]
     assert text[1].startswith(session_id)

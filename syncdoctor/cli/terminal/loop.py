@@ -212,15 +212,18 @@ def _show_commands(console: Console) -> None:
 
 def show_facts(console: Console, interview: Interview) -> None:
     """The ``facts`` command: every answer in effect, what was worked out, what is unknown."""
-    given = {a.fact: a for a in interview.answers if not a.unknown}
-    rows = []
-    for fact, value in interview.facts.items():
-        answer = given.get(fact)
-        source = answer.source if answer is not None else "start"
-        when = answer.at.strftime("%Y-%m-%d %H:%M:%S") if answer is not None else ""
-        rows.append((fact, value, source, when))
+    latest = {a.fact: a for a in interview.answers}  # answers and skips in effect
+
+    def given_by(fact: str) -> tuple[str, str]:
+        answer = latest.get(fact)
+        if answer is None:
+            return "start", ""  # given with the case (or known unknown from its start)
+        return answer.source, answer.at.strftime("%Y-%m-%d %H:%M:%S")
+
+    rows = [(fact, value, *given_by(fact)) for fact, value in interview.facts.items()]
     diagnosis = interview.diagnosis
-    show_answers(console, rows, dict(diagnosis.inferred), list(diagnosis.unknown))
+    show_answers(console, rows, dict(diagnosis.inferred),
+                 [(fact, *given_by(fact)) for fact in diagnosis.unknown])
 
 
 def report_text(interview: Interview) -> str:

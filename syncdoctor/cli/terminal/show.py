@@ -147,9 +147,12 @@ def show_answers(
     console: Console,
     rows: Iterable[tuple[str, JsonValue, str, str]],
     inferred: dict[str, JsonValue],
-    unknown: Sequence[str],
+    unknown: Sequence[tuple[str, str, str]],
 ) -> None:
-    """What is known: each answer (fact, value, who, when), what was worked out, what is not."""
+    """What is known: each answer (fact, value, who, when), what was worked out, what is not.
+
+    ``unknown``: (fact, who, when) of each fact no one knows.
+    """
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     # A fact id is never cut short (it is what a reader types back); a long value wraps.
     table.add_column("fact", no_wrap=True, overflow="fold")
@@ -163,8 +166,8 @@ def show_answers(
     for fact, value in inferred.items():
         table.add_row(escape(fact), escape(_shown(value)), "worked out", "")
         count += 1
-    for fact in unknown:
-        table.add_row(escape(fact), "don't know", "", "")
+    for fact, source, when in unknown:
+        table.add_row(escape(fact), "don't know", source, when)
         count += 1
     if count:
         console.print(table)
