@@ -218,8 +218,10 @@ class Checker:
                 typed = type_value(name, spec, value)
             except FactError as error:
                 allowed = spec.values or ()
-                bad(f"{value!r} is not a valid {kind} value for {name!r}: "
-                    f"{str(error).split(': ', 1)[-1]}",
+                # The error's "fact 'x': " and "; got 'v'": this message says both first.
+                message = str(error).split(": ", 1)[-1]
+                why = message.rpartition("; got ")[0] or message
+                bad(f"{value!r} is not a valid {kind} value for {name!r}: {why}",
                     nearest(str(value), allowed) if allowed else None)
                 continue
             if kind == "enum" and typed != value:
