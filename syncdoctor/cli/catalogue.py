@@ -18,7 +18,8 @@ __all__ = ["facts", "new_case"]
 
 def facts(
     pack: Annotated[
-        str | None, typer.Argument(help="The pack whose facts to list; omitted: every pack.")
+        str | None,
+        typer.Argument(metavar="PACK", help="The pack whose facts to list; omitted: every pack."),
     ] = None,
     output: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.text,
     kb: KbOption = None,
@@ -60,7 +61,8 @@ def facts(
 
 
 def new_case(
-    pack: Annotated[str, typer.Argument(help="The pack the case is about (see `packs`).")],
+    pack: Annotated[
+        str, typer.Argument(metavar="PACK", help="The pack the case is about (see `packs`).")],
     now: Annotated[
         str | None, typer.Option(
             callback=clock_option,

@@ -37,7 +37,8 @@ class OutputFormat(enum.StrEnum):
 def diagnose(
     case: Annotated[
         Path,
-        typer.Argument(help="A case file, YAML or JSON, with a 'facts' mapping; - reads stdin."),
+        typer.Argument(metavar="CASE",
+                       help="A case file, YAML or JSON, with a 'facts' mapping; - reads stdin."),
     ],
     pack: Annotated[
         str | None, typer.Option(help="The pack to use; by default chosen from the facts.")

@@ -77,7 +77,8 @@ def saved_note(session_id: str, store: str | None, saved: str = "Session saved."
 def interview(
     case: Annotated[
         Path | None,
-        typer.Argument(help="A case file to start from (its facts, pack, clock and unknowns)."),
+        typer.Argument(metavar="CASE",
+                       help="A case file to start from (its facts, pack, clock and unknowns)."),
     ] = None,
     pack: Annotated[
         str | None,

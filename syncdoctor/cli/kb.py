@@ -154,7 +154,8 @@ def test_command(
 
 @kb_app.command("new-pack", epilog=epilog("kb new-pack"))
 def new_pack_command(
-    name: Annotated[str, typer.Argument(help="The pack id: lower case words and underscores.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="The pack id: lower case words and underscores.")],
     into: Annotated[
         Path, typer.Option("--into", help="The KB folder to write into.", file_okay=False)
     ] = Path("."),

@@ -30,6 +30,7 @@ sessions_app = typer.Typer(
 )
 
 IdArgument = Annotated[str, typer.Argument(
+    metavar="ID",
     help="The session id (see `syncdoctor sessions list`), or its first characters (4 or more).")]
 
 
