@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from syncdoctor import diagnose
-from syncdoctor.interview import Interview, SqliteStore
+from syncdoctor.interview import Interview, MemoryStore, SqliteStore
 from syncdoctor.kb.credentials import mask_credentials
 from syncdoctor.report import to_markdown, to_text
 
@@ -161,6 +161,13 @@ def test_a_title_holds_no_bidirectional_override() -> None:
     from syncdoctor.interview.events import message_title
 
     assert message_title("invoice 1234\u202e5678 failed\nmore") == "invoice 12345678 failed"
+
+
+def test_a_message_with_control_characters_starts_a_session_its_title_without_them() -> None:
+    iv = Interview.start(store=MemoryStore(), message="Xero API 500\x00 x\t\x1b[31mred\x07",
+                         now=NOW)
+    assert iv.header.title == "Xero API 500 x [31mred"
+    assert "\x00" in iv.facts[next(iter(iv.facts))]  # the message itself is kept as given
 
 
 def test_a_report_of_a_case_with_no_pack_shows_no_pasted_credential() -> None:

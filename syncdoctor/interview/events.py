@@ -115,8 +115,13 @@ TITLE_CHARACTERS = 90
 """The most of a pasted message's first line a session's default title takes."""
 
 
-_BIDI = dict.fromkeys((*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
-"""Bidirectional overrides and isolates: in a title they only make it read out of order."""
+_BIDI: dict[int, int | None] = {
+    **dict.fromkeys((*range(0x202A, 0x202F), *range(0x2066, 0x206A))),
+    **dict.fromkeys((*range(0x20), 0x7F, *range(0x80, 0xA0))),
+    0x09: 0x20,
+}
+"""Left out of a title: bidirectional overrides and isolates, which only make it read out of
+order, and control characters (a NUL, which no store may hold; ESC; a tab becomes a space)."""
 
 
 def _shown_title(text: str) -> str:

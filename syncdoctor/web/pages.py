@@ -1,7 +1,9 @@
 """Rendering: the templates (autoescaped), the page headers, the cookies every page sets.
 
 Templates are the package's own files; no value from a case ever becomes template source. Every
-value is autoescaped, so a hostile error message shows as the text it is.
+value is autoescaped, so a hostile error message shows as the text it is, and its control
+characters and bidirectional overrides show as characters (ESC as ␛), as in the terminal and
+the Markdown report: a pasted U+202E would make the page read a line out of order.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from syncdoctor._safe_text import shown_safely
 from syncdoctor.report.ticket import brief_value
 from syncdoctor.web.markdown import markdown_html
 from syncdoctor.web.security import (
@@ -27,8 +30,14 @@ from syncdoctor.web.views import percent
 
 __all__ = ["Pages", "error_page"]
 
+def _visible(value: object) -> object:
+    """Each value a template writes, its control characters shown (Markup stays Markup)."""
+    return shown_safely(value) if isinstance(value, str) else value
+
+
 _ENVIRONMENT = Environment(
     loader=PackageLoader("syncdoctor.web", "templates"),
+    finalize=_visible,
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
     trim_blocks=True,

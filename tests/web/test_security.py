@@ -100,6 +100,22 @@ def test_an_outcome_is_yes_or_no_and_nothing_else_is_kept(base: str) -> None:
         assert held[0]["id"] in [r["id"] for r in ruled]
 
 
+def test_a_pasted_control_character_or_bidi_override_shows_and_is_never_obeyed(
+        base: str) -> None:
+    with httpx.Client(base_url=base) as browser:
+        token = _token(browser)
+        started = browser.post("/start", data={
+            "message": "Terms code 30NET \x1b[31mred\x07 12\u202e34 does not exist in Sage 300",
+            "csrf": token})
+        assert started.status_code == 303, started.text
+        for path in (started.headers["location"], "/"):
+            page = browser.get(path).text
+            assert "30NET" in page
+            assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]",
+                                 page), path
+        assert "␛[31mred␇" in browser.get(started.headers["location"]).text
+
+
 def test_an_unknown_session_is_a_page_not_a_traceback(base: str) -> None:
     missing = httpx.get(f"{base}/s/{'0' * 32}")
     assert missing.status_code == 404 and "No such session" in missing.text
