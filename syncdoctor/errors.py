@@ -250,7 +250,7 @@ class KnowledgeBaseError(SyncdoctorError):
         return {"problems": [problem.to_dict() for problem in self.problems]}
 
 
-_NOT_FACTS = frozenset({"now", "unknown", "not_fixed", "cause", "message"})
+_NOT_FACTS = frozenset({"now", "unknown", "not_fixed", "cause", "message", "facts"})
 """The arguments a FactError may be about that are no fact: its message names them bare."""
 
 
