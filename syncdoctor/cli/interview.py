@@ -154,14 +154,13 @@ def interview(
                 session.choose_pack(ask_pack(session.diagnosis.pack_choices, prompter, console))
         except (EOFError, KeyboardInterrupt, RefusedLine) as ended:
             console.print()
-            refused = isinstance(ended, RefusedLine)
             if isinstance(ended, RefusedLine):
                 _say_stopped(console, ended)
             if session is not None:
                 console.print(saved_note(session.id, store, kept=_kept(session)), markup=False)
             else:
                 console.print("Nothing was saved: the interview had not started.")
-            raise typer.Exit(2 if refused else 0) from None
+            raise typer.Exit(2 if isinstance(ended, RefusedLine) else 0) from None
         except SyncdoctorError as error:
             fail(error)
         console.print(f"[dim]session {session.id} (saved as you go in "
@@ -172,8 +171,8 @@ def interview(
 
 
 def _say_stopped(console: Console, refused: RefusedLine) -> None:
-    console.print(f"[red]error[/red]: input line {refused.line} was refused: the interview stops "
-                  "there, for the lines after it were written for the questions after it")
+    console.print(f"[red]error[/red]: {refused}: the interview stops there, for the lines after "
+                  "it were written for the questions after it")
 
 
 def collectors(wanted: bool) -> contextlib.AbstractContextManager[Collectors | None]:

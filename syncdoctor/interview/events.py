@@ -115,7 +115,7 @@ TITLE_CHARACTERS = 90
 """The most of a pasted message's first line a session's default title takes."""
 
 
-_BIDI: dict[int, int | None] = {
+_LEFT_OUT_OF_TITLES: dict[int, int | None] = {
     **dict.fromkeys((*range(0x202A, 0x202F), *range(0x2066, 0x206A))),
     **dict.fromkeys((*range(0x20), 0x7F, *range(0x80, 0xA0))),
     0x09: 0x20,
@@ -125,7 +125,7 @@ order, and control characters (a NUL, which no store may hold; ESC; a tab become
 
 
 def _shown_title(text: str) -> str:
-    return mask_credentials(text).translate(_BIDI)
+    return mask_credentials(text).translate(_LEFT_OUT_OF_TITLES)
 
 
 def _masked(title: str | None) -> str | None:

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 import re2
 
-from syncdoctor.errors import ECHO_LIMIT, REDACTED, describe
+from syncdoctor.errors import ECHO_LIMIT, REDACTED, bounded, describe
 
 __all__ = ["mask_credentials", "shown_value"]
 
@@ -222,9 +222,8 @@ def mask_credentials(text: str) -> str:
 def shown_value(value: object, limit: int = ECHO_LIMIT) -> str:
     """A caller's value as an error may echo it: short, its credentials masked.
 
-    "expected a number; got 'password=***'", in at most ``limit`` characters and an ellipsis.
+    "expected a number; got 'password=***'", in at most ``limit`` characters.
 
     The description is masked before it is cut: a token at the cut was masked whole.
     """
-    text = mask_credentials(describe(value, limit * 4))
-    return text if len(text) <= limit else text[: max(limit - 3, 1)] + "..."
+    return bounded(mask_credentials(describe(value, limit * 4)), limit)

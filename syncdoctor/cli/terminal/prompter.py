@@ -27,10 +27,9 @@ __all__ = ["LinePrompter", "PromptRequest", "Prompter", "RefusedLine", "Terminal
 class RefusedLine(Exception):
     """A script's line was refused: the interview stops rather than read the next one for it."""
 
-    def __init__(self, line: int, problem: str) -> None:
-        super().__init__(f"input line {line} was refused ({problem})")
+    def __init__(self, line: int) -> None:
+        super().__init__(f"input line {line} was refused")
         self.line = line
-        self.problem = problem
 
 Check = Callable[[str], str | None]
 """Text -> why it is refused, or None when it is accepted."""
@@ -115,7 +114,7 @@ class LinePrompter:
     def refused(self, problem: str) -> None:
         """A script stops at its refused line (:class:`RefusedLine`); a person types again."""
         if self._scripted:
-            raise RefusedLine(self._read, problem)
+            raise RefusedLine(self._read)  # the problem is already said
 
 
 class TerminalPrompter:
