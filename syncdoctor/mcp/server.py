@@ -4,7 +4,7 @@ Tools return structured output (the pydantic models' JSON, with their output sch
 mistake, an error result whose structured content is the same :class:`ToolProblem` the HTTP
 service answers. Input schemas are the generated ones (typed ``facts``, see
 :mod:`syncdoctor.tools.schemas`). Resources: the packs, each pack's fact catalogue, and each
-pack's page with every cause's remediation.
+pack's page with every cause's remediation; with a store, each session's report.
 
 Over streamable HTTP, Host and Origin are checked (421 / 403): loopback names by default, and the
 origins given with ``--allow-origin``.
@@ -36,6 +36,7 @@ from syncdoctor.tools.catalogue import FactCatalogue, PackList, catalogue_of, pa
 from syncdoctor.tools.contract import call_tool
 from syncdoctor.tools.problems import problem_of
 from syncdoctor.tools.schemas import TOOLS, ToolSpec, tool_schemas
+from syncdoctor.tools.sessions import SESSION_TOOLS
 from syncdoctor.types import JsonValue
 from syncdoctor.web.security import is_loopback
 
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["build_server", "ready_server", "result_of", "run_mcp", "transport_security"]
 
-STATEFUL = frozenset({"start_interview", "choose_pack", "answer", "undo", "outcome"})
+STATEFUL = frozenset(SESSION_TOOLS)
 """Tools offered only when an interview store is given (``extra``)."""
 
 INSTRUCTIONS = (
@@ -215,12 +216,14 @@ def ready_server(kb: KnowledgeBase, *, store: str | None,
     template compiled before the first call, which would otherwise pay for its pack's; and what
     lives as long as the process is frozen out of the collector's reach (syncdoctor._gc).
     """
-    from syncdoctor.mcp.sessions import interview_tools
+    from syncdoctor.mcp.sessions import add_report_resource, interview_tools
 
     with building_for_good():
         kb.warm()
         extra, functions, call = interview_tools(kb, store, collectors)
-        return build_server(kb, extra=extra, extra_functions=functions, call=call)
+        server = build_server(kb, extra=extra, extra_functions=functions, call=call)
+        add_report_resource(server, call)
+        return server
 
 
 def plain_log_lines() -> None:

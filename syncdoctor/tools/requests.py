@@ -25,6 +25,7 @@ __all__ = [
     "ListPacksRequest",
     "OutcomeBody",
     "OutcomeRequest",
+    "ReportRequest",
     "StartInterviewRequest",
     "UndoRequest",
 ]
@@ -169,3 +170,12 @@ class UndoRequest(_Budget):
 
     session: str = Field(description="The session id.")
     collect: bool = Field(default=False, description=SESSION_COLLECT_HELP)
+
+
+class ReportRequest(_Request):
+    """The ticket report of a session."""
+
+    session: str = Field(description="The session id.")
+    format: Literal["markdown", "json"] | None = Field(
+        default=None, description="markdown (to paste into a ticket) or json (the same "
+        "content as data); null: markdown.")

@@ -18,7 +18,7 @@ from syncdoctor.engine.knowledge import KnowledgeBase, Pack
 from syncdoctor.tools.catalogue import FactCatalogue, PackList
 from syncdoctor.tools.factschema import Schema, facts_object, nullable
 from syncdoctor.tools.requests import INCLUDE_ALL, MAX_QUESTIONS
-from syncdoctor.tools.sessions import Session
+from syncdoctor.tools.sessions import Session, SessionReport
 from syncdoctor.types import JsonValue
 
 __all__ = ["FORMATS", "TOOLS", "Param", "SchemaFormat", "ToolSpec", "tool_schemas"]
@@ -133,6 +133,14 @@ def optional_session(packs: Sequence[Pack], strict: bool) -> Schema:
                      "its facts (then facts may be empty); null: use facts."})
 
 
+def report_format(packs: Sequence[Pack], strict: bool) -> Schema:
+    """How the report is written."""
+    schema: Schema = {"type": "string", "enum": ["markdown", "json"],
+                      "description": "markdown: to paste into a ticket; json: the same content "
+                      "as data. Default markdown."}
+    return nullable(schema) if strict else schema
+
+
 def message_param(packs: Sequence[Pack], strict: bool) -> Schema:
     """The user's first message."""
     return nullable({"type": "string", "description": "The user's description of the problem, "
@@ -229,6 +237,13 @@ TOOLS: tuple[ToolSpec, ...] = (
                  Param("fixed", fixed_param, required=True), Param("cause", outcome_cause),
                  Param("max_questions", max_questions_param), Param("include", include_param),
              ), Session),
+    ToolSpec("report", "The ticket report of a session, to paste into the support ticket: "
+             "the facts and who gave them, the questions asked and their answers, the causes "
+             "with their remediation, and what fixed it. format markdown (the default) or "
+             "json.", (
+                 Param("session", session_param, required=True),
+                 Param("format", report_format),
+             ), SessionReport),
     ToolSpec("list_packs", "List the packs (playbooks) syncdoctor knows, with their causes.",
              (), PackList),
     ToolSpec("describe_facts", "Describe the facts of one pack: type, allowed values, the "

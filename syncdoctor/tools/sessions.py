@@ -29,6 +29,7 @@ from syncdoctor.tools.requests import (
     ExplainRequest,
     Include,
     OutcomeRequest,
+    ReportRequest,
     StartInterviewRequest,
     UndoRequest,
 )
@@ -37,7 +38,7 @@ from syncdoctor.types import JsonValue
 if TYPE_CHECKING:
     from syncdoctor.collectors.runner import Collectors
 
-__all__ = ["Session", "SessionAnswer", "SessionTools", "session_of"]
+__all__ = ["Session", "SessionAnswer", "SessionReport", "SessionTools", "session_of"]
 
 
 class _Result(BaseModel):
@@ -74,6 +75,15 @@ class Session(_Result):
         default=None, description="The cause whose remediation fixed the problem, as the "
         "agent said at the end of the interview: the session is closed. Null while it is open.")
     diagnosis: Diagnosis = Field(description="The Diagnosis of the facts so far.")
+
+
+class SessionReport(_Result):
+    """A session's ticket report, as ``syncdoctor sessions export`` prints it."""
+
+    session: str = Field(description="The session id.")
+    format: Literal["markdown", "json"] = Field(description="The form of text.")
+    text: str = Field(description="The report: Markdown to paste into a ticket, or its JSON "
+                      "(the bytes GET /v1/sessions/{id}/report answers).")
 
 
 def session_of(
@@ -256,6 +266,12 @@ class SessionTools:
             return self.choose_pack(chosen.session, chosen.pack,
                                     max_questions=chosen.max_questions, include=chosen.include,
                                     collect=chosen.collect)
+        if name == "report":
+            wanted = parse_arguments(ReportRequest, arguments)
+            assert isinstance(wanted, ReportRequest)
+            form = wanted.format or "markdown"
+            return SessionReport(session=wanted.session, format=form,
+                                 text=self.report(wanted.session, form))
         if name == "explain":
             request = parse_arguments(ExplainRequest, arguments)
             assert isinstance(request, ExplainRequest) and request.session is not None
@@ -263,7 +279,8 @@ class SessionTools:
         raise RequestError([FieldProblem("name", f"no interview tool {name!r}")])
 
 
-SESSION_TOOLS = ("start_interview", "choose_pack", "answer", "undo", "outcome")
+SESSION_TOOLS = ("start_interview", "choose_pack", "answer", "undo", "outcome", "report")
+"""The tools that need a session store (explain needs one only when given a session)."""
 
 
 def dispatch(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -175,3 +176,55 @@ def test_the_http_server_logs_one_plain_line_a_record(tmp_path) -> None:
     assert "WARNING mcp.server.transport_security: Invalid Origin header: https://evil.example" \
         in lines
     assert not any(line.startswith(("[", " ")) for line in lines)  # no columns, no wrapping
+
+
+def test_the_report_is_the_same_bytes_over_mcp_http_and_python(tmp_path) -> None:
+    """The report tool, the report resource, GET /v1/sessions/ID/report and session_report
+    read one SQLite store and give the same text; an unknown session is a clear refusal."""
+    from syncdoctor.interview import Interview, open_store
+    from syncdoctor.report import session_report
+
+    store = f"sqlite:///{tmp_path / 'shared.db'}"
+    params = StdioServerParameters(command=SYNCDOCTOR, cwd=str(REPO), args=["mcp", "--store", store])
+
+    async def over_mcp() -> tuple[str, dict, dict, str, str]:
+        async with Client(params) as client:
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            assert tools["report"].output_schema["title"] == "SessionReport"
+            start = await client.call_tool("start_interview", {
+                "pack": "impac", "now": NOW, "facts": {"sync.status": "failed"}})
+            sid = start.structured_content["id"]
+            await client.call_tool("answer", {"session": sid,
+                                              **reply(start.structured_content["next_question"])})
+            markdown = await client.call_tool("report", {"session": sid})
+            as_json = await client.call_tool("report", {"session": sid, "format": "json"})
+            missing = await client.call_tool("report", {"session": "no-such-session"})
+            assert not markdown.is_error and not as_json.is_error and missing.is_error
+            resource = await client.read_resource(f"syncdoctor://sessions/{sid}/report")
+            assert resource.contents[0].mime_type == "text/markdown"
+            with pytest.raises(Exception, match="no session 'no-such-session'"):
+                await client.read_resource("syncdoctor://sessions/no-such-session/report")
+            return (sid, markdown.structured_content, as_json.structured_content,
+                    resource.contents[0].text, missing.structured_content["code"])
+
+    sid, markdown, as_json, resource_text, missing_code = asyncio.run(over_mcp())
+    assert missing_code == "SessionNotFound"
+    assert markdown["session"] == sid and markdown["format"] == "markdown"
+    assert "## Facts" in markdown["text"] and "`sync.status`" in markdown["text"]
+    assert resource_text == markdown["text"]
+    assert json.loads(as_json["text"])["session"] == sid
+
+    opened = open_store(store)
+    try:
+        interview = Interview.resume(sid, store=opened, kb=default_kb())
+        assert session_report(interview, "markdown") == markdown["text"]
+        assert session_report(interview, "json") == as_json["text"]
+    finally:
+        opened.close()
+    config = ServiceConfig(store=store)
+    app = create_app(config, keys=ApiKeys([]), extend=session_routes(config))
+    with uvicorn_thread(app) as base:
+        over_http = httpx.get(f"{base}/v1/sessions/{sid}/report")
+        over_http_json = httpx.get(f"{base}/v1/sessions/{sid}/report", params={"format": "json"})
+    assert over_http.status_code == 200 and over_http.text == markdown["text"]
+    assert over_http_json.text == as_json["text"]

@@ -176,6 +176,26 @@ def test_did_this_fix_it_through_the_tools() -> None:
     assert "Questions still worth asking" not in tools.report(session.id)
 
 
+def test_the_report_tool_through_dispatch_as_a_strict_model_calls_it() -> None:
+    """A strict-mode model sends every argument, format null included: that is Markdown."""
+    from syncdoctor.tools.sessions import SessionReport, dispatch
+
+    kb = load_kb()
+    tools = SessionTools(MemoryStore(), kb)
+    session = tools.start_interview(pack="impac", facts={"sync.status": "failed"}, now=NOW)
+    report = dispatch("report", {"session": session.id, "format": None}, kb=kb, sessions=tools)
+    assert isinstance(report, SessionReport) and report.format == "markdown"
+    assert report.text == tools.report(session.id)
+    as_json = dispatch("report", {"session": session.id, "format": "json"}, kb=kb,
+                       sessions=tools)
+    assert isinstance(as_json, SessionReport) and as_json.text == tools.report(session.id, "json")
+    with pytest.raises(RequestError) as caught:
+        dispatch("report", {"session": session.id, "format": "pdf"}, kb=kb, sessions=tools)
+    assert [e.field for e in problem_of(caught.value).errors] == ["format"]
+    with pytest.raises(RequestError, match="needs a session store"):
+        dispatch("report", {"session": session.id}, kb=kb)
+
+
 def test_one_problem_names_every_wrong_fact() -> None:
     facts = {"sync.stauts": "failed", "app.nam": "Xero", "app.linked": "maybe",
              "sync.status": "failed"}
